@@ -1,0 +1,44 @@
+"""Where the pipeline reads and writes, from the environment (README, "Configuration")."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    output_dir: Path
+
+    @property
+    def returns_dir(self) -> Path:
+        return self.data_dir / "returns"
+
+    @property
+    def registry_path(self) -> Path:
+        return self.data_dir / "positions.csv"
+
+    @property
+    def crime_dir(self) -> Path:
+        return self.data_dir / "crime"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.output_dir / "swps.duckdb"
+
+    @property
+    def marts_dir(self) -> Path:
+        return self.output_dir / "marts"
+
+    @property
+    def pack_dir(self) -> Path:
+        return self.output_dir / "evaluation_pack"
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        return cls(
+            data_dir=Path(os.environ.get("SWPS_DATA_DIR", "data/raw")).resolve(),
+            output_dir=Path(os.environ.get("SWPS_OUTPUT_DIR", "data/warehouse")).resolve(),
+        )
