@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,12 @@ class Settings:
     @property
     def returns_dir(self) -> Path:
         return self.data_dir / "returns"
+
+    def returns_years(self) -> list[int]:
+        """Years that have a folder `returns/<YYYY>/` (one partition each)."""
+        if not self.returns_dir.is_dir():
+            return []
+        return sorted(int(p.name) for p in self.returns_dir.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}", p.name))
 
     @property
     def registry_path(self) -> Path:

@@ -1,0 +1,175 @@
+"""`swps`: run the pipeline, generate the synthetic data, export the evaluation pack.
+
+Errors a user can fix (no data folder, a bad registry, another run in
+progress) end with one clear line and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from swps_pipeline.settings import Settings
+
+EXIT_CANNOT_RUN = 2
+EXIT_BUSY = 3
+EXIT_RUN_FAILED = 1
+
+
+class CannotRun(Exception):
+    """A problem the user can fix before running; its message is the one line we print."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_CANNOT_RUN):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@contextmanager
+def exclusive_run_lock(output_dir: Path):
+    """One writer at a time: a second `swps run` on the same output refuses instead of fighting for DuckDB."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = output_dir / ".swps-run.lock"
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise CannotRun(
+                f"another swps run ({holder}) is writing to {output_dir}; wait for it to finish and run again",
+                EXIT_BUSY,
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def preflight(settings: Settings) -> list[int]:
+    """Check what a run needs before starting Dagster, so the user gets one line instead of a failed run."""
+    from swps_pipeline.ingest.registry import RegistryError, read_registry
+
+    if not settings.data_dir.is_dir():
+        raise CannotRun(f"data folder {settings.data_dir} does not exist (set SWPS_DATA_DIR or run `swps generate`)")
+    years = settings.returns_years()
+    if not years:
+        raise CannotRun(f"no year folder under {settings.returns_dir} (expected returns/<YYYY>/)")
+    try:
+        read_registry(settings.registry_path)
+    except RegistryError as error:
+        raise CannotRun(str(error)) from None
+    return years
+
+
+def dagster_instance():
+    """The persistent instance at $DAGSTER_HOME (default: ./.dagster_home), so the UI shows the runs."""
+    from dagster import DagsterInstance
+
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster_home").resolve())))
+    home.mkdir(parents=True, exist_ok=True)
+    return DagsterInstance.get()
+
+
+def run_pipeline(settings: Settings, years: list[int], only_year: int | None = None):
+    """Materialise every asset in one in-process run: all years' partitions (or one) and everything downstream."""
+    from swps_pipeline.defs.ingest import returns_year
+    from swps_pipeline.definitions import build_definitions
+
+    instance = dagster_instance()
+    keys = [str(year) for year in years]
+    known = set(instance.get_dynamic_partitions(returns_year.name))
+    instance.add_dynamic_partitions(returns_year.name, [k for k in keys if k not in known])
+    ordered = instance.get_dynamic_partitions(returns_year.name)
+    job = build_definitions(settings).resolve_job_def("swps_all")
+    if only_year is not None:
+        return job.execute_in_process(instance=instance, partition_key=str(only_year), raise_on_error=False)
+    tags = {"dagster/asset_partition_range_start": ordered[0], "dagster/asset_partition_range_end": ordered[-1]}
+    return job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+
+
+def print_summary(settings: Settings, seconds: float) -> None:
+    """What the run produced, read from the published marts."""
+    from swps_pipeline.publish.warehouse import read_mart
+
+    accounting = read_mart(settings.marts_dir, "ingestion_accounting")
+    rejected = read_mart(settings.marts_dir, "files_rejected")
+    missing = read_mart(settings.marts_dir, "missing_returns")
+    per_year = accounting.groupby("year")[["rows_valid", "rows_quarantined"]].sum()
+    print(f"swps run: done in {seconds:.1f} s — synthetic data unless you loaded real returns")
+    for year, row in per_year.iterrows():
+        print(
+            f"  {year}: {row.rows_valid} valid, {row.rows_quarantined} quarantined, "
+            f"{int((rejected.year == year).sum())} files rejected, {int((missing.year == year).sum())} missing returns"
+        )
+    print(f"  warehouse: {settings.warehouse_path}")
+    print(f"  marts:     {settings.marts_dir}/<table>.parquet")
+
+
+def command_run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    started = time.perf_counter()
+    years = preflight(settings)
+    if args.year is not None and args.year not in years:
+        raise CannotRun(f"no folder {settings.returns_dir / str(args.year)}")
+    with exclusive_run_lock(settings.output_dir):
+        result = run_pipeline(settings, years, args.year)
+    if not result.success:
+        failed = [event for event in result.all_events if event.is_step_failure]
+        reasons = "; ".join(
+            f"{event.step_key}: {event.step_failure_data.error.message.strip().splitlines()[-1]}"
+            if event.step_failure_data.error else event.step_key
+            for event in failed
+        )
+        print(f"swps run: failed — {reasons or 'see the run in the Dagster UI'}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    print_summary(settings, time.perf_counter() - started)
+    return 0
+
+
+def command_generate(args: argparse.Namespace) -> int:
+    from swps_pipeline.synthetic import generate
+
+    summary = generate(Path(args.out), seed=args.seed, scale=args.scale)
+    print(f"swps generate: synthetic data (seed {args.seed}, scale {args.scale}) written to {args.out}")
+    for key in ("years", "files_written"):
+        if key in summary:
+            print(f"  {key}: {summary[key]}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="swps", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="materialise every asset for every year under $SWPS_DATA_DIR/returns")
+    run.add_argument("--year", type=int, help="only this year's returns (and everything downstream)")
+    run.set_defaults(handler=command_run)
+
+    generate = commands.add_parser("generate", help="write the deterministic synthetic data set")
+    generate.add_argument("--out", default="data/raw", help="output folder (default data/raw)")
+    generate.add_argument("--seed", type=int, default=2023, help="random seed (default 2023)")
+    generate.add_argument("--scale", type=int, default=1, help="multiply the number of positions (benchmarks)")
+    generate.set_defaults(handler=command_generate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CannotRun as problem:
+        print(f"swps {args.command}: {problem}", file=sys.stderr)
+        return problem.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""The yearly schedule and the file sensor: new or corrected returns start a run by themselves."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from swps_pipeline.defs.ingest import returns_year
+from swps_pipeline.defs.resources import PipelineSettings
+
+swps_all = dg.define_asset_job(
+    "swps_all",
+    selection=dg.AssetSelection.all(),
+    description="Every asset: the chosen years' returns and everything computed from them.",
+)
+
+
+@dg.schedule(
+    job=swps_all,
+    cron_schedule="0 6 1 3 *",
+    execution_timezone="Europe/Paris",
+    description="On 1 March (returns are due by then), ingest the previous year's returns and recompute downstream.",
+)
+def yearly_returns_schedule(context: dg.ScheduleEvaluationContext, settings: PipelineSettings):
+    year = str(context.scheduled_execution_time.year - 1)
+    folder = settings.paths.returns_dir / year
+    if not folder.is_dir():
+        return dg.SkipReason(f"No returns folder {folder} yet: nothing to ingest for {year}.")
+    if not context.instance.has_dynamic_partition(returns_year.name, year):
+        context.instance.add_dynamic_partitions(returns_year.name, [year])
+    return dg.RunRequest(run_key=f"yearly-{year}", partition_key=year)
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """Names, sizes and modification times of a year's files: changes when a file is added, replaced or touched."""
+    entries = sorted(
+        (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()
+    )
+    return hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
+
+
+@dg.sensor(
+    job=swps_all,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Watches returns/<year>/ and requests a run for each year whose files were added or changed.",
+)
+def returns_folder_sensor(context: dg.SensorEvaluationContext, settings: PipelineSettings):
+    seen = json.loads(context.cursor) if context.cursor else {}
+    paths = settings.paths
+    current = {str(year): folder_fingerprint(paths.returns_dir / str(year)) for year in paths.returns_years()}
+    changed = [year for year, fingerprint in current.items() if seen.get(year) != fingerprint]
+    new_years = [year for year in changed if not context.instance.has_dynamic_partition(returns_year.name, year)]
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=f"{year}-{current[year]}", partition_key=year) for year in changed],
+        dynamic_partitions_requests=[returns_year.build_add_request(new_years)] if new_years else [],
+        cursor=json.dumps(current, sort_keys=True),
+    )

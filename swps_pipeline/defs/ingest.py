@@ -1,0 +1,135 @@
+"""Reference data and the yearly returns: read, validated, quarantined, accounted for."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+
+from swps_pipeline.defs.metadata import KINDS, OWNERS, preview, table_metadata
+from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.ingest.registry import RegistryError, read_registry
+from swps_pipeline.reference import departements as official_departements
+from swps_pipeline.reference import official_department_codes
+from swps_pipeline.validate import validate_year
+
+returns_year = dg.DynamicPartitionsDefinition(name="returns_year")
+"""One partition per folder `returns/<YYYY>/`: a new year needs no code change."""
+
+YEAR_PARTITION = {"partition_expr": "year"}
+
+
+@dg.asset(
+    group_name="reference",
+    kinds=KINDS,
+    owners=OWNERS,
+    description=(
+        "Registry of funded positions (`positions.csv` under SWPS_DATA_DIR). "
+        "Grain: one row per position. Source: the programme's registry (synthetic in the bundled data)."
+    ),
+)
+def positions_registry(context: dg.AssetExecutionContext, settings: PipelineSettings) -> pd.DataFrame:
+    try:
+        registry = read_registry(settings.paths.registry_path)
+    except RegistryError as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from None
+    context.add_output_metadata(table_metadata(registry))
+    return registry
+
+
+@dg.asset(
+    group_name="reference",
+    kinds=KINDS,
+    owners=OWNERS,
+    description=(
+        "The 101 départements with their region. Grain: one row per département. "
+        "Source: INSEE official geography (shared/reference/departements.csv)."
+    ),
+)
+def departements(context: dg.AssetExecutionContext) -> pd.DataFrame:
+    table = official_departements()
+    context.add_output_metadata(table_metadata(table, rows=101))
+    return table
+
+
+INGEST_TABLES = {
+    "returns_valid": "Accepted yearly returns, every canonical column of the contract plus source_file and "
+    "source_row. Grain: one row per (position_id, year).",
+    "returns_quarantine": "Input rows rejected by a hard rule, with the rule ids and a message a person can act "
+    "on. Grain: one row per rejected input row.",
+    "returns_warnings": "Soft-rule warnings (row kept). Grain: one row per warning.",
+    "files_rejected": "Files rejected whole (empty, not CSV/XLSX, undecodable, no header, a required column "
+    "missing). Grain: one row per file.",
+    "ingestion_accounting": "Where every input row went: rows_read = valid + quarantined + summary skipped + "
+    "duplicates dropped. Grain: one row per (year, source_file).",
+}
+
+
+def _most_broken_rules(quarantine: pd.DataFrame) -> pd.DataFrame:
+    rules = quarantine["rules"].str.split(";").explode()
+    return rules.value_counts().rename_axis("rule").reset_index(name="rows")
+
+
+@dg.multi_asset(
+    outs={
+        name: dg.AssetOut(
+            group_name="ingest",
+            kinds=KINDS,
+            owners=OWNERS,
+            description=f"{text} Source: files under returns/<year>/ (synthetic in the bundled data).",
+            metadata=YEAR_PARTITION,
+        )
+        for name, text in INGEST_TABLES.items()
+    },
+    partitions_def=returns_year,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    ins={"positions_registry": dg.AssetIn()},
+    check_specs=[
+        dg.AssetCheckSpec("accounting_balances", asset="ingestion_accounting",
+                          description="For every file: rows_read = valid + quarantined + skipped + dropped."),
+        dg.AssetCheckSpec("position_year_unique", asset="returns_valid",
+                          description="(position_id, year) is unique among valid returns."),
+        dg.AssetCheckSpec("department_codes_official", asset="returns_valid",
+                          description="Every département code of a valid return is one of the 101 official codes."),
+    ],
+)
+def validated_returns(context: dg.AssetExecutionContext, settings: PipelineSettings, positions_registry: pd.DataFrame):
+    """Read and validate each year's files; every row ends valid, quarantined or skipped."""
+    results = [validate_year(settings.paths.data_dir, int(year), positions_registry) for year in context.partition_keys]
+    tables = {name: pd.concat([getattr(r, name) for r in results], ignore_index=True) for name in INGEST_TABLES}
+
+    valid, quarantine, accounting = tables["returns_valid"], tables["returns_quarantine"], tables["ingestion_accounting"]
+    per_year = (
+        accounting.groupby("year")[["rows_read", "rows_valid", "rows_quarantined", "rows_summary_skipped",
+                                    "rows_duplicate_dropped"]].sum().reset_index()
+    )
+    summary = {
+        "years": ", ".join(context.partition_keys),
+        "rows valid / quarantined per year": preview(per_year, rows=50),
+    }
+    for name, table in tables.items():
+        extra = summary if name == "ingestion_accounting" else {}
+        if name == "returns_quarantine":
+            extra = {"rules most broken": preview(_most_broken_rules(table), rows=20)}
+        yield dg.Output(table, output_name=name, metadata={**table_metadata(table), **extra})
+
+    balance = accounting["rows_read"] - accounting[
+        ["rows_valid", "rows_quarantined", "rows_summary_skipped", "rows_duplicate_dropped"]
+    ].sum(axis=1)
+    unbalanced = accounting.loc[balance != 0, ["year", "source_file"]]
+    yield dg.AssetCheckResult(
+        check_name="accounting_balances", asset_key="ingestion_accounting", passed=unbalanced.empty,
+        metadata={"files": len(accounting), "unbalanced files": preview(unbalanced)},
+    )
+    duplicated = valid[valid.duplicated(["position_id", "year"], keep=False)][["position_id", "year", "source_file"]]
+    yield dg.AssetCheckResult(
+        check_name="position_year_unique", asset_key="returns_valid", passed=duplicated.empty,
+        metadata={"duplicated rows": len(duplicated), "examples": preview(duplicated)},
+    )
+    unofficial = valid[~valid["department_code"].isin(official_department_codes())][["position_id", "department_code"]]
+    yield dg.AssetCheckResult(
+        check_name="department_codes_official", asset_key="returns_valid", passed=unofficial.empty,
+        metadata={"unofficial codes": len(unofficial), "examples": preview(unofficial)},
+    )
+
+
+ASSETS = [positions_registry, departements, validated_returns]

@@ -1,0 +1,94 @@
+"""The embedded DuckDB warehouse and the Parquet marts published from it.
+
+Every asset's DataFrame is stored in DuckDB (table = asset name) and the whole
+table is then exported to `marts/<table>.parquet` through a temporary file
+and a rename, so a reader (a notebook, another tool) never sees half a file
+and never needs a lock on the warehouse (`shared/contract/outputs.md`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from dagster import InputContext, OutputContext
+from dagster._core.definitions.metadata import TableMetadataSet
+from dagster._core.storage.db_io_manager import DbTypeHandler, TableSlice
+from dagster_duckdb import DuckDBIOManager
+from dagster_duckdb.io_manager import DuckDbClient
+
+SCHEMA = "main"
+
+
+def duckdb_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give text columns an explicit string type so an all-null column is not stored as INTEGER."""
+    converted = {
+        name: column.astype("string")
+        for name, column in frame.items()
+        if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")
+    }
+    return frame.assign(**converted) if converted else frame
+
+
+def write_parquet_atomically(connection, table: str, path: Path) -> None:
+    """Export a warehouse table to Parquet: write a temporary file, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    connection.execute(
+        f"COPY (SELECT * FROM {SCHEMA}.{table} ORDER BY ALL) TO '{temporary}' (FORMAT parquet)"
+    )
+    os.replace(temporary, path)
+
+
+def read_mart(marts_dir: Path, table: str) -> pd.DataFrame:
+    """Read a published mart (what notebooks and the evaluation pack use)."""
+    return pd.read_parquet(marts_dir / f"{table}.parquet")
+
+
+class WarehouseTypeHandler(DbTypeHandler[pd.DataFrame]):
+    """Stores DataFrames in DuckDB, keeping empty tables and their columns, then publishes the mart."""
+
+    def __init__(self, marts_dir: Path):
+        self.marts_dir = marts_dir
+
+    def handle_output(self, context: OutputContext, table_slice: TableSlice, obj: pd.DataFrame, connection):
+        frame = duckdb_ready(obj)
+        name = f"{table_slice.schema}.{table_slice.table}"
+        connection.register("incoming", frame)
+        if table_slice.partition_dimensions:
+            connection.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM incoming LIMIT 0")
+            connection.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming")
+        else:
+            connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM incoming")
+        connection.unregister("incoming")
+        write_parquet_atomically(connection, table_slice.table, self.marts_dir / f"{table_slice.table}.parquet")
+        counts = (
+            TableMetadataSet(partition_row_count=len(obj), storage_kind="duckdb")
+            if context.has_partition_key
+            else TableMetadataSet(row_count=len(obj), storage_kind="duckdb")
+        )
+        context.add_output_metadata({**counts, "mart": str(self.marts_dir / f"{table_slice.table}.parquet")})
+
+    def load_input(self, context: InputContext, table_slice: TableSlice, connection) -> pd.DataFrame:
+        if table_slice.partition_dimensions and len(context.asset_partition_keys) == 0:
+            return pd.DataFrame()
+        return connection.execute(DuckDbClient.get_select_statement(table_slice)).fetchdf()
+
+    @property
+    def supported_types(self):
+        return [pd.DataFrame]
+
+
+class WarehouseIOManager(DuckDBIOManager):
+    """DuckDB IO manager of the pipeline: `database` is the warehouse, `marts_dir` the Parquet marts."""
+
+    marts_dir: str
+
+    def type_handlers(self) -> Sequence[DbTypeHandler]:  # type: ignore[override]
+        return [WarehouseTypeHandler(Path(self.marts_dir))]
+
+    @staticmethod
+    def default_load_type() -> type | None:
+        return pd.DataFrame
