@@ -79,23 +79,6 @@ def dagster_instance():
     return DagsterInstance.get()
 
 
-def run_pipeline(settings: Settings, years: list[int], only_year: int | None = None):
-    """Materialise every asset in one in-process run: all years' partitions (or one) and everything downstream."""
-    from swps_pipeline.defs.ingest import returns_year
-    from swps_pipeline.definitions import build_definitions
-
-    instance = dagster_instance()
-    keys = [str(year) for year in years]
-    known = set(instance.get_dynamic_partitions(returns_year.name))
-    instance.add_dynamic_partitions(returns_year.name, [k for k in keys if k not in known])
-    ordered = instance.get_dynamic_partitions(returns_year.name)
-    job = build_definitions(settings).resolve_job_def("swps_all")
-    if only_year is not None:
-        return job.execute_in_process(instance=instance, partition_key=str(only_year), raise_on_error=False)
-    tags = {"dagster/asset_partition_range_start": ordered[0], "dagster/asset_partition_range_end": ordered[-1]}
-    return job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
-
-
 def print_summary(settings: Settings, seconds: float) -> None:
     """What the run produced, read from the published marts."""
     from swps_pipeline.publish.warehouse import read_mart
@@ -121,7 +104,9 @@ def command_run(args: argparse.Namespace) -> int:
     if args.year is not None and args.year not in years:
         raise CannotRun(f"no folder {settings.returns_dir / str(args.year)}")
     with exclusive_run_lock(settings.output_dir):
-        result = run_pipeline(settings, years, args.year)
+        from swps_pipeline.runner import materialise
+
+        result = materialise(settings, dagster_instance(), args.year)
     if not result.success:
         failed = [event for event in result.all_events if event.is_step_failure]
         reasons = "; ".join(

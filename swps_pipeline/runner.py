@@ -1,0 +1,28 @@
+"""One way to run the whole pipeline, shared by `swps run`, the tests and the benchmark."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from swps_pipeline.definitions import build_definitions
+from swps_pipeline.defs.ingest import returns_year
+from swps_pipeline.settings import Settings
+
+
+def materialise(
+    settings: Settings, instance: dg.DagsterInstance, only_year: int | None = None
+) -> dg.ExecuteInProcessResult:
+    """Materialise every asset in one in-process run, recorded in `instance`.
+
+    Every year folder becomes a partition of `returns_year`; the run covers all of
+    them (or `only_year`) and everything downstream.
+    """
+    keys = [str(year) for year in settings.returns_years()]
+    known = set(instance.get_dynamic_partitions(returns_year.name))
+    instance.add_dynamic_partitions(returns_year.name, [key for key in keys if key not in known])
+    job = build_definitions(settings).resolve_job_def("swps_all")
+    if only_year is not None:
+        return job.execute_in_process(instance=instance, partition_key=str(only_year), raise_on_error=False)
+    ordered = instance.get_dynamic_partitions(returns_year.name)
+    tags = {"dagster/asset_partition_range_start": ordered[0], "dagster/asset_partition_range_end": ordered[-1]}
+    return job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)

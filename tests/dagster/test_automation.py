@@ -1,0 +1,88 @@
+"""The yearly schedule and the returns-folder sensor, with Dagster's own test helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+
+import dagster as dg
+from zoneinfo import ZoneInfo
+
+from swps_pipeline.defs.automation import returns_folder_sensor, yearly_returns_schedule
+from swps_pipeline.defs.resources import PipelineSettings
+
+
+def _settings(data_dir: Path, output_dir: Path) -> PipelineSettings:
+    return PipelineSettings(data_dir=str(data_dir), output_dir=str(output_dir))
+
+
+def _year_folders(root: Path, years: list[int]) -> None:
+    for year in years:
+        folder = root / "returns" / str(year)
+        folder.mkdir(parents=True)
+        (folder / "77.csv").write_text(f"year,department_code\n{year},77\n", encoding="utf-8")
+
+
+def test_schedule_on_1_march_2026_requests_the_2025_partition(tmp_path):
+    _year_folders(tmp_path, [2024, 2025])
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=datetime(2026, 3, 1, 6, 0, tzinfo=ZoneInfo("Europe/Paris")),
+            resources={"settings": _settings(tmp_path, tmp_path / "out")},
+        )
+        request = yearly_returns_schedule(context)
+        assert isinstance(request, dg.RunRequest)
+        assert request.partition_key == "2025"
+        assert instance.has_dynamic_partition("returns_year", "2025")
+
+
+def test_schedule_skips_when_the_year_has_no_folder(tmp_path):
+    _year_folders(tmp_path, [2024])
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=datetime(2026, 3, 1, 6, 0, tzinfo=ZoneInfo("Europe/Paris")),
+            resources={"settings": _settings(tmp_path, tmp_path / "out")},
+        )
+        assert isinstance(yearly_returns_schedule(context), dg.SkipReason)
+
+
+def test_schedule_is_due_on_1_march_paris_time():
+    assert yearly_returns_schedule.cron_schedule == "0 6 1 3 *"
+    assert yearly_returns_schedule.execution_timezone == "Europe/Paris"
+
+
+def _tick(instance, cursor, settings):
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"settings": settings})
+    result = returns_folder_sensor(context)
+    for request in result.dynamic_partitions_requests:
+        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+    return result
+
+
+def test_sensor_requests_each_year_once_then_only_what_changed(tmp_path):
+    _year_folders(tmp_path, [2019, 2020, 2021])
+    settings = _settings(tmp_path, tmp_path / "out")
+    with dg.instance_for_test() as instance:
+        first = _tick(instance, None, settings)
+        assert sorted(r.partition_key for r in first.run_requests) == ["2019", "2020", "2021"]
+        assert sorted(first.dynamic_partitions_requests[0].partition_keys) == ["2019", "2020", "2021"]
+
+        second = _tick(instance, first.cursor, settings)
+        assert second.run_requests == []
+
+        touched = tmp_path / "returns" / "2020" / "77.csv"
+        stat = touched.stat()
+        os.utime(touched, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        third = _tick(instance, second.cursor, settings)
+        assert [r.partition_key for r in third.run_requests] == ["2020"]
+        assert third.dynamic_partitions_requests == []
+
+        _year_folders(tmp_path, [2022])
+        fourth = _tick(instance, third.cursor, settings)
+        assert [r.partition_key for r in fourth.run_requests] == ["2022"]
+        assert list(fourth.dynamic_partitions_requests[0].partition_keys) == ["2022"]
+        assert set(json.loads(fourth.cursor)) == {"2019", "2020", "2021", "2022"}

@@ -1,0 +1,99 @@
+"""The Dagster graph materialised on a small data folder written here, read back from the marts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from swps_pipeline.publish.warehouse import read_mart
+from swps_pipeline.settings import Settings
+from swps_pipeline.runner import materialise
+
+REGISTRY = """position_id,department_code,host_type,host_site,employer_type,start_date,end_date,local_funders
+77-001,77,police,Meaux,association,2015-01-01,,2
+77-002,77,gendarmerie,Coulommiers,local_authority,2020-10-01,,1
+01-001,01,mixed,Bourg,association,2019-03-01,2020-06-30,1
+"""
+HEADER = (
+    "year,department_code,position_id,fte,months_active,persons_received,new_cases,actions,"
+    "cases_victim,cases_offender,cases_third_party,cases_public_unknown"
+)
+
+
+def write_folder(root: Path) -> None:
+    (root / "returns" / "2020").mkdir(parents=True)
+    (root / "returns" / "2021").mkdir(parents=True)
+    (root / "positions.csv").write_text(REGISTRY, encoding="utf-8")
+    (root / "returns" / "2020" / "77.csv").write_text(
+        f"{HEADER}\n2020,77,77-001,1,12,100,50,300,30,5,15,0\n2020,77,77-002,1,3,20,10,40,,,,\n", encoding="utf-8"
+    )
+    (root / "returns" / "2020" / "01.csv").write_text(
+        f"{HEADER}\n2020,1,01-001,0.5,6,40,20,80,10,2,8,\n", encoding="utf-8"
+    )
+    (root / "returns" / "2021" / "77.csv").write_text(
+        f"{HEADER}\n2021,77,77-001,1,12,120,60,360,30,6,20,4\n"
+        f"2021,77,77-002,2,12,80,40,200,20,4,16,0\n",  # fte 2 breaks `range`
+        encoding="utf-8",
+    )
+    (root / "returns" / "2021" / "empty.csv").write_bytes(b"")
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("small")
+    write_folder(root / "raw")
+    settings = Settings(data_dir=root / "raw", output_dir=root / "out")
+    with dg.instance_for_test() as instance:
+        result = materialise(settings, instance)
+        checks = {
+            (e.asset_key.path[-1], e.check_name): e.passed
+            for e in result.get_asset_check_evaluations()
+        }
+    return settings, result, checks
+
+
+def test_every_row_is_accounted_for_and_the_bad_one_quarantined(small_run):
+    settings, result, checks = small_run
+    assert result.success
+    accounting = read_mart(settings.marts_dir, "ingestion_accounting").set_index("source_file")
+    assert accounting.loc["returns/2020/77.csv", "rows_valid"] == 2
+    assert accounting.loc["returns/2021/77.csv", ["rows_read", "rows_valid", "rows_quarantined"]].tolist() == [2, 1, 1]
+    quarantine = read_mart(settings.marts_dir, "returns_quarantine")
+    assert quarantine[["position_id", "rules"]].values.tolist() == [["77-002", "range"]]
+    rejected = read_mart(settings.marts_dir, "files_rejected")
+    assert rejected["source_file"].tolist() == ["returns/2021/empty.csv"]
+    assert checks[("ingestion_accounting", "accounting_balances")]
+    assert checks[("returns_valid", "position_year_unique")]
+
+
+def test_panel_sums_only_what_was_reported(small_run):
+    settings, _, checks = small_run
+    department_year = read_mart(settings.marts_dir, "department_year").set_index(["department_code", "year"])
+    assert len(department_year) == 101 * 2
+    assert checks[("department_year", "department_year_complete")]
+    seine_et_marne_2020 = department_year.loc[("77", 2020)]
+    assert seine_et_marne_2020["positions_active"] == 2
+    assert seine_et_marne_2020["persons_received"] == 120
+    assert seine_et_marne_2020["new_cases"] == 60
+    # 77-002 left the cases group blank in 2020: the victims sum covers 77-001 only, never a 0 for 77-002.
+    assert seine_et_marne_2020["cases_victim"] == 30
+    # In 2021 the only 77-002 return was quarantined: a missing return, not zero activity.
+    assert department_year.loc[("77", 2021), "positions_reporting"] == 1
+    assert department_year.loc[("77", 2021), "persons_received"] == 120
+    assert pd.isna(department_year.loc[("13", 2021), "persons_received"])
+    missing = read_mart(settings.marts_dir, "missing_returns")
+    assert missing[["position_id", "year"]].values.tolist() == [["77-002", 2021]]
+
+
+def test_national_year_counts_departements_below_standard(small_run):
+    settings, _, _ = small_run
+    national = read_mart(settings.marts_dir, "national_year").set_index("year")
+    # 2020: 77 has 2 positions (meets the standard), 01 has 1 (ended mid-2020), 99 others have none.
+    assert national.loc[2020, "positions_active"] == 3
+    assert national.loc[2020, "departments_covered"] == 2
+    assert national.loc[2020, "departments_below_standard"] == 100
+    assert national.loc[2021, "positions_active"] == 2
+    assert national.loc[2021, "mean_positions_per_department"] == pytest.approx(2 / 101)
