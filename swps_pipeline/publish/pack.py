@@ -121,7 +121,8 @@ def write_evaluation_pack(
             safe, suppressed = shareable(tables[name])
             safe_tables[name] = safe
             rows = len(safe)
-            packed.append(PackedTable(name, sheet, rows, min(rows, XLSX_MAX_DATA_ROWS), suppressed, table_notes[name]))
+            xlsx_rows = min(rows, XLSX_MAX_DATA_ROWS)
+            packed.append(PackedTable(name, sheet, rows, xlsx_rows, suppressed, table_notes[name]))
 
         (staging / "csv").mkdir()
         for table in packed:
@@ -226,9 +227,8 @@ def _write_readme(sheet, packed: list[PackedTable], synthetic: bool, sources: Se
     header = ["Sheet", "What it is", "Rows", f"Cells shown as {SUPPRESSED_LABEL}", "Rows in the sheet", "CSV file"]
     sheet.append([_styled(sheet, label, font=bold) for label in header])
     for t in packed:
-        sheet.append(
-            [t.sheet, _styled(sheet, _safe_text(t.note), alignment=wrap), t.rows, t.suppressed_cells, t.xlsx_rows, t.csv_path]
-        )
+        note = _styled(sheet, _safe_text(t.note), alignment=wrap)
+        sheet.append([t.sheet, note, t.rows, t.suppressed_cells, t.xlsx_rows, t.csv_path])
 
 
 def _safe_text(text: str) -> str:
@@ -315,7 +315,8 @@ def _replace_directory(staging: Path, out_dir: Path) -> None:
 
 
 _HTML_STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; color: #222; }
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
+       line-height: 1.5; color: #222; }
 .notice { border: 2px solid #b45309; background: #fffbeb; padding: 0.75rem 1rem; }
 table { border-collapse: collapse; margin: 1rem 0; }
 th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
@@ -344,7 +345,8 @@ def _methods_html(
         f"<p>{esc(NEUTRALISATION_RULE)}</p>",
         "<h2>Tables</h2>",
         f"<p>Each table is a sheet of <a href=\"{WORKBOOK_NAME}\">{WORKBOOK_NAME}</a> and a CSV file.</p>",
-        f"<table><tr><th>Table</th><th>What it is</th><th>Rows</th><th>Cells shown as {esc(SUPPRESSED_LABEL)}</th></tr>",
+        "<table><tr><th>Table</th><th>What it is</th><th>Rows</th>"
+        f"<th>Cells shown as {esc(SUPPRESSED_LABEL)}</th></tr>",
         *(
             f'<tr><td><a href="{esc(t.csv_path)}">{esc(t.name)}</a></td><td>{esc(t.note)}</td>'
             f"<td>{t.rows:,}</td><td>{t.suppressed_cells:,}</td></tr>"
@@ -355,7 +357,8 @@ def _methods_html(
     if chart_names:
         parts.append("<h2>Charts</h2>")
         parts += [
-            f'<figure><img src="charts/{esc(name)}.png" alt="{esc(name)}"><figcaption>{esc(name)}</figcaption></figure>'
+            f'<figure><img src="charts/{esc(name)}.png" alt="{esc(name)}">'
+            f"<figcaption>{esc(name)}</figcaption></figure>"
             for name in chart_names
         ]
     if sources:

@@ -1,0 +1,254 @@
+"""The evaluation pack, re-read the way an evaluator's spreadsheet program would."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import datetime
+
+import matplotlib
+import openpyxl
+import pandas as pd
+import pytest
+
+from swps_pipeline.assumptions import SYNTHETIC_NOTICE
+from swps_pipeline.publish import pack
+from swps_pipeline.publish.disclosure import count_columns, shareable
+from swps_pipeline.publish.pack import markdown_to_html, write_evaluation_pack
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+HYPERLINK = '=HYPERLINK("http://evil.example","click")'
+
+
+def _png() -> bytes:
+    figure, axes = plt.subplots(figsize=(2, 2))
+    axes.plot([2019, 2020, 2021], [10, 14, 20])
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def chart() -> bytes:
+    return _png()
+
+
+def _tables() -> dict[str, pd.DataFrame]:
+    return {
+        "department_year": pd.DataFrame(
+            {
+                "department_code": ["01", "2A", "77"],
+                "year": [2021, 2021, 2021],
+                "positions_active": pd.array([1, 2, 3], dtype="Int64"),  # positions, not persons: never hidden
+                "new_cases": pd.array([3, 0, 1250], dtype="Int64"),
+                "persons_received": pd.array([4, None, 980], dtype="Int64"),
+                "fte": [0.5, 2.0, 3.0],
+            }
+        ),
+        "quarantine_notes": pd.DataFrame(
+            {
+                "position_id": ["P001", "P002", "P003"],
+                "message": [HYPERLINK, "fine", "-2+3+cmd|' /C calc'!A0"],
+                "balance_eur": [-1250.5, 300.0, 0.0],
+            }
+        ),
+    }
+
+
+NOTES = {"department_year": "Activity per département and year", "quarantine_notes": "Rejected rows and why"}
+
+
+def _write(out_dir, chart, **kwargs):
+    return write_evaluation_pack(
+        out_dir, _tables(), {"activity_trend": chart}, NOTES, "# Methods\n\nCounts are *sums*.", **kwargs
+    )
+
+
+def test_workbook_has_readme_first_with_notice_and_rules(tmp_path, chart):
+    _write(tmp_path / "evaluation_pack", chart)
+    workbook = openpyxl.load_workbook(tmp_path / "evaluation_pack" / "evaluation_pack.xlsx")
+
+    assert workbook.sheetnames == ["README", "department_year", "quarantine_notes"]
+    readme = [row for row in workbook["README"].iter_rows(values_only=True)]
+    texts = " ".join(str(value) for row in readme for value in row if value is not None)
+    assert SYNTHETIC_NOTICE in texts
+    assert "shown as '<5'" in texts and "from 1 to 4" in texts
+    assert "prefixed with an apostrophe" in texts
+    # One line per sheet: name, what it is, rows, cells hidden.
+    assert ("department_year", "Activity per département and year", 3, 2, 3, "csv/department_year.csv") in readme
+    assert ("quarantine_notes", "Rejected rows and why", 3, 0, 3, "csv/quarantine_notes.csv") in readme
+
+
+def test_small_counts_are_hidden_large_counts_and_zero_kept(tmp_path, chart):
+    manifest = _write(tmp_path / "pack", chart)
+    sheet = openpyxl.load_workbook(tmp_path / "pack" / "evaluation_pack.xlsx")["department_year"]
+    rows = list(sheet.iter_rows(values_only=True))
+
+    assert rows[0] == ("department_code", "year", "positions_active", "new_cases", "persons_received", "fte")
+    assert rows[1] == ("01", 2021, 1, "<5", "<5", 0.5)  # 3 and 4 hidden; 1 position stays
+    assert rows[2] == ("2A", 2021, 2, 0, None, 2.0)  # 0 stays 0, not reported stays empty
+    assert rows[3] == ("77", 2021, 3, 1250, 980, 3.0)
+    assert isinstance(rows[3][3], int)
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].font.bold
+    assert manifest.suppressed_cells == {"department_year": 2, "quarantine_notes": 0}
+
+
+def test_csv_copy_has_the_same_suppression(tmp_path, chart):
+    _write(tmp_path / "pack", chart)
+    raw = (tmp_path / "pack" / "csv" / "department_year.csv").read_bytes()
+
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM, so spreadsheet programs read UTF-8
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows == [
+        ["department_code", "year", "positions_active", "new_cases", "persons_received", "fte"],
+        ["01", "2021", "1", "<5", "<5", "0.5"],
+        ["2A", "2021", "2", "0", "", "2.0"],
+        ["77", "2021", "3", "1250", "980", "3.0"],
+    ]
+
+
+def test_formula_text_is_neutralised_numbers_stay_numbers(tmp_path, chart):
+    _write(tmp_path / "pack", chart)
+    sheet = openpyxl.load_workbook(tmp_path / "pack" / "evaluation_pack.xlsx")["quarantine_notes"]
+
+    assert sheet["B2"].value == "'" + HYPERLINK
+    assert sheet["B2"].data_type == "s"
+    assert sheet["B3"].value == "fine"
+    assert sheet["B4"].value == "'-2+3+cmd|' /C calc'!A0"
+    assert sheet["C2"].value == -1250.5 and sheet["C2"].data_type == "n"
+    assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+
+    rows = list(csv.reader(io.StringIO((tmp_path / "pack" / "csv" / "quarantine_notes.csv").read_text("utf-8-sig"))))
+    assert rows[1] == ["P001", "'" + HYPERLINK, "-1250.5"]
+    assert rows[3][1] == "'-2+3+cmd|' /C calc'!A0"
+
+
+def test_writing_twice_gives_identical_bytes_and_replaces_old_pack(tmp_path, chart):
+    out_dir = tmp_path / "evaluation_pack"
+    out_dir.mkdir()
+    (out_dir / "stale_from_an_old_run.csv").write_text("old")
+    first = _write(out_dir, chart)
+    first_bytes = {name: (out_dir / name).read_bytes() for name in first.files}
+    second = _write(out_dir, chart)
+
+    assert not (out_dir / "stale_from_an_old_run.csv").exists()
+    assert second.files == first.files == (
+        "charts/activity_trend.png",
+        "csv/department_year.csv",
+        "csv/quarantine_notes.csv",
+        "evaluation_pack.xlsx",
+        "methods.html",
+    )
+    assert {name: (out_dir / name).read_bytes() for name in second.files} == first_bytes
+    assert [p.name for p in tmp_path.iterdir()] == ["evaluation_pack"]  # no temporary folder left behind
+    # Identical because nothing in the file depends on the clock, not because both runs fell in the same second.
+    assert openpyxl.load_workbook(out_dir / "evaluation_pack.xlsx").properties.modified == datetime(1980, 1, 1)
+    with zipfile.ZipFile(out_dir / "evaluation_pack.xlsx") as archive:
+        assert {entry.date_time for entry in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_control_characters_and_tab_prefix_in_text(tmp_path):
+    frame = pd.DataFrame({"raw": ['{"note": "bell\x07 here"}', "\tcmd"]})
+    write_evaluation_pack(tmp_path / "pack", {"returns_quarantine": frame}, {}, {"returns_quarantine": "rows"})
+    sheet = openpyxl.load_workbook(tmp_path / "pack" / "evaluation_pack.xlsx")["returns_quarantine"]
+
+    assert sheet["A2"].value == '{"note": "bell here"}'  # XML cannot hold \x07: dropped in the XLSX only
+    assert sheet["A3"].value == "'\tcmd"
+
+
+def test_methods_page_has_notice_rule_tables_and_charts(tmp_path, chart):
+    _write(tmp_path / "pack", chart)
+    page = (tmp_path / "pack" / "methods.html").read_text("utf-8")
+
+    assert SYNTHETIC_NOTICE in page
+    assert "<h2>Methods</h2>" in page  # the note's '#' sits under the page title
+    assert "Counts are <em>sums</em>." in page
+    assert "shown as &#x27;&lt;5&#x27;" in page
+    assert '<a href="csv/department_year.csv">department_year</a>' in page
+    assert '<img src="charts/activity_trend.png"' in page
+    assert (tmp_path / "pack" / "charts" / "activity_trend.png").read_bytes() == chart
+
+
+def test_real_data_pack_has_no_synthetic_notice(tmp_path, chart):
+    _write(tmp_path / "pack", chart, synthetic=False)
+    readme = openpyxl.load_workbook(tmp_path / "pack" / "evaluation_pack.xlsx")["README"]
+    texts = [value for row in readme.iter_rows(values_only=True) for value in row if isinstance(value, str)]
+
+    assert "Synthetic data" not in texts
+    assert SYNTHETIC_NOTICE not in (tmp_path / "pack" / "methods.html").read_text("utf-8")
+
+
+def test_table_longer_than_excel_limit_is_truncated_in_xlsx_only(tmp_path, chart, monkeypatch):
+    monkeypatch.setattr(pack, "XLSX_MAX_DATA_ROWS", 2)
+    manifest = _write(tmp_path / "pack", chart)
+    workbook = openpyxl.load_workbook(tmp_path / "pack" / "evaluation_pack.xlsx")
+
+    assert workbook["department_year"].max_row == 3  # header + 2 rows
+    assert [t.xlsx_rows for t in manifest.tables] == [2, 2]
+    readme = [value for row in workbook["README"].iter_rows(values_only=True) for value in row if value]
+    assert (
+        "Sheet 'department_year' shows the first 2 of 3 rows (Excel's limit); "
+        "csv/department_year.csv has every row."
+    ) in readme
+    assert len((tmp_path / "pack" / "csv" / "department_year.csv").read_text("utf-8-sig").splitlines()) == 4
+
+
+def test_long_names_become_unique_valid_sheet_names(tmp_path, chart):
+    frame = pd.DataFrame({"x": [1]})
+    long_name = "cost_benefit_monte_carlo_summary_by_year"
+    tables = {long_name: frame, long_name + "_2": frame, "readme": frame}
+    notes = dict.fromkeys(tables, "a table")
+    manifest = write_evaluation_pack(tmp_path / "pack", tables, {}, notes)
+
+    sheets = [t.sheet for t in manifest.tables]
+    assert sheets == ["cost_benefit_monte_carlo_summar", "cost_benefit_monte_carlo_summ~2", "readme~2"]
+    assert openpyxl.load_workbook(tmp_path / "pack" / "evaluation_pack.xlsx").sheetnames == ["README", *sheets]
+
+
+def test_refuses_tables_without_note_and_charts_that_are_not_png(tmp_path):
+    frame = pd.DataFrame({"x": [1]})
+    with pytest.raises(ValueError, match="no note saying what these tables are: national_year"):
+        write_evaluation_pack(tmp_path / "pack", {"national_year": frame}, {}, {})
+    with pytest.raises(ValueError, match="not PNG images: trend"):
+        write_evaluation_pack(tmp_path / "pack", {}, {"trend": b"GIF89a"}, {})
+    with pytest.raises(ValueError, match="cannot be a file name"):
+        write_evaluation_pack(tmp_path / "pack", {"../escape": frame}, {}, {"../escape": "x"})
+    assert not (tmp_path / "pack").exists()
+
+
+def test_count_rule_names_and_whole_values():
+    frame = pd.DataFrame(
+        {
+            "cases_victim": pd.array([2], dtype="Int64"),  # contract count column
+            "numerator": [3],
+            "count": [7],
+            "victims_recorded": [2],
+            "persons_received": [2.0],  # a count that lost its Int64: still hidden
+            "cases_per_fte": [2.5],  # a rate
+            "positions_active": [2],  # positions, not persons
+            "population": [2],
+            "flag_count": [True],  # a boolean is not a count
+        }
+    )
+    assert count_columns(frame) == ["cases_victim", "numerator", "count", "victims_recorded", "persons_received"]
+    safe, suppressed = shareable(frame)
+    assert suppressed == 4
+    assert safe.iloc[0].tolist() == ["<5", "<5", 7, "<5", "<5", 2.5, 2, 2, True]
+
+
+def test_markdown_subset():
+    text = (
+        "## Sources\n\nSee [SSMSI](https://www.interieur.gouv.fr/?a=1&b=2) and **ECPA**.\n\n"
+        "1. first\n2. `x < y`\n\n<script>alert(1)</script>"
+    )
+    assert markdown_to_html(text) == (
+        "<h2>Sources</h2>\n"
+        '<p>See <a href="https://www.interieur.gouv.fr/?a=1&amp;b=2">SSMSI</a> and <strong>ECPA</strong>.</p>\n'
+        "<ol><li>first</li><li><code>x &lt; y</code></li></ol>\n"
+        "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
+    )
