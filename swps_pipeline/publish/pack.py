@@ -116,6 +116,7 @@ def write_evaluation_pack(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     try:
+        staging.chmod(0o755)  # mkdtemp makes it private; the pack is meant to be read by others
         packed, safe_tables = [], {}
         for name, sheet in zip(tables, _sheet_names(list(tables))):
             safe, suppressed = shareable(tables[name])
