@@ -1,0 +1,18 @@
+"""Economics: cost per position and per case, the State refund, and the probabilistic cost-benefit model."""
+
+from swps_pipeline.economics.cba import CbaScope, CostBenefitResult, run_cost_benefit
+from swps_pipeline.economics.charts import npv_distribution_png, tornado_png
+from swps_pipeline.economics.costs import build_cost_tables
+from swps_pipeline.economics.parameters import ParameterError, Parameters, load_parameters
+
+__all__ = [
+    "CbaScope",
+    "CostBenefitResult",
+    "ParameterError",
+    "Parameters",
+    "build_cost_tables",
+    "load_parameters",
+    "npv_distribution_png",
+    "run_cost_benefit",
+    "tornado_png",
+]

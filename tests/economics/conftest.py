@@ -1,0 +1,67 @@
+"""Hand-built panels and registries for the economics tests (schemas of docs/ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from swps_pipeline import contract
+
+
+def make_position_year(rows: list[dict]) -> pd.DataFrame:
+    """A `position_year` table: each row gives position_id, year and what it reported; the rest is null.
+
+    A row without `fte` has no valid return.
+    """
+    frame = pd.DataFrame(rows)
+    frame["department_code"] = frame["position_id"].str.split("-").str[0]
+    frame["has_return"] = frame["fte"].notna() if "fte" in frame else False
+    for column in ("fte", "months_active", "cost_eur"):
+        if column not in frame:
+            frame[column] = float("nan")
+    frame["fte"] = frame["fte"].astype(float)
+    frame["cost_eur"] = frame["cost_eur"].astype(float)
+    frame["months_active"] = frame["months_active"].astype("Float64").astype("Int64")
+    for column in contract.COUNT_COLUMNS:
+        frame[column] = (frame[column] if column in frame else pd.Series(pd.NA, index=frame.index)).astype("Int64")
+    frame["year"] = frame["year"].astype(int)
+    return frame
+
+
+def make_registry(starts: dict[str, str], ends: dict[str, str] | None = None) -> pd.DataFrame:
+    ends = ends or {}
+    return pd.DataFrame({
+        "position_id": list(starts),
+        "department_code": [p.split("-")[0] for p in starts],
+        "start_date": pd.to_datetime(list(starts.values())),
+        "end_date": pd.to_datetime([ends.get(p) for p in starts]),
+    })
+
+
+@pytest.fixture
+def seine_et_marne_2021() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The 7 positions of Seine-et-Marne in 2021 (ECPA application): 1,030 new cases, 1,256 persons, 4,349 actions.
+
+    Counts are split over the positions; all full-time, 12 months, no reported cost.
+    """
+    new_cases = [150, 150, 150, 150, 150, 140, 140]
+    persons = [180, 180, 180, 180, 180, 178, 178]
+    actions = [620, 620, 620, 620, 620, 625, 624]
+    dv = [140, 140, 140, 130, 130, 136, 136]
+    rows = [
+        {"position_id": f"77-00{i + 1}", "year": 2021, "fte": 1.0, "months_active": 12, "new_cases": new_cases[i],
+         "persons_received": persons[i], "actions": actions[i], "problem_domestic_violence": dv[i]}
+        for i in range(7)
+    ]
+    registry = make_registry({f"77-00{i + 1}": "2016-01-01" for i in range(7)})
+    return make_position_year(rows), registry
+
+
+@pytest.fixture
+def position_year_of():
+    return make_position_year
+
+
+@pytest.fixture
+def registry_of():
+    return make_registry
