@@ -1,6 +1,6 @@
 """Writing returns as they arrive in real life: mixed formats, encodings, labels and layouts.
 
-A `FileStyle` is drawn per file; `render` turns a frame of canonical values
+A `FileStyle` is drawn per file; `render_files` turns frames of canonical values
 (which may hold planted bad values as strings) into the bytes of the file.
 XLSX files are byte-reproducible: fixed workbook properties and fixed zip
 entry timestamps.
