@@ -273,6 +273,8 @@ def _parameter(name: str, entry: Any, origin: str) -> Parameter:
     price_year = entry["price_year"]
     if price_year is not None and (isinstance(price_year, bool) or not isinstance(price_year, int)):
         raise ParameterError(f"{where}: price_year must be a year or null, got {price_year!r}")
+    if price_year is None and str(entry["unit"]).startswith("EUR"):
+        raise ParameterError(f"{where}: a money amount needs a price_year")
     uses = entry["channel"] if isinstance(entry["channel"], list) else [entry["channel"]]
     bad = [u for u in uses if u not in PARAMETER_USES]
     if bad:
