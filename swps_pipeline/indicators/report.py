@@ -1,0 +1,78 @@
+"""Headline views of the national indicators, for the asset metadata an evaluator reads first."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from swps_pipeline.indicators.catalogue import BY_ID  # noqa: E402
+
+HEADLINE = [
+    "positions_active",
+    "share_returns_received",
+    "persons_received",
+    "new_cases",
+    "new_cases_per_fte",
+    "share_victims",
+    "share_offenders",
+    "share_third_parties",
+    "share_women",
+    "share_domestic_violence",
+    "orientations_per_new_case",
+    "share_departments_meeting_standard",
+    "positions_per_150k",
+]
+TREND = ["persons_received", "new_cases_per_fte"]
+
+
+def _national(indicators: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    rows = indicators[(indicators["level"] == "national") & indicators["indicator"].isin(ids)]
+    return rows.set_index("indicator")
+
+
+def _number(value: float, unit: str) -> str:
+    if pd.isna(value):
+        return "n/a"
+    if unit.startswith("share"):
+        return f"{value:.1%}"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def national_headline_markdown(indicators: pd.DataFrame, year: int) -> str:
+    """A Markdown table of the national headline indicators of `year`, with the change on the previous year."""
+    rows = _national(indicators[indicators["year"] == year], HEADLINE)
+    lines = [f"**National indicators, {year}**", "",
+             "| indicator | value | previous year | positions reporting / expected |", "| --- | --- | --- | --- |"]
+    for indicator_id in HEADLINE:
+        if indicator_id not in rows.index:
+            continue
+        row, definition = rows.loc[indicator_id], BY_ID[indicator_id]
+        lines.append(
+            f"| {definition.label_en} | {_number(row['value'], definition.unit)} "
+            f"| {_number(row['value_previous_year'], definition.unit)} "
+            f"| {row['positions_reporting']} / {row['positions_expected']} |"
+        )
+    return "\n".join(lines)
+
+
+def national_trend_png(indicators: pd.DataFrame) -> bytes:
+    """PNG: national persons received and new cases per FTE-year, year by year."""
+    rows = _national(indicators, TREND).reset_index()
+    figure, axes = plt.subplots(1, len(TREND), figsize=(9, 3.2))
+    for axis, indicator_id in zip(axes, TREND, strict=True):
+        series = rows[rows["indicator"] == indicator_id].sort_values("year")
+        axis.plot(series["year"], series["value"], marker="o")
+        axis.set_title(BY_ID[indicator_id].label_en, fontsize=10)
+        axis.set_xlabel("year")
+        axis.xaxis.get_major_locator().set_params(integer=True)
+        axis.grid(alpha=0.3)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    plt.close(figure)
+    return buffer.getvalue()
