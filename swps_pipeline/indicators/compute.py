@@ -14,7 +14,6 @@ import pandas as pd
 from swps_pipeline import contract
 from swps_pipeline.assumptions import INHABITANTS_PER_WORKER_TARGET
 from swps_pipeline.indicators.catalogue import (
-    AREA_LEVELS,
     CATALOGUE,
     CHANGE_LEVELS,
     LEVELS,

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from swps_pipeline.indicators.catalogue import BY_ID  # noqa: E402
+from swps_pipeline.indicators.catalogue import BY_ID
 
 HEADLINE = [
     "positions_active",
@@ -63,7 +61,9 @@ def national_headline_markdown(indicators: pd.DataFrame, year: int) -> str:
 def national_trend_png(indicators: pd.DataFrame) -> bytes:
     """PNG: national persons received and new cases per FTE-year, year by year."""
     rows = _national(indicators, TREND).reset_index()
-    figure, axes = plt.subplots(1, len(TREND), figsize=(9, 3.2))
+    figure = Figure(figsize=(9, 3.2))
+    FigureCanvasAgg(figure)  # Agg canvas: no GUI backend, safe in any process
+    axes = figure.subplots(1, len(TREND))
     for axis, indicator_id in zip(axes, TREND, strict=True):
         series = rows[rows["indicator"] == indicator_id].sort_values("year")
         axis.plot(series["year"], series["value"], marker="o")
@@ -74,5 +74,4 @@ def national_trend_png(indicators: pd.DataFrame) -> bytes:
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
-    plt.close(figure)
     return buffer.getvalue()
