@@ -1,0 +1,27 @@
+"""Impact of the roll-out on recorded intrafamily violence (docs/methods_impact.md)."""
+
+from swps_pipeline.impact.crime import (
+    CrimeFileError,
+    population_by_department_year,
+    read_recorded_crime,
+)
+from swps_pipeline.impact.deployment import deployment_department_year
+from swps_pipeline.impact.panel import impact_panel
+from swps_pipeline.impact.results import (
+    ImpactResult,
+    estimate_impact,
+    event_study_chart,
+    interpretation_markdown,
+)
+
+__all__ = [
+    "CrimeFileError",
+    "ImpactResult",
+    "deployment_department_year",
+    "estimate_impact",
+    "event_study_chart",
+    "impact_panel",
+    "interpretation_markdown",
+    "population_by_department_year",
+    "read_recorded_crime",
+]
