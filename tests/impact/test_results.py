@@ -1,0 +1,46 @@
+"""Impact tables, the event-study chart and the interpretation text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from swps_pipeline.impact.estimators import ESTIMATE_COLUMNS, EVENT_STUDY_COLUMNS
+from swps_pipeline.impact.results import estimate_impact, event_study_chart, interpretation_markdown
+
+STAGGERED = {2018.0: 20, 2020.0: 20, 2022.0: 20, 2024.0: 20, np.nan: 21}
+
+
+@pytest.fixture
+def no_effect(simulate):
+    return estimate_impact(simulate(3, lambda e: np.zeros(e.shape), STAGGERED), seed=3, n_boot=199)
+
+
+def test_tables_have_their_columns_and_reference_year(no_effect):
+    assert list(no_effect.impact_estimates.columns) == list(ESTIMATE_COLUMNS)
+    assert list(no_effect.event_study.columns) == list(EVENT_STUDY_COLUMNS)
+    twfe = no_effect.event_study.query("model == 'event_study'").set_index("event_time")
+    assert list(twfe.index) == [-4, -3, -2, -1, 0, 1, 2, 3, 4]  # end points binned, −1 the reference
+    assert twfe.loc[-1, "estimate"] == 0.0 and np.isnan(twfe.loc[-1, "ci_low"])
+    # the event-study table repeats the impact_estimates rows of the same terms
+    lag = no_effect.row("callaway_santanna", "event_time_2")
+    cs = no_effect.event_study.query("model == 'callaway_santanna'").set_index("event_time")
+    assert cs.loc[2, ["estimate", "ci_low", "ci_high"]].tolist() == [lag["estimate"], lag["ci_low"], lag["ci_high"]]
+
+
+def test_chart_is_a_reproducible_png(no_effect):
+    png = event_study_chart(no_effect.event_study)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert event_study_chart(no_effect.event_study) == png
+
+
+def test_interpretation_states_assumption_pretrend_and_caveats(no_effect):
+    text = interpretation_markdown(no_effect)
+    pretrend = no_effect.row("event_study", "pretrend_joint_f")
+    assert f"does not reject at 5 % (F = {pretrend['estimate']:.2f}, p = {pretrend['p_value']:.3f})" in text
+    assert "parallel trends" in text and "no anticipation" in text
+    assert "reporting" in text and "a rise in the recorded rate can be a success" in text
+    assert "synthetic until the real registry is loaded" in text
+    assert "synthetic" not in interpretation_markdown(no_effect, deployment_synthetic=False)
+    overall = no_effect.row("callaway_santanna", "att_overall")
+    assert f"{overall['estimate']:+.3f}" in text
