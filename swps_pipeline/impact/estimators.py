@@ -92,6 +92,14 @@ def _row(model: str, term: str, estimate: float, std_error: float, ci: tuple[flo
             "ci_high": ci[1], "p_value": p_value, "n_obs": n_obs, "n_clusters": n_clusters, "outcome": outcome}
 
 
+def _identified(data: pd.DataFrame, regressors: pd.DataFrame) -> bool:
+    """Some regressor varies within départements (else the fixed effects absorb it and OLS would return noise)."""
+    if regressors.empty or not len(regressors.columns):
+        return False
+    by_department = regressors.astype("float64").groupby(data["department_code"])
+    return bool(((by_department.max() - by_department.min()) > 0).any().all())
+
+
 def _fit_twfe(data: pd.DataFrame, y: str, regressors: pd.DataFrame):
     """OLS of `y` on `regressors` with département and year dummies, clustered by département (t with G−1 df)."""
     effects = [pd.get_dummies(data[k], prefix=k, drop_first=True, dtype="float64") for k in ("department_code", "year")]
@@ -117,6 +125,8 @@ def twfe_treated(panel: pd.DataFrame, y: str = OUTCOME_COLUMN, cohort: str = "co
     """Two-way fixed effects on the treated dummy (year ≥ cohort), staggered sample."""
     data = staggered_sample(panel, y, cohort)
     treated = (data["year"] >= data[cohort]).fillna(False).rename("treated")
+    if not _identified(data, treated.to_frame()):
+        return _conform([], ESTIMATE_COLUMNS)
     fit = _fit_twfe(data, y, treated.to_frame())
     return _conform(_coefficient_rows(fit, model, {"treated": "treated"}, data, outcome_label(panel, y)),
                     ESTIMATE_COLUMNS)
@@ -125,6 +135,8 @@ def twfe_treated(panel: pd.DataFrame, y: str = OUTCOME_COLUMN, cohort: str = "co
 def twfe_intensity(panel: pd.DataFrame, y: str = OUTCOME_COLUMN, model: str = "twfe_intensity") -> pd.DataFrame:
     """Two-way fixed effects on FTE per 100,000 inhabitants, every département observed throughout."""
     data = _complete(panel, [y, "fte_per_100k"])
+    if not _identified(data, data[["fte_per_100k"]]):
+        return _conform([], ESTIMATE_COLUMNS)
     fit = _fit_twfe(data, y, data[["fte_per_100k"]])
     return _conform(_coefficient_rows(fit, model, {"fte_per_100k": "fte_per_100k"}, data, outcome_label(panel, y)),
                     ESTIMATE_COLUMNS)
@@ -143,6 +155,8 @@ def event_study(panel: pd.DataFrame, y: str = OUTCOME_COLUMN, cohort: str = "coh
     dummies.columns = dummies.columns.astype(int)
     dummies = dummies.drop(columns=[REFERENCE_EVENT_TIME], errors="ignore")
     dummies = dummies.loc[:, dummies.sum() > 0].rename(columns=lambda k: f"{EVENT_TERM}{k}")
+    if not _identified(data, dummies):
+        return _conform([], ESTIMATE_COLUMNS)
     fit = _fit_twfe(data, y, dummies)
     label = outcome_label(panel, y)
     rows = _coefficient_rows(fit, model, {c: c for c in dummies.columns}, data, label)

@@ -63,5 +63,6 @@ def simulate() -> Callable[..., pd.DataFrame]:
 @pytest.fixture(scope="session")
 def real_crime_file() -> Path:
     if not REAL_CRIME_FILE.is_file():
-        pytest.skip(f"the real SSMSI edition is absent ({REAL_CRIME_FILE.resolve()}); see shared/contract/recorded_crime.md")
+        pytest.skip(f"the real SSMSI edition is absent ({REAL_CRIME_FILE.resolve()}); "
+                    "see shared/contract/recorded_crime.md")
     return REAL_CRIME_FILE.resolve()

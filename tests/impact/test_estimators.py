@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from swps_pipeline.impact import estimators as est
-from swps_pipeline.impact.results import estimate_impact
+from swps_pipeline.impact.results import estimate_impact, interpretation_markdown
 
 #: Staggered adoption over 101 départements × 2016–2025, with never-treated ones.
 STAGGERED = {2018.0: 20, 2020.0: 20, 2022.0: 20, 2024.0: 20, np.nan: 21}
@@ -100,3 +100,11 @@ def test_staggered_sample_drops_departements_treated_at_the_start(simulate):
     panel = simulate(SEED, lambda e: np.zeros(e.shape), {2016.0: 5, 2012.0: 5, 2019.0: 10, np.nan: 10})
     assert est.staggered_sample(panel, est.OUTCOME_COLUMN, "cohort")["department_code"].nunique() == 20
     assert est.twfe_intensity(panel)["n_clusters"].item() == 30
+
+
+def test_no_adopter_in_the_panel_gives_no_estimate_rather_than_noise(simulate):
+    panel = simulate(SEED, lambda e: np.zeros(e.shape), {2012.0: 10, np.nan: 10})
+    result = estimate_impact(panel, seed=SEED, n_boot=99)
+    # adopters before the panel only, and FTE constant within each département: nothing is identified
+    assert result.impact_estimates.empty and result.event_study.empty and result.group_time.empty
+    assert "not identified on these data" in interpretation_markdown(result)
