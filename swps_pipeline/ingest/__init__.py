@@ -1,0 +1,1 @@
+"""Reading what arrives: returns files and the positions registry."""
