@@ -12,6 +12,7 @@ from pathlib import Path
 class Settings:
     data_dir: Path
     output_dir: Path
+    crime_edition: str | None = None  # which file of crime/ to use when there are several
 
     @property
     def returns_dir(self) -> Path:
@@ -48,4 +49,5 @@ class Settings:
         return cls(
             data_dir=Path(os.environ.get("SWPS_DATA_DIR", "data/raw")).resolve(),
             output_dir=Path(os.environ.get("SWPS_OUTPUT_DIR", "data/warehouse")).resolve(),
+            crime_edition=os.environ.get("SWPS_CRIME_EDITION") or None,
         )

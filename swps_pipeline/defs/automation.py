@@ -1,6 +1,5 @@
 """The yearly schedule and the file sensor: new or corrected returns start a run by themselves."""
 
-from __future__ import annotations
 
 import hashlib
 import json

@@ -1,6 +1,5 @@
 """Reference data and the yearly returns: read, validated, quarantined, accounted for."""
 
-from __future__ import annotations
 
 import dagster as dg
 import pandas as pd

@@ -1,6 +1,5 @@
 """What an evaluator reads in the Dagster UI next to each asset: previews, counts, charts."""
 
-from __future__ import annotations
 
 import base64
 

@@ -1,6 +1,5 @@
 """The national panel: positions, départements and the nation, year by year."""
 
-from __future__ import annotations
 
 import dagster as dg
 import pandas as pd

@@ -1,6 +1,5 @@
 """Resources shared by the assets: where data are read and written."""
 
-from __future__ import annotations
 
 from pathlib import Path
 
@@ -15,17 +14,20 @@ class PipelineSettings(dg.ConfigurableResource):
 
     data_dir: str
     output_dir: str
+    crime_edition: str | None = None
 
     @property
     def paths(self) -> Settings:
-        return Settings(data_dir=Path(self.data_dir), output_dir=Path(self.output_dir))
+        return Settings(Path(self.data_dir), Path(self.output_dir), self.crime_edition)
 
 
 def pipeline_resources(settings: Settings) -> dict[str, object]:
     """The resources of a code location reading `settings.data_dir` and writing `settings.output_dir`."""
     settings.output_dir.mkdir(parents=True, exist_ok=True)
     return {
-        "settings": PipelineSettings(data_dir=str(settings.data_dir), output_dir=str(settings.output_dir)),
+        "settings": PipelineSettings(
+            data_dir=str(settings.data_dir), output_dir=str(settings.output_dir), crime_edition=settings.crime_edition
+        ),
         "io_manager": WarehouseIOManager(
             database=str(settings.warehouse_path), schema=SCHEMA, marts_dir=str(settings.marts_dir)
         ),

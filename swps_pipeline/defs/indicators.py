@@ -1,0 +1,60 @@
+"""Outcome indicators: the national picture the evaluation asks for, at every level."""
+
+
+import dagster as dg
+import pandas as pd
+
+from swps_pipeline import indicators as catalogue
+from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
+
+INDICATORS = {"group_name": "indicators", "kinds": KINDS, "owners": OWNERS}
+
+
+@dg.asset(
+    **INDICATORS,
+    description="The indicator catalogue: id, labels (EN/FR), formula, unit, family, the evaluation question. "
+    "Grain: one row per indicator. Source: swps_pipeline/indicators/catalogue.py.",
+)
+def indicator_definitions(context: dg.AssetExecutionContext) -> pd.DataFrame:
+    table = catalogue.indicator_definitions()
+    context.add_output_metadata(table_metadata(table, rows=100))
+    return table
+
+
+@dg.asset(
+    **INDICATORS,
+    description="Every indicator at every level (national, region, département, position, host and employer "
+    "type) and year, with numerator, denominator, positions reporting / expected and year-on-year change. "
+    "Shares over a breakdown group count only the positions that reported it. Source: the panel (synthetic).",
+)
+def indicators(
+    context: dg.AssetExecutionContext,
+    position_year: pd.DataFrame,
+    department_year: pd.DataFrame,
+    national_year: pd.DataFrame,
+    department_population: pd.DataFrame,
+) -> pd.DataFrame:
+    table = catalogue.build_indicators(position_year, department_year, national_year, department_population)
+    latest = int(table["year"].max())
+    context.add_output_metadata({
+        "dagster/row_count": len(table),
+        f"national headline indicators, {latest}": dg.MetadataValue.md(
+            catalogue.national_headline_markdown(table, latest)),
+        "national trend": chart(catalogue.national_trend_png(table),
+                                "Persons received and new cases per FTE-year, national"),
+    })
+    return table
+
+
+@dg.asset(
+    **INDICATORS,
+    description="Position and département values more than 4 robust z-scores (median/MAD) from the year's "
+    "median, for a reviewer to check. Grain: (level, entity, year, indicator).",
+)
+def indicator_outliers(context: dg.AssetExecutionContext, indicators: pd.DataFrame) -> pd.DataFrame:
+    table = catalogue.indicator_outliers(indicators)
+    context.add_output_metadata(table_metadata(table, rows=20))
+    return table
+
+
+ASSETS = [indicator_definitions, indicators, indicator_outliers]
