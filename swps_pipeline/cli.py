@@ -54,8 +54,9 @@ def exclusive_run_lock(output_dir: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def preflight(settings: Settings) -> list[int]:
+def preflight(settings: Settings, parameters_file: str | None = None) -> list[int]:
     """Check what a run needs before starting Dagster, so the user gets one line instead of a failed run."""
+    from swps_pipeline import economics, impact
     from swps_pipeline.ingest.registry import RegistryError, read_registry
 
     if not settings.data_dir.is_dir():
@@ -67,6 +68,11 @@ def preflight(settings: Settings) -> list[int]:
         read_registry(settings.registry_path)
     except RegistryError as error:
         raise CannotRun(str(error)) from None
+    try:
+        impact.read_recorded_crime(settings.crime_dir, settings.crime_edition)
+        economics.load_parameters(Path(parameters_file) if parameters_file else None)
+    except (impact.CrimeFileError, economics.ParameterError) as error:
+        raise CannotRun(str(error)) from None
     return years
 
 
@@ -76,6 +82,9 @@ def dagster_instance():
 
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster_home").resolve())))
     home.mkdir(parents=True, exist_ok=True)
+    settings_file = home / "dagster.yaml"
+    if not settings_file.exists():
+        settings_file.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     return DagsterInstance.get()
 
 
@@ -100,13 +109,14 @@ def print_summary(settings: Settings, seconds: float) -> None:
 def command_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     started = time.perf_counter()
-    years = preflight(settings)
+    years = preflight(settings, args.parameters)
     if args.year is not None and args.year not in years:
         raise CannotRun(f"no folder {settings.returns_dir / str(args.year)}")
     with exclusive_run_lock(settings.output_dir):
-        from swps_pipeline.runner import materialise
+        from swps_pipeline.runner import materialise, run_config
 
-        result = materialise(settings, dagster_instance(), args.year)
+        config = run_config(str(Path(args.parameters).resolve()) if args.parameters else None, log_level="WARNING")
+        result = materialise(settings, dagster_instance(), args.year, config)
     if not result.success:
         failed = [event for event in result.all_events if event.is_step_failure]
         reasons = "; ".join(
@@ -131,13 +141,29 @@ def command_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_export(args: argparse.Namespace) -> int:
+    from swps_pipeline.publish.evaluation import build_evaluation_pack
+
+    settings = Settings.from_env()
+    if not (settings.marts_dir / "national_year.parquet").exists():
+        raise CannotRun(f"no marts under {settings.marts_dir}: run `swps run` first")
+    manifest = build_evaluation_pack(settings.marts_dir, settings.pack_dir)
+    print(f"swps export: evaluation pack written to {manifest.directory} ({len(manifest.files)} files; "
+          f"{sum(manifest.suppressed_cells.values())} cells shown as <5)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swps", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="materialise every asset for every year under $SWPS_DATA_DIR/returns")
     run.add_argument("--year", type=int, help="only this year's returns (and everything downstream)")
+    run.add_argument("--parameters", help="a YAML file overriding economics/parameters.yaml")
     run.set_defaults(handler=command_run)
+
+    export = commands.add_parser("export", help="write the evaluation pack from the current marts")
+    export.set_defaults(handler=command_export)
 
     generate = commands.add_parser("generate", help="write the deterministic synthetic data set")
     generate.add_argument("--out", default="data/raw", help="output folder (default data/raw)")

@@ -9,8 +9,19 @@ from swps_pipeline.defs.ingest import returns_year
 from swps_pipeline.settings import Settings
 
 
+def run_config(parameters_file: str | None = None, log_level: str = "INFO") -> dict:
+    """Run config: the console log level and, optionally, a user parameter file for the economic model."""
+    config: dict = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    if parameters_file:
+        config["ops"] = {"economic_model": {"config": {"parameters_file": parameters_file}}}
+    return config
+
+
 def materialise(
-    settings: Settings, instance: dg.DagsterInstance, only_year: int | None = None
+    settings: Settings,
+    instance: dg.DagsterInstance,
+    only_year: int | None = None,
+    config: dict | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Materialise every asset in one in-process run, recorded in `instance`.
 
@@ -22,7 +33,9 @@ def materialise(
     instance.add_dynamic_partitions(returns_year.name, [key for key in keys if key not in known])
     job = build_definitions(settings).resolve_job_def("swps_all")
     if only_year is not None:
-        return job.execute_in_process(instance=instance, partition_key=str(only_year), raise_on_error=False)
+        return job.execute_in_process(
+            run_config=config or run_config(), instance=instance, partition_key=str(only_year), raise_on_error=False
+        )
     ordered = instance.get_dynamic_partitions(returns_year.name)
     tags = {"dagster/asset_partition_range_start": ordered[0], "dagster/asset_partition_range_end": ordered[-1]}
-    return job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+    return job.execute_in_process(run_config=config or run_config(), instance=instance, tags=tags, raise_on_error=False)

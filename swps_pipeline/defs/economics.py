@@ -21,6 +21,8 @@ ECONOMICS_TABLES = {
     "cba_channels": "Present value of each benefit channel. Grain: scope × channel.",
     "cba_sensitivity": "One-way sensitivity (tornado): each parameter at its p10 and p90. Grain: scope × parameter.",
     "cba_scenarios": "Conservative / central / optimistic scenarios of the parameter file. Grain: scope × scenario.",
+    "cba_npv_draws": "The Monte Carlo NPV draws of the whole-period national scope (for the distribution chart). "
+    "Grain: one row per draw.",
 }
 
 
@@ -80,6 +82,7 @@ def economic_model(config: EconomicsConfig, position_year: pd.DataFrame, positio
     cba = {name: pd.concat([r.tables()[name] for r in results], ignore_index=True)
            for name in ("cba_summary", "cba_channels", "cba_sensitivity", "cba_scenarios")}
     whole_period = results[0]
+    cba["cba_npv_draws"] = pd.DataFrame({"draw": range(len(whole_period.npv_draws)), "npv_eur": whole_period.npv_draws})
     charts = {
         "cba_summary": {"NPV distribution": chart(
             economics.npv_distribution_png(whole_period.npv_draws, whole_period.npv_central,
