@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -9,8 +10,10 @@ import pandas as pd
 import pytest
 
 from swps_pipeline.publish.warehouse import read_mart
-from swps_pipeline.settings import Settings
 from swps_pipeline.runner import materialise
+from swps_pipeline.settings import Settings
+
+BUNDLED_DATA = Path(__file__).resolve().parents[2] / "data" / "raw"
 
 REGISTRY = """position_id,department_code,host_type,host_site,employer_type,start_date,end_date,local_funders
 77-001,77,police,Meaux,association,2015-01-01,,2
@@ -24,6 +27,7 @@ HEADER = (
 
 
 def write_folder(root: Path) -> None:
+    shutil.copytree(BUNDLED_DATA / "crime", root / "crime")
     (root / "returns" / "2020").mkdir(parents=True)
     (root / "returns" / "2021").mkdir(parents=True)
     (root / "positions.csv").write_text(REGISTRY, encoding="utf-8")

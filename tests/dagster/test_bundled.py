@@ -1,0 +1,81 @@
+"""The bundled synthetic data, run through the whole graph, reproduce the programme's published figures."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+from swps_pipeline.publish.warehouse import read_mart
+
+
+def test_seine_et_marne_2021_department_year(bundled_marts):
+    row = read_mart(bundled_marts, "department_year").set_index(["department_code", "year"]).loc[("77", 2021)]
+    assert (row["positions_active"], row["positions_reporting"], row["fte"]) == (7, 7, 7)
+    assert row["actions"] == 4349
+    assert row["child_in_danger_reports"] == 109
+    assert row["new_cases"] == 1030
+    assert row["persons_received"] == 1256
+    assert round(row["cases_victim"] / 1030, 2) == 0.59
+    assert round(row["cases_offender"] / 1030, 2) == 0.10
+    assert round(row["cases_third_party"] / 1030, 2) == 0.30
+    assert round(row["persons_women"] / 1256, 2) == 0.75
+    problems = row[["problem_domestic_violence", "problem_vulnerability", "problem_schooling", "problem_housing"]]
+    assert problems.tolist() == [952, 68, 74, 34]
+
+
+def test_national_2022_standard_and_mean(bundled_marts):
+    row = read_mart(bundled_marts, "national_year").set_index("year").loc[2022]
+    assert row["departments_below_standard"] == 2
+    assert row["mean_positions_per_department"] == pytest.approx(row["positions_active"] / 101)
+    assert 3.5 <= row["mean_positions_per_department"] < 4.6
+
+
+def test_seine_et_marne_2021_indicators(bundled_marts):
+    indicators = read_mart(bundled_marts, "indicators")
+    seine_et_marne = indicators[(indicators["level"] == "department") & (indicators["entity"] == "77")
+                                & (indicators["year"] == 2021)].set_index("indicator")["value"]
+    assert seine_et_marne["new_cases_per_fte"] == pytest.approx(1030 / 7)
+    assert round(seine_et_marne["share_victims"], 2) == 0.59
+    assert round(seine_et_marne["share_offenders"], 2) == 0.10
+    assert round(seine_et_marne["share_third_parties"], 2) == 0.30
+    assert round(seine_et_marne["share_women"], 2) == 0.75
+    row = read_mart(bundled_marts, "department_year").set_index(["department_code", "year"]).loc[("77", 2021)]
+    assert seine_et_marne["share_domestic_violence"] == pytest.approx(952 / (1030 + row["ongoing_cases"]))
+    national = indicators[(indicators["level"] == "national") & (indicators["year"] == 2022)
+                          & (indicators["indicator"] == "share_departments_meeting_standard")].iloc[0]
+    assert (national["numerator"], national["denominator"]) == (99, 101)
+
+
+def test_seine_et_marne_2021_cost_per_case(bundled_marts):
+    costs = read_mart(bundled_marts, "cost_per_case")
+    row = costs[(costs["level"] == "department") & (costs["entity"] == "77") & (costs["year"] == 2021)].iloc[0]
+    assert row["total_cost_eur"] == pytest.approx(7 * 52_500)
+    assert round(row["cost_per_new_case"], 2) == 356.80
+    assert round(row["cost_per_person_received"], 2) == 292.60
+    assert row["positions_covered"] == 7
+
+
+def test_no_row_is_lost_on_the_bundled_data(bundled_marts):
+    accounting = read_mart(bundled_marts, "ingestion_accounting")
+    parts = accounting[["rows_valid", "rows_quarantined", "rows_summary_skipped", "rows_duplicate_dropped"]].sum(axis=1)
+    assert (accounting["rows_read"] == parts).all()
+    assert accounting["rows_valid"].sum() == len(read_mart(bundled_marts, "returns_valid"))
+    assert accounting["rows_quarantined"].sum() == len(read_mart(bundled_marts, "returns_quarantine"))
+    assert accounting["file_rejected"].sum() == len(read_mart(bundled_marts, "files_rejected")) == 7
+
+
+def test_definitions_load_without_warnings(tmp_path):
+    from swps_pipeline.definitions import build_definitions
+    from swps_pipeline.settings import Settings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        definitions = build_definitions(Settings(tmp_path / "raw", tmp_path / "out"))
+        graph = definitions.resolve_asset_graph()
+        definitions.resolve_job_def("swps_all")
+    assert [str(w.message) for w in caught if not issubclass(w.category, ResourceWarning)] == []
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert groups == {"reference", "ingest", "panel", "indicators", "economics", "impact", "publish"}
+    assert all(graph.get(key).description for key in graph.get_all_asset_keys())
