@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 
-import pandas as pd
+import dagster as dg
 import pytest
 
 from swps_pipeline.publish.warehouse import read_mart
@@ -73,9 +73,10 @@ def test_definitions_load_without_warnings(tmp_path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         definitions = build_definitions(Settings(tmp_path / "raw", tmp_path / "out"))
-        graph = definitions.resolve_asset_graph()
-        definitions.resolve_job_def("swps_all")
+        dg.Definitions.validate_loadable(definitions)
+        specs = definitions.resolve_all_asset_specs()
     assert [str(w.message) for w in caught if not issubclass(w.category, ResourceWarning)] == []
-    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
-    assert groups == {"reference", "ingest", "panel", "indicators", "economics", "impact", "publish"}
-    assert all(graph.get(key).description for key in graph.get_all_asset_keys())
+    assert {spec.group_name for spec in specs} == {
+        "reference", "ingest", "panel", "indicators", "economics", "impact", "publish"
+    }
+    assert all(spec.description for spec in specs)
