@@ -1,144 +1,157 @@
-"""Reading a returns file, as it arrives, into raw text cells under canonical column names.
+"""A year's returns files, read into raw text cells under canonical column names.
 
-Files come from a hundred départements: CSV with `,` or `;`, UTF-8 (with or
-without BOM) or Windows-1252, XLSX with title rows above the header and a
-total row at the bottom, French labels or canonical names. Reading never
-interprets a value: that is validation's job. A file that cannot be read is
-rejected whole with a reason a person can act on.
+Reading finds the header row, maps the headers to the contract's columns,
+sets aside summary rows, blank rows and unknown columns, and keeps every data
+row as read (for the quarantine). It never interprets a value: that is
+validation's job. A file that cannot be used at all is rejected with a reason.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from swps_pipeline.contract import HEADER_ALIASES, REQUIRED, normalise_header
+from swps_pipeline.contract import BY_NAME, HEADER_ALIASES, REQUIRED, normalise_header
+from swps_pipeline.ingest.lines import FileRejected, Lines, csv_lines, xlsx_lines
 
-SUPPORTED_SUFFIXES = (".csv", ".xlsx")
 POSITION_ID_ALIASES = frozenset(alias for alias, name in HEADER_ALIASES.items() if name == "position_id")
+SUMMARY_PREFIX = "total"
 
 
-class FileRejected(Exception):
-    """The whole file is unusable; the message says why, for the person who sent it."""
-
-
-@dataclass
+@dataclass(frozen=True)
 class RawFile:
-    """A readable file: its data rows as text, keyed by canonical column, plus what was set aside."""
+    """One readable file: its data rows as text, and what was set aside."""
 
-    source_file: str
-    rows: pd.DataFrame  # canonical columns present in the file (str, "" when blank) + `source_row`
-    raw_rows: list[dict[str, str]]  # each data row as read, original headers → text (for the quarantine)
-    extra_columns: list[str] = field(default_factory=list)
-    summary_rows: int = 0
+    source_file: str  # relative to the data root, `/`-separated
+    cells: pd.DataFrame  # every data row as read, one str column per file column (unique names), "" when blank
+    source_row: np.ndarray  # 1-based CSV line or sheet row of each data row
+    canonical: dict[str, str]  # canonical column -> its column in `cells`
+    extra_columns: tuple[str, ...]  # columns the contract does not know, kept aside
+    summary_rows: int
 
+    @property
+    def rows_read(self) -> int:
+        return len(self.cells) + self.summary_rows
 
-def decode(content: bytes) -> str:
-    """UTF-8 first (BOM or not), then Windows-1252, as the contract says."""
-    if b"\x00" in content:
-        raise FileRejected("binary content (NUL bytes): not a CSV text file")
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("cp1252")
-    except UnicodeDecodeError as error:
-        raise FileRejected(f"undecodable bytes (neither UTF-8 nor Windows-1252) at byte {error.start}") from None
+    def canonical_rows(self) -> pd.DataFrame:
+        """The canonical columns present in the file, as text, plus `source_row`."""
+        rows = pd.DataFrame(self.cells[list(self.canonical.values())].to_numpy(dtype=object),
+                            columns=list(self.canonical))
+        rows["source_row"] = self.source_row
+        return rows
 
 
-def cell_text(value: object) -> str:
-    """An XLSX cell as the text a person typed: 1.0 → '1', dates as ISO, None → ''."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()[:10] if isinstance(value, dt.date) else value.isoformat()
-    return str(value)
+@dataclass(frozen=True)
+class YearFiles:
+    """Every file of `returns/<year>/`: the readable ones, and the rejected ones with their reason."""
+
+    files: list[RawFile]
+    rejected: list[tuple[str, str]]  # (source_file, reason)
 
 
-def csv_lines(content: bytes) -> list[tuple[int, list[str]]]:
-    text = decode(content)
-    if not text.strip():
-        raise FileRejected("empty file")
-    first_line = next(line for line in text.splitlines() if line.strip())
-    separator = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    return [(reader.line_num, row) for row in reader]
+def is_header(cells: list[str]) -> bool:
+    """The header row is the first row with a position-identifier column (any alias)."""
+    return any(normalise_header(cell) in POSITION_ID_ALIASES for cell in cells)
 
 
-def xlsx_lines(content: bytes) -> list[tuple[int, list[str]]]:
-    """The rows of the first sheet that has a header row (numbered as sheet rows)."""
-    from openpyxl import load_workbook
-
-    if not content:
-        raise FileRejected("empty file")
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise FileRejected(f"not a readable XLSX workbook ({type(error).__name__})") from None
-    try:
-        for sheet in workbook.worksheets:
-            lines = [(number, [cell_text(v) for v in values])
-                     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
-            if any(_header_index(cells) is not None for _, cells in lines):
-                return lines
-        return lines if workbook.worksheets else []
-    finally:
-        workbook.close()
+def _strip_all(grid: np.ndarray) -> np.ndarray:
+    """Strip every cell; done once per distinct value, which is fast on a large file."""
+    codes, uniques = pd.factorize(grid.ravel())
+    stripped = pd.Series(uniques, dtype=object).str.strip().to_numpy(dtype=object)
+    return stripped[codes].reshape(grid.shape)
 
 
-def _header_index(cells: list[str]) -> int | None:
-    return next((i for i, cell in enumerate(cells) if normalise_header(cell) in POSITION_ID_ALIASES), None)
+def _column_names(header: list[str], width: int) -> list[str]:
+    """Unique names for the file's columns: the header text, or `column_<n>` when blank or repeated."""
+    names: list[str] = []
+    for i in range(width):
+        name = header[i].strip() if i < len(header) else ""
+        names.append(name if name and name not in names else f"column_{i + 1}")
+    return names
+
+
+def _missing_message(missing: list[str]) -> str:
+    named = ", ".join(f"{name} ({BY_NAME[name].label_fr})" for name in missing)
+    return f"required column(s) missing: {named}; add them to the header row"
+
+
+def parse_lines(lines: Lines, source_file: str) -> RawFile:
+    """Header, canonical columns, summary and blank rows of a file's rows."""
+    header_at = next((i for i, (_, cells) in enumerate(lines) if is_header(cells)), None)
+    if header_at is None:
+        raise FileRejected("no header row: no column named 'Identifiant du poste' (or 'position_id') was found")
+    header, body = lines[header_at][1], lines[header_at + 1:]
+    width = max([len(header), *(len(cells) for _, cells in body)])
+    names = _column_names(header, width)
+
+    canonical: dict[str, str] = {}
+    for name, text in zip(names, header):
+        column = HEADER_ALIASES.get(normalise_header(text))
+        if column is not None and column not in canonical:
+            canonical[column] = name
+    missing = [name for name in REQUIRED if name not in canonical]
+    if missing:
+        raise FileRejected(_missing_message(missing))
+
+    grid = np.full((len(body), width), "", dtype=object)
+    for i, (_, cells) in enumerate(body):
+        grid[i, : len(cells)] = cells
+    grid = _strip_all(grid) if len(body) else grid
+    filled = grid != ""
+    nonblank = filled.any(axis=1)
+    first_filled = grid[np.arange(len(body)), filled.argmax(axis=1)] if len(body) else grid[:, 0]
+    no_position = ~filled[:, names.index(canonical["position_id"])]
+    summary = nonblank & no_position & pd.Series(first_filled, dtype=object).str.lower().str.startswith(
+        SUMMARY_PREFIX).to_numpy(dtype=bool)
+    data = nonblank & ~summary
+
+    cells = pd.DataFrame(grid[data], columns=names)
+    known = set(canonical.values())
+    titles = [header[i].strip() if i < len(header) else "" for i in range(width)]
+    extra = tuple(
+        title or name
+        for name, title in zip(names, titles)
+        if name not in known and (title or (cells[name] != "").any())
+    )
+    return RawFile(
+        source_file=source_file,
+        cells=cells,
+        source_row=np.array([number for number, _ in body], dtype="int64")[data],
+        canonical=canonical,
+        extra_columns=extra,
+        summary_rows=int(summary.sum()),
+    )
 
 
 def read_returns_file(path: Path, data_dir: Path) -> RawFile:
     """Read one returns file; raise `FileRejected` when it cannot be used at all."""
-    source_file = path.relative_to(data_dir).as_posix()
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise FileRejected(f"not a CSV or XLSX file ({path.suffix or 'no extension'}); send .csv or .xlsx")
-    content = path.read_bytes()
-    lines = csv_lines(content) if suffix == ".csv" else xlsx_lines(content)
-    header_at = next((i for i, (_, cells) in enumerate(lines) if _header_index(cells) is not None), None)
-    if header_at is None:
-        raise FileRejected("no header row: no column named 'Identifiant du poste' or 'position_id'")
-    headers = [cell.strip() for cell in lines[header_at][1]]
-    canonical = [HEADER_ALIASES.get(normalise_header(h)) for h in headers]
-    missing = [name for name in REQUIRED if name not in canonical]
-    if missing:
-        raise FileRejected(f"required column(s) missing: {', '.join(missing)}")
-    extra = [h for h, name in zip(headers, canonical) if name is None and h]
-    keep = {name: i for i, name in reversed(list(enumerate(canonical))) if name is not None}
-
-    records, raw_rows, summary_rows = [], [], 0
-    position_at = keep["position_id"]
-    for number, cells in lines[header_at + 1:]:
-        cells = [c.strip() for c in cells] + [""] * (len(headers) - len(cells))
-        if not any(cells):
-            continue
-        first_filled = next(c for c in cells if c)
-        if not cells[position_at] and first_filled.lower().startswith("total"):
-            summary_rows += 1
-            continue
-        records.append([cells[i] for i in keep.values()] + [number])
-        raw_rows.append({(h or f"column_{i + 1}"): cells[i] for i, h in enumerate(headers) if cells[i]}
-                        | {f"column_{i + 1}": c for i, c in enumerate(cells[len(headers):], len(headers)) if c})
-    rows = pd.DataFrame(records, columns=[*keep, "source_row"])
-    return RawFile(source_file, rows, raw_rows, extra, summary_rows)
+    if suffix not in (".csv", ".xlsx"):
+        raise FileRejected(f"not a CSV/XLSX file ({path.suffix or 'no extension'}): send the return as .csv or .xlsx")
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise FileRejected(f"cannot be opened ({error.strerror})") from None
+    lines = csv_lines(content) if suffix == ".csv" else xlsx_lines(content, is_header)
+    return parse_lines(lines, path.relative_to(data_dir).as_posix())
 
 
-def list_returns_files(returns_dir: Path) -> list[Path]:
-    """Every file of a year folder (hidden files aside), in a stable order."""
-    if not returns_dir.is_dir():
+def list_returns_files(year_dir: Path) -> list[Path]:
+    """Every file of a year folder, in a stable order (sub-folders are not part of the contract)."""
+    if not year_dir.is_dir():
         return []
-    return sorted(p for p in returns_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    return sorted(path for path in year_dir.iterdir() if path.is_file())
+
+
+def read_year(data_dir: Path, year: int) -> YearFiles:
+    """Read every file of `returns/<year>/`; an unusable file is rejected, the others still load."""
+    files, rejected = [], []
+    for path in list_returns_files(data_dir / "returns" / str(year)):
+        try:
+            files.append(read_returns_file(path, data_dir))
+        except FileRejected as problem:
+            rejected.append((path.relative_to(data_dir).as_posix(), str(problem)))
+    return YearFiles(files, rejected)

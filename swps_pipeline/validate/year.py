@@ -1,261 +1,178 @@
 """One year's returns, from files to the five ingestion tables of `outputs.md`.
 
-Every input row ends as exactly one of valid, quarantined, summary skipped
-or duplicate dropped, and the accounting says so per file.
+Every input row ends as exactly one of valid, quarantined, summary skipped or
+duplicate dropped, and the accounting says so per file. Bad data never
+raises: it ends in the quarantine or in `files_rejected`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from swps_pipeline import assumptions
-from swps_pipeline.contract import (
-    COLUMN_NAMES,
-    EMPLOYER_TYPES,
-    HOST_TYPES,
-    SUM_GROUPS,
-    BY_NAME,
-)
-from swps_pipeline.ingest.read import FileRejected, RawFile, list_returns_files, read_returns_file
+from swps_pipeline.contract import COLUMN_NAMES, HARD_RULES, SOFT_RULES
+from swps_pipeline.ingest.read import RawFile, read_year
+from swps_pipeline.validate.duplicates import Duplicates, find_duplicates
+from swps_pipeline.validate.messages import cell_messages, cross_field_messages
 from swps_pipeline.validate.parse import parse_returns
-from swps_pipeline.validate.schema import FRAME_RULE_COLUMNS, group_sum, hard_rule_failures
+from swps_pipeline.validate.schema import FAILURE_COLUMNS, hard_rule_failures
+from swps_pipeline.validate.soft import derive_unknowns, soft_rule_warnings
+from swps_pipeline.validate.tables import ValidationResult, table
 
-ACCOUNTING_COUNTS = ["rows_read", "rows_valid", "rows_quarantined", "rows_summary_skipped", "rows_duplicate_dropped"]
-EMPTY = {
-    "returns_quarantine": {"source_file": object, "source_row": "Int64", "year": "Int64", "position_id": object,
-                           "rules": object, "message": object, "raw": object},
-    "returns_warnings": {"source_file": object, "source_row": "Int64", "year": "Int64", "position_id": object,
-                         "rule": object, "message": object},
-    "files_rejected": {"source_file": object, "year": "Int64", "reason": object},
-    "ingestion_accounting": {"year": "Int64", "source_file": object, **{c: "Int64" for c in ACCOUNTING_COUNTS},
-                             "file_rejected": bool},
-}
-_EXPECTED = {
-    "range": {"fte": "a number in (0, 1]", "months_active": "a whole number from 1 to 12",
-              "cost_eur": "an amount ≥ 0"},
-    "enum": {"host_type": f"one of {', '.join(HOST_TYPES)} (or {', '.join(a for v in HOST_TYPES.values() for a in v)})",
-             "employer_type": f"one of {', '.join(EMPLOYER_TYPES)} "
-                              f"(or {', '.join(a for v in EMPLOYER_TYPES.values() for a in v)})"},
-}
+_RULE_ORDER = {rule: i for i, rule in enumerate(HARD_RULES + SOFT_RULES)}
+_COLUMN_ORDER = {name: i for i, name in enumerate(COLUMN_NAMES)}
 
 
-@dataclass
-class ValidationResult:
-    returns_valid: pd.DataFrame
-    returns_quarantine: pd.DataFrame
-    returns_warnings: pd.DataFrame
-    files_rejected: pd.DataFrame
-    ingestion_accounting: pd.DataFrame
+def _stack_files(files: list[RawFile]) -> pd.DataFrame:
+    """The canonical text of every data row of the year ("" where a file lacks a column), with
+    `source_file`, `source_row` and `file` (its index in `files`)."""
+    sizes = [len(raw.cells) for raw in files]
+    grid = np.full((sum(sizes), len(COLUMN_NAMES)), "", dtype=object)
+    for raw, start in zip(files, np.cumsum([0, *sizes])):
+        present = raw.canonical_rows().drop(columns="source_row")
+        grid[start:start + len(present), [_COLUMN_ORDER[c] for c in present.columns]] = present.to_numpy(dtype=object)
+    rows = pd.DataFrame(grid, columns=COLUMN_NAMES)
+    rows["source_file"] = np.repeat(np.array([raw.source_file for raw in files], dtype=object), sizes)
+    rows["source_row"] = np.concatenate([raw.source_row for raw in files]) if files else np.zeros(0, "int64")
+    rows["file"] = np.repeat(np.arange(len(files)), sizes)
+    return rows
 
 
-def table(name: str, rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
-    """A table of `EMPTY[name]`'s columns and dtypes, empty or not."""
-    frame = pd.DataFrame(rows, columns=list(EMPTY[name]))
-    return frame.astype(EMPTY[name])
+def _type_failures(unreadable: pd.DataFrame) -> pd.DataFrame:
+    rows, columns = np.nonzero(unreadable.to_numpy())
+    return pd.DataFrame({"row": rows.astype("int64"), "rule": "type", "column": unreadable.columns[columns]})
 
 
-def _cell_message(rule: str, column: str, raw: str, year: int) -> str:
-    shown = repr(raw)
-    if rule == "required":
-        return f"{column} is blank: it is required"
-    if rule == "type":
-        kind = "a whole number" if BY_NAME[column].type == "int" else "a number"
-        return f"{column} = {shown}: cannot be read as {kind}"
-    if rule == "range":
-        return f"{column} = {shown}: expected {_EXPECTED['range'].get(column, 'a count ≥ 0')}"
-    if rule == "enum":
-        return f"{column} = {shown}: expected {_EXPECTED['enum'][column]}"
-    if rule == "department_code":
-        return f"department_code = {shown}: not one of the 101 official codes (01–19, 2A, 2B, 21–95, 971–974, 976)"
-    if rule == "position_id":
-        return f"position_id = {shown}: expected <department_code>-<3 digits>, e.g. 77-003"
-    if rule == "year_mismatch":
-        return f"year = {shown}: the file is in folder returns/{year}/; correct the year or move the file"
-    return f"{column} = {shown}: breaks {rule}"
+def collect_failures(typed: pd.DataFrame, unreadable: pd.DataFrame, duplicates: Duplicates, year: int) -> pd.DataFrame:
+    """Every hard-rule failure (row, rule, column) of the rows kept after dropping identical copies.
+
+    An unreadable cell is a `type` failure only (it also reads as null, which is not a `required` failure).
+    """
+    schema = hard_rule_failures(typed, year)
+    type_failures = _type_failures(unreadable)
+    also_type = pd.MultiIndex.from_frame(schema[["row", "column"]]).isin(
+        pd.MultiIndex.from_frame(type_failures[["row", "column"]]))
+    schema = schema[~((schema["rule"] == "required") & also_type)]
+    conflicts = pd.DataFrame({"row": np.flatnonzero(duplicates.conflicting), "rule": "conflicting_duplicate",
+                              "column": None})
+    failures = pd.concat([type_failures, schema, conflicts], ignore_index=True).astype(FAILURE_COLUMNS)
+    failures = failures[~duplicates.dropped[failures["row"].to_numpy()]]
+    order = failures["rule"].map(_RULE_ORDER) * 1000 + failures["column"].map(_COLUMN_ORDER).fillna(999)
+    return failures.assign(order=order).sort_values(["row", "order"]).drop(columns="order").reset_index(drop=True)
 
 
-def _row_message(rule: str, row: pd.Series) -> str:
-    def show(c):
-        return "blank" if pd.isna(row[c]) else row[c]
-    if rule.startswith("sum_"):
-        total, members, _ = SUM_GROUPS[rule[4:]]
-        return (f"{' + '.join(members)} = {int(row[members].sum())} but {total} = {show(total)}: "
-                f"a fully reported group must add up to its total")
-    if rule == "unknown_negative":
-        parts = []
-        for total, members, unknown in SUM_GROUPS.values():
-            known = [m for m in members if m != unknown]
-            if unknown and pd.isna(row[unknown]) and row[known].notna().all() and row[known].sum() > row[total]:
-                parts.append(f"{' + '.join(known)} = {int(row[known].sum())} exceeds {total} = {show(total)}")
-        return "; ".join(parts) + ": the known members cannot exceed the total"
-    if rule == "problem_bound":
-        bound_name = "new_cases + ongoing_cases" if pd.notna(row["ongoing_cases"]) else "new_cases + persons_received"
-        bound = row["new_cases"] + (row["ongoing_cases"] if pd.notna(row["ongoing_cases"]) else row["persons_received"])
-        over = [c for c in FRAME_RULE_COLUMNS["problem_bound"] if pd.notna(row[c]) and row[c] > bound]
-        return ", ".join(f"{c} = {row[c]}" for c in over) + f": above {bound_name} = {bound}"
-    if rule == "position_id":
-        return (f"position_id = {row['position_id']!r}: its prefix must be the department_code "
-                f"{row['department_code']!r}")
-    return rule
+def _raw_json(files: list[RawFile], rows: pd.DataFrame, quarantined: np.ndarray) -> pd.Series:
+    """Each quarantined row as read (every column of its file, original headers), as JSON."""
+    local = rows.groupby("file").cumcount().to_numpy()
+    raw = pd.Series(index=quarantined, dtype=object)
+    for file, positions in pd.Series(quarantined, index=rows["file"].to_numpy()[quarantined]).groupby(level=0):
+        cells = files[file].cells
+        records = cells.iloc[local[positions.to_numpy()]].to_numpy(dtype=object)
+        raw[positions.to_numpy()] = [json.dumps(dict(zip(cells.columns, record)), ensure_ascii=False)
+                                     for record in records]
+    return raw
 
 
-def _read_files(data_dir: Path, year: int):
-    raws: list[RawFile] = []
-    rejected, accounting, warnings = [], [], []
-    for path in list_returns_files(data_dir / "returns" / str(year)):
-        source_file = path.relative_to(data_dir).as_posix()
-        try:
-            raw = read_returns_file(path, data_dir)
-        except FileRejected as problem:
-            reason = str(problem)
-        except Exception as error:  # a malformed file must never stop the run; the reason is recorded
-            reason = f"unreadable file ({type(error).__name__}: {error})"
-        else:
-            raws.append(raw)
-            if raw.extra_columns:
-                warnings.append({"source_file": source_file, "source_row": None, "year": year, "position_id": None,
-                                 "rule": "extra_column",
-                                 "message": f"column(s) not in the template, kept aside: {', '.join(raw.extra_columns)}"})
-            continue
-        rejected.append({"source_file": source_file, "year": year, "reason": reason})
-        accounting.append({"year": year, "source_file": source_file, **{c: 0 for c in ACCOUNTING_COUNTS},
-                           "file_rejected": True})
-    return raws, rejected, accounting, warnings
+def build_quarantine(files, rows, typed, failures, duplicates, year) -> pd.DataFrame:
+    """One row per rejected input row: its rule ids, and one actionable message per broken rule."""
+    cell = failures["column"].notna()
+    message = pd.concat([
+        cell_messages(failures[cell], rows[COLUMN_NAMES], year),
+        cross_field_messages(failures[~cell], typed, duplicates.copies_at, year),
+    ]).reindex(failures.index)
+    per_row = failures.assign(message=message).groupby("row", sort=True).agg(
+        rules=("rule", lambda rules: ";".join(dict.fromkeys(rules))),
+        message=("message", "; ".join),
+    )
+    index = per_row.index.to_numpy()
+    return table("returns_quarantine", pd.DataFrame({
+        "source_file": rows["source_file"].to_numpy()[index],
+        "source_row": rows["source_row"].to_numpy()[index],
+        "year": year,
+        "position_id": typed["position_id"].to_numpy()[index],
+        "rules": per_row["rules"].to_numpy(),
+        "message": per_row["message"].to_numpy(),
+        "raw": _raw_json(files, rows, index).to_numpy(),
+    }))
 
 
-def _duplicates(typed: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """(identical copies to drop, rows of conflicting duplicates) over (position_id, year)."""
-    keyed = typed["position_id"].notna() & typed["year"].notna()
-    key = typed["position_id"].astype(str) + "|" + typed["year"].astype(str)
-    fingerprint = pd.util.hash_pandas_object(typed[COLUMN_NAMES].astype(str), index=False)
-    group = pd.DataFrame({"key": key, "fingerprint": fingerprint})[keyed]
-    sizes = group.groupby("key")["key"].transform("size")
-    variants = group.groupby("key")["fingerprint"].transform("nunique")
-    conflicting = (sizes > 1) & (variants > 1)
-    dropped = (sizes > 1) & (variants == 1) & group.duplicated("key", keep="first")
-    return (dropped.reindex(typed.index, fill_value=False), conflicting.reindex(typed.index, fill_value=False))
+def _file_warnings(files: list[RawFile]) -> pd.DataFrame:
+    """`extra_column`, once per file."""
+    return pd.DataFrame([
+        {"source_file": raw.source_file, "source_row": None, "position_id": None, "rule": "extra_column",
+         "message": f"column(s) not in the template, kept aside: {', '.join(raw.extra_columns)}"}
+        for raw in files if raw.extra_columns
+    ], columns=["source_file", "source_row", "position_id", "rule", "message"])
+
+
+def _duplicate_warnings(rows: pd.DataFrame, typed: pd.DataFrame, duplicates: Duplicates) -> pd.DataFrame:
+    dropped = duplicates.dropped
+    return pd.DataFrame({
+        "source_file": rows["source_file"][dropped],
+        "source_row": rows["source_row"][dropped],
+        "position_id": typed["position_id"][dropped],
+        "rule": "duplicate_identical",
+        "message": "identical copy of the return of " + typed["position_id"][dropped] + " kept at "
+        + duplicates.kept_at[rows.index[dropped]] + ": this copy is dropped",
+    })
+
+
+def _accounting(files: list[RawFile], rejected: list[tuple[str, str]], rows: pd.DataFrame, outcome: pd.Series,
+                year: int) -> pd.DataFrame:
+    counts = pd.crosstab(rows["file"], outcome).reindex(
+        index=range(len(files)), columns=["valid", "quarantined", "duplicate_dropped"], fill_value=0)
+    read = pd.DataFrame({
+        "year": year,
+        "source_file": [raw.source_file for raw in files],
+        "rows_read": [raw.rows_read for raw in files],
+        "rows_valid": counts["valid"].to_numpy(),
+        "rows_quarantined": counts["quarantined"].to_numpy(),
+        "rows_summary_skipped": [raw.summary_rows for raw in files],
+        "rows_duplicate_dropped": counts["duplicate_dropped"].to_numpy(),
+        "file_rejected": False,
+    })
+    unread = pd.DataFrame({"year": year, "source_file": [source for source, _ in rejected], "file_rejected": True})
+    accounting = pd.concat([read, unread], ignore_index=True).fillna(
+        {c: 0 for c in ["rows_read", "rows_valid", "rows_quarantined", "rows_summary_skipped",
+                        "rows_duplicate_dropped"]})
+    return table("ingestion_accounting", accounting.sort_values("source_file"))
 
 
 def validate_year(data_dir: Path, year: int, registry: pd.DataFrame | None) -> ValidationResult:
-    """Validate every file of `returns/<year>/` against the contract (registry None: skip that soft rule)."""
-    raws, rejected, accounting, warnings = _read_files(data_dir, year)
-    frames = [raw.rows.assign(source_file=raw.source_file) for raw in raws]
-    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["source_row", "source_file"])
-    raw_json = [json.dumps(r, ensure_ascii=False) for raw in raws for r in raw.raw_rows]
-    rows = rows.reindex(columns=[*COLUMN_NAMES, "source_file", "source_row"]).fillna({c: "" for c in COLUMN_NAMES})
-    typed, unreadable = parse_returns(rows)
+    """Read and validate every file of `returns/<year>/` against the contract.
 
-    failures = hard_rule_failures(typed, year)
-    type_cells = unreadable.stack()
-    type_cells = type_cells[type_cells].reset_index()
-    type_failures = pd.DataFrame({"row": type_cells["level_0"], "rule": "type", "column": type_cells["level_1"]})
-    failed_cells = set(zip(type_failures["row"], type_failures["column"]))
-    also_unreadable = pd.Series([(r, c) in failed_cells for r, c in zip(failures["row"], failures["column"])],
-                                index=failures.index, dtype=bool)
-    failures = failures[~((failures["rule"] == "required") & also_unreadable)]
-    dropped, conflicting = _duplicates(typed)
-    conflict_failures = pd.DataFrame({"row": typed.index[conflicting], "rule": "conflicting_duplicate", "column": None})
-    failures = pd.concat([type_failures, failures, conflict_failures], ignore_index=True)
-    failures = failures[~failures["row"].isin(typed.index[dropped])]
+    `registry` is the positions registry (`ingest.registry.read_registry`); None skips `unregistered_position`.
+    """
+    year_files = read_year(data_dir, year)
+    files = year_files.files
+    rows = _stack_files(files)
+    typed, unreadable = parse_returns(rows[COLUMN_NAMES])
+    duplicates = find_duplicates(typed, unreadable, rows[["source_file", "source_row"]])
+    failures = collect_failures(typed, unreadable, duplicates, year)
 
-    quarantine = _quarantine(rows, typed, failures, raw_json, year)
-    is_quarantined = typed.index.isin(failures["row"])
-    valid_mask = ~is_quarantined & ~dropped.to_numpy()
-    valid = typed[valid_mask].copy()
-    valid["source_file"], valid["source_row"] = rows["source_file"][valid_mask], rows["source_row"][valid_mask]
-    for index in typed.index[dropped]:
-        warnings.append({"source_file": rows.at[index, "source_file"], "source_row": rows.at[index, "source_row"],
-                         "year": year, "position_id": typed.at[index, "position_id"], "rule": "duplicate_identical",
-                         "message": f"identical copy of the return of {typed.at[index, 'position_id']} dropped"})
-    valid, soft = _derive_and_warn(valid, registry, year)
-    warnings.extend(soft)
+    quarantined = np.zeros(len(rows), dtype=bool)
+    quarantined[failures["row"].to_numpy()] = True
+    outcome = pd.Series(np.select([quarantined, duplicates.dropped], ["quarantined", "duplicate_dropped"], "valid"),
+                        index=rows.index)
+    valid = typed[outcome == "valid"].assign(source_file=rows["source_file"], source_row=rows["source_row"])
+    valid, derived_warnings = derive_unknowns(valid)
 
-    outcome = pd.DataFrame({"source_file": rows["source_file"], "valid": valid_mask,
-                            "quarantined": is_quarantined, "dropped": dropped.to_numpy()})
-    per_file = outcome.groupby("source_file").agg(rows_valid=("valid", "sum"), rows_quarantined=("quarantined", "sum"),
-                                                  rows_duplicate_dropped=("dropped", "sum"))
-    for raw in raws:
-        counts = per_file.loc[raw.source_file] if raw.source_file in per_file.index else pd.Series(0, per_file.columns)
-        accounting.append({"year": year, "source_file": raw.source_file,
-                           "rows_read": len(raw.rows) + raw.summary_rows, "rows_summary_skipped": raw.summary_rows,
-                           **{k: int(v) for k, v in counts.items()}, "file_rejected": False})
-    valid = valid.reset_index(drop=True)
-    valid["source_row"] = valid["source_row"].astype("Int64")
-    return ValidationResult(
-        returns_valid=valid[[*COLUMN_NAMES, "source_file", "source_row"]],
-        returns_quarantine=quarantine,
-        returns_warnings=table("returns_warnings", warnings),
-        files_rejected=table("files_rejected", rejected),
-        ingestion_accounting=table("ingestion_accounting", accounting).sort_values("source_file", ignore_index=True),
+    warnings = pd.concat(
+        [_file_warnings(files), _duplicate_warnings(rows, typed, duplicates), *derived_warnings,
+         *soft_rule_warnings(valid, registry)],
+        ignore_index=True,
     )
+    warnings = warnings.assign(year=year, order=warnings["rule"].map(_RULE_ORDER)).sort_values(
+        ["source_file", "source_row", "order"], na_position="first", kind="stable")
 
-
-def _quarantine(rows, typed, failures, raw_json, year) -> pd.DataFrame:
-    """One row per rejected input row: its rule ids and one actionable message per broken rule."""
-    if failures.empty:
-        return table("returns_quarantine", [])
-    records = []
-    for index, broken in failures.groupby("row", sort=True):
-        messages = []
-        for rule, column in broken[["rule", "column"]].drop_duplicates().itertuples(index=False):
-            if rule == "conflicting_duplicate":
-                messages.append(f"{typed.at[index, 'position_id']} has several different returns for {year}: "
-                                "all copies quarantined, nothing is guessed; send one corrected return")
-            elif column is None or pd.isna(column):
-                messages.append(_row_message(rule, typed.loc[index]))
-            else:
-                messages.append(_cell_message(rule, column, rows.at[index, column], year))
-        records.append({"source_file": rows.at[index, "source_file"], "source_row": rows.at[index, "source_row"],
-                        "year": year, "position_id": typed.at[index, "position_id"],
-                        "rules": ";".join(dict.fromkeys(broken["rule"])), "message": "; ".join(messages),
-                        "raw": raw_json[index]})
-    return table("returns_quarantine", records)
-
-
-def _derive_and_warn(valid: pd.DataFrame, registry: pd.DataFrame | None, year: int):
-    """Fill what the contract defines (blank unknown members, months_active 12) and collect soft-rule warnings."""
-    warnings: list[pd.DataFrame] = []
-
-    def warn(mask: pd.Series, rule: str, message: pd.Series | str) -> None:
-        if mask.any():
-            warnings.append(pd.DataFrame({"source_file": valid["source_file"][mask],
-                                          "source_row": valid["source_row"][mask], "year": year,
-                                          "position_id": valid["position_id"][mask], "rule": rule,
-                                          "message": message[mask] if isinstance(message, pd.Series) else message}))
-
-    for total, members, unknown in SUM_GROUPS.values():
-        if unknown is None:
-            continue
-        known = [m for m in members if m != unknown]
-        derivable = valid[unknown].isna() & valid[[total, *known]].notna().all(axis=1)
-        remainder = valid[total] - group_sum(valid, known)
-        warn(derivable, "unknown_derived", f"{unknown} was blank: derived as {total} minus the known members = "
-             + remainder.astype(str))
-        valid[unknown] = valid[unknown].mask(derivable, remainder)
-    valid["months_active"] = valid["months_active"].fillna(12)
-
-    warn(valid["new_cases"] > valid["persons_received"], "cases_over_persons",
-         "new_cases = " + valid["new_cases"].astype(str) + " exceeds persons_received = "
-         + valid["persons_received"].astype(str))
-    warn(valid["actions"] < valid["new_cases"], "actions_under_cases",
-         "actions = " + valid["actions"].astype(str) + " below new_cases = " + valid["new_cases"].astype(str))
-    if registry is not None:
-        warn(~valid["position_id"].isin(registry["position_id"]), "unregistered_position",
-             valid["position_id"] + " is not in positions.csv: add it to the registry or correct the id")
-    per_fte = valid["persons_received"].astype(float) / valid["fte"]
-    median = per_fte.median()
-    mad = (per_fte - median).abs().median()
-    if len(per_fte) and mad > 0:
-        z = (per_fte - median).abs() / (assumptions.MAD_TO_SD * mad)
-        warn(z > assumptions.ROBUST_Z_THRESHOLD, "activity_outlier",
-             "persons_received per FTE = " + per_fte.round(1).astype(str) + f", national median {median:.1f}: "
-             + z.round(1).astype(str) + " robust z-scores away; check the figures")
-    soft = pd.concat(warnings, ignore_index=True).to_dict("records") if warnings else []
-    return valid, soft
-
-
-__all__ = ["ValidationResult", "validate_year"]
+    return ValidationResult(
+        returns_valid=table("returns_valid", valid),
+        returns_quarantine=build_quarantine(files, rows, typed, failures, duplicates, year),
+        returns_warnings=table("returns_warnings", warnings),
+        files_rejected=table("files_rejected", [{"source_file": source, "year": year, "reason": reason}
+                                                for source, reason in year_files.rejected]),
+        ingestion_accounting=_accounting(files, year_files.rejected, rows, outcome, year),
+    )
