@@ -12,12 +12,10 @@ give the same bytes.
 from __future__ import annotations
 
 import html
-import io
 import itertools
 import re
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,9 +28,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
 
 from swps_pipeline.assumptions import SYNTHETIC_NOTICE
+from swps_pipeline.publish.xlsx import reproducible_xlsx_bytes
 from swps_pipeline.publish.disclosure import (
     DISCLOSURE_RULE,
     NEUTRALISATION_RULE,
@@ -134,7 +132,7 @@ def write_evaluation_pack(
         for name, png in charts.items():
             (staging / "charts" / f"{name}.png").write_bytes(png)
         workbook = _workbook(packed, safe_tables, synthetic, sources)
-        (staging / WORKBOOK_NAME).write_bytes(_reproducible_xlsx_bytes(workbook))
+        (staging / WORKBOOK_NAME).write_bytes(reproducible_xlsx_bytes(workbook, FIXED_TIMESTAMP))
         (staging / METHODS_NAME).write_text(
             _methods_html(packed, list(charts), methods_markdown, synthetic, sources), encoding="utf-8"
         )
@@ -281,27 +279,6 @@ def _column_widths(values: pd.DataFrame) -> list[float]:
         longest = max([len(str(name)), *column.dropna().astype(str).str.len().tolist()])
         widths.append(float(min(max(longest + 2, _WIDTH_MIN), _WIDTH_MAX)))
     return widths
-
-
-def _reproducible_xlsx_bytes(workbook: Workbook) -> bytes:
-    """Serialise the workbook with fixed document dates and fixed ZIP entry dates.
-
-    `Workbook.save` stamps the current time into the properties and the ZIP
-    entries, so two identical packs would differ; this writes through
-    openpyxl's `ExcelWriter` and then re-stamps each entry.
-    """
-    workbook.properties.created = FIXED_TIMESTAMP
-    workbook.properties.modified = FIXED_TIMESTAMP
-    raw = io.BytesIO()
-    ExcelWriter(workbook, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)).save()
-    stamped = io.BytesIO()
-    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(stamped, "w", zipfile.ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            info = zipfile.ZipInfo(entry.filename, date_time=FIXED_TIMESTAMP.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(entry))
-    return stamped.getvalue()
 
 
 def _replace_directory(staging: Path, out_dir: Path) -> None:

@@ -12,19 +12,17 @@ import csv
 import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import openpyxl
 import pandas as pd
-from openpyxl.writer.excel import ExcelWriter
 
 from swps_pipeline import contract
+from swps_pipeline.publish.xlsx import reproducible_xlsx_bytes
 
 FIXED_TIMESTAMP = datetime(2024, 1, 1)
-ZIP_TIMESTAMP = (2024, 1, 1, 0, 0, 0)
 NBSP = "\u00a0"
 #: XLSX only for files this small, so that a large scale stays fast (openpyxl writes cell by cell).
 MAX_XLSX_ROWS = 60
@@ -230,20 +228,7 @@ def render_xlsx(frame: pd.DataFrame, style: FileStyle) -> bytes:
         numbers = pd.to_numeric(pd.Series(written[summed].to_numpy(object).ravel()), errors="coerce")
         totals = dict(zip(summed, numbers.to_numpy(float).reshape(len(written), -1).sum(axis=0)))
         sheet.append([TOTAL_LABEL if c == "year" else _cell(totals.get(c)) for c in written.columns])
-    return _reproducible_xlsx(workbook)
-
-
-def _reproducible_xlsx(workbook: openpyxl.Workbook) -> bytes:
-    """Save with fixed document properties and zip timestamps, so the same data gives the same bytes."""
-    workbook.properties.created = FIXED_TIMESTAMP
-    workbook.properties.modified = FIXED_TIMESTAMP
-    raw = io.BytesIO()
-    ExcelWriter(workbook, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)).save()
-    fixed = io.BytesIO()
-    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            target.writestr(zipfile.ZipInfo(info.filename, date_time=ZIP_TIMESTAMP), source.read(info.filename), zipfile.ZIP_DEFLATED)
-    return fixed.getvalue()
+    return reproducible_xlsx_bytes(workbook, FIXED_TIMESTAMP)
 
 
 def render_files(frames: list[pd.DataFrame], styles: list[FileStyle]) -> list[bytes]:
