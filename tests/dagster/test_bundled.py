@@ -70,7 +70,7 @@ def test_definitions_load_without_warnings(tmp_path):
     from swps_pipeline.definitions import build_definitions
     from swps_pipeline.settings import Settings
 
-    with warnings.catch_warnings(record=True) as caught:
+    with dg.instance_for_test(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         definitions = build_definitions(Settings(tmp_path / "raw", tmp_path / "out"))
         dg.Definitions.validate_loadable(definitions)
