@@ -7,6 +7,7 @@ writes one warning per row that meets it.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from swps_pipeline import assumptions
@@ -60,8 +61,8 @@ def activity_outliers(valid: pd.DataFrame) -> pd.DataFrame:
     With a zero MAD (half the positions or more at the median) the robust z is undefined: nothing is flagged.
     """
     per_fte = valid["persons_received"].astype("float64") / valid["fte"]
-    median = per_fte.median()
-    mad = (per_fte - median).abs().median()
+    median = per_fte.median() if len(per_fte) else np.nan
+    mad = (per_fte - median).abs().median() if len(per_fte) else np.nan
     z = (per_fte - median) / (assumptions.MAD_TO_SD * mad) if mad > 0 else per_fte * 0.0
     return _warnings(
         valid.assign(per_fte=per_fte, z=z), z.abs() > assumptions.ROBUST_Z_THRESHOLD, "activity_outlier",

@@ -157,15 +157,15 @@ def validate_year(data_dir: Path, year: int, registry: pd.DataFrame | None) -> V
     quarantined[failures["row"].to_numpy()] = True
     outcome = pd.Series(np.select([quarantined, duplicates.dropped], ["quarantined", "duplicate_dropped"], "valid"),
                         index=rows.index)
-    valid = typed[outcome == "valid"].assign(source_file=rows["source_file"], source_row=rows["source_row"])
+    kept = (outcome == "valid").to_numpy()
+    valid = typed[kept].assign(source_file=rows["source_file"][kept], source_row=rows["source_row"][kept])
     valid, derived_warnings = derive_unknowns(valid)
 
-    warnings = pd.concat(
-        [_file_warnings(files), _duplicate_warnings(rows, typed, duplicates), *derived_warnings,
-         *soft_rule_warnings(valid, registry)],
-        ignore_index=True,
-    )
-    warnings = warnings.assign(year=year, order=warnings["rule"].map(_RULE_ORDER)).sort_values(
+    parts = [_file_warnings(files), _duplicate_warnings(rows, typed, duplicates), *derived_warnings,
+             *soft_rule_warnings(valid, registry)]
+    warnings = table("returns_warnings", pd.concat([part for part in parts if len(part)] or [table(
+        "returns_warnings")], ignore_index=True).assign(year=year))
+    warnings = warnings.assign(order=warnings["rule"].map(_RULE_ORDER)).sort_values(
         ["source_file", "source_row", "order"], na_position="first", kind="stable")
 
     return ValidationResult(
