@@ -51,11 +51,16 @@ def csv_lines(content: bytes) -> Lines:
     if not text.strip():
         raise FileRejected("empty file: it has no header and no rows; send the return again")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_separator(text))
+    lines: Lines = []
+    ended_on = 0
     try:
-        # `line_num` after a record is the line it ended on: right even around blank lines.
-        return [(reader.line_num, row) for row in reader]
+        for row in reader:
+            # A record starts on the line after the previous one ended (a quoted field may span lines).
+            lines.append((ended_on + 1, row))
+            ended_on = reader.line_num
     except csv.Error as error:
         raise FileRejected(f"malformed CSV at line {reader.line_num} ({error}): check the quotes") from None
+    return lines
 
 
 def cell_text(value: object) -> str:

@@ -26,20 +26,24 @@ class RawFile:
     """One readable file: its data rows as text, and what was set aside."""
 
     source_file: str  # relative to the data root, `/`-separated
-    cells: pd.DataFrame  # every data row as read, one str column per file column (unique names), "" when blank
+    grid: np.ndarray  # every data row as read (stripped text, "" when blank), one column per file column
+    columns: tuple[str, ...]  # the file's column names, made unique (`column_<n>` when blank or repeated)
     source_row: np.ndarray  # 1-based CSV line or sheet row of each data row
-    canonical: dict[str, str]  # canonical column -> its column in `cells`
+    canonical: dict[str, str]  # canonical column -> its column in `columns`
     extra_columns: tuple[str, ...]  # columns the contract does not know, kept aside
     summary_rows: int
 
     @property
     def rows_read(self) -> int:
-        return len(self.cells) + self.summary_rows
+        return len(self.grid) + self.summary_rows
+
+    def canonical_text(self) -> np.ndarray:
+        """The text of the canonical columns present in the file, in the order of `canonical`."""
+        return self.grid[:, [self.columns.index(name) for name in self.canonical.values()]]
 
     def canonical_rows(self) -> pd.DataFrame:
         """The canonical columns present in the file, as text, plus `source_row`."""
-        rows = pd.DataFrame(self.cells[list(self.canonical.values())].to_numpy(dtype=object),
-                            columns=list(self.canonical))
+        rows = pd.DataFrame(self.canonical_text(), columns=list(self.canonical))
         rows["source_row"] = self.source_row
         return rows
 
@@ -108,17 +112,18 @@ def parse_lines(lines: Lines, source_file: str) -> RawFile:
         SUMMARY_PREFIX).to_numpy(dtype=bool)
     data = nonblank & ~summary
 
-    cells = pd.DataFrame(grid[data], columns=names)
+    grid = grid[data]
     known = set(canonical.values())
     titles = [header[i].strip() if i < len(header) else "" for i in range(width)]
     extra = tuple(
         title or name
-        for name, title in zip(names, titles)
-        if name not in known and (title or (cells[name] != "").any())
+        for i, (name, title) in enumerate(zip(names, titles))
+        if name not in known and (title or (grid[:, i] != "").any())
     )
     return RawFile(
         source_file=source_file,
-        cells=cells,
+        grid=grid,
+        columns=tuple(names),
         source_row=np.array([number for number, _ in body], dtype="int64")[data],
         canonical=canonical,
         extra_columns=extra,

@@ -29,11 +29,10 @@ _COLUMN_ORDER = {name: i for i, name in enumerate(COLUMN_NAMES)}
 def _stack_files(files: list[RawFile]) -> pd.DataFrame:
     """The canonical text of every data row of the year ("" where a file lacks a column), with
     `source_file`, `source_row` and `file` (its index in `files`)."""
-    sizes = [len(raw.cells) for raw in files]
+    sizes = [len(raw.grid) for raw in files]
     grid = np.full((sum(sizes), len(COLUMN_NAMES)), "", dtype=object)
     for raw, start in zip(files, np.cumsum([0, *sizes])):
-        present = raw.canonical_rows().drop(columns="source_row")
-        grid[start:start + len(present), [_COLUMN_ORDER[c] for c in present.columns]] = present.to_numpy(dtype=object)
+        grid[start:start + len(raw.grid), [_COLUMN_ORDER[c] for c in raw.canonical]] = raw.canonical_text()
     rows = pd.DataFrame(grid, columns=COLUMN_NAMES)
     rows["source_file"] = np.repeat(np.array([raw.source_file for raw in files], dtype=object), sizes)
     rows["source_row"] = np.concatenate([raw.source_row for raw in files]) if files else np.zeros(0, "int64")
@@ -69,10 +68,9 @@ def _raw_json(files: list[RawFile], rows: pd.DataFrame, quarantined: np.ndarray)
     local = rows.groupby("file").cumcount().to_numpy()
     raw = pd.Series(index=quarantined, dtype=object)
     for file, positions in pd.Series(quarantined, index=rows["file"].to_numpy()[quarantined]).groupby(level=0):
-        cells = files[file].cells
-        records = cells.iloc[local[positions.to_numpy()]].to_numpy(dtype=object)
-        raw[positions.to_numpy()] = [json.dumps(dict(zip(cells.columns, record)), ensure_ascii=False)
-                                     for record in records]
+        source = files[file]
+        raw[positions.to_numpy()] = [json.dumps(dict(zip(source.columns, record)), ensure_ascii=False)
+                                     for record in source.grid[local[positions.to_numpy()]]]
     return raw
 
 

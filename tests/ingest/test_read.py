@@ -69,12 +69,14 @@ def test_source_rows_summary_rows_and_blank_rows(tmp_path):
     assert raw.rows_read == 4
 
 
-def test_a_quoted_line_break_keeps_line_numbers_right(tmp_path):
-    content = ('Identifiant du poste,Année,Département,ETP,Personnes reçues,Nouvelles situations,Actes professionnels,'
-               'Site d\'accueil\n77-001,2021,77,1,10,8,30,"Commissariat\nde Meaux"\n77-002,2021,77,1,10,8,30,x\n')
+def test_a_row_is_numbered_by_the_line_it_starts_on(tmp_path):
+    content = ('Identifiant du poste,Année,Département,ETP,Personnes reçues,Nouvelles situations,'
+               'Actes professionnels,Site d\'accueil\n'
+               '77-001,2021,77,1,10,8,30,"Commissariat\nde Meaux"\n'
+               '77-002,2021,77,1,10,8,30,x\n')
     path = write(tmp_path, "a.csv", content.encode())
     raw = read_returns_file(path, tmp_path)
-    assert raw.source_row.tolist() == [3, 4]
+    assert raw.source_row.tolist() == [2, 4]
     assert raw.canonical_rows()["host_site"].iloc[0] == "Commissariat\nde Meaux"
 
 
@@ -83,7 +85,7 @@ def test_extra_columns_are_kept_aside(tmp_path):
     raw = read_returns_file(write(tmp_path, "a.csv", csv_text(rows, ";").encode()), tmp_path)
     assert raw.extra_columns == ("Observations", "column_9")
     assert "Observations" not in raw.canonical_rows().columns
-    assert raw.cells["Observations"].tolist() == ["RAS"]
+    assert raw.grid[:, raw.columns.index("Observations")].tolist() == ["RAS"]
 
 
 def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
@@ -171,7 +173,8 @@ def test_xlsx_without_a_header_row_is_rejected(tmp_path):
 
 def test_a_rejected_file_does_not_stop_the_year(tmp_path):
     write(tmp_path, "a.csv", b"")
-    write(tmp_path, "b.csv", csv_text([FRENCH_HEADER[:7], ["2021", "77", "77-003", "1", "10", "8", "30"]], ";").encode())
+    rows = [FRENCH_HEADER[:7], ["2021", "77", "77-003", "1", "10", "8", "30"]]
+    write(tmp_path, "b.csv", csv_text(rows, ";").encode())
     year = read_year(tmp_path, 2021)
     assert [raw.source_file for raw in year.files] == ["returns/2021/b.csv"]
     assert year.rejected == [("returns/2021/a.csv", "empty file: it has no header and no rows; send the return again")]
