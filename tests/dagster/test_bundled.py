@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from swps_pipeline.publish.warehouse import read_mart
@@ -80,3 +81,27 @@ def test_definitions_load_without_warnings(tmp_path):
         "reference", "ingest", "panel", "indicators", "economics", "impact", "publish"
     }
     assert all(spec.description for spec in specs)
+
+
+def test_evaluation_pack_of_the_bundled_run(bundled_marts):
+    from openpyxl import load_workbook
+
+    from swps_pipeline.assumptions import SYNTHETIC_NOTICE
+    from swps_pipeline.publish.evaluation import PACK_TABLES
+
+    pack = bundled_marts.parent / "evaluation_pack"
+    workbook = load_workbook(pack / "evaluation_pack.xlsx", read_only=True)
+    assert workbook.sheetnames[0] == "README"
+    readme = " ".join(str(c) for row in workbook["README"].iter_rows(values_only=True) for c in row if c)
+    assert SYNTHETIC_NOTICE in readme and "<5" in readme
+    assert {name[:31] for name in PACK_TABLES} <= set(workbook.sheetnames)
+    # Some départements have fewer than 5 child-in-danger reports: the pack hides them, the mart does not.
+    department_year = read_mart(bundled_marts, "department_year")
+    small = department_year[department_year["child_in_danger_reports"].between(1, 4)]
+    assert len(small) > 0
+    sheet = pd.read_csv(pack / "csv" / "department_year.csv", dtype=str, encoding="utf-8-sig")
+    shown = sheet.set_index(["department_code", "year"]).loc[
+        (small.iloc[0]["department_code"], str(small.iloc[0]["year"])), "child_in_danger_reports"]
+    assert shown == "<5"
+    assert {p.name for p in (pack / "charts").iterdir()} == {
+        "national_trend.png", "npv_distribution.png", "tornado.png", "event_study.png"}
