@@ -159,10 +159,9 @@ def validate_year(data_dir: Path, year: int, registry: pd.DataFrame | None) -> V
     valid = typed[kept].assign(source_file=rows["source_file"][kept], source_row=rows["source_row"][kept])
     valid, derived_warnings = derive_unknowns(valid)
 
-    parts = [_file_warnings(files), _duplicate_warnings(rows, typed, duplicates), *derived_warnings,
-             *soft_rule_warnings(valid, registry)]
-    warnings = table("returns_warnings", pd.concat([part for part in parts if len(part)] or [table(
-        "returns_warnings")], ignore_index=True).assign(year=year))
+    parts = [part for part in [_file_warnings(files), _duplicate_warnings(rows, typed, duplicates),
+                               *derived_warnings, *soft_rule_warnings(valid, registry)] if len(part)]
+    warnings = table("returns_warnings", pd.concat(parts, ignore_index=True).assign(year=year) if parts else None)
     warnings = warnings.assign(order=warnings["rule"].map(_RULE_ORDER)).sort_values(
         ["source_file", "source_row", "order"], na_position="first", kind="stable")
 
