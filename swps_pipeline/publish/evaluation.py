@@ -18,8 +18,9 @@ PACK_TABLES = {
     "national_year": "National panel by year: positions active and reporting, départements below the standard, "
     "sums of activity over reporting positions.",
     "department_year": "Every département × year: positions, FTE, activity sums over reporting positions.",
-    "indicators_national_regional": "Indicators at national and regional level (the `indicators` mart has every "
-    "level): value, numerator, denominator, positions reporting / expected, year-on-year change.",
+    "indicators_national": "Indicators at national level (the `indicators` mart has every level: region, "
+    "département, position, host and employer type): value, numerator, denominator, positions reporting / "
+    "expected, year-on-year change.",
     "indicator_definitions": "The indicator catalogue: formula, unit, family, evaluation question.",
     "indicator_outliers": "Positions and départements more than 4 robust z-scores from the year's median.",
     "cost_national_year": "Costs, State refunds and local shares by year.",
@@ -47,9 +48,9 @@ SOURCES = (
 def _pack_tables(marts_dir: Path) -> dict[str, pd.DataFrame]:
     tables = {}
     for name in PACK_TABLES:
-        if name == "indicators_national_regional":
+        if name == "indicators_national":
             every_level = read_mart(marts_dir, "indicators")
-            tables[name] = every_level[every_level["level"].isin(["national", "region"])]
+            tables[name] = every_level[every_level["level"] == "national"]
         else:
             tables[name] = read_mart(marts_dir, name)
     return tables
