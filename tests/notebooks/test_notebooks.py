@@ -1,0 +1,121 @@
+"""The analysts' notebooks run top to bottom on the marts of a bundled run and show the marts' figures."""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbclient
+import nbformat
+import pandas as pd
+import pytest
+
+from swps_pipeline.assumptions import SYNTHETIC_NOTICE
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+def _execute(path: Path) -> nbformat.NotebookNode:
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}
+    )
+    return client.execute()
+
+
+@pytest.fixture(scope="module")
+def executed(bundled_marts: Path, monkeypatch_module) -> dict[str, nbformat.NotebookNode]:
+    """Every notebook executed against the bundled run (one kernel each, in parallel)."""
+    monkeypatch_module.setenv("SWPS_OUTPUT_DIR", str(bundled_marts.parent))
+    monkeypatch_module.delenv("SWPS_DATA_DIR", raising=False)
+    with ThreadPoolExecutor(max_workers=len(NOTEBOOKS)) as pool:
+        return dict(zip((p.stem for p in NOTEBOOKS), pool.map(_execute, NOTEBOOKS)))
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def _texts(notebook: nbformat.NotebookNode) -> list[str]:
+    """Every cell's printed text and plain-text result, one string per cell."""
+    return [
+        "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", []))
+        for cell in notebook.cells
+    ]
+
+
+def _printed(notebook: nbformat.NotebookNode, label: str) -> str:
+    """The value printed after `label: ` anywhere in the notebook."""
+    found = [m.group(1) for text in _texts(notebook) for m in re.finditer(rf"^{re.escape(label)}: *(.+)$", text, re.M)]
+    assert len(found) == 1, f"{label!r} printed {len(found)} times"
+    return found[0].strip()
+
+
+def test_the_four_notebooks_exist():
+    assert [p.name for p in NOTEBOOKS] == [
+        "01_data_quality.ipynb", "02_indicators.ipynb", "03_costs_and_cba.ipynb", "04_impact.ipynb"
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_notebooks_are_stripped_and_say_the_data_are_synthetic(path: Path):
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    assert notebook.metadata.kernelspec.name == "python3"
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code and all(cell.outputs == [] and cell.execution_count is None for cell in code)
+    assert notebook.cells[0].cell_type == "markdown" and SYNTHETIC_NOTICE in notebook.cells[0].source
+    assert "duckdb" not in "".join(cell.source for cell in code).lower()  # marts only
+
+
+def test_data_quality_counts_match_the_marts(executed, bundled_marts: Path):
+    notebook = executed["01_data_quality"]
+    quarantine = pd.read_parquet(bundled_marts / "returns_quarantine.parquet")
+    assert _printed(notebook, "quarantined rows") == str(len(quarantine)) == "70"
+    assert _printed(notebook, "missing returns") == str(len(pd.read_parquet(bundled_marts / "missing_returns.parquet")))
+    by_rule = next(text for text in _texts(notebook) if "quarantined rows" in text)
+    # the bundled data break each rule 7 times; a conflicting duplicate quarantines both returns
+    expected = quarantine["rules"].str.split(";").explode().value_counts()
+    assert expected["conflicting_duplicate"] == 14 and expected["range"] == 7
+    shown = {parts[0]: int(parts[1]) for parts in map(str.split, by_rule.splitlines())
+             if len(parts) == 2 and parts[1].isdigit()}
+    assert shown == expected.to_dict()
+
+
+def test_indicators_show_seine_et_marne_2021(executed):
+    texts = _texts(executed["02_indicators"])
+    seine_et_marne = next(text for text in texts if text.startswith("indicator") and "new_cases_per_fte" in text)
+    row_2021 = next(line for line in seine_et_marne.splitlines() if line.startswith("2021")).split()
+    # columns in alphabetical order: fte, new_cases, new_cases_per_fte, persons_received
+    assert row_2021[1:3] == ["7.0", "1030.0"]
+    assert float(row_2021[3]) == pytest.approx(1030 / 7.0, abs=1e-5)
+
+
+def test_cost_benefit_rerun_reproduces_the_published_npv_and_applies_overrides(executed, bundled_marts: Path):
+    notebook = executed["03_costs_and_cba"]
+    summary = pd.read_parquet(bundled_marts / "cba_summary.parquet")
+    whole = summary.loc[(summary["last_year"] - summary["first_year"]).idxmax()]
+    published = f"{whole['npv_central_eur']:,.0f} EUR"
+    assert _printed(notebook, "published NPV (central)") == published
+    assert _printed(notebook, "re-run without overrides") == f"{published} (published {whole['npv_central_eur']:,.0f})"
+    comparison = next(text for text in _texts(notebook) if "discount_rate_name" in text and "overrides" in text)
+    assert re.search(r"discount_rate_name\s+france_2021\s+zero", comparison)
+    # no discounting and twice the reduction of repeat victimisation: the NPV rises
+    changed = float(_printed(notebook, "re-run with OVERRIDES").removesuffix(" EUR").replace(",", ""))
+    assert changed > whole["npv_central_eur"]
+
+
+def test_impact_notebook_reports_the_pretrend_test_of_the_mart(executed, bundled_marts: Path):
+    estimates = pd.read_parquet(bundled_marts / "impact_estimates.parquet")
+    pretrend = estimates.loc[estimates["term"] == "pretrend_joint_f", "p_value"].iloc[0]
+    placebo = estimates.query("model == 'placebo' and term == 'att_overall'")["p_value"].iloc[0]
+    notebook = executed["04_impact"]
+    assert _printed(notebook, "pre-trend joint F test") == f"p = {pretrend:.3f}"
+    assert _printed(notebook, "placebo (vehicle theft) overall ATT") == f"p = {placebo:.3f}"
+    images = [o for cell in notebook.cells for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) == 1  # the event-study chart
