@@ -131,6 +131,9 @@ def run_cost_benefit(
         "npv_p50_eur": p50,
         "npv_p95_eur": p95,
         "benefit_cost_ratio": float(draws["benefits"].mean()) / mean_costs if mean_costs > 0 else np.nan,
+        # Central parameters (modes) give a different ratio from the Monte Carlo means: both are shown.
+        "benefit_cost_ratio_central": float(central["benefits"]) / float(central["costs"])
+        if float(central["costs"]) > 0 else np.nan,
         "probability_npv_positive": float((npv > 0).mean()),
         "break_even_relative_reduction": break_even_relative_reduction(flows, params),
     }])
