@@ -40,17 +40,25 @@ def decode(content: bytes) -> str:
     )
 
 
-def detect_separator(text: str) -> str:
-    """`;` or `,`: whichever the header line (the first non-blank line) uses more; `,` on a tie."""
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+def detect_separator(text: str, is_header=None) -> str:
+    """`;` or `,`: the one that splits a line into a header row (`is_header(cells)`), so that a title line
+    above the header does not decide; otherwise whichever the first non-blank line uses more (`,` on a tie)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if is_header is not None:
+        for line in lines:
+            for separator in SEPARATORS:
+                if is_header(line.split(separator)):
+                    return separator
+    first_line = lines[0] if lines else ""
     return max(SEPARATORS, key=lambda separator: (first_line.count(separator), separator == ","))
 
 
-def csv_lines(content: bytes) -> Lines:
+def csv_lines(content: bytes, is_header) -> Lines:
+    """The rows of a CSV file, numbered by the line each starts on (`is_header` helps find the separator)."""
     text = decode(content)
     if not text.strip():
         raise FileRejected("empty file: it has no header and no rows; send the return again")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_separator(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_separator(text, is_header))
     lines: Lines = []
     ended_on = 0
     try:

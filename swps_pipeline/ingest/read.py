@@ -140,7 +140,7 @@ def read_returns_file(path: Path, data_dir: Path) -> RawFile:
         content = path.read_bytes()
     except OSError as error:
         raise FileRejected(f"cannot be opened ({error.strerror})") from None
-    lines = csv_lines(content) if suffix == ".csv" else xlsx_lines(content, is_header)
+    lines = csv_lines(content, is_header) if suffix == ".csv" else xlsx_lines(content, is_header)
     return parse_lines(lines, path.relative_to(data_dir).as_posix())
 
 
