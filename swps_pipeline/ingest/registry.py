@@ -47,7 +47,7 @@ def _read_text(path: Path) -> pd.DataFrame:
         raise RegistryError(f"{path.name}: empty file, expected a header row and one row per position")
     try:
         frame = pd.read_csv(io.StringIO(text), sep=detect_separator(text), dtype=str, keep_default_na=False,
-                            skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL)
+                            skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL)
     except (pd.errors.ParserError, csv.Error) as error:
         reason = str(error).strip().splitlines()[-1]
         raise RegistryError(f"{path.name}: malformed CSV ({reason})") from None
@@ -55,7 +55,9 @@ def _read_text(path: Path) -> pd.DataFrame:
     missing = [c for c in REGISTRY_COLUMNS if c not in frame.columns]
     if missing:
         raise RegistryError(f"{path.name}: column(s) {', '.join(repr(c) for c in missing)} missing")
-    return frame[REGISTRY_COLUMNS].apply(lambda column: column.str.strip())
+    text = frame[REGISTRY_COLUMNS].apply(lambda column: column.str.strip())
+    # Blank rows are dropped after reading, so that each row keeps its index: its line in the file, minus 2.
+    return text[text.ne("").any(axis=1)]
 
 
 def read_registry(path: Path) -> pd.DataFrame:
@@ -67,7 +69,7 @@ def read_registry(path: Path) -> pd.DataFrame:
         if mask.any():
             first = mask.to_numpy().argmax()
             raise RegistryError(
-                f"{name}: {what} ({int(mask.sum())} row(s); first on line {first + 2}, "
+                f"{name}: {what} ({int(mask.sum())} row(s); first on line {text.index[first] + 2}, "
                 f"position_id {text['position_id'].iloc[first]!r})"
             )
 
