@@ -102,6 +102,9 @@ def xlsx_lines(content: bytes, is_header) -> Lines:
         ) from None
     try:
         for sheet in workbook.worksheets:
+            # Read-only mode trusts the sheet's stated dimensions, which some writers get wrong (e.g. "A1"):
+            # forget them so that every written row and cell is read.
+            sheet.reset_dimensions()
             lines = [(number, [cell_text(value) for value in values])
                      for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
             if any(is_header(cells) for _, cells in lines):
