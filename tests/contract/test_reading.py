@@ -3,6 +3,9 @@ header spellings, XLSX layouts, and the files rejected whole with a reason while
 
 from __future__ import annotations
 
+import re
+import zipfile
+
 import openpyxl
 import pandas as pd
 import pytest
@@ -79,6 +82,22 @@ def test_xlsx_first_sheet_with_a_header_is_read(folder):
     workbook.save(path)
     valid = folder.validate().returns_valid
     assert valid[["position_id", "source_row"]].values.tolist() == [["13-002", 2]]
+
+
+def test_xlsx_whose_stated_dimensions_are_wrong_is_read_whole(folder):
+    """Some writers state the used range as "A1"; openpyxl's read-only mode would then see one cell."""
+    path = folder.xlsx([folder.row(position_id="13-001"), folder.row(position_id="13-003")], titles=["Bilan 2022"])
+    with zipfile.ZipFile(path) as source:
+        parts = {item.filename: source.read(item.filename) for item in source.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet], replaced = re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1"/>', parts[sheet])
+    assert replaced == 1
+    with zipfile.ZipFile(path, "w") as target:
+        for name, content in parts.items():
+            target.writestr(name, content)
+    valid = folder.validate().returns_valid
+    assert valid[["position_id", "source_row"]].values.tolist() == [["13-001", 3], ["13-003", 4]]
+    assert folder.values(valid.iloc[1]) == folder.row(position_id="13-003")
 
 
 def test_csv_total_row_is_skipped_and_counted(folder):
