@@ -25,10 +25,9 @@ def test_every_value_is_read_whatever_the_encoding_separator_and_labels(folder, 
     folder.csv([folder.row(host_site=SITE)], encoding=encoding, separator=separator, labels=labels, decimal=decimal)
     result = folder.validate()
     assert result.returns_quarantine.empty and result.files_rejected.empty
-    (valid,) = result.returns_valid.itertuples(index=False)
-    row = result.returns_valid.iloc[0]
+    (row,) = [row for _, row in result.returns_valid.iterrows()]
     assert folder.values(row) == folder.row() | {"host_site": SITE}
-    assert (valid.source_file, valid.source_row) == (f"returns/{folder.year}/return.csv", 2)
+    assert (row["source_file"], row["source_row"]) == (f"returns/{folder.year}/return.csv", 2)
 
 
 @pytest.mark.parametrize("thousands", [" ", "\u00a0", "\u202f"], ids=["space", "no-break", "narrow-no-break"])
@@ -235,7 +234,8 @@ def test_unusable_file_is_rejected_with_its_reason_and_the_others_load(folder, n
     folder.write_bytes(name, content)
     result = folder.validate()
     assert result.files_rejected.values.tolist() == [[f"returns/{folder.year}/{name}", folder.year, reason]]
-    assert result.returns_valid[["position_id", "source_file"]].values.tolist() == [["13-002", f"returns/{folder.year}/{GOOD}"]]
+    assert result.returns_valid[["position_id", "source_file"]].values.tolist() == [
+        ["13-002", f"returns/{folder.year}/{GOOD}"]]
 
 
 @pytest.mark.parametrize("missing", [c for c in REQUIRED if c != "position_id"] + [["fte", "actions"]], ids=str)
