@@ -56,7 +56,6 @@ def exclusive_run_lock(output_dir: Path):
 
 def preflight(settings: Settings, parameters_file: str | None = None) -> list[int]:
     """Check what a run needs before starting Dagster, so the user gets one line instead of a failed run."""
-    from swps_pipeline import economics, impact
     from swps_pipeline.ingest.registry import RegistryError, read_registry
 
     if not settings.data_dir.is_dir():
@@ -68,6 +67,8 @@ def preflight(settings: Settings, parameters_file: str | None = None) -> list[in
         read_registry(settings.registry_path)
     except RegistryError as error:
         raise CannotRun(str(error)) from None
+    from swps_pipeline import economics, impact  # heavy imports, only once the folders are there
+
     try:
         impact.read_recorded_crime(settings.crime_dir, settings.crime_edition)
         economics.load_parameters(Path(parameters_file) if parameters_file else None)
@@ -113,7 +114,10 @@ def command_run(args: argparse.Namespace) -> int:
     if args.year is not None and args.year not in years:
         raise CannotRun(f"no folder {settings.returns_dir / str(args.year)}")
     with exclusive_run_lock(settings.output_dir):
+        from swps_pipeline.publish.warehouse import remove_stale_temporaries
         from swps_pipeline.runner import materialise, run_config
+
+        remove_stale_temporaries(settings.marts_dir)
 
         config = run_config(str(Path(args.parameters).resolve()) if args.parameters else None, log_level="WARNING")
         result = materialise(settings, dagster_instance(), args.year, config)

@@ -26,17 +26,20 @@ class FileRejected(Exception):
     """The whole file is unusable; the message says why, for the person who sent it."""
 
 
-def decode(content: bytes) -> str:
-    """Text of a CSV file: UTF-8 (BOM or not) first, then Windows-1252, as the contract says."""
+def decode(content: bytes, remedy: str = "save the return as CSV (UTF-8) or XLSX") -> str:
+    """Text of a CSV file: UTF-8 (BOM or not) first, then Windows-1252, as the contract says.
+
+    `remedy` ends a rejection message: what the person who sent the file should do.
+    """
     if b"\x00" in content:
-        raise FileRejected("binary content (NUL bytes), not a text CSV: save the return as CSV (UTF-8) or XLSX")
+        raise FileRejected(f"binary content (NUL bytes), not a text CSV: {remedy}")
     for encoding in ENCODINGS:
         try:
             return content.decode(encoding)
         except UnicodeDecodeError as error:
             position = error.start
     raise FileRejected(
-        f"undecodable bytes (neither UTF-8 nor Windows-1252) at byte {position}: save the return as CSV (UTF-8)"
+        f"undecodable bytes (neither UTF-8 nor Windows-1252) at byte {position}: {remedy}"
     )
 
 

@@ -38,7 +38,7 @@ def _read_text(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise RegistryError(f"{path}: registry not found (expected positions.csv under SWPS_DATA_DIR)")
     try:
-        text = decode(path.read_bytes())
+        text = decode(path.read_bytes(), remedy="save the registry as CSV (UTF-8)")
     except FileRejected as problem:
         raise RegistryError(f"{path.name}: {problem}") from None
     except OSError as error:

@@ -42,6 +42,14 @@ def write_parquet_atomically(connection, table: str, path: Path) -> None:
     os.replace(temporary, path)
 
 
+def remove_stale_temporaries(marts_dir: Path) -> list[Path]:
+    """Delete the temporary files a killed run left behind (call only while holding the run lock)."""
+    stale = sorted(marts_dir.glob(".*.parquet.*.tmp")) if marts_dir.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
 def read_mart(marts_dir: Path, table: str) -> pd.DataFrame:
     """Read a published mart (what notebooks and the evaluation pack use)."""
     return pd.read_parquet(marts_dir / f"{table}.parquet")

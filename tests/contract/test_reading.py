@@ -219,7 +219,7 @@ GOOD = "good.csv"
         ("binary.csv", b"\x00\x01\x02position_id",
          "binary content (NUL bytes), not a text CSV: save the return as CSV (UTF-8) or XLSX"),
         ("undecodable.csv", b"position_id,fte\r\n13-001,0.8\x81\x8d\r\n",
-         "undecodable bytes (neither UTF-8 nor Windows-1252) at byte 27: save the return as CSV (UTF-8)"),
+         "undecodable bytes (neither UTF-8 nor Windows-1252) at byte 27: save the return as CSV (UTF-8) or XLSX"),
         ("return.txt", b"position_id,fte\r\n13-001,0.8\r\n",
          "not a CSV/XLSX file (.txt): send the return as .csv or .xlsx"),
         ("return.xls", b"\xd0\xcf\x11\xe0", "not a CSV/XLSX file (.xls): send the return as .csv or .xlsx"),

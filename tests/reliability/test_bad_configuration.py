@@ -88,7 +88,7 @@ CASES = {
         lambda root, _: (root / "positions.csv").unlink(), ("{data}/positions.csv", "registry not found")),
     "registry binary garbage": Case(
         lambda root, _: (root / "positions.csv").write_bytes(GARBAGE),
-        ("positions.csv", "binary content", "not a text CSV")),
+        ("positions.csv", "binary content", "not a text CSV", "save the registry as CSV (UTF-8)")),
     "registry column missing": Case(
         edit_registry(",local_funders\n", "\n"), ("positions.csv", "'local_funders'", "missing")),
     "registry bad date": Case(

@@ -135,6 +135,7 @@ def test_a_run_killed_in_the_validation_step_leaves_whole_marts_and_the_next_run
     assert "another swps run" not in following.stderr and "Traceback" not in following.stderr + following.stdout
     assert "swps run: done" in following.stdout
     support.assert_same_marts(support.read_marts(marts), corrected_run.marts, "run after the crash")
+    assert not list(marts.glob(".*.tmp")), "the next run removes the temporary files the killed run left"
     assert lock.read_text().strip() != f"pid {killed.pid}"
     with duckdb.connect(str(output / "swps.duckdb"), read_only=True) as connection:
         valid = connection.execute("SELECT * FROM main.returns_valid ORDER BY ALL").fetchdf()
