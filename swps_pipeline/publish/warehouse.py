@@ -32,22 +32,24 @@ def duckdb_ready(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**converted) if converted else frame
 
 
+#: Hidden, so a reader globbing `*.parquet` never sees one; the writer's pid keeps two writers apart.
+TEMPORARY_MART = ".{name}.{pid}.tmp"
+
+
 def write_parquet_atomically(connection, table: str, path: Path) -> None:
     """Export a warehouse table to Parquet: write a temporary file, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = path.with_name(TEMPORARY_MART.format(name=path.name, pid=os.getpid()))
     connection.execute(
         f"COPY (SELECT * FROM {SCHEMA}.{table} ORDER BY ALL) TO '{temporary}' (FORMAT parquet)"
     )
     os.replace(temporary, path)
 
 
-def remove_stale_temporaries(marts_dir: Path) -> list[Path]:
+def remove_stale_temporaries(marts_dir: Path) -> None:
     """Delete the temporary files a killed run left behind (call only while holding the run lock)."""
-    stale = sorted(marts_dir.glob(".*.parquet.*.tmp")) if marts_dir.is_dir() else []
-    for path in stale:
+    for path in marts_dir.glob(TEMPORARY_MART.format(name="*.parquet", pid="*")):
         path.unlink(missing_ok=True)
-    return stale
 
 
 def read_mart(marts_dir: Path, table: str) -> pd.DataFrame:
