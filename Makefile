@@ -6,7 +6,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export SWPS_DATA_DIR ?= $(CURDIR)/data/raw
 export SWPS_OUTPUT_DIR ?= $(CURDIR)/data/warehouse
 
-.PHONY: install run test ui bench generate browser clean
+.PHONY: install run test ui bench generate system-deps clean
 
 $(BIN)/swps: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +21,17 @@ install: $(BIN)/swps
 run: install
 	$(BIN)/swps run
 
-## browser: Debian's Chromium for the UI test (browsers cannot be downloaded here)
-browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+## system-deps: the Debian programs the tests start (browsers and servers cannot be downloaded here):
+## Chromium (UI), LibreOffice Calc + poppler (workbook printing), PostgreSQL and nginx (team deployment)
+SYSTEM_PACKAGES := chromium libreoffice-calc-nogui poppler-utils postgresql nginx apache2-utils
+SYSTEM_COMMANDS := chromium soffice pdftotext nginx htpasswd
+system-deps:
+	@for c in $(SYSTEM_COMMANDS); do command -v $$c >/dev/null 2>&1 || [ -x /usr/sbin/$$c ] || missing=1; done; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing=1; \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; fi
 
 ## test: set up, then run the whole test suite (CI runs exactly this)
-test: install browser
+test: install system-deps
 	$(BIN)/pytest -q
 
 ## ui: the Dagster UI on http://127.0.0.1:3000, with the runs of `make run`
