@@ -58,6 +58,8 @@ INGEST_TABLES = {
     "returns_warnings": "Soft-rule warnings (row kept). Grain: one row per warning.",
     "files_rejected": "Files rejected whole (empty, not CSV/XLSX, undecodable, no header, a required column "
     "missing). Grain: one row per file.",
+    "files_ignored": "Entries of a year folder that are not returns and are not read (Excel lock files, "
+    "system files, sub-folders other than corrections/), with the reason. Grain: one row per entry.",
     "ingestion_accounting": "Where every input row went: rows_read = valid + quarantined + summary skipped + "
     "duplicates dropped. Grain: one row per (year, source_file).",
 }
