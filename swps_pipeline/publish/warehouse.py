@@ -90,19 +90,22 @@ def publish_run_folder(output_dir: Path, folder: Path) -> None:
     marts = output_dir / PUBLISHED
     if marts.is_dir() and not marts.is_symlink():
         os.rename(marts, output_dir / RUNS / f"unversioned-{os.getpid()}")
+    previous = _published_folder(output_dir) or output_dir / RUNS / f"unversioned-{os.getpid()}"
     link = output_dir / TEMPORARY_LINK.format(pid=os.getpid())
     link.unlink(missing_ok=True)
     os.symlink(os.path.relpath(folder, output_dir), link)
     os.replace(link, marts)
-    remove_stale_runs(output_dir)
+    remove_stale_runs(output_dir, keep=previous)
 
 
-def remove_stale_runs(output_dir: Path) -> None:
+def remove_stale_runs(output_dir: Path, keep: Path | None = None) -> None:
     """Delete what killed runs leave (run folders never published, older runs, temporary links and marts,
-    the pack's staging folders); call only while holding the run lock."""
-    current = _published_folder(output_dir)
+    the pack's staging folders); call only while holding the run lock.
+
+    `keep`: the run folder published just before, which a reader may still be going through."""
+    kept = {_published_folder(output_dir), keep.resolve() if keep else None}
     for folder in sorted((output_dir / RUNS).glob("*")):
-        if folder.resolve() != current:
+        if folder.resolve() not in kept:
             shutil.rmtree(folder, ignore_errors=True)
     for stale in output_dir.glob(TEMPORARY_LINK.format(pid="*")):
         stale.unlink(missing_ok=True)
