@@ -71,7 +71,10 @@ def _published_folder(output_dir: Path) -> Path | None:
 
 
 def start_run_folder(output_dir: Path) -> Path:
-    """A new folder for this run's marts, holding (as hard links) the marts published so far."""
+    """A new folder for this run's marts, holding (as hard links) the marts published so far.
+
+    Hard links are safe because every writer replaces a mart by a rename (`write_parquet_atomically`), never
+    writes into it: a writer of this folder must do the same."""
     folder = output_dir / RUNS / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
     folder.mkdir(parents=True)
     for mart in sorted((output_dir / PUBLISHED).glob("*.parquet")):
