@@ -103,9 +103,11 @@ def validated_returns(context: dg.AssetExecutionContext, settings: PipelineSetti
         accounting.groupby("year")[["rows_read", "rows_valid", "rows_quarantined", "rows_summary_skipped",
                                     "rows_duplicate_dropped"]].sum().reset_index()
     )
+    not_read = pd.DataFrame(settings.paths.returns_folders()[1], columns=["entry of returns/", "why not read"])
     summary = {
         "years": ", ".join(context.partition_keys),
         "rows valid / quarantined per year": preview(per_year, rows=50),
+        "folders not read": preview(not_read),
     }
     for name, table in tables.items():
         extra = summary if name == "ingestion_accounting" else {}
