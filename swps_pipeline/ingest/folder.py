@@ -8,6 +8,7 @@ the data folder may be read through a link (issue 18).
 
 from __future__ import annotations
 
+import codecs
 import os
 import stat
 from dataclasses import dataclass, field
@@ -32,8 +33,6 @@ def safe_name(name: str) -> str:
 
 def original_name(safe: str) -> str:
     """The file name (as Python holds it) behind `safe_name(...)`."""
-    import codecs
-
     return os.fsdecode(codecs.escape_decode(safe.encode("utf-8"))[0])
 
 

@@ -240,7 +240,6 @@ class Workbook:
     """The rows of the sheet read, and one note per other sheet that was not (for the file's warnings)."""
 
     lines: Lines
-    sheet: str
     unread_sheets: list[str]
 
 
@@ -306,8 +305,8 @@ def xlsx_lines(content: bytes, is_header) -> Workbook:
         raise FileRejected(f"several sheets hold returns ({names}): put every return on one sheet, nothing is "
                            "guessed")
     if not candidates:
-        return Workbook([], "", unread)
+        return Workbook([], unread)
     chosen = with_data[0] if with_data else candidates[0]
     unread += [f"{described} not read: it has a header row but no data" for described, _, _ in candidates
                if described != chosen[0]]
-    return Workbook(chosen[1], chosen[0], unread)
+    return Workbook(chosen[1], unread)
