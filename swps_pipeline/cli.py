@@ -150,7 +150,10 @@ def command_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     years = preflight(settings, args.parameters)
     if args.year is not None and args.year not in years:
-        raise CannotRun(f"no folder {settings.returns_dir / str(args.year)}")
+        folder = f"{args.year:04d}"
+        reason = dict(settings.returns_folders()[1]).get(f"returns/{folder}")
+        raise CannotRun(f"{settings.returns_dir / folder}: {reason}" if reason else
+                        f"no folder {settings.returns_dir / folder}")
     with exclusive_run_lock(settings.output_dir):
         from swps_pipeline.publish.warehouse import publish_run_folder, remove_stale_runs, start_run_folder
         from swps_pipeline.runner import materialise, run_config

@@ -124,6 +124,9 @@ CASES = {
     "data folder missing": Case(
         lambda root, _: shutil.rmtree(root), ("{data}", "does not exist")),
     "returns without year folders": Case(no_year_folder, ("no year folder", "{data}/returns")),
+    "--year of a folder outside the plausible years": Case(
+        lambda root, _: (root / "returns" / "2402").mkdir(),
+        ("{data}/returns/2402", "year outside 1980–2100"), arguments=("--year", "2402")),
     "registry with only a header": Case(
         lambda root, _: (root / "positions.csv").write_text(REGISTRY.splitlines()[0] + "\n", encoding="utf-8"),
         ("positions.csv", "no positions, only a header row")),
