@@ -58,7 +58,7 @@ def exclusive_run_lock(output_dir: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def preflight(settings: Settings, parameters_file: str | None = None) -> list[int]:
+def preflight(settings: Settings, parameters_file: str | None = None, only_year: int | None = None) -> list[int]:
     """Check what a run needs before starting Dagster, so the user gets one line instead of a failed run."""
     from swps_pipeline.ingest.registry import RegistryError, read_registry
 
@@ -67,6 +67,11 @@ def preflight(settings: Settings, parameters_file: str | None = None) -> list[in
     years = settings.returns_years()
     if not years:
         raise CannotRun(f"no year folder under {settings.returns_dir} (expected returns/<YYYY>/)")
+    if only_year is not None and only_year not in years:
+        folder = f"{only_year:04d}"
+        reason = dict(settings.returns_folders()[1]).get(f"returns/{folder}")
+        raise CannotRun(f"{settings.returns_dir / folder}: {reason}" if reason else
+                        f"no folder {settings.returns_dir / folder}")
     try:
         read_registry(settings.registry_path)
     except RegistryError as error:
@@ -148,12 +153,7 @@ def print_summary(settings: Settings, seconds: float) -> None:
 def command_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     started = time.perf_counter()
-    years = preflight(settings, args.parameters)
-    if args.year is not None and args.year not in years:
-        folder = f"{args.year:04d}"
-        reason = dict(settings.returns_folders()[1]).get(f"returns/{folder}")
-        raise CannotRun(f"{settings.returns_dir / folder}: {reason}" if reason else
-                        f"no folder {settings.returns_dir / folder}")
+    preflight(settings, args.parameters, args.year)
     with exclusive_run_lock(settings.output_dir):
         from swps_pipeline.publish.warehouse import publish_run_folder, remove_stale_runs, start_run_folder
         from swps_pipeline.runner import materialise, run_config
