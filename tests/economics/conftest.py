@@ -28,13 +28,16 @@ def make_position_year(rows: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def make_registry(starts: dict[str, str], ends: dict[str, str] | None = None) -> pd.DataFrame:
-    ends = ends or {}
+def make_registry(starts: dict[str, str], ends: dict[str, str] | None = None,
+                  employers: dict[str, str] | None = None) -> pd.DataFrame:
+    """A registry; employers default to local authorities."""
+    ends, employers = ends or {}, employers or {}
     return pd.DataFrame({
         "position_id": list(starts),
         "department_code": [p.split("-")[0] for p in starts],
         "start_date": pd.to_datetime(list(starts.values())),
         "end_date": pd.to_datetime([ends.get(p) for p in starts]),
+        "employer_type": [employers.get(p, "local_authority") for p in starts],
     })
 
 
