@@ -73,6 +73,8 @@ CHANNEL_ITEMS = (
     ("emergency_housing", "cost"), ("child_protection", "cost"), ("deadweight", "cost"),
 )
 IMPACT_TERM = "att_overall"
+#: Tables that show the whole period with the other effect source beside the chosen one.
+SIDE_BY_SIDE_TABLES = ("cba_summary", "cba_channels", "cba_perspectives")
 REDUCTION = "relative_reduction_repeat_victimisation"
 
 
@@ -246,8 +248,9 @@ def cost_benefit_tables(
     years, and notes (why the side-by-side row is missing, when it is).
     """
     years = sorted(int(y) for y in costs["cost_position_year"].dropna(subset=["cost_eur"])["year"].unique())
+    literature = dataclasses.replace(params, settings=dataclasses.replace(params.settings, effect_source="literature"))
     chosen = with_impact_estimate(params, impact_estimates) if params.settings.effect_source == "impact_estimate" \
-        else params
+        else literature
     base_year = params.settings.base_year if params.settings.base_year is not None else years[0]
     scopes = national_scopes(years)
 
@@ -256,13 +259,17 @@ def cost_benefit_tables(
                                 base_year=base_year)
 
     results, notes = [run(chosen, scope) for scope in scopes], []
+    tables = {name: [r.tables()[name] for r in results] for name in results[0].tables()}
     try:
-        other = params if chosen is not params else with_impact_estimate(params, impact_estimates)
-        results.insert(1, run(other, scopes[0]))
+        other = run(literature if chosen is not literature else with_impact_estimate(params, impact_estimates),
+                    scopes[0])
+        for name in SIDE_BY_SIDE_TABLES:
+            tables[name].insert(1, other.tables()[name])
     except ParameterError as error:
         notes.append(f"no impact-estimate comparison: {error}")
-    tables = {name: pd.concat([r.tables()[name] for r in results], ignore_index=True) for name in results[0].tables()}
-    tables["cba_summary"].insert(0, "headline", [True] + [False] * (len(results) - 1))
+    tables = {name: pd.concat(parts, ignore_index=True) for name, parts in tables.items()}
+    summary = tables["cba_summary"]
+    summary.insert(0, "headline", summary.index == 0)
     return tables, results[0], years, notes
 
 

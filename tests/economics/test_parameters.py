@@ -189,7 +189,7 @@ def test_files_that_are_not_small_plain_text_are_refused(tmp_path):
         load_parameters(fifo)
     latin = tmp_path / "latin.yaml"
     latin.write_bytes("settings:\n  seed: 1 # é\n".encode("latin-1"))
-    with pytest.raises(ParameterError, match=r"latin\.yaml: not UTF-8 text \(byte 23\)"):
+    with pytest.raises(ParameterError, match=r"latin\.yaml: not UTF-8 text \(byte 22\)"):
         load_parameters(latin)
     with pytest.raises(ParameterError, match=r"^run config: unknown parameter 'speed'$"):
         load_parameters(overrides={"parameters": {"speed": 1}})
