@@ -15,20 +15,6 @@ from swps_pipeline.economics import (
 )
 from swps_pipeline.economics.cba import PERSPECTIVES, persistence_factor
 
-ROWS = [
-    {"position_id": "77-001", "year": 2021, "fte": 1.0, "months_active": 12, "new_cases": 100, "ongoing_cases": 50,
-     "persons_received": 110, "actions": 300, "cases_victim": 50, "problem_domestic_violence": 75,
-     "orient_perpetrator_programme": 10, "orient_emergency_housing": 4, "child_in_danger_reports": 5},
-    {"position_id": "77-001", "year": 2022, "fte": 1.0, "months_active": 12, "new_cases": 120, "ongoing_cases": 60,
-     "persons_received": 130, "actions": 320, "cases_victim": 60, "problem_domestic_violence": 90,
-     "orient_perpetrator_programme": 20, "orient_emergency_housing": 6, "child_in_danger_reports": 5},
-    {"position_id": "77-002", "year": 2022},  # no valid return: neither cost nor benefit
-    {"position_id": "13-001", "year": 2021, "fte": 0.5, "months_active": 12, "cost_eur": 30_000.0, "new_cases": 40,
-     "ongoing_cases": 10, "persons_received": 45, "actions": 90, "cases_victim": 20, "problem_domestic_violence": 25,
-     "orient_perpetrator_programme": 0, "orient_emergency_housing": 2, "child_in_danger_reports": 1},
-]
-STARTS = {"77-001": "2021-01-01", "77-002": "2015-01-01", "13-001": "2015-01-01"}
-EMPLOYERS = {"13-001": "association"}
 #: Money parameters, moved to 2015 euros in the hand-computed tests so that only reported costs need the CPI.
 MONEY = ("default_cost_per_fte_year_eur", "office_cost_per_fte_year_eur", "officer_hourly_cost_eur",
          "unit_cost_dv_victimisation_eur", "perpetrator_programme_cost_eur", "emergency_housing_cost_per_night_eur",
@@ -37,8 +23,8 @@ CPI_2015, CPI_2021, CPI_2012, CPI_2024 = 100.0, 106.35, 98.61, 119.71
 
 
 @pytest.fixture
-def panel(position_year_of, registry_of):
-    return position_year_of(ROWS), registry_of(STARTS, employers=EMPLOYERS)
+def panel(cba_panel):
+    return cba_panel
 
 
 def analyse(panel, overrides=None, **kwargs):
@@ -187,10 +173,10 @@ def test_persistence_accrues_and_decays():
 
 
 def test_only_domestic_violence_victims_are_valued_and_missing_counts_are_never_zero_on_one_side(
-        panel, position_year_of, registry_of):
-    rows = [dict(row) for row in ROWS]
+        panel, cba_rows, position_year_of):
+    rows = [dict(row) for row in cba_rows]
     rows[1]["cases_victim"] = None  # 77-001 in 2022 did not report its victims
-    gap = position_year_of(rows), registry_of(STARTS, employers=EMPLOYERS)
+    gap = position_year_of(rows), panel[1]
     fixed = all_fixed(discount_rate="zero")
     imputed, _ = analyse(gap, fixed, scope=CbaScope("77"))
     left_out, _ = analyse(gap, {**fixed, "settings": {**fixed["settings"], "missing_counts": "leave_out"}},
@@ -211,12 +197,12 @@ def test_only_domestic_violence_victims_are_valued_and_missing_counts_are_never_
     assert repeat["complete"] == pytest.approx((25 + 30) * harm_per_victim)
 
 
-def test_deadweight_falls_on_net_public_flows_only(panel, position_year_of, registry_of):
+def test_deadweight_falls_on_net_public_flows_only(panel):
     fixed = all_fixed(discount_rate="zero",
                       channels={c: False for c in ("police_time", "repeat_victimisation", "perpetrator_programmes",
                                                    "office_costs", "emergency_housing", "child_protection")})
     association, _ = analyse(panel, fixed, scope=CbaScope("13"))
-    public = analyse((panel[0], registry_of(STARTS)), fixed, scope=CbaScope("13"))[0]
+    public = analyse((panel[0], panel[1].assign(employer_type="local_authority")), fixed, scope=CbaScope("13"))[0]
     cost = 30_000 * CPI_2015 / CPI_2021
     deadweight = [r.cba_channels.set_index(["channel", "kind"]).loc[("deadweight", "cost"), "pv_mean_eur"]
                   for r in (association, public)]

@@ -8,22 +8,14 @@ import pytest
 
 from swps_pipeline.defs.economics import DiscountRateName, EconomicsConfig, ParameterName, economic_model
 
-ROWS = [
-    {"position_id": "77-001", "year": 2021, "fte": 1.0, "months_active": 12, "new_cases": 100, "ongoing_cases": 50,
-     "persons_received": 110, "actions": 300, "cases_victim": 50, "problem_domestic_violence": 75,
-     "orient_perpetrator_programme": 10, "orient_emergency_housing": 4, "child_in_danger_reports": 5},
-    {"position_id": "77-001", "year": 2022, "fte": 1.0, "months_active": 12, "new_cases": 120, "ongoing_cases": 60,
-     "persons_received": 130, "actions": 320, "cases_victim": 60, "problem_domestic_violence": 90,
-     "orient_perpetrator_programme": 20, "orient_emergency_housing": 6, "child_in_danger_reports": 5},
-]
 IMPACT = pd.DataFrame({"model": ["callaway_santanna"], "term": ["att_overall"], "estimate": [-0.05],
                        "std_error": [0.02]})
 
 
 @pytest.fixture
-def upstream(position_year_of, registry_of):
+def upstream(cba_panel):
     """The three inputs of the economics asset, as assets of the same run."""
-    panel, registry = position_year_of(ROWS), registry_of({"77-001": "2021-01-01"})
+    panel, registry = cba_panel
 
     @dg.asset(name="position_year")
     def position_year_asset() -> pd.DataFrame:
