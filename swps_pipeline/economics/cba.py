@@ -119,6 +119,8 @@ class CostBenefitResult:
 class _Flows:
     """The scope's activity and costs, each summed over position-years with its discount factor."""
 
+    channels: dict[str, bool]             # the settings' channels, off where the scope has no data for them
+    channels_without_data: tuple[str, ...]
     counts: dict[str, float]              # activity -> discounted count
     reported_costs: dict[str, float]      # payer -> discounted reported cost, in euros of the price year
     default_fte_years: dict[str, float]   # payer -> discounted FTE-years costed at the default rate
@@ -172,7 +174,8 @@ def run_cost_benefit(
     break_even = break_even_relative_reduction(flows, params)
     summary = pd.DataFrame([{
         **described,
-        "channels": ",".join(settings.enabled_channels),
+        "channels": ",".join(c for c, on in flows.channels.items() if on),
+        "channels_without_data": ",".join(flows.channels_without_data),
         "positions_covered": flows.positions_covered,
         "position_years_covered": flows.position_years_covered,
         "position_years_left_out": flows.position_years_left_out,
@@ -206,7 +209,7 @@ def run_cost_benefit(
         **described,
         "channel": channel,
         "kind": kind,
-        "enabled": settings.channels.get(channel, True),
+        "enabled": flows.channels.get(channel, True),
         "pv_at_means_eur": float(at_means[f"{kind}:{channel}"]),
         "pv_mean_eur": float(np.mean(draws[f"{kind}:{channel}"])),
         "pv_p5_eur": float(np.percentile(draws[f"{kind}:{channel}"], 5)),
@@ -307,7 +310,6 @@ def _scope_flows(
     base_year: int | None,
 ) -> _Flows:
     settings = params.settings
-    needed = sorted({c for channel in settings.enabled_channels for c in CHANNEL_COUNTS[channel]})
     counts = sorted({c for columns in CHANNEL_COUNTS.values() for c in columns} | {"persons_received"})
     activity = position_year.loc[position_year["has_return"].astype(bool), ["position_id", "year", *counts]]
     costed = cost_position_year.loc[
@@ -324,6 +326,12 @@ def _scope_flows(
         data = data[data["year"] >= first]
     if last is not None:
         data = data[data["year"] <= last]
+    # A channel whose count no position-year of the scope reports cannot be valued: it is off for the
+    # scope, benefits and costs alike, and named in `channels_without_data`.
+    without_data = tuple(channel for channel in settings.enabled_channels
+                         if any(data[c].isna().all() for c in CHANNEL_COUNTS[channel]))
+    channels = {c: settings.channels[c] and c not in without_data for c in settings.channels}
+    needed = sorted({c for channel, on in channels.items() if on for c in CHANNEL_COUNTS[channel]})
     complete = data[needed].notna().all(axis=1)
     left_out = 0 if settings.missing_counts == "impute" else int((~complete).sum())
     imputed = int((~complete).sum()) - left_out
@@ -359,6 +367,8 @@ def _scope_flows(
     fte_years = data["fte_years"].to_numpy(dtype=float)
     shares = {"state": state_share, **{p: np.where(payer == p, 1 - state_share, 0.0) for p in EMPLOYER_PAYERS}}
     return _Flows(
+        channels=channels,
+        channels_without_data=without_data,
         counts={
             "new_cases": total(data["new_cases"].astype(float).fillna(0.0)),
             "dv_victims": total(dv_victims),
@@ -386,15 +396,13 @@ def _impute_counts(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Each missing count from the scope's rate per FTE-year among the position-years that report it.
 
     The position-year keeps its cost and gets an estimated activity, so it is never costed and
-    credited with zero. A count nobody in the scope reports stays missing (and fails loudly).
+    credited with zero. Every column here is reported by at least one position-year of the scope.
     """
     data = data.copy()
     for column in columns:
         known = data[column].notna()
         if known.all():
             continue
-        if not known.any():
-            raise ValueError(f"no position-year of the scope reports {column}: switch off the channels that read it")
         rate = data.loc[known, column].astype(float).sum() / data.loc[known, "fte_years"].sum()
         data[column] = data[column].astype(float).where(known, data["fte_years"] * rate)
     return data
@@ -418,7 +426,7 @@ def _present_values(values: Mapping[str, np.ndarray | float], flows: _Flows, par
     Keys: `benefit:<channel>` / `cost:<item>`, `benefits:<who>` / `costs:<who>` / `npv:<who>`,
     and the totals `benefits`, `costs`, `npv`, `public_costs` (gross costs of State and local authorities).
     """
-    on = params.settings.channels
+    on = flows.channels
     v = {name: np.asarray(x, dtype=float) * (params.deflator(params.parameters[name].price_year)
                                              if params.parameters[name].price_year is not None else 1.0)
          for name, x in values.items()}
@@ -483,7 +491,7 @@ def break_even_relative_reduction(flows: _Flows, params: Parameters) -> float:
     The NPV is linear in the reduction (the deadweight too), so two evaluations give it.
     NaN when the channel is off or the reduction does not raise the NPV (no victim cases).
     """
-    if not params.settings.channels["repeat_victimisation"]:
+    if not flows.channels["repeat_victimisation"]:
         return float("nan")
     means = params.central_values()
     at_zero, at_one = (float(_present_values({**means, REDUCTION: r}, flows, params)["npv"]) for r in (0.0, 1.0))

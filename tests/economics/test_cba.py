@@ -289,3 +289,14 @@ def test_charts_are_png_images_drawn_without_pyplot(panel):
             "npv_distribution_png(numpy.arange(100.0)); print('matplotlib.pyplot' in sys.modules)")
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert shown == ["False"]
+
+
+def test_a_channel_whose_count_nobody_reports_is_off_for_the_scope_and_named(cba_rows, panel, position_year_of):
+    rows = [{k: v for k, v in row.items() if k != "orient_emergency_housing"} for row in cba_rows]
+    result, _ = analyse((position_year_of(rows), panel[1]), scope=CbaScope("77"), n_draws=200)
+    summary = result.cba_summary.iloc[0]
+    assert summary["channels_without_data"] == "emergency_housing"
+    assert "emergency_housing" not in summary["channels"].split(",")
+    housing = result.cba_channels.set_index(["channel", "kind"]).loc[("emergency_housing", "cost")]
+    assert (housing["enabled"], housing["pv_mean_eur"]) == (False, 0.0)
+    assert summary["position_years_imputed"] == 0
