@@ -157,7 +157,7 @@ def run_cost_benefit(
     seed = settings.seed if seed is None else seed
     flows = _scope_flows(cost_position_year, position_year, params, scope, base_year)
 
-    at_means = _present_values(params.central_values(), flows, params)
+    at_means = _present_values(params.means(), flows, params)
     rng = np.random.default_rng(seed)
     draws = _present_values({name: p.sample(rng, n_draws) for name, p in params.parameters.items()}, flows, params)
     npv = draws["npv"]
@@ -203,7 +203,7 @@ def run_cost_benefit(
         "npv_at_means_eur": float(at_means["npv"]),
         "break_even_relative_reduction": break_even,
         "break_even_averted_victimisations_per_fte_year": break_even * flows.repeat_victims_at_risk
-        * params.central("baseline_repeat_probability") / flows.fte_years if flows.fte_years > 0 else np.nan,
+        * params.mean("baseline_repeat_probability") / flows.fte_years if flows.fte_years > 0 else np.nan,
     }])
     channels = pd.DataFrame([{
         **described,
@@ -493,7 +493,7 @@ def break_even_relative_reduction(flows: _Flows, params: Parameters) -> float:
     """
     if not flows.channels["repeat_victimisation"]:
         return float("nan")
-    means = params.central_values()
+    means = params.means()
     at_zero, at_one = (float(_present_values({**means, REDUCTION: r}, flows, params)["npv"]) for r in (0.0, 1.0))
     slope = at_one - at_zero
     return -at_zero / slope if slope > 0 else float("nan")
@@ -505,7 +505,7 @@ def _sensitivity(flows: _Flows, params: Parameters, npv_at_means: float, describ
     Parameters that do not move the NPV in this run (fixed, or feeding a channel
     that is off) are left out. Sorted by swing, largest first.
     """
-    means = params.central_values()
+    means = params.means()
     rows = []
     for name, parameter in params.parameters.items():
         low, high = (parameter.quantile(q) for q in SENSITIVITY_QUANTILES)

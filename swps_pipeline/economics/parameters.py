@@ -49,6 +49,8 @@ Z90 = float(stats.norm.ppf(0.95))
 #: A lognormal's `value` must be the mean its 90 % interval implies, within this relative tolerance.
 LOGNORMAL_MEAN_TOLERANCE = 0.005
 
+#: Rounding allowed when a mode derived from a mean lands just outside [low, high] (share of the width).
+MODE_SLACK = 1e-9
 #: Limits checked before anything runs (issue 18): a parameter file is small and plain.
 MAX_PARAMETER_FILE_BYTES = 256 * 1024
 DISCOUNT_RATE_BOUNDS = (0.0, 0.15)
@@ -81,10 +83,10 @@ class Distribution:
     high: float | None = None
 
     def mode(self, mean: float) -> float:
-        """Triangular and PERT: the mode that gives this mean on [low, high]."""
-        if self.type == "triangular":
-            return 3 * mean - self.low - self.high
-        return (6 * mean - self.low - self.high) / 4
+        """Triangular and PERT: the mode that gives this mean on [low, high] (rounding kept inside the bounds)."""
+        mode = 3 * mean - self.low - self.high if self.type == "triangular" else (6 * mean - self.low - self.high) / 4
+        slack = MODE_SLACK * (self.high - self.low)
+        return min(max(mode, self.low), self.high) if self.low - slack <= mode <= self.high + slack else mode
 
     def sample(self, mean: float, rng: np.random.Generator, n: int) -> np.ndarray:
         low, high = self.low, self.high
@@ -210,11 +212,11 @@ class Parameters:
     sources: tuple[str, ...]
     cpi: dict[int, float]
 
-    def central(self, name: str) -> float:
+    def mean(self, name: str) -> float:
         """The parameter's value: its mean."""
         return self.parameters[name].value
 
-    def central_values(self) -> dict[str, float]:
+    def means(self) -> dict[str, float]:
         return {name: p.value for name, p in self.parameters.items()}
 
     def deflator(self, from_year: int) -> float:
@@ -460,7 +462,7 @@ def _distribution(spec: Any, value: float, bounds: tuple[float, float], where: s
                              f"[{low:g}, {high:g}] ({distribution.implied_mean():.0f})")
     if kind in ("triangular", "pert"):
         mode = distribution.mode(value)
-        if not low - 1e-9 <= mode <= high + 1e-9:
+        if not low <= mode <= high:  # mode() has already absorbed rounding
             raise ParameterError(f"{where}: value (mean) {value:g} is impossible for a {kind} on [{low:g}, {high:g}] "
                                  f"(its mode would be {mode:g})")
     return distribution

@@ -36,7 +36,7 @@ def test_every_parameter_has_a_label_bounds_and_a_source_or_is_a_stated_assumpti
 
 def test_defaults_come_from_assumptions_and_the_reference_file():
     params = load_parameters()
-    assert params.central("default_cost_per_fte_year_eur") == assumptions.DEFAULT_COST_PER_FTE_YEAR_EUR
+    assert params.mean("default_cost_per_fte_year_eur") == assumptions.DEFAULT_COST_PER_FTE_YEAR_EUR
     assert params.settings.refund_shares == assumptions.STATE_REFUND_SHARES
     assert params.settings.national_scheme_start == assumptions.NATIONAL_SCHEME_START
     assert (params.settings.discount_rate.name, params.settings.discount_rate.value) == ("france_2021", 0.032)
@@ -44,7 +44,7 @@ def test_defaults_come_from_assumptions_and_the_reference_file():
         "france_2021": 0.032, "france_2021_low_beta": 0.022, "quinet_2013": 0.045, "uk_green_book": 0.035,
         "zero": 0.0, "seven_percent": 0.07,
     }
-    assert params.central("opportunity_cost_public_funds") == 1.2
+    assert params.mean("opportunity_cost_public_funds") == 1.2
     assert params.parameters["opportunity_cost_public_funds"].distribution == Distribution("triangular", 1.0, 1.5)
     assert (params.settings.n_draws, params.settings.price_year, params.settings.base_year) == (10_000, 2024, None)
     assert params.settings.enabled_channels == (
@@ -80,7 +80,7 @@ def test_a_value_alone_carries_the_distribution_and_a_distribution_alone_sets_th
     }})
     assert params.parameters["default_cost_per_fte_year_eur"].distribution == Distribution("uniform", 47_500, 52_500)
     assert params.parameters["unit_cost_dv_victimisation_eur"].distribution.low == pytest.approx(14_000, rel=1e-4)
-    assert params.central("perpetrator_programme_uptake") == pytest.approx(0.3)
+    assert params.mean("perpetrator_programme_uptake") == pytest.approx(0.3)
     assert params.parameters["relative_reduction_repeat_victimisation"].distribution == \
         Distribution("triangular", 0.07, 0.37)
 
@@ -93,8 +93,8 @@ def test_user_file_then_run_config_override(tmp_path):
         encoding="utf-8",
     )
     params = load_parameters(user, {"parameters": {"officer_hourly_cost_eur": 45}, "settings": {"discount_rate": 0.05}})
-    assert params.central("officer_hourly_cost_eur") == 45
-    assert params.central("eligible_share") == 0.8
+    assert params.mean("officer_hourly_cost_eur") == 45
+    assert params.mean("eligible_share") == 0.8
     assert params.parameters["officer_hourly_cost_eur"].distribution == Distribution("triangular", 32, 65)
     assert not params.settings.channels["child_protection"] and params.settings.channels["police_time"]
     assert (params.settings.discount_rate.name, params.settings.discount_rate.value) == ("custom", 0.05)
