@@ -32,13 +32,19 @@ def upstream(cba_panel):
     return [position_year_asset, registry_asset, impact_asset]
 
 
-def materialise(upstream, config: dict) -> dg.ExecuteInProcessResult:
-    run_config = {"ops": {"economic_model": {"config": {"n_draws": 500, **config}}}}
-    return dg.materialize([*upstream, economic_model], run_config=run_config, raise_on_error=False)
+@pytest.fixture
+def materialise(upstream):
+    """Run the asset with a run config, on a test instance that lives as long as the test reads the result."""
+    with dg.instance_for_test() as instance:
+        def run(config: dict) -> dg.ExecuteInProcessResult:
+            run_config = {"ops": {"economic_model": {"config": {"n_draws": 500, **config}}}}
+            return dg.materialize([*upstream, economic_model], run_config=run_config, instance=instance,
+                                  raise_on_error=False)
+        yield run
 
 
-def test_channels_and_parameters_are_overridden_from_the_run_config(upstream):
-    result = materialise(upstream, {
+def test_channels_and_parameters_are_overridden_from_the_run_config(materialise):
+    result = materialise({
         "channels": {"child_protection": False, "emergency_housing": False},
         "parameters": [{"parameter": "opportunity_cost_public_funds", "value": 1.3}],
         "discount_rate": "zero",
@@ -60,15 +66,15 @@ def test_channels_and_parameters_are_overridden_from_the_run_config(upstream):
     assert sorted(whole_rows["effect_source"]) == ["impact_estimate", "literature"]
 
 
-def test_the_impact_estimate_can_be_the_headline(upstream):
-    result = materialise(upstream, {"effect_source": "impact_estimate"})
+def test_the_impact_estimate_can_be_the_headline(materialise):
+    result = materialise({"effect_source": "impact_estimate"})
     summary = result.output_for_node("economic_model", "cba_summary")
     assert summary.loc[summary["headline"], "effect_source"].tolist() == ["impact_estimate"]
     assert (summary["effect_source"] == "literature").sum() == 1  # the whole period, beside it
 
 
-def test_a_bad_override_fails_the_run_with_one_line(upstream):
-    result = materialise(upstream, {"parameters": [{"parameter": "decay_rate", "value": 5.0}]})
+def test_a_bad_override_fails_the_run_with_one_line(materialise):
+    result = materialise({"parameters": [{"parameter": "decay_rate", "value": 5.0}]})
     assert not result.success
     (failure,) = [event for event in result.all_events if event.is_step_failure]
     message = failure.step_failure_data.user_failure_data.description
