@@ -37,6 +37,10 @@ TWFE_INFERENCE = {
     "wild_bootstrap": "restricted wild cluster bootstrap (WCR), p-value and interval by test inversion",
     "analytic": "cluster-robust SE with fixest's small-sample factor, t with G − 1 degrees of freedom",
 }
+HONEST_DID_METHODS = {
+    "conditional": "Andrews–Roth–Pakes conditional test (HonestDiD's \"Conditional\"; seconds)",
+    "c_lf": "conditional least-favourable hybrid (HonestDiD's default \"C-LF\"; minutes on 8 event times)",
+}
 #: Below these, inference is fragile: a warning is published with the estimates (Cameron & Miller 2015).
 FEW_CLUSTERS = 30
 SMALL_COHORT = 5
@@ -52,12 +56,14 @@ class ImpactSettings:
     aggregations: tuple[str, ...] = tuple(AGGREGATIONS)
     bootstrap_weights: str = "rademacher"
     twfe_inference: str = "auto"
+    honest_did_method: str = "conditional"
     n_boot: int = 999
     seed: int = 2023
 
     def __post_init__(self) -> None:
         for name, allowed in (("control_group", CONTROL_GROUPS), ("base_period", BASE_PERIODS),
-                              ("bootstrap_weights", BOOTSTRAP_WEIGHTS), ("twfe_inference", TWFE_INFERENCE)):
+                              ("bootstrap_weights", BOOTSTRAP_WEIGHTS), ("twfe_inference", TWFE_INFERENCE),
+                              ("honest_did_method", HONEST_DID_METHODS)):
             if getattr(self, name) not in allowed:
                 raise ImpactSettingsError(f"impact setting {name}: {getattr(self, name)!r} is not one of "
                                           f"{', '.join(allowed)}")
@@ -92,6 +98,8 @@ DESCRIPTIONS = {
         f"{k} = {v}" for k, v in BOOTSTRAP_WEIGHTS.items()),
     "twfe_inference": "Inference for the TWFE regressions: " + "; ".join(
         f"{k} = {v}" for k, v in TWFE_INFERENCE.items()),
+    "honest_did_method": "Confidence set of the relative-magnitudes sensitivity analysis: " + "; ".join(
+        f"{k} = {v}" for k, v in HONEST_DID_METHODS.items()),
     "n_boot": "Bootstrap draws (at least 99).",
     "seed": "Seed of the bootstrap draws (results are reproducible for a given seed).",
 }
