@@ -72,7 +72,8 @@ def preflight(settings: Settings, parameters_file: str | None = None) -> list[in
     try:
         impact.read_recorded_crime(settings.crime_dir, settings.crime_edition)
         economics.load_parameters(Path(parameters_file) if parameters_file else None)
-    except (impact.CrimeFileError, economics.ParameterError) as error:
+        impact.settings_from_parameters_file(parameters_file)
+    except (impact.CrimeFileError, economics.ParameterError, impact.ImpactSettingsError) as error:
         raise CannotRun(str(error)) from None
     return years
 

@@ -36,7 +36,8 @@ _SETTING_KEYS = {
     "discount_rate", "benefit_horizon_years", "include_office_costs", "n_draws", "seed", "channels",
     "national_scheme_start", "refund_shares",
 }
-_TOP_KEYS = {"settings", "discount_rates", "parameters", "scenarios"}
+#: `impact` holds the impact estimators' settings (read by swps_pipeline.impact.settings, ignored here).
+_TOP_KEYS = {"settings", "discount_rates", "parameters", "scenarios", "impact"}
 
 
 class ParameterError(ValueError):

@@ -101,8 +101,10 @@ def event_study_chart(event_study: pd.DataFrame, synthetic: bool = True) -> byte
         estimated = rows[~rows["reference"].astype(bool)]
         x = estimated["event_time"].to_numpy()
         if len(estimated) and estimated["ci_low_uniform"].notna().any():
-            ax.fill_between(x, estimated["ci_low_uniform"], estimated["ci_high_uniform"], color="#9ecae1",
-                            alpha=0.5, step=None, label="95 % uniform band")
+            uniform = np.vstack([estimated["estimate"] - estimated["ci_low_uniform"],
+                                 estimated["ci_high_uniform"] - estimated["estimate"]])
+            ax.errorbar(x, estimated["estimate"], yerr=np.nan_to_num(uniform), fmt="none", ecolor="#c6dbef",
+                        elinewidth=7, label="95 % uniform band (all event times at once)")
         error = np.vstack([estimated["estimate"] - estimated["ci_low"], estimated["ci_high"] - estimated["estimate"]])
         ax.errorbar(x, estimated["estimate"], yerr=np.nan_to_num(error), fmt="o", color="#08519c", capsize=3,
                     label="estimate, 95 % pointwise interval")

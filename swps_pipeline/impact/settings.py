@@ -9,7 +9,10 @@ choices, which follow MacKinnon & Webb (2017) and Roodman et al. (2019).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 #: Allowed values of each enumerated setting, with a one-line meaning.
 CONTROL_GROUPS = {
@@ -124,3 +127,25 @@ def impact_settings(raw: dict[str, Any] | None, origin: str = "impact settings")
 
 def as_dict(settings: ImpactSettings) -> dict[str, Any]:
     return {**asdict(settings), "aggregations": list(settings.aggregations)}
+
+
+#: The section of a `swps run --parameters` YAML file that holds these settings.
+PARAMETERS_SECTION = "impact"
+
+
+def settings_from_parameters_file(path: str | None, overrides: dict[str, Any] | None = None) -> ImpactSettings:
+    """The `impact:` section of a parameter file (if any), then run-config overrides, over the defaults."""
+    raw: dict[str, Any] = {}
+    if path:
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except OSError as error:
+            raise ImpactSettingsError(f"{path}: cannot read the parameter file ({error.strerror or error})") from None
+        except yaml.YAMLError:
+            raise ImpactSettingsError(f"{path}: not valid YAML") from None
+        section = data.get(PARAMETERS_SECTION) if isinstance(data, dict) else None
+        if section is not None and not isinstance(section, dict):
+            raise ImpactSettingsError(f"{path}: section '{PARAMETERS_SECTION}' must be a mapping")
+        raw.update(section or {})
+    raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    return impact_settings(raw, path or "run config")
