@@ -225,23 +225,26 @@ class WaldPretest:
     statistic: float
     p_value: float
     df: int
+    note: str = ""
 
 
-def wald_pretest(gt: GroupTime) -> WaldPretest | None:
+def wald_pretest(gt: GroupTime) -> WaldPretest:
     """R did's Wald pre-test: every estimated pre-adoption cell (g − anticipation > t) jointly zero.
 
-    None when there is no such cell or their covariance is singular (the outputs say why).
+    Without a statistic (NaN) when there is no such cell or their covariance is
+    singular (as R, which then warns); `note` says which.
     """
     cells = gt.cells
     pre = ((cells["status"] == ESTIMATED) & (cells["cohort"] - gt.anticipation > cells["year"])).to_numpy()
     se = analytic_se(gt.influence)
     pre &= se > np.sqrt(np.finfo(float).eps) * 10
     if not pre.any():
-        return None
+        return WaldPretest(np.nan, np.nan, 0, "no estimated pre-adoption cell with sampling variability")
     att = cells["estimate"].to_numpy()[pre]
     covariance = gt.influence[:, pre].T @ gt.influence[:, pre] / gt.n_units
     if 1 / np.linalg.cond(covariance, 1) <= np.finfo(float).eps:
-        return None
+        return WaldPretest(np.nan, np.nan, int(pre.sum()), f"the covariance of the {pre.sum()} pre-adoption cells "
+                           "is singular (more cells than départements can vary independently)")
     statistic = float(gt.n_units * att @ np.linalg.solve(covariance, att))
     return WaldPretest(statistic, float(stats.chi2.sf(statistic, pre.sum())), int(pre.sum()))
 

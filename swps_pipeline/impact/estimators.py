@@ -303,9 +303,8 @@ def callaway_santanna(panel: pd.DataFrame, y: str = OUTCOME_COLUMN, cohort: str 
                                  2 * stats.norm.sf(abs(estimate / se)) if se > 0 else np.nan,
                                  inference=inference, **common))
     pretest = did.wald_pretest(gt)
-    if pretest is None:
-        out.note(model, PRETEST_TERM, NOT_IDENTIFIED, "Wald pre-test not computed: no estimated pre-adoption cell "
-                                                      "or their covariance is singular")
+    if np.isnan(pretest.statistic):
+        out.note(model, PRETEST_TERM, NOT_IDENTIFIED, f"Wald pre-test not computed: {pretest.note}")
     else:
         out.rows.append(_row(model, PRETEST_TERM, pretest.statistic, np.nan, (np.nan, np.nan), pretest.p_value,
                              inference=f"wald_chi2_{pretest.df}_df", **common))

@@ -152,7 +152,9 @@ def interpretation_markdown(result: ImpactResult, deployment_synthetic: bool = T
     overall = result.row("callaway_santanna", est.OVERALL_TERM)
     pretest = result.row("callaway_santanna", est.PRETEST_TERM)
     if pretest is None:
-        pretest_text = "could not be run (no estimated pre-adoption cell)."
+        why = result.diagnostics.query("model == 'callaway_santanna' and term == @est.PRETEST_TERM")["message"]
+        pretest_text = (why.iloc[0].replace("Wald pre-test not computed: ", "could not be run: ") if len(why)
+                        else "could not be run (no estimated pre-adoption cell)") + "."
     elif pretest["p_value"] < 1 - est.LEVEL:
         pretest_text = (f"rejects at 5 % (W = {pretest['estimate']:.2f}, p = {pretest['p_value']:.3f}): the "
                         "pre-adoption cells differ from zero, so parallel trends are in doubt and the effects should "

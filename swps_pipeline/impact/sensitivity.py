@@ -9,7 +9,8 @@ Two restrictions on the post-adoption violation δ_post, as the HonestDiD packag
 
 The breakdown value is the smallest M̄ (or M) at which the robust confidence
 set includes zero: the effect stays significant for any smaller violation.
-Found by bisection (the sets grow with M̄), to `BREAKDOWN_TOLERANCE`.
+Found by bisection (the sets grow with M̄), to `BREAKDOWN_TOLERANCE` (M̄) or that
+share of the search range (M).
 """
 
 from __future__ import annotations
@@ -109,18 +110,21 @@ def breakdown(data: EventStudyInput, restriction: str, target: str, method: str 
     """Smallest M̄ (relative magnitudes) or M (smoothness) whose robust confidence set includes zero."""
     l_vec = data.weights(target)
     includes_zero = _rm_includes_zero if restriction == "relative_magnitudes" else _sd_includes_zero
-    high = MBAR_MAX if restriction == "relative_magnitudes" else _smoothness_scale(data)
+    high = MBAR_MAX if restriction == "relative_magnitudes" else _smoothness_scale(data, l_vec)
     if includes_zero(data, 0.0, l_vec, method):
         return Breakdown(0.0, "the confidence set includes zero even with no violation allowed: not significant")
     if not includes_zero(data, high, l_vec, method):
         return Breakdown(np.nan, f"still significant at the largest value searched ({high:.3g})")
-    low = 0.0
-    while high - low > BREAKDOWN_TOLERANCE * (1 if restriction == "relative_magnitudes" else high):
+    low, tolerance = 0.0, BREAKDOWN_TOLERANCE * (1 if restriction == "relative_magnitudes" else high)
+    while high - low > tolerance:
         middle = (low + high) / 2
         low, high = (low, middle) if includes_zero(data, middle, l_vec, method) else (middle, high)
     return Breakdown(high, f"significant for any violation below {high:.3g}")
 
 
-def _smoothness_scale(data: EventStudyInput) -> float:
-    """A slope change large enough to overturn any finding: 10 standard errors of the post effects."""
-    return float(10 * np.sqrt(np.diag(data.sigma)[data.num_pre:]).max())
+def _smoothness_scale(data: EventStudyInput, l_vec: np.ndarray) -> float:
+    """A slope change that overturns any finding: the target's size plus 4 of its standard errors (each post
+    year's violation is at least M, so M above |θ| + 4 SE always lets the set reach zero)."""
+    post = slice(data.num_pre, None)
+    theta = float(l_vec @ data.betahat[post])
+    return abs(theta) + 4 * float(np.sqrt(l_vec @ data.sigma[post, post] @ l_vec))
