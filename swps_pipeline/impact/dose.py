@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from swps_pipeline.impact import did
 from swps_pipeline.impact import estimators as est
@@ -89,11 +88,9 @@ def dose_response(panel: pd.DataFrame, y: str = est.OUTCOME_COLUMN, cohort: str 
         return out
     rng = np.random.default_rng(settings.seed)
     boot = did.multiplier_bootstrap(aggregate.influence, settings.bootstrap_weights, settings.n_boot, rng)
-    estimate, se = float(aggregate.estimate[0]), float(boot.std_error[0])
-    out.rows.append(est._row(
-        MODEL, TERM, estimate, se, (estimate - est.Z * se, estimate + est.Z * se),
-        2 * stats.norm.sf(abs(estimate / se)) if se > 0 else np.nan, len(data), gt.n_units,
-        est.outcome_label(panel, y), **{**settings.columns(), "base_period": "universal"},
-        inference=f"multiplier_bootstrap_{settings.bootstrap_weights}", warning=est.few_cluster_warning(data, cohort),
-    ))
+    inference = est.BootstrapInference(gt.n_units, settings.bootstrap_weights)
+    out.rows += inference.rows(MODEL, [TERM], aggregate.estimate, boot.std_error, n_obs=len(data),
+                               n_clusters=gt.n_units, outcome=est.outcome_label(panel, y),
+                               **{**settings.columns(), "base_period": "universal"},
+                               warning=est.few_cluster_warning(data, cohort))
     return out

@@ -152,6 +152,44 @@ def few_cluster_warning(sample: pd.DataFrame, cohort: str) -> str | None:
             "read them as indicative, prefer the bootstrap p-values and the uniform bands.")
 
 
+@dataclass(frozen=True)
+class BootstrapInference:
+    """Bootstrap SE, critical value and p-values; with few clusters the SE gets the CR1 factor √(G/(G−1)) and
+    the critical values Student's t with G − 1 df (Cameron & Miller 2015), else R did's normal quantiles."""
+
+    n_clusters: int
+    weights: str
+
+    @property
+    def few(self) -> bool:
+        return self.n_clusters < FEW_CLUSTERS
+
+    @property
+    def name(self) -> str:
+        suffix = f"_cr1_t{self.n_clusters - 1}" if self.few else ""
+        return f"multiplier_bootstrap_{self.weights}{suffix}"
+
+    def std_error(self, se: np.ndarray) -> np.ndarray:
+        return np.asarray(se) * (np.sqrt(self.n_clusters / (self.n_clusters - 1)) if self.few else 1.0)
+
+    @property
+    def critical(self) -> float:
+        return float(stats.t.ppf(0.5 + LEVEL / 2, self.n_clusters - 1)) if self.few else float(Z)
+
+    def p_value(self, estimate: float, se: float) -> float:
+        if not se > 0:
+            return np.nan
+        t = abs(estimate / se)
+        return float(2 * (stats.t.sf(t, self.n_clusters - 1) if self.few else stats.norm.sf(t)))
+
+    def rows(self, model: str, terms, estimates, raw_se, **common) -> list[dict]:
+        out = []
+        for term, estimate, se in zip(terms, estimates, self.std_error(raw_se)):
+            ci = (estimate - self.critical * se, estimate + self.critical * se)
+            out.append(_row(model, term, estimate, se, ci, self.p_value(estimate, se), inference=self.name, **common))
+        return out
+
+
 def _row(model: str, term: str, estimate: float, std_error: float, ci: tuple[float, float], p_value: float,
          n_obs: int, n_clusters: int, outcome: str, **extra) -> dict:
     return {"model": model, "term": term, "estimate": estimate, "std_error": std_error, "ci_low": ci[0],
@@ -291,17 +329,14 @@ def callaway_santanna(panel: pd.DataFrame, y: str = OUTCOME_COLUMN, cohort: str 
         out.note(model, f"att_gt_{cell.cohort}_{cell.year}", cell.status,
                  f"ATT(g={cell.cohort}, t={cell.year}) not estimated: {why}")
     rng = np.random.default_rng(settings.seed)
-    inference = f"multiplier_bootstrap_{settings.bootstrap_weights}"
+    inference = BootstrapInference(gt.n_units, settings.bootstrap_weights)
     for kind in settings.aggregations:
         aggregate = did.aggregate(gt, kind)
         if not aggregate.terms:
             out.note(model, kind, NOT_IDENTIFIED, f"{kind} aggregation: no post-adoption cell is estimated")
             continue
         boot = did.multiplier_bootstrap(aggregate.influence, settings.bootstrap_weights, settings.n_boot, rng)
-        for term, estimate, se in zip(aggregate.terms, aggregate.estimate, boot.std_error):
-            out.rows.append(_row(model, term, estimate, se, (estimate - Z * se, estimate + Z * se),
-                                 2 * stats.norm.sf(abs(estimate / se)) if se > 0 else np.nan,
-                                 inference=inference, **common))
+        out.rows += inference.rows(model, aggregate.terms, aggregate.estimate, boot.std_error, **common)
     pretest = did.wald_pretest(gt)
     if np.isnan(pretest.statistic):
         out.note(model, PRETEST_TERM, NOT_IDENTIFIED, f"Wald pre-test not computed: {pretest.note}")
@@ -309,9 +344,10 @@ def callaway_santanna(panel: pd.DataFrame, y: str = OUTCOME_COLUMN, cohort: str 
         out.rows.append(_row(model, PRETEST_TERM, pretest.statistic, np.nan, (np.nan, np.nan), pretest.p_value,
                              inference=f"wald_chi2_{pretest.df}_df", **common))
     cell_boot = did.multiplier_bootstrap(gt.influence, settings.bootstrap_weights, settings.n_boot, rng)
-    se = cell_boot.std_error
-    out.group_time.append(conform(gt.cells.assign(model=model, std_error=se, ci_low=gt.cells["estimate"] - Z * se,
-                                                  ci_high=gt.cells["estimate"] + Z * se), GROUP_TIME_COLUMNS))
+    se, critical = inference.std_error(cell_boot.std_error), inference.critical
+    out.group_time.append(conform(gt.cells.assign(
+        model=model, std_error=se, ci_low=gt.cells["estimate"] - critical * se,
+        ci_high=gt.cells["estimate"] + critical * se), GROUP_TIME_COLUMNS))
     if event_study_table:
         out.event_study.append(_cs_event_study(wide, groups, settings, model, warning, rng))
     return out
@@ -345,12 +381,13 @@ def _cs_event_study(wide: pd.DataFrame, groups: pd.Series, settings: ImpactSetti
     aggregate = did.aggregate(gt, "dynamic")
     keep = [i for i, t in enumerate(aggregate.terms) if t.startswith(EVENT_TERM)]
     boot = did.multiplier_bootstrap(aggregate.influence[:, keep], settings.bootstrap_weights, settings.n_boot, rng)
-    estimate, se = aggregate.estimate[keep], boot.std_error
+    inference = BootstrapInference(gt.n_units, settings.bootstrap_weights)
+    estimate, se, critical = aggregate.estimate[keep], inference.std_error(boot.std_error), inference.critical
     event_time = [int(aggregate.terms[i].removeprefix(EVENT_TERM)) for i in keep]
     reference = np.isnan(se) & (np.array(event_time) == -1 - settings.anticipation)
     table = pd.DataFrame({
         "model": model, "event_time": event_time, "estimate": estimate, "std_error": se,
-        "ci_low": estimate - Z * se, "ci_high": estimate + Z * se,
+        "ci_low": estimate - critical * se, "ci_high": estimate + critical * se,
         "ci_low_uniform": estimate - boot.uniform_critical_value * se,
         "ci_high_uniform": estimate + boot.uniform_critical_value * se,
         "base_period": "universal", "reference": reference, "warning": warning,

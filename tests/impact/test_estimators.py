@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from swps_pipeline.impact import estimators as est
+from swps_pipeline.impact.dose import unit_dose
 from swps_pipeline.impact.results import estimate_impact, interpretation_markdown
 from swps_pipeline.impact.settings import ImpactSettings
 
@@ -116,3 +117,19 @@ def test_no_adopter_in_the_panel_gives_no_estimate_rather_than_noise(simulate):
     assert "no adoption inside the panel" in reasons["event_study"]
     assert "no département adopts inside the panel" in reasons["callaway_santanna"]
     assert "nothing is identified" in reasons["twfe_intensity"]
+
+
+def test_dose_response_recovers_the_effect_per_fte(simulate):
+    # each département's effect is 0.05 per FTE per 100,000, doses 0.5-2: ACRT = 0.05, ATT = 0.05 × mean dose
+    panel = simulate(SEED, lambda e: np.zeros(e.shape), STAGGERED)
+    codes = panel["department_code"].unique()
+    dose = pd.Series(np.random.default_rng(3).uniform(0.5, 2.0, len(codes)), index=codes)
+    panel["fte_per_100k"] = np.where(panel["treated"], panel["department_code"].map(dose), 0.0)
+    panel["log_outcome_rate"] += 0.05 * panel["fte_per_100k"]
+    result = estimate_impact(panel, ImpactSettings(seed=SEED, n_boot=499), sensitivity_analysis=False)
+    acrt = result.row("dose_response_cgbs", "acrt_overall")
+    assert _within(acrt, 0.05) and acrt["ci_low"] > 0.02
+    assert acrt["inference"] == "multiplier_bootstrap_rademacher" and acrt["n_clusters"] == 101
+    assert _within(result.row("twfe_intensity", "fte_per_100k"), 0.05)
+    # the dose is each département's mean FTE per 100,000 once adopted
+    assert unit_dose(panel)["000"] == pytest.approx(dose["000"])
