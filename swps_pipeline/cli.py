@@ -83,7 +83,8 @@ def preflight(settings: Settings, parameters_file: str | None = None, only_year:
     try:
         impact.read_recorded_crime(settings.crime_dir, settings.crime_edition)
         economics.load_parameters(Path(parameters_file) if parameters_file else None)
-    except (impact.CrimeFileError, economics.ParameterError) as error:
+        impact.settings_from_parameters_file(parameters_file)
+    except (impact.CrimeFileError, economics.ParameterError, impact.ImpactSettingsError) as error:
         raise CannotRun(str(error)) from None
     check_writable_folder(dagster_home(), "Dagster instance folder (DAGSTER_HOME)")
     check_writable_folder(settings.output_dir, "output folder (SWPS_OUTPUT_DIR)")

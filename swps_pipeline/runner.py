@@ -14,7 +14,8 @@ def run_config(parameters_file: str | None = None, log_level: str = "INFO") -> d
     """Run config: the console log level and, optionally, a user parameter file for the economic model."""
     config: dict = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     if parameters_file:
-        config["ops"] = {"economic_model": {"config": {"parameters_file": parameters_file}}}
+        config["ops"] = {"economic_model": {"config": {"parameters_file": parameters_file}},
+                         "impact_estimates": {"config": {"parameters_file": parameters_file}}}
     return config
 
 

@@ -67,7 +67,8 @@ _SETTING_KEYS = {
     "discount_rate", "base_year", "price_year", "include_office_costs", "n_draws", "seed", "channels",
     "effect_source", "impact_model", "missing_counts", "national_scheme_start", "refund_shares",
 }
-_TOP_KEYS = {"settings", "discount_rates", "parameters"}
+#: `impact` holds the impact estimators' settings (read by swps_pipeline.impact.settings, ignored here).
+_TOP_KEYS = {"settings", "discount_rates", "parameters", "impact"}
 
 
 class ParameterError(ValueError):

@@ -128,3 +128,9 @@ def test_impact_notebook_reports_the_pretrend_test_of_the_mart(executed, bundled
     assert _printed(notebook, "placebo (vehicle theft) overall ATT") == f"p = {placebo:.3f}"
     images = [o for cell in notebook.cells for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) == 1  # the event-study chart
+    # the few-cluster warning of the mart (18 départements on the bundled data) and the breakdown value
+    warning = estimates["warning"].dropna().iloc[0]
+    assert _printed(notebook, "few-cluster warning") == warning and warning.startswith("Few clusters: 18 départements")
+    mbar = estimates.query("term == 'breakdown_mbar_att_dynamic_overall'")["estimate"].item()
+    assert _printed(notebook, "breakdown M̄ (relative magnitudes, average post-adoption effect)") == f"{mbar:.2f}"
+    assert any("**Reading.** The average post-adoption effect is" in text for text in _texts(notebook))
