@@ -56,14 +56,15 @@ _WAREHOUSE_ONLY = {"returns_quarantine": ["raw"]}
 
 
 def _pack_tables(marts_dir: Path) -> dict[str, pd.DataFrame]:
-    tables = {}
-    for name in PACK_TABLES:
-        table = read_mart(marts_dir, _NATIONAL_ONLY.get(name, name))
-        if name in _NATIONAL_ONLY:
-            table = table[table["level"] == "national"]
-        table = table.drop(columns=_WAREHOUSE_ONLY.get(name, []), errors="ignore")
-        tables[name] = _labelled(table)
-    return tables
+    return {name: pack_view(name, read_mart(marts_dir, _NATIONAL_ONLY.get(name, name))) for name in PACK_TABLES}
+
+
+def pack_view(name: str, mart: pd.DataFrame) -> pd.DataFrame:
+    """What table `name` of the pack shows of its mart: the national rows only where the pack
+    publishes one level, no warehouse-only column, indicator labels and units."""
+    if name in _NATIONAL_ONLY:
+        mart = mart[mart["level"] == "national"]
+    return _labelled(mart.drop(columns=_WAREHOUSE_ONLY.get(name, []), errors="ignore"))
 
 
 def _labelled(table: pd.DataFrame) -> pd.DataFrame:
