@@ -132,7 +132,7 @@ def cli_environment(data_dir: Path, output_dir: Path, dagster_home: Path, **extr
     return environment
 
 
-def run_cli(environment: dict[str, str], *arguments: str, timeout: float = 120) -> subprocess.CompletedProcess:
+def run_cli(environment: dict[str, str], *arguments: str, timeout: float = 600) -> subprocess.CompletedProcess:
     """`swps run ...` to completion, from the folder holding the output (never from the repo)."""
     return subprocess.run(
         swps_command("run", *arguments), env=environment, cwd=Path(environment["SWPS_OUTPUT_DIR"]).parent,
