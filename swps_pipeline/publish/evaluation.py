@@ -117,7 +117,7 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
         extra = [str(row[c]) for c in row.index if ("warning" in c or "breakdown" in c) and pd.notna(row[c])]
         result.append(Headline(f"Impact on {row['outcome'].replace('_', ' ')}: {row['model'].replace('_', ' ')}",
                                row["estimate"], ESTIMATE, "; ".join([note, *extra])))
-    return result
+    return result + impact.breakdown_headlines(impact_estimates)
 
 
 def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
