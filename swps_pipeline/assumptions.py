@@ -46,3 +46,11 @@ SYNTHETIC_NOTICE = (
     "and the Seine-et-Marne 2021 figures. The real returns are not public. "
     "Do not read results on the bundled data as findings about the programme."
 )
+
+#: Collection calendar (assumption: no date is published): the returns of year Y are due on 15 February
+#: of Y + 1, two weeks before the yearly schedule ingests them (1 March, README "Configuration").
+#: `swps template --due-date` overrides it.
+RETURNS_DUE_MONTH_DAY = (2, 15)
+
+#: Whom the départements send their returns to, printed in every template (`swps template --recipient`).
+RETURNS_RECIPIENT = "la coordination nationale du programme (intervenants sociaux en commissariat et gendarmerie)"
