@@ -149,8 +149,8 @@ WARNING_MESSAGES = {
                           "({persons_received}) : vérifier les deux chiffres.",
     "actions_under_cases": "Moins d'actes professionnels ({actions}) que de nouvelles situations ({new_cases}) : "
                            "chaque situation compte au moins un acte ; vérifier les deux chiffres.",
-    "activity_outlier": "Personnes reçues par ETP ({per_fte}) très éloigné des autres postes ({persons_received} "
-                        "personnes pour {fte} ETP) : vérifier les personnes reçues et l'ETP.",
+    "activity_outlier": "{per_fte} personnes reçues par ETP ({persons_received} personnes pour {fte} ETP), très "
+                        "loin des autres postes : vérifier les personnes reçues et l'ETP.",
     "unregistered_position": "Le poste {position_id} n'est pas au registre des postes financés : vérifier "
                              "l'identifiant ou le faire enregistrer.",
     "duplicate_identical": "Copie identique d'un bilan déjà reçu pour le poste {position_id} : elle est ignorée.",

@@ -43,13 +43,19 @@ def received_returns(collection: CollectionYear) -> pd.DataFrame:
     return rows.drop_duplicates(["department_code", "key"], ignore_index=True)
 
 
+def missing_positions(collection: CollectionYear) -> pd.DataFrame:
+    """The registry's positions expected this year that sent nothing at all (registry columns)."""
+    expected = positions_to_report(collection.registry, collection.year)
+    return expected[~expected["position_id"].isin(received_returns(collection)["position_id"])]
+
+
 def collection_status(collection: CollectionYear) -> pd.DataFrame:
     """Per département (all 101, plus an unattributed row when some rows or files have no département):
     positions expected, returns received / valid / quarantined, missing, files refused, last file date."""
     codes = departements()[["department_code", "department_name"]]
     expected = positions_to_report(collection.registry, collection.year)
     received = received_returns(collection)
-    missing = expected[~expected["position_id"].isin(received["position_id"])]
+    missing = missing_positions(collection)
     rejected = collection.files_rejected[["source_file"]].merge(collection.files, on="source_file", how="left")
     key = received["department_code"].fillna(french.UNATTRIBUTED)
     per_department = pd.DataFrame({

@@ -167,6 +167,9 @@ def _write_return_sheet(sheet, positions: pd.DataFrame, year: int, department: s
             FormulaRule(formula=[f"AND(ISNUMBER({col}{FIRST_DATA_ROW}),{col}{FIRST_DATA_ROW}<>0)"], fill=_RED),
         )
     sheet.freeze_panes = f"{letter['host_type']}{FIRST_DATA_ROW}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.print_title_cols = f"A:{letter['position_id']}"
     sheet.protection.sheet = True
     sheet.protection.formatColumns = False  # widening a column is harmless; inserting one is not
     sheet.protection.formatRows = False
