@@ -30,6 +30,8 @@ from swps_pipeline.validate.parse import ENUMS
 from swps_pipeline.validate.schema import group_sum, known_exceed_total, problem_bounds, problems_over_bound
 from swps_pipeline.validate.year import collect_failures
 
+FEEDBACK_INDEX_COLUMNS = ["year", "department_code", "lines_to_correct", "lines_to_check", "returns_missing",
+                          "files_rejected", "xlsx", "html"]
 LINE_COLUMNS = ["department_code", "position_id", "source_file", "source_row", "rule", "cells", "message"]
 _RULE_ORDER = {rule: i for i, rule in enumerate(HARD_RULES + SOFT_RULES)}
 
@@ -320,5 +322,4 @@ def write_feedback(collection: CollectionYear, out_dir: Path) -> pd.DataFrame:
                       "lines_to_correct": len(report["quarantine"]), "lines_to_check": len(report["warnings"]),
                       "returns_missing": len(report["missing"]), "files_rejected": len(report["rejected"]),
                       "xlsx": str(stem.with_suffix(".xlsx")), "html": str(stem.with_suffix(".html"))})
-    return pd.DataFrame(index, columns=["year", "department_code", "lines_to_correct", "lines_to_check",
-                                        "returns_missing", "files_rejected", "xlsx", "html"])
+    return pd.DataFrame(index, columns=FEEDBACK_INDEX_COLUMNS)
