@@ -276,7 +276,8 @@ body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; margin:
 h1 { font-size: 15pt; } h2 { font-size: 12pt; margin-top: 1.4em; border-bottom: 1px solid #999; }
 table { border-collapse: collapse; width: 100%; } th, td { border: 1px solid #bbb; padding: 3px 6px;
 vertical-align: top; text-align: left; } th { background: #DDEBF7; } tr { page-break-inside: avoid; }
-.notice { color: #B22222; font-weight: bold; } .summary td:first-child { width: 16em; }
+.notice { color: #B22222; font-weight: bold; } table.summary { width: auto; } .summary td:first-child { width: 16em; }
+td:first-child { white-space: nowrap; }
 @page { size: A4 landscape; margin: 12mm; }
 """
 

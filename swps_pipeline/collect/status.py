@@ -144,7 +144,7 @@ def status_chart(national: pd.DataFrame, synthetic: bool) -> bytes:
         values = national[column].to_numpy(dtype=float)
         axis.bar(years, values, bottom=bottom, color=colour, label=french.SUMMARY_LABELS[column])
         bottom += values
-    axis.set_ylabel("postes")
-    axis.set_title("Collecte des bilans : acceptés, à corriger, manquants")
+    axis.set_ylabel(french.CHART_AXIS)
+    axis.set_title(french.CHART_TITLE)
     axis.legend(loc="upper left", fontsize=8)
     return to_png(figure, synthetic=synthetic)
