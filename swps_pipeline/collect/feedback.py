@@ -204,16 +204,19 @@ def feedback_tables(collection: CollectionYear) -> dict[str, dict[str, pd.DataFr
         "missing": missing_positions(collection)[["department_code", "position_id", "host_site"]],
         "rejected": rejected_lines(collection),
     }
-    keyed = {name: table.assign(department_code=table["department_code"].map(_department))
-             for name, table in tables.items()}
+    parts = {name: _by_department(table) for name, table in tables.items()}
     involved = status[(status["positions_expected"] > 0) | (status["returns_received"] > 0)
                       | (status["files_rejected"] > 0)]
-    return {
-        code: {"summary": involved[involved["department_code"] == code],
-               **{name: table[table["department_code"] == code].drop(columns="department_code")
-                  for name, table in keyed.items()}}
-        for code in involved["department_code"]
-    }
+    return {code: {"summary": summary.to_frame().T, **{name: part(code) for name, part in parts.items()}}
+            for code, summary in involved.set_index("department_code", drop=False).iterrows()}
+
+
+def _by_department(table: pd.DataFrame):
+    """code -> that département's lines (without the code column), split once."""
+    codes = table["department_code"].map(_department)
+    lines = table.drop(columns="department_code")
+    groups = {code: part for code, part in lines.groupby(codes.to_numpy(), sort=False)}
+    return lambda code: groups.get(code, lines.iloc[:0])
 
 
 def _department_name(code: str) -> str:
@@ -231,43 +234,49 @@ def _summary_pairs(summary: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def _french_headers(frame: pd.DataFrame) -> pd.DataFrame:
-    shown = frame.copy()
-    if "rule" in shown:
-        shown["rule"] = shown["rule"].map(french.RULE_NAMES)
-    return shown.rename(columns=french.FEEDBACK_COLUMNS)
+    shown = frame.assign(rule=frame["rule"].map(french.RULE_NAMES)) if "rule" in frame and len(frame) else frame
+    return shown.set_axis([french.FEEDBACK_COLUMNS[c] for c in frame.columns], axis=1)
 
 
 def write_xlsx(report: dict[str, pd.DataFrame], title: str, intro: str, synthetic: bool, path: Path) -> None:
+    """One printable sheet, the same sections as the HTML page one under the other."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = french.FEEDBACK_SECTIONS["summary"]
+    sheet.title = french.FEEDBACK_SHEET
+    bold = Font(bold=True)
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append([intro])
     if synthetic:
         sheet.append([french.FEEDBACK_SYNTHETIC])
+        sheet.cell(sheet.max_row, 1).font = Font(bold=True, color="B22222")
     sheet.append([])
+    sheet.append([french.FEEDBACK_SECTIONS["summary"]])
+    sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=12)
     for pair in _summary_pairs(report["summary"]):
         sheet.append(list(pair))
-    sheet.column_dimensions["A"].width = 28
     for name in ["quarantine", "warnings", "missing", "rejected"]:
-        part = workbook.create_sheet(french.FEEDBACK_SECTIONS[name][:31].replace(":", "-"))
+        sheet.append([])
+        sheet.append([french.FEEDBACK_SECTIONS[name]])
+        sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=12)
         table = _french_headers(report[name])
-        part.append(list(table.columns))
-        for cell in part[1]:
-            cell.font = Font(bold=True)
-        for record in table.itertuples(index=False):
-            part.append([None if pd.isna(v) else (int(v) if isinstance(v, np.integer) else v) for v in record])
         if table.empty:
-            part.append([french.FEEDBACK_NOTHING[name]])
-        for i, column in enumerate(table.columns, start=1):
-            wide = column in (french.FEEDBACK_COLUMNS["message"], french.FEEDBACK_COLUMNS["cells"],
-                              french.FEEDBACK_COLUMNS["reason"])
-            part.column_dimensions[get_column_letter(i)].width = 70 if wide else 24
-        for cells in part.iter_rows(min_row=2):
-            for cell in cells:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-        part.freeze_panes = "A2"
+            sheet.append([french.FEEDBACK_NOTHING[name]])
+            continue
+        sheet.append(list(table.columns))
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+        for record in table.itertuples(index=False):
+            sheet.append([None if pd.isna(v) else (int(v) if isinstance(v, np.integer) else v) for v in record])
+    for letter, width in zip("ABCDEF", (28, 45, 8, 24, 50, 80)):
+        sheet.column_dimensions[letter].width = width
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     workbook.save(path)
 
 

@@ -175,6 +175,7 @@ RULE_NAMES = {
 
 # --- Feedback report -------------------------------------------------------------------------------------------
 
+FEEDBACK_SHEET = "Retour"
 FEEDBACK_TITLE = "Retour sur les bilans {year} — {department}"
 FEEDBACK_INTRO = (
     "Ce document liste, poste par poste, ce qu'il faut corriger dans les bilans {year} reçus. Chaque ligne "
