@@ -213,6 +213,7 @@ SUMMARY_LABELS = {
     "returns_quarantined": "Bilans à corriger",
     "returns_missing": "Bilans manquants",
     "files_rejected": "Fichiers refusés",
+    "correction_files": "Fichiers de correction reçus",
     "last_file_date": "Dernier fichier reçu le",
 }
 UNATTRIBUTED = "non attribué"

@@ -5,7 +5,8 @@ quarantined (a position with a valid row counts once as valid, whatever
 else it sent; a quarantined row without a readable position id counts on its
 own). Missing = positions the registry expects that sent nothing at all (a
 position whose rows were all quarantined is *to correct*, not missing; the
-panel's `missing_returns` counts both as without a valid return).
+panel's `missing_returns` counts both as without a valid return). Correction files are those of
+`returns/<year>/corrections/` (`validate/corrections.py`).
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from swps_pipeline.collect.inputs import CollectionYear, read_collection_year
 from swps_pipeline.collect.template import positions_to_report
 from swps_pipeline.reference import departements
 from swps_pipeline.settings import Settings
+from swps_pipeline.validate.corrections import is_correction
 
 COUNTS = ["positions_expected", "returns_received", "returns_valid", "returns_quarantined", "returns_missing",
-          "files_rejected"]
+          "files_rejected", "correction_files"]
 STATUS_DTYPES = {"year": "int64", "department_code": object, "department_name": object,
                  **dict.fromkeys(COUNTS, "int64"), "last_file_date": object}
 
@@ -57,6 +59,7 @@ def collection_status(collection: CollectionYear) -> pd.DataFrame:
     received = received_returns(collection)
     missing = missing_positions(collection)
     rejected = collection.files_rejected[["source_file"]].merge(collection.files, on="source_file", how="left")
+    corrections = collection.files[is_correction(collection.files["source_file"], collection.year)]
     key = received["department_code"].fillna(french.UNATTRIBUTED)
     per_department = pd.DataFrame({
         "positions_expected": expected.groupby("department_code").size(),
@@ -64,6 +67,7 @@ def collection_status(collection: CollectionYear) -> pd.DataFrame:
         "returns_quarantined": received[~received["valid"]].groupby(key).size(),
         "returns_missing": missing.groupby("department_code").size(),
         "files_rejected": rejected.groupby(rejected["department_code"].fillna(french.UNATTRIBUTED)).size(),
+        "correction_files": corrections.groupby("department_code")["source_file"].nunique(),
     })
     last = collection.files.groupby("department_code")["received"].max()
     rows = codes.copy()

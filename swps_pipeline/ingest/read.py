@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from swps_pipeline.contract import BY_NAME, HEADER_ALIASES, REQUIRED, TEMPLATE_CHECK_PREFIX, normalise_header
+from swps_pipeline.validate.corrections import CORRECTIONS
 from swps_pipeline.ingest.lines import FileRejected, Lines, csv_lines, xlsx_lines
 
 POSITION_ID_ALIASES = frozenset(alias for alias, name in HEADER_ALIASES.items() if name == "position_id")
@@ -151,10 +152,9 @@ def read_returns_file(path: Path, data_dir: Path) -> RawFile:
 
 
 def list_returns_files(year_dir: Path) -> list[Path]:
-    """Every file of a year folder, in a stable order (sub-folders are not part of the contract)."""
-    if not year_dir.is_dir():
-        return []
-    return sorted(path for path in year_dir.iterdir() if path.is_file())
+    """Every file of a year folder, then those of its `corrections/` sub-folder, each in a stable order."""
+    folders = [year_dir, year_dir / CORRECTIONS]
+    return [path for folder in folders if folder.is_dir() for path in sorted(folder.iterdir()) if path.is_file()]
 
 
 def read_year(data_dir: Path, year: int) -> YearFiles:
