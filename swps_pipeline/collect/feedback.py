@@ -318,7 +318,8 @@ def render_html(report: dict[str, pd.DataFrame], title: str, intro: str, synthet
 
 def write_feedback(collection: CollectionYear, out_dir: Path) -> pd.DataFrame:
     """Write `retour_<year>_<code>.xlsx` and `.html` per département; return the index of what was written:
-    year, department_code, lines to correct / to check, missing, files refused, the two paths."""
+    year, department_code, lines to correct / to check, missing, files refused, the two file names (in
+    `out_dir`, so that the table is the same wherever it is written)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     index = []
     for code, report in feedback_tables(collection).items():
@@ -331,5 +332,5 @@ def write_feedback(collection: CollectionYear, out_dir: Path) -> pd.DataFrame:
         index.append({"year": collection.year, "department_code": code,
                       "lines_to_correct": len(report["quarantine"]), "lines_to_check": len(report["warnings"]),
                       "returns_missing": len(report["missing"]), "files_rejected": len(report["rejected"]),
-                      "xlsx": str(stem.with_suffix(".xlsx")), "html": str(stem.with_suffix(".html"))})
+                      "xlsx": stem.with_suffix(".xlsx").name, "html": stem.with_suffix(".html").name})
     return pd.DataFrame(index, columns=FEEDBACK_INDEX_COLUMNS)

@@ -34,4 +34,4 @@ def test_feedback_of_the_latest_year_is_written(bundled_marts):
     quarantine = read_mart(bundled_marts, "returns_quarantine")
     assert index["lines_to_correct"].sum() == (quarantine["year"] == 2025).sum()
     for path in pd.concat([index["xlsx"], index["html"]]):
-        assert bundled_marts.parent.joinpath("feedback", "2025", path.rsplit("/", 1)[-1]).is_file()
+        assert bundled_marts.parent.joinpath("feedback", "2025", path).is_file()
