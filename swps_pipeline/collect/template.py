@@ -28,9 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from swps_pipeline import assumptions
 from swps_pipeline.collect import french
 from swps_pipeline.contract import COLUMNS, COUNT_COLUMNS, EMPLOYER_TYPES, HOST_TYPES, SUM_GROUPS
-from swps_pipeline.panel import position_year
 from swps_pipeline.reference import departements
-from swps_pipeline.validate.tables import table
 
 #: Sheet rows: title lines above the header (the reader skips them), then one row per position.
 HEADER_ROW = 5
@@ -74,11 +72,10 @@ def due_date(year: int) -> dt.date:
 
 
 def positions_to_report(registry: pd.DataFrame, year: int) -> pd.DataFrame:
-    """The registry's positions expected to report for `year` (active on any day of it), by département."""
-    expected = position_year(registry, table("returns_valid"), [year])
-    expected = expected.loc[expected["expected"] & (expected["year"] == year), ["position_id"]]
-    return registry.merge(expected, on="position_id").sort_values(["department_code", "position_id"],
-                                                                 ignore_index=True)
+    """The registry's positions expected to report for `year`: active on any day of it (contract, registry)."""
+    first, last = pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
+    active = (registry["start_date"] <= last) & (registry["end_date"].isna() | (registry["end_date"] >= first))
+    return registry[active].sort_values(["department_code", "position_id"], ignore_index=True)
 
 
 def _check_formula(group: str, cells: dict[str, str]) -> str:
