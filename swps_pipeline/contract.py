@@ -179,6 +179,8 @@ HEADER_ALIASES: dict[str, str] = {
 #: Columns of the XLSX template (`swps template`) whose normalised header starts with this are its check
 #: columns (formulas showing whether a group adds up): the reader sets them aside without an `extra_column`.
 TEMPLATE_CHECK_PREFIX = "controle"
+#: The template's sheet of definitions (no header row, by design): the reader does not report it as unread.
+TEMPLATE_DEFINITIONS_SHEET = "Définitions"
 
 #: Values that mean "not reported" in a numeric cell (compared after strip + lower-case).
 NOT_REPORTED = frozenset({"", "-", "nr", "n.r.", "n/a"})
@@ -208,6 +210,7 @@ SOFT_RULES: tuple[str, ...] = (
     "unregistered_position",
     "activity_outlier",
     "extra_column",
+    "extra_sheet",  # an XLSX sheet that was not read, reported once per sheet (issue 18; not in the contract)
 )
 
 #: Registry (`positions.csv`) columns.

@@ -9,7 +9,7 @@ rule ids and filled with the row's values (`{total}`, `{sum}`, ...).
 
 from __future__ import annotations
 
-from swps_pipeline.contract import BY_NAME, EMPLOYER_TYPES, HOST_TYPES
+from swps_pipeline.contract import BY_NAME, EMPLOYER_TYPES, HOST_TYPES, TEMPLATE_DEFINITIONS_SHEET
 
 
 def label(column: str) -> str:
@@ -28,7 +28,7 @@ EMPLOYER_TYPE_CHOICES = choice_labels(EMPLOYER_TYPES)
 # --- The template -----------------------------------------------------------------------------------------------
 
 TEMPLATE_SHEET = "Bilan {year}"
-DEFINITIONS_SHEET = "Définitions"
+DEFINITIONS_SHEET = TEMPLATE_DEFINITIONS_SHEET
 TEMPLATE_TITLE = "Bilan d'activité {year} des intervenants sociaux en commissariat et gendarmerie — {department}"
 TEMPLATE_DUE = "À renvoyer au plus tard le {due_date} à : {recipient}"
 TEMPLATE_HOWTO = (

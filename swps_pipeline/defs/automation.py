@@ -9,7 +9,7 @@ import dagster as dg
 
 from swps_pipeline.defs.ingest import returns_year
 from swps_pipeline.defs.resources import PipelineSettings
-from swps_pipeline.validate.corrections import CORRECTIONS
+from swps_pipeline.ingest.folder import CORRECTIONS
 
 swps_all = dg.define_asset_job(
     "swps_all",

@@ -13,8 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-#: The sub-folder of `returns/<year>/` whose files supersede the year folder's rows of the same position.
-CORRECTIONS = "corrections"
+from swps_pipeline.ingest.folder import CORRECTIONS
 
 
 def is_correction(source_file: pd.Series, year: int) -> np.ndarray:

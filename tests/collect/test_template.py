@@ -29,7 +29,7 @@ def test_round_trip_of_every_departement_template(data_dir, registry, templates)
 
     assert result.returns_quarantine.empty
     assert result.files_rejected.empty
-    assert not result.returns_warnings["rule"].isin(["extra_column", "unregistered_position"]).any()
+    assert not result.returns_warnings["rule"].isin(["extra_column", "extra_sheet", "unregistered_position"]).any()
     assert (result.ingestion_accounting["rows_read"] == result.ingestion_accounting["rows_valid"]).all()
     valid = result.returns_valid.set_index("position_id")
     assert len(valid) == len(expected)
