@@ -170,7 +170,11 @@ RULE_NAMES = {
     "unknown_negative": "répartition supérieure au total",
     "problem_bound": "problématique au-dessus du maximum",
     "conflicting_duplicate": "bilans en double différents",
-    **{rule: rule.replace("_", " ") for rule in WARNING_MESSAGES},
+    "cases_over_persons": "plus de situations que de personnes",
+    "actions_under_cases": "moins d'actes que de situations",
+    "activity_outlier": "activité très différente des autres postes",
+    "unregistered_position": "poste absent du registre",
+    "duplicate_identical": "copie identique",
 }
 
 # --- Feedback report -------------------------------------------------------------------------------------------

@@ -10,21 +10,10 @@ from swps_pipeline.collect.feedback import quarantine_lines
 from swps_pipeline.collect.inputs import from_tables
 from swps_pipeline.contract import HARD_RULES
 from swps_pipeline.validate import validate_year
+from tests.validate.conftest import VALID_RETURN
 
 #: One valid return (text cells): 100 persons = 70 + 25 + 5 by sex; 80 new cases; 20 ongoing.
-VALID = {
-    "year": "2021", "department_code": "77", "position_id": "77-001", "host_type": "police",
-    "host_site": "Commissariat de Meaux", "employer_type": "association", "fte": "0.8", "months_active": "12",
-    "cost_eur": "52000", "persons_received": "100", "new_cases": "80", "ongoing_cases": "20", "actions": "300",
-    "child_in_danger_reports": "5",
-    "cases_victim": "50", "cases_offender": "10", "cases_third_party": "15", "cases_public_unknown": "5",
-    "persons_women": "70", "persons_men": "25", "persons_sex_unknown": "5",
-    "persons_age_minor": "10", "persons_age_18_25": "20", "persons_age_26_59": "50", "persons_age_60_plus": "15",
-    "persons_age_unknown": "5",
-    "source_police": "30", "source_gendarmerie": "10", "source_self": "10", "source_social_services": "10",
-    "source_justice": "5", "source_health": "5", "source_education": "5", "source_association": "3",
-    "source_other": "2", "problem_domestic_violence": "40",
-}
+VALID = VALID_RETURN
 
 #: (position_id, changes, rule, cells, message): each row breaks one rule; the file's columns are VALID's.
 BROKEN = [
@@ -102,3 +91,10 @@ def test_every_hard_rule_has_its_french_message(tmp_path):
     # département of the other rows of its file, 78-008 to its department_code.
     assert lines["position_id"].tolist() == sorted(lines["position_id"])
     assert lines.set_index("position_id").loc[["99-001", "78-008"], "department_code"].tolist() == ["77", "77"]
+
+
+def test_every_rule_the_feedback_shows_has_a_french_name():
+    from swps_pipeline.collect.french import RULE_NAMES, WARNING_MESSAGES
+
+    assert set(RULE_NAMES) == set(HARD_RULES) | set(WARNING_MESSAGES)
+    assert all(name and "_" not in name for name in RULE_NAMES.values())
