@@ -204,6 +204,24 @@ def command_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_collect(args: argparse.Namespace) -> int:
+    """`template`, `feedback`, `status --year`: the yearly collection loop (swps_pipeline/collect/)."""
+    from swps_pipeline.collect.commands import CollectionError
+    from swps_pipeline.ingest.registry import RegistryError
+
+    try:
+        print(args.collect(args, Settings.from_env()))
+    except (CollectionError, RegistryError) as problem:
+        raise CannotRun(str(problem)) from None
+    return 0
+
+
+def command_status(args: argparse.Namespace) -> int:
+    if args.year is None:
+        raise CannotRun("give --year YYYY for the collection status of that year")
+    return command_collect(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swps", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -221,6 +239,18 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=2023, help="random seed (default 2023)")
     generate.add_argument("--scale", type=int, default=1, help="multiply the number of positions (benchmarks)")
     generate.set_defaults(handler=command_generate)
+
+    from swps_pipeline.collect import commands as collect
+
+    template = commands.add_parser("template", help="write the XLSX return templates of a year, per département")
+    collect.add_template_arguments(template)
+    template.set_defaults(handler=command_collect, collect=collect.template)
+    feedback = commands.add_parser("feedback", help="write the French feedback of a year, per département")
+    collect.add_feedback_arguments(feedback)
+    feedback.set_defaults(handler=command_collect, collect=collect.feedback)
+    status = commands.add_parser("status", help="with --year: where the collection of that year stands")
+    status.add_argument("--year", type=int, help="the collection year (returns/<year>/)")
+    status.set_defaults(handler=command_status, collect=collect.status)
     return parser
 
 
