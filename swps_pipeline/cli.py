@@ -67,12 +67,11 @@ def preflight(settings: Settings, parameters_file: str | None = None) -> list[in
         read_registry(settings.registry_path)
     except RegistryError as error:
         raise CannotRun(str(error)) from None
-    from swps_pipeline import economics, impact  # heavy imports, only once the folders are there
+    from swps_pipeline import economics  # heavy import, only once the folders are there
 
-    try:
-        impact.read_recorded_crime(settings.crime_dir, settings.crime_edition)
+    try:  # no or a bad recorded-crime file is no reason to stop: only the impact is skipped (run summary)
         economics.load_parameters(Path(parameters_file) if parameters_file else None)
-    except (impact.CrimeFileError, economics.ParameterError) as error:
+    except economics.ParameterError as error:
         raise CannotRun(str(error)) from None
     return years
 
@@ -107,6 +106,14 @@ def print_summary(settings: Settings, seconds: float) -> None:
     print(f"  marts:     {settings.marts_dir}/<table>.parquet")
 
 
+def recorded_crime_status(result) -> str:
+    """The edition the run read, or why the impact was skipped and how to add a file (`recorded_crime` metadata)."""
+    from swps_pipeline.defs.impact import CRIME_STATUS
+
+    materialisation = result.asset_materializations_for_node("recorded_crime")[0]
+    return materialisation.metadata[CRIME_STATUS].value
+
+
 def command_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     started = time.perf_counter()
@@ -131,6 +138,7 @@ def command_run(args: argparse.Namespace) -> int:
         print(f"swps run: failed — {reasons or 'see the run in the Dagster UI'}", file=sys.stderr)
         return EXIT_RUN_FAILED
     print_summary(settings, time.perf_counter() - started)
+    print(f"  recorded crime: {recorded_crime_status(result)}")
     return 0
 
 

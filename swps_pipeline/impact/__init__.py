@@ -2,6 +2,8 @@
 
 from swps_pipeline.impact.crime import (
     CrimeFileError,
+    RecordedCrime,
+    load_recorded_crime,
     population_by_department_year,
     read_recorded_crime,
 )
@@ -17,11 +19,13 @@ from swps_pipeline.impact.results import (
 __all__ = [
     "CrimeFileError",
     "ImpactResult",
+    "RecordedCrime",
     "deployment_department_year",
     "estimate_impact",
     "event_study_chart",
     "impact_panel",
     "interpretation_markdown",
+    "load_recorded_crime",
     "population_by_department_year",
     "read_recorded_crime",
 ]
