@@ -165,6 +165,23 @@ def command_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_fetch(args: argparse.Namespace) -> int:
+    """`swps fetch crime`: the current SSMSI edition into crime/ (swps_pipeline/impact/fetch.py)."""
+    from swps_pipeline.impact.fetch import FetchError, fetch_crime
+
+    settings = Settings.from_env()
+    try:
+        with exclusive_run_lock(settings.output_dir):  # never swap the file under a running pipeline
+            fetched = fetch_crime(settings.crime_dir)
+    except FetchError as error:
+        raise CannotRun(str(error)) from None
+    record = fetched.record
+    replaced = f"; replaced {', '.join(fetched.replaced)}" if fetched.replaced else ""
+    print(f"swps fetch crime: {fetched.path} ({record['rows']:,} rows, {record['years'][0]}–{record['years'][1]}, "
+          f"sha256 {record['sha256'][:16]}…{replaced})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swps", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -176,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write the evaluation pack from the current marts")
     export.set_defaults(handler=command_export)
+
+    fetch = commands.add_parser("fetch", help="download the current SSMSI recorded-crime file into crime/")
+    fetch.add_argument("what", choices=["crime"])
+    fetch.set_defaults(handler=command_fetch)
 
     generate = commands.add_parser("generate", help="write the deterministic synthetic data set")
     generate.add_argument("--out", default="data/raw", help="output folder (default data/raw)")
