@@ -6,7 +6,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export SWPS_DATA_DIR ?= $(CURDIR)/data/raw
 export SWPS_OUTPUT_DIR ?= $(CURDIR)/data/warehouse
 
-.PHONY: install run test ui bench generate system-deps clean
+.PHONY: install run test ui bench generate system-deps clean serve backup
 
 $(BIN)/swps: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ test: install system-deps
 ## ui: the Dagster UI on http://127.0.0.1:3000, with the runs of `make run`
 ui: install
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
+## serve: the team deployment from deploy/server.env (README, "Deploying for a team"): Dagster webserver on
+## 127.0.0.1 and dagster-daemon (and nginx when SWPS_PROXY_LISTEN is set); PostgreSQL when configured, else SQLite
+serve: install
+	$(BIN)/swps serve
+
+## backup: the instance (pg_dump, or its SQLite files) and the outputs into SWPS_BACKUP_DIR/<date>/
+backup: install
+	$(BIN)/swps backup
 
 ## bench: 1x, 10x, 100x data; writes bench/results.md
 bench: install

@@ -182,6 +182,26 @@ def command_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_server(args: argparse.Namespace) -> int:
+    """`swps serve | status | backup`: the team deployment (swps_pipeline/server.py)."""
+    from swps_pipeline import server
+
+    try:
+        config = server.ServerConfig.load(args.config)
+        if args.command == "serve":
+            if args.print_nginx:
+                print(server.nginx_site(config), end="")
+                return 0
+            return server.serve(config, args.only)
+        if args.command == "status":
+            print("\n".join(server.status(config)))
+            return 0
+        print(f"swps backup: {server.backup(config)}")
+        return 0
+    except server.ServerError as error:
+        raise CannotRun(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swps", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -197,6 +217,18 @@ def build_parser() -> argparse.ArgumentParser:
     fetch = commands.add_parser("fetch", help="download the current SSMSI recorded-crime file into crime/")
     fetch.add_argument("what", choices=["crime"])
     fetch.set_defaults(handler=command_fetch)
+
+    config_help = "the deployment's settings (default deploy/server.env, or $SWPS_SERVER_CONFIG)"
+    serve = commands.add_parser("serve", help="the team deployment: Dagster webserver, daemon (and nginx)")
+    serve.add_argument("--config", help=config_help)
+    serve.add_argument("--only", choices=["webserver", "daemon", "proxy"], help="run just this process (services)")
+    serve.add_argument("--print-nginx", action="store_true", help="print the nginx site for this configuration")
+    status = commands.add_parser("status", help="instance, last runs, schedule's next tick, daemon heartbeat")
+    status.add_argument("--config", help=config_help)
+    backup = commands.add_parser("backup", help="dump the instance and archive the outputs into SWPS_BACKUP_DIR")
+    backup.add_argument("--config", help=config_help)
+    for subcommand in (serve, status, backup):
+        subcommand.set_defaults(handler=command_server)
 
     generate = commands.add_parser("generate", help="write the deterministic synthetic data set")
     generate.add_argument("--out", default="data/raw", help="output folder (default data/raw)")
