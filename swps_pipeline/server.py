@@ -107,7 +107,8 @@ class ServerConfig:
             return None
         return {"hostname": self.values["SWPS_POSTGRES_HOST"], "port": int(self.values["SWPS_POSTGRES_PORT"]),
                 "db_name": self.values["SWPS_POSTGRES_DB"], "username": self.values["SWPS_POSTGRES_USER"],
-                "password": self.values["SWPS_POSTGRES_PASSWORD"]}
+                "password": self.values["SWPS_POSTGRES_PASSWORD"],
+                "scheme": "postgresql+psycopg2"}  # the driver dagster-postgres installs (SQLAlchemy 2.1 would pick psycopg 3)
 
     def describe_instance(self) -> str:
         pg = self.postgres
