@@ -65,6 +65,10 @@ def test_swps_run_stores_runs_materialisations_and_checks_in_postgres(team, post
     executions = postgres.query(f"SELECT count(*), count(DISTINCT check_name) FROM asset_check_executions "
                                 f"WHERE run_id = '{run_id}'")
     assert executions == [(checks, checks)] and checks > 0
+    # The run's logs are kept with it (compute log manager) and the event the UI finds them by is stored.
+    assert list((root / "logs" / run_id / "compute_logs").glob("*.err"))
+    assert postgres.query("SELECT count(*) FROM event_logs WHERE dagster_event_type = 'LOGS_CAPTURED' "
+                          f"AND run_id = '{run_id}'")[0][0] >= 1
     # Nothing went to SQLite: the instance folder holds only the settings (and the run logs folder).
     assert not list((root / "home").rglob("*.db"))
 
