@@ -23,8 +23,8 @@ run: install
 
 ## system-deps: the Debian programs the tests start (browsers and servers cannot be downloaded here):
 ## Chromium (UI), LibreOffice Calc + poppler (workbook printing), PostgreSQL and nginx (team deployment)
-SYSTEM_PACKAGES := chromium libreoffice-calc-nogui poppler-utils postgresql nginx apache2-utils
-SYSTEM_COMMANDS := chromium soffice pdftotext nginx htpasswd
+SYSTEM_PACKAGES := chromium libreoffice-calc-nogui poppler-utils postgresql nginx apache2-utils openssl
+SYSTEM_COMMANDS := chromium soffice pdftotext nginx htpasswd openssl
 system-deps:
 	@for c in $(SYSTEM_COMMANDS); do command -v $$c >/dev/null 2>&1 || [ -x /usr/sbin/$$c ] || missing=1; done; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing=1; \
