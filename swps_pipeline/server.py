@@ -260,7 +260,7 @@ def serve(config: ServerConfig, only: str | None = None) -> int:
             process.terminate()
     for process in running.values():
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=60)  # the webserver waits up to 60 s for its code server's calls
         except subprocess.TimeoutExpired:
             process.kill()
     if stopping:
