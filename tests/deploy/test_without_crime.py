@@ -26,7 +26,7 @@ BUNDLED_DATA = REPO / "data" / "raw"
 (BUNDLED_CRIME,) = (BUNDLED_DATA / "crime").iterdir()
 #: Assets computed from the recorded-crime file (directly or through its populations).
 CRIME_ASSETS = {"recorded_crime", "department_population", "deployment_department_year", "impact_panel",
-                "impact_estimates", "event_study"}
+                "impact_estimates", "event_study", "impact_diagnostics"}
 #: Indicator terms that need a population (per 150,000 inhabitants, the worker target).
 POPULATION_TERMS = {"population", "departments_meeting_target"}
 HOW_TO_ADD = "run `swps fetch crime` or copy the SSMSI département file into"
@@ -86,7 +86,8 @@ def test_a_bad_crime_file_skips_the_impact_with_the_error_and_the_rest_runs(tmp_
         for event in result.get_asset_materialization_events():
             materialisation = event.event_specific_data.materialization
             statuses[materialisation.asset_key.path[-1]] = materialisation.metadata.get("recorded crime")
-    for asset in ("recorded_crime", "department_population", "impact_panel", "impact_estimates", "event_study"):
+    for asset in ("recorded_crime", "department_population", "impact_panel", "impact_estimates", "event_study",
+                  "impact_diagnostics"):
         assert "crime.csv has an unknown header" in statuses[asset].value, asset
         assert f"{HOW_TO_ADD} {data / 'crime'}" in statuses[asset].value
     assert statuses["indicators"].value.startswith("per-capita indicators are null: recorded-crime file crime.csv")
@@ -122,8 +123,11 @@ def test_swps_run_without_crime_file_gives_every_other_mart_unchanged(tmp_path, 
     assert sorted(without) == sorted(with_crime)
     for name in sorted(set(with_crime) - CRIME_ASSETS - {"indicators", "indicator_outliers"}):
         pd.testing.assert_frame_equal(without[name], with_crime[name], check_exact=True, obj=name)
-    for name in sorted(CRIME_ASSETS - {"deployment_department_year"}):
+    for name in sorted(CRIME_ASSETS - {"deployment_department_year", "impact_diagnostics"}):
         assert without[name].empty and list(without[name].columns) == list(with_crime[name].columns), name
+    diagnostics = without["impact_diagnostics"]
+    assert diagnostics[["model", "term", "check"]].values.tolist() == [["all", "all", "recorded_crime"]]
+    assert diagnostics["message"].iloc[0].startswith(f"no recorded-crime file (.csv or .csv.gz) in {data / 'crime'}")
 
     definitions = with_crime["indicator_definitions"]
     per_capita = set(definitions.loc[definitions["numerator"].isin(POPULATION_TERMS)
