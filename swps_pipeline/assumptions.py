@@ -74,3 +74,16 @@ MAX_COLUMNS = 500
 MAX_CELLS = 5_000_000
 #: Uncompressed size of an XLSX's XML parts: a zip bomb is small on disk only.
 MAX_XLSX_UNCOMPRESSED_BYTES = 200_000_000
+
+#: The SSMSI recorded-crime dataset on the national open-data portal
+#: (data.gouv.fr, Licence Ouverte 2.0): "Bases statistiques communale,
+#: départementale et régionale de la délinquance enregistrée par la police et la
+#: gendarmerie nationales". `swps fetch crime` reads its resources from the
+#: portal's API (`/api/1/datasets/<slug>/`) and takes the newest département
+#: file, named `donnee-dep-data.gouv-<year>-geographie<year>-produit-le<date>`
+#: (shared/contract/recorded_crime.md).
+SSMSI_PORTAL = "https://www.data.gouv.fr"
+SSMSI_DATASET_SLUG = (
+    "bases-statistiques-communale-departementale-et-regionale-de-la-delinquance-enregistree-par-la-police-et-la-"
+    "gendarmerie-nationales"
+)
