@@ -20,6 +20,7 @@ from swps_pipeline.collect.attribution import (
     quarantine_departments,
     read_back_quarantine,
 )
+from swps_pipeline.ingest.folder import safe_name
 from swps_pipeline.ingest.registry import read_registry
 from swps_pipeline.settings import Settings
 from swps_pipeline.validate import validate_year
@@ -63,7 +64,7 @@ def file_dates(data_dir: Path, year: int) -> pd.DataFrame:
     year_dir = data_dir / "returns" / str(year)
     paths = sorted(p for p in year_dir.rglob("*") if p.is_file()) if year_dir.is_dir() else []
     return pd.DataFrame({
-        "source_file": [p.relative_to(data_dir).as_posix() for p in paths],
+        "source_file": [safe_name(p.relative_to(data_dir).as_posix()) for p in paths],  # as in every table
         "received": [dt.datetime.fromtimestamp(p.stat().st_mtime, dt.timezone.utc).date() for p in paths],
     }, columns=["source_file", "received"])
 

@@ -69,7 +69,7 @@ def collection_status(collection: CollectionYear) -> pd.DataFrame:
         "files_rejected": rejected.groupby(rejected["department_code"].fillna(french.UNATTRIBUTED)).size(),
         "correction_files": corrections.groupby("department_code")["source_file"].nunique(),
     })
-    last = collection.files.groupby("department_code")["received"].max()
+    last = collection.files.dropna(subset=["received"]).groupby("department_code")["received"].max()
     rows = codes.copy()
     if french.UNATTRIBUTED in per_department.index:
         rows.loc[len(rows)] = [french.UNATTRIBUTED, french.UNATTRIBUTED_NAME]
