@@ -2,6 +2,8 @@
 
 from swps_pipeline.impact.crime import (
     CrimeFileError,
+    RecordedCrime,
+    load_recorded_crime,
     population_by_department_year,
     read_recorded_crime,
 )
@@ -20,6 +22,7 @@ from swps_pipeline.impact.results import (
 __all__ = [
     "CrimeFileError",
     "ImpactResult",
+    "RecordedCrime",
     "ImpactSettings",
     "ImpactSettingsError",
     "breakdown_headlines",
@@ -29,6 +32,7 @@ __all__ = [
     "event_study_chart",
     "impact_panel",
     "interpretation_markdown",
+    "load_recorded_crime",
     "population_by_department_year",
     "read_recorded_crime",
     "settings_from_parameters_file",
