@@ -8,10 +8,10 @@ import pandas as pd
 from pydantic import Field
 
 from swps_pipeline import impact
-from swps_pipeline.impact import settings as impact_settings
 from swps_pipeline.assumptions import IMPACT_FIRST_YEAR
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.impact import settings as impact_settings
 from swps_pipeline.impact.estimators import DIAGNOSTIC_COLUMNS, ESTIMATE_COLUMNS, EVENT_STUDY_COLUMNS
 from swps_pipeline.impact.panel import IMPACT_PANEL_DTYPES
 

@@ -133,4 +133,6 @@ def test_impact_notebook_reports_the_pretrend_test_of_the_mart(executed, bundled
     assert _printed(notebook, "few-cluster warning") == warning and warning.startswith("Few clusters: 18 départements")
     mbar = estimates.query("term == 'breakdown_mbar_att_dynamic_overall'")["estimate"].item()
     assert _printed(notebook, "breakdown M̄ (relative magnitudes, average post-adoption effect)") == f"{mbar:.2f}"
-    assert any("**Reading.** The average post-adoption effect is" in text for text in _texts(notebook))
+    readings = [o["data"]["text/markdown"] for cell in notebook.cells for o in cell.get("outputs", [])
+                if "text/markdown" in o.get("data", {})]
+    assert len(readings) == 1 and readings[0].startswith("**Reading.** The average post-adoption effect is ")
