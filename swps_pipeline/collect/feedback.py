@@ -251,6 +251,7 @@ def write_xlsx(report: dict[str, pd.DataFrame], title: str, intro: str, syntheti
         sheet.append([french.FEEDBACK_SYNTHETIC])
         sheet.cell(sheet.max_row, 1).font = Font(bold=True, color="B22222")
     sheet.append([])
+    first_table_row = sheet.max_row + 1  # the title lines above overflow to the right, unwrapped
     sheet.append([french.FEEDBACK_SECTIONS["summary"]])
     sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=12)
     for pair in _summary_pairs(report["summary"]):
@@ -270,7 +271,7 @@ def write_xlsx(report: dict[str, pd.DataFrame], title: str, intro: str, syntheti
             sheet.append([None if pd.isna(v) else (int(v) if isinstance(v, np.integer) else v) for v in record])
     for letter, width in zip("ABCDEF", (28, 45, 8, 24, 50, 80)):
         sheet.column_dimensions[letter].width = width
-    for cells in sheet.iter_rows(min_row=2):
+    for cells in sheet.iter_rows(min_row=first_table_row):
         for cell in cells:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.page_setup.orientation = "landscape"
