@@ -47,6 +47,14 @@ SYNTHETIC_NOTICE = (
     "Do not read results on the bundled data as findings about the programme."
 )
 
+#: Collection calendar (assumption: no date is published): the returns of year Y are due on 15 February
+#: of Y + 1, two weeks before the yearly schedule ingests them (1 March, README "Configuration").
+#: `swps template --due-date` overrides it.
+RETURNS_DUE_MONTH_DAY = (2, 15)
+
+#: Whom the départements send their returns to, printed in every template (`swps template --recipient`).
+RETURNS_RECIPIENT = "la coordination nationale du programme (intervenants sociaux en commissariat et gendarmerie)"
+
 #: Year folders `returns/<YYYY>/` outside this range are typos (`2402`, `0999`):
 #: they are rejected and recorded, never read (issue 18). The programme starts
 #: in 2019; 1980 leaves room for historical series, 2100 for any plausible future.

@@ -212,6 +212,25 @@ def command_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_collect(args: argparse.Namespace) -> int:
+    """`template`, `feedback`, `status --year`: the yearly collection loop (swps_pipeline/collect/)."""
+    from swps_pipeline.collect.commands import CollectionError
+    from swps_pipeline.ingest.registry import RegistryError
+
+    try:
+        print(args.collect(args, Settings.from_env()))
+    except (CollectionError, RegistryError) as problem:
+        raise CannotRun(str(problem)) from None
+    return 0
+
+
+def command_status(args: argparse.Namespace) -> int:
+    """`swps status`: the deployment's health; `swps status --year YYYY`: where that year's collection stands."""
+    if args.year is None:
+        return command_server(args)
+    return command_collect(args)
+
+
 def command_fetch(args: argparse.Namespace) -> int:
     """`swps fetch crime`: the current SSMSI edition into crime/ (swps_pipeline/impact/fetch.py)."""
     from swps_pipeline.impact.fetch import FetchError, fetch_crime
@@ -270,11 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", help=config_help)
     serve.add_argument("--only", choices=["webserver", "daemon", "proxy"], help="run just this process (services)")
     serve.add_argument("--print-nginx", action="store_true", help="print the nginx site for this configuration")
-    status = commands.add_parser("status", help="instance, last runs, schedule's next tick, daemon heartbeat")
-    status.add_argument("--config", help=config_help)
     backup = commands.add_parser("backup", help="dump the instance and archive the outputs into SWPS_BACKUP_DIR")
     backup.add_argument("--config", help=config_help)
-    for subcommand in (serve, status, backup):
+    for subcommand in (serve, backup):
         subcommand.set_defaults(handler=command_server)
 
     generate = commands.add_parser("generate", help="write the deterministic synthetic data set")
@@ -282,6 +299,21 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=2023, help="random seed (default 2023)")
     generate.add_argument("--scale", type=int, default=1, help="multiply the number of positions (benchmarks)")
     generate.set_defaults(handler=command_generate)
+
+    from swps_pipeline.collect import commands as collect
+
+    template = commands.add_parser("template", help="write the XLSX return templates of a year, per département")
+    collect.add_template_arguments(template)
+    template.set_defaults(handler=command_collect, collect=collect.template)
+    feedback = commands.add_parser("feedback", help="write the French feedback of a year, per département")
+    collect.add_feedback_arguments(feedback)
+    feedback.set_defaults(handler=command_collect, collect=collect.feedback)
+    status = commands.add_parser(
+        "status", help="instance, last runs, schedule's next tick, daemon heartbeat; with --year: that year's collection"
+    )
+    status.add_argument("--config", help=config_help)
+    status.add_argument("--year", type=int, help="the collection year (returns/<year>/)")
+    status.set_defaults(handler=command_status, collect=collect.status)
     return parser
 
 

@@ -10,6 +10,7 @@ import dagster as dg
 
 from swps_pipeline.defs.ingest import returns_year
 from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.ingest.folder import CORRECTIONS
 
 #: Run tag naming the output folder a run writes: the team deployment's run queue (deploy/, `swps serve`) lets
 #: one run at a time through per value of this tag.
@@ -48,9 +49,12 @@ def yearly_returns_schedule(context: dg.ScheduleEvaluationContext, settings: Pip
 
 
 def folder_fingerprint(folder: Path) -> str:
-    """Names, sizes and modification times of a year's files: changes when a file is added, replaced or touched."""
+    """Names, sizes and modification times of a year's files (and of its corrections/): changes when a file is
+    added, replaced or touched."""
     entries = sorted(
-        (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()
+        (p.relative_to(folder).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
+        for directory in (folder, folder / CORRECTIONS) if directory.is_dir()
+        for p in directory.iterdir() if p.is_file()
     )
     return hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
 

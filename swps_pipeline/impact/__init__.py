@@ -12,6 +12,7 @@ from swps_pipeline.impact.panel import impact_panel
 from swps_pipeline.impact.settings import ImpactSettings, ImpactSettingsError, settings_from_parameters_file
 from swps_pipeline.impact.results import (
     ImpactResult,
+    breakdown_headlines,
     breakdown_text,
     estimate_impact,
     event_study_chart,
@@ -24,6 +25,7 @@ __all__ = [
     "RecordedCrime",
     "ImpactSettings",
     "ImpactSettingsError",
+    "breakdown_headlines",
     "breakdown_text",
     "deployment_department_year",
     "estimate_impact",
