@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -127,10 +128,37 @@ def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, bytes
     }
 
 
+_HEADING = re.compile(r"(#{1,6})\s")
+_DEVELOPER_SECTION = re.compile(r"#{1,6}\s.*\btests?\b", re.IGNORECASE)
+_CODE_REFERENCE = re.compile(r"swps_pipeline[/.]|tests/|\.py\b")
+
+
+def evaluator_text(markdown: str) -> str:
+    """The methods for an evaluator: the docs without developer notes (paragraphs that point at
+    code or tests, sections about what the tests show); those stay in docs/."""
+    kept, skip_level = [], 0
+    for block in re.split(r"\n\s*\n", markdown):
+        heading = _HEADING.match(block.strip())
+        if heading and skip_level and len(heading[1]) <= skip_level:
+            skip_level = 0
+        if skip_level:
+            continue
+        if heading and _DEVELOPER_SECTION.match(block.strip()):
+            skip_level = len(heading[1])
+            continue
+        if not heading and _CODE_REFERENCE.search(block) and not block.lstrip().startswith(("|", "```")):
+            sentences = [text for text in re.split(r"(?<=[.;])\s+", block) if not _CODE_REFERENCE.search(text)]
+            block = " ".join(sentences)
+        if block.strip():
+            kept.append(block)
+    return "\n\n".join(kept)
+
+
 def build_evaluation_pack(marts_dir: Path, pack_dir: Path) -> PackManifest:
     """Write the pack from the current marts (synthetic-data notice included)."""
     tables = _pack_tables(marts_dir)
-    methods = "\n\n".join((DOCS / name).read_text(encoding="utf-8") for name in METHODS_DOCS if (DOCS / name).exists())
+    methods = "\n\n".join(evaluator_text((DOCS / name).read_text(encoding="utf-8"))
+                            for name in METHODS_DOCS if (DOCS / name).exists())
     registry = read_mart(marts_dir, "positions_registry")
     provenance = read_mart(marts_dir, "run_provenance") if (marts_dir / "run_provenance.parquet").exists() else None
     return write_evaluation_pack(
