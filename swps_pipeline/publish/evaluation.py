@@ -31,6 +31,8 @@ PACK_TABLES = {
     "`cost_per_case` mart has every département).",
     "cba_summary": "Cost-benefit Monte Carlo: NPV, benefit-cost ratio, probability NPV > 0, break-even.",
     "cba_channels": "Present value of each benefit channel.",
+    "cba_perspectives": "Who gains and who pays: State, local authorities, associations, victims and children, rest "
+    "of society (rows add up to the NPV).",
     "cba_sensitivity": "One-way sensitivity of the NPV (tornado).",
     "cba_scenarios": "Conservative / central / optimistic scenarios.",
     "impact_estimates": "Impact estimates (TWFE, event study, Callaway–Sant'Anna, placebo). Recorded intrafamily "
