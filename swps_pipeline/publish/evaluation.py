@@ -149,7 +149,7 @@ def evaluator_text(markdown: str) -> str:
             skip_level = len(heading[1])
             continue
         if not heading and _CODE_REFERENCE.search(block) and not block.lstrip().startswith(("|", "```")):
-            sentences = [text for text in re.split(r"(?<=[.;])\s+", block) if not _CODE_REFERENCE.search(text)]
+            sentences = [text for text in re.split(r"(?<=[.])\s+", block) if not _CODE_REFERENCE.search(text)]
             block = " ".join(sentences)
         if block.strip():
             kept.append(block)
