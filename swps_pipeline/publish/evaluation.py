@@ -52,6 +52,8 @@ SOURCES = (
 )
 
 
+#: Terms of `impact_estimates` holding the breakdown value of the sensitivity analysis (impact.results).
+BREAKDOWN_TERM = "breakdown_mbar_"
 #: Levels of the tables published at one level only (the marts keep every level).
 _NATIONAL_ONLY = {"indicators_national": "indicators", "cost_per_case": "cost_per_case"}
 #: Columns kept out of the pack: the quarantined row as read holds raw counts.
@@ -85,36 +87,48 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
     """The headline results an evaluator reads first, from the columns that exist (read by name)."""
     result: list[Headline] = []
     national = cba_summary
-    if "scope_level" in national.columns:
+    if "headline" in national.columns and national["headline"].any():
+        national = national[national["headline"].astype(bool)]
+    elif "scope_level" in national.columns:
         national = national[national["scope_level"] == "national"]
     if len(national):
         span = national["last_year"] - national["first_year"]
         row = national.loc[span.idxmax()]
         years = f"{row['first_year']}–{row['last_year']}"
         rate = f"discount rate {row['discount_rate']:.1%}" if "discount_rate" in row else ""
-        money = [("npv_mean_eur", "Mean net present value"), ("npv_p5_eur", "NPV, 5th percentile"),
+        money = [("npv_mean_eur", "Mean net present value (expected NPV)"), ("npv_p5_eur", "NPV, 5th percentile"),
                  ("npv_p50_eur", "NPV, median"), ("npv_p95_eur", "NPV, 95th percentile"),
+                 ("npv_at_means_eur", "NPV with every parameter at its mean"),
                  ("npv_central_eur", "NPV at the central values")]
         result += [Headline(f"{label}, {years} (M€)", row[column] / 1e6, '#,##0.0 "M€"', rate)
                    for column, label in money if column in row and pd.notna(row[column])]
         if "probability_npv_positive" in row:
             result.append(Headline(f"Probability that the NPV is positive, {years}", row["probability_npv_positive"],
                                    PERCENT, f"Monte Carlo, {row.get('n_draws', 'n/a')} draws"))
-        if "benefit_cost_ratio" in row:
-            result.append(Headline(f"Benefit-cost ratio (mean), {years}", row["benefit_cost_ratio"], ESTIMATE))
-        for column in sorted(c for c in row.index if "per_position_year" in c or "per_euro" in c):
-            per = column.removesuffix("_eur").replace("_", " ")
+        ratio = next((c for c in ("benefit_cost_ratio_mean", "benefit_cost_ratio") if c in row), None)
+        if ratio:
+            result.append(Headline(f"Benefit-cost ratio (mean benefits / mean costs), {years}", row[ratio], ESTIMATE))
+        for column in sorted(c for c in row.index if c.startswith("npv_per_") and pd.notna(row[c])):
+            per = column.removeprefix("npv_per_").removesuffix("_eur").replace("_", " ")
             euros = column.endswith("_eur")
-            result.append(Headline(f"{per.capitalize()}, {years}", row[column],
+            result.append(Headline(f"Expected NPV per {per}, {years}", row[column],
                                    '#,##0 "€"' if euros else ESTIMATE))
     overall = impact_estimates[impact_estimates["term"].isin(["att_overall", "treated"])] \
         if {"term", "model"} <= set(impact_estimates.columns) else impact_estimates.iloc[0:0]
+    breakdown = impact_estimates[impact_estimates["term"].astype(str).str.startswith(BREAKDOWN_TERM)] \
+        if "term" in impact_estimates.columns else impact_estimates.iloc[0:0]
     for _, row in overall.iterrows():
         note = f"95% CI {row['ci_low']:.3f} to {row['ci_high']:.3f}, p = {row['p_value']:.3f}, " \
                f"{row['n_clusters']} départements (clusters)"
         extra = [str(row[c]) for c in row.index if ("warning" in c or "breakdown" in c) and pd.notna(row[c])]
         result.append(Headline(f"Impact on {row['outcome'].replace('_', ' ')}: {row['model'].replace('_', ' ')}",
                                row["estimate"], ESTIMATE, "; ".join([note, *extra])))
+    for _, row in breakdown.iterrows():
+        result.append(Headline(
+            f"Breakdown value M̄ ({row['term'].removeprefix(BREAKDOWN_TERM).replace('_', ' ')})",
+            row["estimate"] if pd.notna(row["estimate"]) else "beyond the range searched", ESTIMATE,
+            "Rambachan & Roth: the effect stays significant unless post-adoption trend violations reach M̄ times "
+            "the largest pre-adoption one."))
     return result
 
 
