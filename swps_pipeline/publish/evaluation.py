@@ -120,13 +120,15 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
     for _, row in overall.iterrows():
         note = f"95% CI {row['ci_low']:.3f} to {row['ci_high']:.3f}, p = {row['p_value']:.3f}, " \
                f"{row['n_clusters']} départements (clusters)"
-        extra = [str(row[c]) for c in row.index if ("warning" in c or "breakdown" in c) and pd.notna(row[c])]
+        extra = [str(row[c]) for c in row.index if ("warning" in c or "breakdown" in c) and pd.notna(row[c])
+                 and str(row[c])]
         result.append(Headline(f"Impact on {row['outcome'].replace('_', ' ')}: {row['model'].replace('_', ' ')}",
                                row["estimate"], ESTIMATE, "; ".join([note, *extra])))
     for _, row in breakdown.iterrows():
         result.append(Headline(
             f"Breakdown value M̄ ({row['term'].removeprefix(BREAKDOWN_TERM).replace('_', ' ')})",
             row["estimate"] if pd.notna(row["estimate"]) else "beyond the range searched", ESTIMATE,
+            "Rambachan & Roth: not significant even under exactly parallel trends." if row["estimate"] == 0 else
             "Rambachan & Roth: the effect stays significant unless post-adoption trend violations reach M̄ times "
             "the largest pre-adoption one."))
     return result
@@ -176,9 +178,14 @@ def build_evaluation_pack(marts_dir: Path, pack_dir: Path) -> PackManifest:
     methods = "\n\n".join(evaluator_text((DOCS / name).read_text(encoding="utf-8"))
                             for name in METHODS_DOCS if (DOCS / name).exists())
     registry = read_mart(marts_dir, "positions_registry")
-    provenance = read_mart(marts_dir, "run_provenance") if (marts_dir / "run_provenance.parquet").exists() else None
     return write_evaluation_pack(
         pack_dir, tables, _charts(marts_dir, tables), PACK_TABLES, methods_markdown=methods or None,
         synthetic=True, sources=SOURCES,
         position_departments=dict(zip(registry["position_id"], registry["department_code"])),
-        summary=headlines(tables["cba_summary"], tables["impact_estimates"]), provenance=provenance)
+        summary=headlines(tables["cba_summary"], tables["impact_estimates"]),
+        provenance=_optional_mart(marts_dir, "run_provenance"))
+
+
+def _optional_mart(marts_dir: Path, name: str) -> pd.DataFrame | None:
+    """A mart another part of the pipeline may not publish (yet): None when absent."""
+    return read_mart(marts_dir, name) if (marts_dir / f"{name}.parquet").exists() else None
