@@ -47,6 +47,7 @@ from swps_pipeline.publish.disclosure import (
     NEUTRALISATION_RULE,
     SUPPRESSED_LABEL,
     disclose,
+    is_count_column,
     neutralise_value,
 )
 
@@ -405,7 +406,7 @@ def _write_table(sheet, safe: pd.DataFrame) -> int:
         cell = sheet.cell(1, index)
         cell.font, cell.alignment = header_style, wrap
     sheet.row_dimensions[1].height = wrapped_height([(str(name), w) for name, w in zip(values.columns, widths)])
-    formats = [number_format(str(name), _whole_numbers(safe[name])) for name in safe.columns]
+    formats = [number_format(str(name), _whole_numbers(str(name), safe[name])) for name in safe.columns]
     share_rows = _share_rows(safe)
     wrapped = [i for i, (name, width) in enumerate(zip(values.columns, widths)) if width >= _WIDTH_MAX]
     for row_number, row in enumerate(values.itertuples(index=False, name=None), start=2):
@@ -426,12 +427,12 @@ def _write_table(sheet, safe: pd.DataFrame) -> int:
     return frozen
 
 
-def _whole_numbers(column: pd.Series) -> bool:
-    """Integers, also in a column that disclosure control turned into numbers and labels."""
+def _whole_numbers(name: str, column: pd.Series) -> bool:
+    """Integers: an integer column, or counts stored as floats or mixed with disclosure labels."""
     if pd.api.types.is_integer_dtype(column):
         return True
-    numbers = [v for v in column if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)]
-    return column.dtype == object and bool(numbers) and all(isinstance(v, (int, np.integer)) for v in numbers)
+    numbers = pd.to_numeric(column[column.map(lambda v: isinstance(v, (int, float, np.number)))], errors="coerce")
+    return is_count_column(name, numbers.astype(float)) if len(numbers.dropna()) else False
 
 
 def _share_rows(safe: pd.DataFrame) -> list[bool]:
