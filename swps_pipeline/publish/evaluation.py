@@ -52,8 +52,6 @@ SOURCES = (
 )
 
 
-#: Terms of `impact_estimates` holding the breakdown value of the sensitivity analysis (impact.results).
-BREAKDOWN_TERM = "breakdown_mbar_"
 #: Levels of the tables published at one level only (the marts keep every level).
 _NATIONAL_ONLY = {"indicators_national": "indicators", "cost_per_case": "cost_per_case"}
 #: Columns kept out of the pack: the quarantined row as read holds raw counts.
@@ -115,8 +113,6 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
                                    '#,##0 "€"' if euros else ESTIMATE))
     overall = impact_estimates[impact_estimates["term"].isin(["att_overall", "treated"])] \
         if {"term", "model"} <= set(impact_estimates.columns) else impact_estimates.iloc[0:0]
-    breakdown = impact_estimates[impact_estimates["term"].astype(str).str.startswith(BREAKDOWN_TERM)] \
-        if "term" in impact_estimates.columns else impact_estimates.iloc[0:0]
     for _, row in overall.iterrows():
         note = f"95% CI {row['ci_low']:.3f} to {row['ci_high']:.3f}, p = {row['p_value']:.3f}, " \
                f"{row['n_clusters']} départements (clusters)"
@@ -124,14 +120,7 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
                  and str(row[c])]
         result.append(Headline(f"Impact on {row['outcome'].replace('_', ' ')}: {row['model'].replace('_', ' ')}",
                                row["estimate"], ESTIMATE, "; ".join([note, *extra])))
-    for _, row in breakdown.iterrows():
-        result.append(Headline(
-            f"Breakdown value M̄ ({row['term'].removeprefix(BREAKDOWN_TERM).replace('_', ' ')})",
-            row["estimate"] if pd.notna(row["estimate"]) else "beyond the range searched", ESTIMATE,
-            "Rambachan & Roth: not significant even under exactly parallel trends." if row["estimate"] == 0 else
-            "Rambachan & Roth: the effect stays significant unless post-adoption trend violations reach M̄ times "
-            "the largest pre-adoption one."))
-    return result
+    return result + impact.breakdown_headlines(impact_estimates)
 
 
 def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
