@@ -108,8 +108,9 @@ class Headline:
             return f"{value:,.1f} M€"
         if "€" in self.number_format:
             return f"{value:,.0f} €"
-        if self.number_format == INTEGER:
-            return f"{value:,.0f}"
+        decimals = re.fullmatch(r"[#,]*0(?:\.(0+))?", self.number_format)
+        if decimals:
+            return f"{value:,.{len(decimals[1] or '')}f}"
         return f"{value:,.3f}"
 
 

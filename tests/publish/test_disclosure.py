@@ -170,7 +170,7 @@ def test_headlines_read_by_name_and_computed_from_the_marts():
     effect = found["Impact on log violence: twfe treated"]
     assert effect.text() == "0.059" and "p = 0.010" in effect.note and "18 départements" in effect.note
     assert "only 18 treated clusters" in effect.note
-    assert found["Breakdown value M̄, att"].text() == "0.750"  # from impact.breakdown_headlines
+    assert found["Breakdown value M̄, att"].text() == "0.75"  # from impact.breakdown_headlines, 2 decimals
 
 
 def test_methods_for_evaluators_leave_developer_notes_in_docs():
