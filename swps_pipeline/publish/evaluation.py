@@ -94,7 +94,7 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
         row = national.loc[span.idxmax()]
         years = f"{row['first_year']}–{row['last_year']}"
         rate = f"discount rate {row['discount_rate']:.1%}" if "discount_rate" in row else ""
-        money = [("npv_mean_eur", "Mean net present value (expected NPV)"), ("npv_p5_eur", "NPV, 5th percentile"),
+        money = [("npv_mean_eur", "Mean net present value"), ("npv_p5_eur", "NPV, 5th percentile"),
                  ("npv_p50_eur", "NPV, median"), ("npv_p95_eur", "NPV, 95th percentile"),
                  ("npv_at_means_eur", "NPV with every parameter at its mean"),
                  ("npv_central_eur", "NPV at the central values")]
@@ -109,7 +109,7 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
         for column in sorted(c for c in row.index if c.startswith("npv_per_") and pd.notna(row[c])):
             per = column.removeprefix("npv_per_").removesuffix("_eur").replace("_", " ")
             euros = column.endswith("_eur")
-            result.append(Headline(f"Expected NPV per {per}, {years}", row[column],
+            result.append(Headline(f"NPV per {per} (mean), {years}", row[column],
                                    '#,##0 "€"' if euros else ESTIMATE))
     overall = impact_estimates[impact_estimates["term"].isin(["att_overall", "treated"])] \
         if {"term", "model"} <= set(impact_estimates.columns) else impact_estimates.iloc[0:0]

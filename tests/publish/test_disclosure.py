@@ -163,10 +163,10 @@ def test_headlines_read_by_name_and_computed_from_the_marts():
                            "p_value": [0.0104, None], "n_clusters": [18, 18], "outcome": ["log_violence"] * 2,
                            "few_clusters_warning": ["only 18 treated clusters", None]})
     found = {h.label: h for h in headlines(cba, impact)}
-    assert found["Mean net present value (expected NPV), 2019–2025 (M€)"].text() == "58.4 M€"  # the widest span, in M€
+    assert found["Mean net present value, 2019–2025 (M€)"].text() == "58.4 M€"  # the widest span, in M€
     assert found["NPV, 5th percentile, 2019–2025 (M€)"].text() == "-76.4 M€"
     assert found["Probability that the NPV is positive, 2019–2025"].text() == "62.2%"
-    assert found["Expected NPV per euro, 2019–2025"].text() == "0.400"  # a new column, shown as it appears
+    assert found["NPV per euro (mean), 2019–2025"].text() == "0.400"  # a new column, shown as it appears
     effect = found["Impact on log violence: twfe treated"]
     assert effect.text() == "0.059" and "p = 0.010" in effect.note and "18 départements" in effect.note
     assert "only 18 treated clusters" in effect.note
