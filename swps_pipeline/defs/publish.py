@@ -15,15 +15,16 @@ PACK_SOURCES = sorted({*PACK_TABLES, "indicators", "cba_npv_draws"} - {"indicato
     owners=OWNERS,
     deps=PACK_SOURCES,
     description="$SWPS_OUTPUT_DIR/evaluation_pack/: XLSX workbook (README sheet first), CSV copies, charts (PNG) "
-    "and methods note (HTML), built from the marts. Counts of persons or cases below 5 are shown as '<5'; "
-    "formula-like text is neutralised. Synthetic data notice included.",
+    "and methods note (HTML), built from the marts. Counts of persons or cases below 5 are shown as '<5', and "
+    "the cells that would reveal them by subtraction as '[c]' (complementary suppression checked by linear "
+    "programming); formula-like text is neutralised. Synthetic data notice included.",
 )
 def evaluation_pack(settings: PipelineSettings) -> dg.MaterializeResult:
     manifest = build_evaluation_pack(settings.paths.marts_dir, settings.paths.pack_dir)
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(manifest.directory)),
         "files": len(manifest.files),
-        "cells suppressed (<5)": sum(manifest.suppressed_cells.values()),
+        "cells suppressed (<5 or [c])": sum(manifest.suppressed_cells.values()),
     })
 
 

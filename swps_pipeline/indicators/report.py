@@ -66,7 +66,8 @@ def national_trend_png(indicators: pd.DataFrame, synthetic: bool = True) -> byte
         axis.plot(series["year"], series["value"], marker="o")
         axis.set_title(BY_ID[indicator_id].label_en, fontsize=10)
         axis.set_xlabel("Year")
-        axis.set_ylabel(BY_ID[indicator_id].unit.capitalize())
+        unit = BY_ID[indicator_id].unit
+        axis.set_ylabel(unit[:1].upper() + unit[1:])
         axis.xaxis.get_major_locator().set_params(integer=True)
         axis.yaxis.set_major_formatter(lambda value, _position: f"{value:,.0f}".replace(",", "\u202f"))
         axis.grid(alpha=0.3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -84,10 +85,10 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
     """The headline results an evaluator reads first, from the columns that exist (read by name)."""
     result: list[Headline] = []
     national = cba_summary
-    if "scope_level" in national.columns:
-        national = national[national["scope_level"] == "national"]
-    if "headline" in national.columns:  # the row to quote (economics: whole period, chosen effect source)
+    if "headline" in national.columns and national["headline"].any():
         national = national[national["headline"].astype(bool)]
+    elif "scope_level" in national.columns:
+        national = national[national["scope_level"] == "national"]
     if len(national):
         span = national["last_year"] - national["first_year"]
         row = national.loc[span.idxmax()]
@@ -95,26 +96,28 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
         rate = f"discount rate {row['discount_rate']:.1%}" if "discount_rate" in row else ""
         money = [("npv_mean_eur", "Mean net present value"), ("npv_p5_eur", "NPV, 5th percentile"),
                  ("npv_p50_eur", "NPV, median"), ("npv_p95_eur", "NPV, 95th percentile"),
-                 ("npv_central_eur", "NPV at the central values"), ("npv_at_means_eur", "NPV at the parameters' means")]
+                 ("npv_at_means_eur", "NPV with every parameter at its mean"),
+                 ("npv_central_eur", "NPV at the central values")]
         result += [Headline(f"{label}, {years} (M€)", row[column] / 1e6, '#,##0.0 "M€"', rate)
                    for column, label in money if column in row and pd.notna(row[column])]
         if "probability_npv_positive" in row:
             result.append(Headline(f"Probability that the NPV is positive, {years}", row["probability_npv_positive"],
                                    PERCENT, f"Monte Carlo, {row.get('n_draws', 'n/a')} draws"))
-        if "benefit_cost_ratio" in row:
-            result.append(Headline(f"Benefit-cost ratio (mean), {years}", row["benefit_cost_ratio"], ESTIMATE))
-        per_unit = ("per_position_year", "per_euro", "per_public_euro")
-        for column in sorted(c for c in row.index if any(unit in c for unit in per_unit)):
-            per = column.removesuffix("_eur").replace("_", " ")
+        ratio = next((c for c in ("benefit_cost_ratio_mean", "benefit_cost_ratio") if c in row), None)
+        if ratio:
+            result.append(Headline(f"Benefit-cost ratio (mean benefits / mean costs), {years}", row[ratio], ESTIMATE))
+        for column in sorted(c for c in row.index if c.startswith("npv_per_") and pd.notna(row[c])):
+            per = column.removeprefix("npv_per_").removesuffix("_eur").replace("_", " ")
             euros = column.endswith("_eur")
-            result.append(Headline(f"{per.capitalize()}, {years}", row[column],
+            result.append(Headline(f"NPV per {per} (mean), {years}", row[column],
                                    '#,##0 "€"' if euros else ESTIMATE))
     overall = impact_estimates[impact_estimates["term"].isin(["att_overall", "treated"])] \
         if {"term", "model"} <= set(impact_estimates.columns) else impact_estimates.iloc[0:0]
     for _, row in overall.iterrows():
         note = f"95% CI {row['ci_low']:.3f} to {row['ci_high']:.3f}, p = {row['p_value']:.3f}, " \
                f"{row['n_clusters']} départements (clusters)"
-        extra = [str(row[c]) for c in row.index if ("warning" in c or "breakdown" in c) and pd.notna(row[c])]
+        extra = [str(row[c]) for c in row.index if ("warning" in c or "breakdown" in c) and pd.notna(row[c])
+                 and str(row[c])]
         result.append(Headline(f"Impact on {row['outcome'].replace('_', ' ')}: {row['model'].replace('_', ' ')}",
                                row["estimate"], ESTIMATE, "; ".join([note, *extra])))
     return result + impact.breakdown_headlines(impact_estimates)
@@ -132,14 +135,46 @@ def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, bytes
     }
 
 
+_HEADING = re.compile(r"(#{1,6})\s")
+_DEVELOPER_SECTION = re.compile(r"#{1,6}\s.*\btests?\b", re.IGNORECASE)
+_CODE_REFERENCE = re.compile(r"swps_pipeline[/.]|tests/|\.py\b")
+
+
+def evaluator_text(markdown: str) -> str:
+    """The methods for an evaluator: the docs without developer notes (paragraphs that point at
+    code or tests, sections about what the tests show); those stay in docs/."""
+    kept, skip_level = [], 0
+    for block in re.split(r"\n\s*\n", markdown):
+        heading = _HEADING.match(block.strip())
+        if heading and skip_level and len(heading[1]) <= skip_level:
+            skip_level = 0
+        if skip_level:
+            continue
+        if heading and _DEVELOPER_SECTION.match(block.strip()):
+            skip_level = len(heading[1])
+            continue
+        if not heading and _CODE_REFERENCE.search(block) and not block.lstrip().startswith(("|", "```")):
+            sentences = [text for text in re.split(r"(?<=[.])\s+", block) if not _CODE_REFERENCE.search(text)]
+            block = " ".join(sentences)
+        if block.strip():
+            kept.append(block)
+    return "\n\n".join(kept)
+
+
 def build_evaluation_pack(marts_dir: Path, pack_dir: Path) -> PackManifest:
     """Write the pack from the current marts (synthetic-data notice included)."""
     tables = _pack_tables(marts_dir)
-    methods = "\n\n".join((DOCS / name).read_text(encoding="utf-8") for name in METHODS_DOCS if (DOCS / name).exists())
+    methods = "\n\n".join(evaluator_text((DOCS / name).read_text(encoding="utf-8"))
+                            for name in METHODS_DOCS if (DOCS / name).exists())
     registry = read_mart(marts_dir, "positions_registry")
-    provenance = read_mart(marts_dir, "run_provenance") if (marts_dir / "run_provenance.parquet").exists() else None
     return write_evaluation_pack(
         pack_dir, tables, _charts(marts_dir, tables), PACK_TABLES, methods_markdown=methods or None,
         synthetic=True, sources=SOURCES,
         position_departments=dict(zip(registry["position_id"], registry["department_code"])),
-        summary=headlines(tables["cba_summary"], tables["impact_estimates"]), provenance=provenance)
+        summary=headlines(tables["cba_summary"], tables["impact_estimates"]),
+        provenance=_optional_mart(marts_dir, "run_provenance"))
+
+
+def _optional_mart(marts_dir: Path, name: str) -> pd.DataFrame | None:
+    """A mart another part of the pipeline may not publish (yet): None when absent."""
+    return read_mart(marts_dir, name) if (marts_dir / f"{name}.parquet").exists() else None

@@ -47,6 +47,7 @@ from swps_pipeline.publish.disclosure import (
     NEUTRALISATION_RULE,
     SUPPRESSED_LABEL,
     disclose,
+    is_count_column,
     neutralise_value,
 )
 
@@ -107,8 +108,9 @@ class Headline:
             return f"{value:,.1f} M€"
         if "€" in self.number_format:
             return f"{value:,.0f} €"
-        if self.number_format == INTEGER:
-            return f"{value:,.0f}"
+        decimals = re.fullmatch(r"[#,]*0(?:\.(0+))?", self.number_format)
+        if decimals:
+            return f"{value:,.{len(decimals[1] or '')}f}"
         return f"{value:,.3f}"
 
 
@@ -265,8 +267,8 @@ def _workbook(
         _write_charts(workbook.create_sheet(CHARTS_SHEET), charts)
     for table in packed:
         sheet = workbook.create_sheet(table.sheet)
-        _write_table(sheet, safe_tables[table.name].head(XLSX_MAX_DATA_ROWS))
-        print_setup(sheet, header=header)
+        id_columns = _write_table(sheet, safe_tables[table.name].head(XLSX_MAX_DATA_ROWS))
+        print_setup(sheet, header=header, columns=sheet.max_column, id_columns=id_columns)
     return workbook
 
 
@@ -357,7 +359,8 @@ def _write_summary(sheet, extras: _Extras) -> None:
     for column in (1, 2, 3):
         sheet.cell(sheet.max_row, column).font = bold
     for headline in extras.summary:
-        sheet.append([_safe_text(headline.label), headline.value, _safe_text(headline.note)])
+        value = _safe_text(headline.value) if isinstance(headline.value, str) else headline.value
+        sheet.append([_safe_text(headline.label), value, _safe_text(headline.note)])
         row = sheet.max_row
         sheet.cell(row, 2).number_format = headline.number_format
         sheet.cell(row, 1).alignment = sheet.cell(row, 3).alignment = wrap
@@ -391,9 +394,10 @@ def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def _write_table(sheet, safe: pd.DataFrame) -> None:
+def _write_table(sheet, safe: pd.DataFrame) -> int:
     """A table sheet: bold wrapped header and id columns frozen, autofilter, column widths
-    and number formats from the columns, long text wrapped with its row high enough."""
+    and number formats from the columns, long text wrapped with its row high enough.
+    Returns the number of id columns frozen at the left."""
     values = _xlsx_values(safe)
     widths = _column_widths(values)
     sheet.append([_safe_text(str(name)) for name in values.columns])
@@ -403,7 +407,7 @@ def _write_table(sheet, safe: pd.DataFrame) -> None:
         cell = sheet.cell(1, index)
         cell.font, cell.alignment = header_style, wrap
     sheet.row_dimensions[1].height = wrapped_height([(str(name), w) for name, w in zip(values.columns, widths)])
-    formats = [number_format(str(name), pd.api.types.is_integer_dtype(safe[name])) for name in safe.columns]
+    formats = [number_format(str(name), _whole_numbers(str(name), safe[name])) for name in safe.columns]
     share_rows = _share_rows(safe)
     wrapped = [i for i, (name, width) in enumerate(zip(values.columns, widths)) if width >= _WIDTH_MAX]
     for row_number, row in enumerate(values.itertuples(index=False, name=None), start=2):
@@ -421,6 +425,15 @@ def _write_table(sheet, safe: pd.DataFrame) -> None:
     sheet.freeze_panes = f"{get_column_letter(frozen + 1)}2"
     if len(values.columns):
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(values.columns))}{max(len(values) + 1, 2)}"
+    return frozen
+
+
+def _whole_numbers(name: str, column: pd.Series) -> bool:
+    """Integers: an integer column, or counts stored as floats or mixed with disclosure labels."""
+    if pd.api.types.is_integer_dtype(column):
+        return True
+    numbers = pd.to_numeric(column[column.map(lambda v: isinstance(v, (int, float, np.number)))], errors="coerce")
+    return is_count_column(name, numbers.astype(float)) if len(numbers.dropna()) else False
 
 
 def _share_rows(safe: pd.DataFrame) -> list[bool]:
@@ -531,7 +544,8 @@ def _methods_html(
 _HEADING = re.compile(r"(#{1,6})\s+(.*?)\s*#*")
 _LIST_ITEM = re.compile(r"([-*+]|\d+[.)])\s+(.*)")
 _TABLE_RULE = re.compile(r"\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?")
-_LINK = re.compile(r"\[([^\]]+)\]\(((?:https?://|#|\.{0,2}/|[A-Za-z0-9_])[^)\s]*)\)")
+#: Links to the web or to relative paths; no other scheme (`javascript:` would be live).
+_LINK = re.compile(r"\[([^\]]+)\]\(((?:https?://[^)\s]*)|(?:[#./A-Za-z0-9_][^)\s:]*))\)")
 
 
 def markdown_to_html(text: str, heading_offset: int = 0) -> str:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
 
 from swps_pipeline.assumptions import DISCLOSURE_THRESHOLD
 
@@ -114,7 +115,15 @@ def protect(model: CellModel) -> Suppression:
     while pending:
         _close_single_hidden(model, hidden)
         attack = attack_relations(model, hidden)
-        still = [c for c in pending if not protected(interval(model, hidden, small, c, attack.get(c, [])))]
+        systems: dict[int, _Attacker] = {}
+        still = []
+        for cell in pending:
+            relations = attack.get(cell, [])
+            if not relations:  # nothing published relates to it: its label is all there is
+                continue
+            system = systems.setdefault(id(relations), _Attacker(model, hidden, small, relations))
+            if not system.wide_enough(cell, model.values[cell]):
+                still.append(cell)
         for cell in still:
             complement = _nearest_complement(model, hidden, cell, by_cell)
             if complement is not None:
@@ -158,36 +167,62 @@ def attack_relations(model: CellModel, hidden: set[int]) -> dict[int, list[Relat
 def interval(
     model: CellModel, hidden: set[int], small: set[int], cell: int, relations: list[Relation]
 ) -> tuple[float, float]:
-    """The attacker's smallest and largest value of hidden `cell` from `relations` (linear
-    relaxation, as τ-Argus); cells in `small` are known to hold 1 to 4, other hidden cells at least 1."""
-    variables = sorted({c for relation in relations for c in relation.cells if c in hidden} | {cell})
-    position = {c: i for i, c in enumerate(variables)}
-    slacks = {id(relation): len(variables) + i for i, relation in enumerate(r for r in relations if not r.exact)}
-    matrix = np.zeros((len(relations), len(variables) + len(slacks)))
-    rhs = np.zeros(len(relations))
-    for row, relation in enumerate(relations):
-        for c, sign in [(relation.total, 1), *((p, -1) for p in relation.parts)]:
-            if c in position:
-                matrix[row, position[c]] += sign
-            else:
-                rhs[row] -= sign * model.values[c]
-        if not relation.exact:
-            matrix[row, slacks[id(relation)]] = -1
-    bounds = [(1, DISCLOSURE_THRESHOLD - 1) if c in small else (1, None) for c in variables]
-    bounds += [(0, None)] * len(slacks)
-    objective = np.zeros(matrix.shape[1])
-    objective[position[cell]] = 1
-    found = []
-    for sign in (1, -1):
-        result = linprog(sign * objective, A_eq=matrix if len(relations) else None,
-                         b_eq=rhs if len(relations) else None, bounds=bounds, method="highs")
+    """The attacker's smallest and largest value of hidden `cell` from `relations`."""
+    return _Attacker(model, hidden, small, relations).interval(cell)
+
+
+class _Attacker:
+    """The linear system an attacker solves over one block of relations (linear relaxation, as
+    τ-Argus): hidden cells in `small` hold 1 to 4, other hidden cells at least 1, unpublished
+    contributions at least 0; published cells are constants."""
+
+    def __init__(self, model: CellModel, hidden: set[int], small: set[int], relations: list[Relation]) -> None:
+        variables = sorted({c for relation in relations for c in relation.cells if c in hidden})
+        self.position = {c: i for i, c in enumerate(variables)}
+        rows, columns, signs = [], [], []
+        self.rhs = np.zeros(len(relations))
+        slacks = 0
+        for row, relation in enumerate(relations):
+            for c, sign in [(relation.total, 1), *((p, -1) for p in relation.parts)]:
+                if c in self.position:
+                    rows.append(row)
+                    columns.append(self.position[c])
+                    signs.append(sign)
+                else:
+                    self.rhs[row] -= sign * model.values[c]
+            if not relation.exact:
+                rows.append(row)
+                columns.append(len(variables) + slacks)
+                signs.append(-1)
+                slacks += 1
+        shape = (len(relations), len(variables) + slacks)
+        self.matrix = coo_matrix((signs, (rows, columns)), shape=shape).tocsr()  # duplicates are summed
+        self.bounds = [(1, DISCLOSURE_THRESHOLD - 1) if c in small else (1, None) for c in variables]
+        self.bounds += [(0, None)] * slacks
+
+    def interval(self, cell: int) -> tuple[float, float]:
+        return self._extreme(cell, 1), self._extreme(cell, -1)
+
+    def wide_enough(self, cell: int, value: int) -> bool:
+        """`protected(self.interval(cell))`, with one linear program when the largest value decides
+        (the true `value` is always feasible, and every hidden cell is at least 1)."""
+        high = self._extreme(cell, -1)
+        if high - value >= PROTECTION_WIDTH - _TOLERANCE:
+            return True
+        if high - 1 < PROTECTION_WIDTH - _TOLERANCE:
+            return False
+        return protected((self._extreme(cell, 1), high))
+
+    def _extreme(self, cell: int, sign: int) -> float:
+        """The smallest (`sign` 1) or largest (-1) value of `cell`."""
+        objective = np.zeros(self.matrix.shape[1])
+        objective[self.position[cell]] = sign
+        result = linprog(objective, A_eq=self.matrix, b_eq=self.rhs, bounds=self.bounds, method="highs")
         if result.status == 3:  # unbounded
-            found.append(np.inf)
-        elif result.status == 0:
-            found.append(sign * result.fun)
-        else:
+            return -sign * np.inf
+        if result.status != 0:
             raise RuntimeError(f"disclosure control: linear program failed ({result.message})")
-    return found[0], found[1]
+        return sign * result.fun
 
 
 def _cost(model: CellModel, cell: int) -> tuple[bool, int, int]:

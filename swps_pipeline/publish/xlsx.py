@@ -7,6 +7,7 @@ import zipfile
 from datetime import datetime
 
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 
@@ -55,12 +56,20 @@ def number_format(name: str, integer: bool) -> str:
     return INTEGER if integer else DECIMAL
 
 
-def print_setup(sheet, title_rows: str | None = "1:1", header: str | None = None) -> None:
+#: Columns printed across one landscape page; a wider sheet takes one page across per this many
+#: columns, with its id columns repeated, rather than shrinking 60 columns into unreadable type.
+PRINT_COLUMNS_PER_PAGE = 24
+
+
+def print_setup(sheet, title_rows: str | None = "1:1", header: str | None = None, columns: int = 0,
+                id_columns: int = 0) -> None:
     """Landscape A4, fitted to the page width (as many pages down as needed), the header row
     repeated on every page, the sheet name and page number in the footer."""
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToWidth = max(1, -(-columns // PRINT_COLUMNS_PER_PAGE))
+    if columns > PRINT_COLUMNS_PER_PAGE and id_columns:
+        sheet.print_title_cols = f"A:{get_column_letter(id_columns)}"
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_options.horizontalCentered = True

@@ -321,4 +321,4 @@ def test_the_pack_headlines_quote_the_headline_row(panel):
     shown = {h.label: h.value for h in headlines(shuffled, estimates.iloc[0:0])}
     assert shown["Mean net present value, 2021–2022 (M€)"] == pytest.approx(headline.cba_summary.iloc[0]["npv_mean_eur"]
                                                                              / 1e6)
-    assert shown["Npv per public euro, 2021–2022"] == pytest.approx(headline.cba_summary.iloc[0]["npv_per_public_euro"])
+    assert shown["NPV per public euro (mean), 2021–2022"] == pytest.approx(headline.cba_summary.iloc[0]["npv_per_public_euro"])

@@ -149,3 +149,34 @@ def test_audit_of_the_bundled_pack(bundled_marts):
     found = intervals(published, truth)
     assert len(found) > 500
     assert not exposed(found)
+
+
+def test_headlines_read_by_name_and_computed_from_the_marts():
+    from swps_pipeline.publish.evaluation import headlines
+
+    cba = pd.DataFrame({"scope_level": ["national", "national"], "first_year": [2019, 2019],
+                        "last_year": [2019, 2025], "discount_rate": [0.032, 0.032], "n_draws": [100, 100],
+                        "npv_mean_eur": [1e6, 58_390_190.0], "npv_p5_eur": [0.0, -76_388_479.0],
+                        "probability_npv_positive": [0.5, 0.6218], "npv_per_euro": [0.1, 0.4]})
+    impact = pd.DataFrame({"model": ["twfe_treated", "honest_did"], "term": ["treated", "breakdown_mbar_att"],
+                           "estimate": [0.059, 0.75], "ci_low": [0.016, None], "ci_high": [0.102, None],
+                           "p_value": [0.0104, None], "n_clusters": [18, 18], "outcome": ["log_violence"] * 2,
+                           "few_clusters_warning": ["only 18 treated clusters", None]})
+    found = {h.label: h for h in headlines(cba, impact)}
+    assert found["Mean net present value, 2019–2025 (M€)"].text() == "58.4 M€"  # the widest span, in M€
+    assert found["NPV, 5th percentile, 2019–2025 (M€)"].text() == "-76.4 M€"
+    assert found["Probability that the NPV is positive, 2019–2025"].text() == "62.2%"
+    assert found["NPV per euro (mean), 2019–2025"].text() == "0.400"  # a new column, shown as it appears
+    effect = found["Impact on log violence: twfe treated"]
+    assert effect.text() == "0.059" and "p = 0.010" in effect.note and "18 départements" in effect.note
+    assert "only 18 treated clusters" in effect.note
+    assert found["Breakdown value M̄, att"].text() == "0.75"  # from impact.breakdown_headlines, 2 decimals
+
+
+def test_methods_for_evaluators_leave_developer_notes_in_docs():
+    from swps_pipeline.publish.evaluation import evaluator_text
+
+    text = ("# Impact\n\nCode: `swps_pipeline/impact/`. Tests: `tests/impact/`.\n\n## Design\n\n"
+            "Staggered adoption. The estimator is in `estimators.py`; it compares cohorts.\n\n"
+            "## What the tests show\n\nCoverage 95 %.\n\n## Caveats\n\nFew clusters.")
+    assert evaluator_text(text) == "# Impact\n\n## Design\n\nStaggered adoption.\n\n## Caveats\n\nFew clusters."

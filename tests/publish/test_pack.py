@@ -246,3 +246,21 @@ def test_markdown_subset():
         "<ol><li>first</li><li><code>x &lt; y</code></li></ol>\n"
         "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
     )
+
+
+def test_number_formats_print_setup_and_filters(tmp_path, chart):
+    _write(tmp_path / "pack", chart)
+    workbook = openpyxl.load_workbook(tmp_path / "pack" / "evaluation_pack.xlsx")
+    sheet = workbook["department_year"]
+    # Counts keep thousands separators also in a column holding "<5" labels; FTE two decimals; years plain.
+    assert sheet["D4"].value == 1250 and sheet["D4"].number_format == "#,##0"
+    assert sheet["F2"].number_format == "#,##0.00" and sheet["B2"].number_format == "0"
+    assert sheet.auto_filter.ref == "A1:F4"
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+    assert sheet.print_title_rows == "$1:$1"
+    notes = workbook["quarantine_notes"]
+    assert notes["C2"].number_format == '#,##0 "€"'  # euros without cents
+    readme = workbook["README"]
+    notice_row = next(r for r in range(1, 10) if readme.cell(r, 1).value == "Synthetic data")
+    assert readme.row_dimensions[notice_row].height >= 45  # the wrapped notice gets its lines
+    assert len(workbook["Charts"]._images) == 1
