@@ -89,8 +89,8 @@ def dagster_instance():
     return DagsterInstance.get()
 
 
-def print_summary(settings: Settings, seconds: float) -> None:
-    """What the run produced, read from the published marts."""
+def print_summary(settings: Settings, seconds: float, scenario: str | None = None) -> None:
+    """What the run produced, read from the published marts (the scenario's, for a what-if run)."""
     from swps_pipeline.publish.warehouse import read_mart
 
     accounting = read_mart(settings.marts_dir, "ingestion_accounting")
@@ -103,13 +103,21 @@ def print_summary(settings: Settings, seconds: float) -> None:
             f"  {year}: {row.rows_valid} valid, {row.rows_quarantined} quarantined, "
             f"{int((rejected.year == year).sum())} files rejected, {int((missing.year == year).sum())} missing returns"
         )
+    if scenario:
+        print(f"  what-if scenario {scenario!r}: the official outputs are untouched (rerun with --publish to replace them)")
     print(f"  warehouse: {settings.warehouse_path}")
     print(f"  marts:     {settings.marts_dir}/<table>.parquet")
 
 
 def command_run(args: argparse.Namespace) -> int:
+    from swps_pipeline.publish.provenance import SCENARIO_TAG, ScenarioError, cli_run_tags
+
     settings = Settings.from_env()
     started = time.perf_counter()
+    try:
+        tags = cli_run_tags(args.parameters, args.scenario, args.publish)
+    except ScenarioError as error:
+        raise CannotRun(str(error)) from None
     years = preflight(settings, args.parameters)
     if args.year is not None and args.year not in years:
         raise CannotRun(f"no folder {settings.returns_dir / str(args.year)}")
@@ -120,7 +128,7 @@ def command_run(args: argparse.Namespace) -> int:
         remove_stale_temporaries(settings.marts_dir)
 
         config = run_config(str(Path(args.parameters).resolve()) if args.parameters else None, log_level="WARNING")
-        result = materialise(settings, dagster_instance(), args.year, config)
+        result = materialise(settings, dagster_instance(), args.year, config, tags)
     if not result.success:
         failed = [event for event in result.all_events if event.is_step_failure]
         reasons = "; ".join(
@@ -130,7 +138,8 @@ def command_run(args: argparse.Namespace) -> int:
         )
         print(f"swps run: failed — {reasons or 'see the run in the Dagster UI'}", file=sys.stderr)
         return EXIT_RUN_FAILED
-    print_summary(settings, time.perf_counter() - started)
+    scenario = tags.get(SCENARIO_TAG)  # without the tag, no parameter is overridden: an official run
+    print_summary(settings.scenario(scenario) if scenario else settings, time.perf_counter() - started, scenario)
     return 0
 
 
@@ -163,7 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="materialise every asset for every year under $SWPS_DATA_DIR/returns")
     run.add_argument("--year", type=int, help="only this year's returns (and everything downstream)")
-    run.add_argument("--parameters", help="a YAML file overriding economics/parameters.yaml")
+    run.add_argument("--parameters", help="a YAML file overriding economics/parameters.yaml; the run is a what-if "
+                     "written to $SWPS_OUTPUT_DIR/scenarios/<file name>/ unless --publish")
+    run.add_argument("--scenario", metavar="NAME", help="write to $SWPS_OUTPUT_DIR/scenarios/NAME/, never to the "
+                     "official outputs")
+    run.add_argument("--publish", action="store_true", help="write a run with --parameters to the official outputs")
     run.set_defaults(handler=command_run)
 
     export = commands.add_parser("export", help="write the evaluation pack from the current marts")

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from swps_pipeline.publish.warehouse import SCHEMA, WarehouseIOManager
+from swps_pipeline.defs.scenario import ScenarioWarehouseIOManager
+from swps_pipeline.publish.warehouse import SCHEMA
 from swps_pipeline.settings import Settings
 
 
@@ -28,7 +29,8 @@ def pipeline_resources(settings: Settings) -> dict[str, object]:
         "settings": PipelineSettings(
             data_dir=str(settings.data_dir), output_dir=str(settings.output_dir), crime_edition=settings.crime_edition
         ),
-        "io_manager": WarehouseIOManager(
-            database=str(settings.warehouse_path), schema=SCHEMA, marts_dir=str(settings.marts_dir)
+        "io_manager": ScenarioWarehouseIOManager(
+            database=str(settings.warehouse_path), schema=SCHEMA, marts_dir=str(settings.marts_dir),
+            output_dir=str(settings.output_dir),
         ),
     }
