@@ -12,8 +12,9 @@ from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 ECONOMICS_TABLES = {
     "cost_position_year": "Cost of each position-year (reported, else 52,500 € per FTE-year × fte × months/12), "
     "State refund (80/50/30 % over the first 36 months, month by month) and local share. Grain: (position_id, year).",
-    "cost_department_year": "Costs, refunds and local shares summed by département and year.",
-    "cost_national_year": "Costs, refunds and local shares summed by year.",
+    "cost_department_year": "Costs, refunds and local shares summed by département and year. "
+    "Grain: (department_code, year) with a position.",
+    "cost_national_year": "Costs, refunds and local shares summed by year. Grain: one row per year.",
     "cost_per_case": "Cost per new case, person received, action and domestic-violence case, cost and activity "
     "matched on the same positions. Grain: (level, entity, year).",
     "cba_summary": "Monte Carlo cost-benefit: costs, benefits, NPV mean/p5/p50/p95, benefit-cost ratio, probability "

@@ -19,7 +19,8 @@ REPORTING_CAVEAT = (
 @dg.asset(
     **IMPACT,
     description="Recorded crime by département, year and indicator class (SSMSI, formats A and B of "
-    "recorded_crime.md, one edition). Grain: (department_code, year, indicator, unit). " + REPORTING_CAVEAT,
+    "recorded_crime.md, one edition). Grain: (department_code, year, indicator, unit). Source: the SSMSI "
+    "département file under `crime/` of SWPS_DATA_DIR (a generated file in the bundled data). " + REPORTING_CAVEAT,
 )
 def recorded_crime(context: dg.AssetExecutionContext, settings: PipelineSettings) -> pd.DataFrame:
     try:
@@ -33,7 +34,8 @@ def recorded_crime(context: dg.AssetExecutionContext, settings: PipelineSettings
 @dg.asset(
     **IMPACT,
     description="Population of each département and year, from the crime file's population column; the latest "
-    "year available is carried forward and population_year says which was used. Grain: (department_code, year).",
+    "year available is carried forward and population_year says which was used. Grain: (department_code, year). "
+    "Source: the population column (INSEE) of recorded_crime.",
 )
 def department_population(
     context: dg.AssetExecutionContext, settings: PipelineSettings, recorded_crime: pd.DataFrame
@@ -48,7 +50,8 @@ def department_population(
     **IMPACT,
     description="Deployment of the programme for every département × year from 2016: active positions, "
     "FTE-years, FTE per 100,000 inhabitants, cohort (first position) and intensity cohort (first year at 1 "
-    "worker per 150,000). Source: registry + valid returns (synthetic in the bundled data).",
+    "worker per 150,000). Grain: (department_code, year). Source: registry + position_year + department_population "
+    "(synthetic in the bundled data).",
 )
 def deployment_department_year(
     context: dg.AssetExecutionContext,
@@ -67,7 +70,8 @@ def deployment_department_year(
 @dg.asset(
     **IMPACT,
     description="Deployment joined with the outcome (log intrafamily physical violence per 1,000 inhabitants) "
-    "and a placebo outcome (vehicle thefts). Grain: (department_code, year). " + REPORTING_CAVEAT,
+    "and a placebo outcome (vehicle thefts). Grain: (department_code, year). Source: deployment_department_year + "
+    "recorded_crime. " + REPORTING_CAVEAT,
 )
 def impact_panel(
     context: dg.AssetExecutionContext, deployment_department_year: pd.DataFrame, recorded_crime: pd.DataFrame
@@ -81,10 +85,11 @@ def impact_panel(
     outs={
         "impact_estimates": dg.AssetOut(
             **IMPACT, description="TWFE (treated, intensity), event study with pre-trend test, Callaway–Sant'Anna "
-            "against not-yet-treated départements (bootstrap clustered by département), placebo. Grain: (model, term)."),
+            "against not-yet-treated départements (bootstrap clustered by département), placebo. Grain: (model, term). "
+            "Source: impact_panel."),
         "event_study": dg.AssetOut(
             **IMPACT, description="Event-time estimates with 95 % intervals (TWFE event study and "
-            "Callaway–Sant'Anna). Grain: (model, event_time)."),
+            "Callaway–Sant'Anna). Grain: (model, event_time). Source: impact_panel."),
     },
 )
 def impact_estimates(impact_panel: pd.DataFrame):

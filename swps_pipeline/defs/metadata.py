@@ -25,14 +25,16 @@ def chart(png: bytes, title: str) -> dg.MetadataValue:
     return dg.MetadataValue.md(f"**{title}**\n\n![{title}](data:image/png;base64,{encoded})\n\n_{SYNTHETIC_NOTICE}_")
 
 
-def column_schema(frame: pd.DataFrame) -> dg.TableSchema:
-    return dg.TableSchema(columns=[dg.TableColumn(name=str(n), type=str(t)) for n, t in frame.dtypes.items()])
-
-
 def table_metadata(frame: pd.DataFrame, rows: int = 10) -> dict[str, object]:
-    """Row count, column schema and preview: the metadata every table asset carries."""
-    return {
-        "dagster/row_count": len(frame),
-        "dagster/column_schema": column_schema(frame),
-        "preview": preview(frame, rows),
-    }
+    """Row count and preview: the metadata every table asset carries.
+
+    The warehouse IO manager adds the column schema, with each column's description
+    from the column dictionary (`swps_pipeline/columns.py`).
+    """
+    return {"dagster/row_count": len(frame), "preview": preview(frame, rows)}
+
+
+def year_metadata(frame: pd.DataFrame, year: str, rows: int = 10) -> dict[str, object]:
+    """One year partition's own row count and preview (not the whole run's)."""
+    part = frame[frame["year"].astype(str) == year]
+    return {"dagster/row_count": len(part), "dagster/partition_row_count": len(part), "preview": preview(part, rows)}

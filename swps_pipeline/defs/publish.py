@@ -20,9 +20,10 @@ PACK_SOURCES = sorted({*PACK_TABLES, "indicators", "cba_npv_draws", "run_provena
     kinds={"excel", "csv"},
     owners=OWNERS,
     deps=PACK_SOURCES,
-    description="$SWPS_OUTPUT_DIR/evaluation_pack/: XLSX workbook (README sheet first), CSV copies, charts (PNG) "
-    "and methods note (HTML), built from the marts. Counts of persons or cases below 5 are shown as '<5'; "
-    "formula-like text is neutralised. Synthetic data notice included.",
+    description="The evaluation pack in `$SWPS_OUTPUT_DIR/evaluation_pack/` (a what-if run: "
+    "`scenarios/<name>/evaluation_pack/`): XLSX workbook (README sheet first), CSV copies, charts (PNG) and methods "
+    "note (HTML). Counts of persons or cases below 5 are shown as `<5`; formula-like text is neutralised. Synthetic "
+    "data notice included. Grain: one folder of files. Source: the marts (run_provenance says which run).",
 )
 def evaluation_pack(context: dg.AssetExecutionContext, settings: PipelineSettings) -> dg.MaterializeResult:
     scenario, official = run_scenario(context.run), settings.paths

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from dagster import DagsterInvariantViolationError, InputContext, OutputContext
+from dagster import DagsterInvariantViolationError, InputContext, OutputContext, TableColumn, TableSchema
 from dagster._core.definitions.metadata import TableMetadataSet
 from dagster._core.storage.db_io_manager import DbIOManager, DbTypeHandler, TableSlice
 from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBIOManager
 from dagster_duckdb.io_manager import DuckDbClient
 
+from swps_pipeline.columns import describe
 from swps_pipeline.publish.provenance import OFFICIAL
 from swps_pipeline.settings import Settings
 
@@ -126,6 +127,14 @@ class RoutedDuckDbClient(DuckDbClient):
             connection.close()
 
 
+def column_schema(frame: pd.DataFrame, table: str) -> TableSchema:
+    """Every column of a published table with its type and its description from the column dictionary."""
+    return TableSchema(columns=[
+        TableColumn(name=str(name), type=str(dtype), description=describe(table, str(name)) or None)
+        for name, dtype in frame.dtypes.items()
+    ])
+
+
 def _run_id(context: InputContext) -> str | None:
     try:
         return context.step_context.run_id
@@ -159,12 +168,14 @@ class WarehouseTypeHandler(DbTypeHandler[pd.DataFrame]):
         target = self._locate(context)
         mart = target.marts_dir / f"{table_slice.table}.parquet"
         write_parquet_atomically(connection, table_slice.table, mart)
-        counts = (
-            TableMetadataSet(partition_row_count=len(obj), storage_kind="duckdb")
-            if context.has_partition_key
-            else TableMetadataSet(row_count=len(obj), storage_kind="duckdb")
-        )
-        context.add_output_metadata({**counts, "mart": str(mart), "scenario": target.scenario})
+        if not context.has_asset_partitions:
+            counts = TableMetadataSet(row_count=len(obj), storage_kind="duckdb")
+        elif len(context.asset_partition_keys) == 1:
+            counts = TableMetadataSet(partition_row_count=len(obj), storage_kind="duckdb")
+        else:  # a range of years: the asset records each year's own count (defs/ingest.py)
+            counts = TableMetadataSet(storage_kind="duckdb")
+        context.add_output_metadata({**counts, "dagster/column_schema": column_schema(obj, table_slice.table),
+                                     "mart": str(mart), "scenario": target.scenario})
 
     def load_input(self, context: InputContext, table_slice: TableSlice, connection) -> pd.DataFrame:
         if table_slice.partition_dimensions and len(context.asset_partition_keys) == 0:
