@@ -16,6 +16,8 @@ from swps_pipeline.assumptions import SYNTHETIC_NOTICE
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+#: A cell that draws a chart: pyplot shown inline, or a PNG of `swps_pipeline` displayed.
+CHART = re.compile(r"plt\.show\(\)|^Image\(", re.M)
 
 
 def _execute(path: Path) -> nbformat.NotebookNode:
@@ -66,7 +68,7 @@ def test_the_four_notebooks_exist():
 def test_committed_notebooks_are_stripped_and_say_the_data_are_synthetic(path: Path):
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
-    assert notebook.metadata.kernelspec.name == "python3"
+    assert notebook.metadata.kernelspec.name == "swps-pipeline"  # the kernel `make lab` registers
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert code and all(cell.outputs == [] and cell.execution_count is None for cell in code)
     assert notebook.cells[0].cell_type == "markdown" and SYNTHETIC_NOTICE in notebook.cells[0].source
@@ -119,3 +121,34 @@ def test_impact_notebook_reports_the_pretrend_test_of_the_mart(executed, bundled
     assert _printed(notebook, "placebo (vehicle theft) overall ATT") == f"p = {placebo:.3f}"
     images = [o for cell in notebook.cells for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) == 1  # the event-study chart
+
+
+@pytest.mark.parametrize("name", [p.stem for p in NOTEBOOKS])
+def test_every_chart_cell_shows_its_chart_inline(executed, name):
+    charts = [cell for cell in executed[name].cells if cell.cell_type == "code" and CHART.search(cell.source)]
+    assert charts, f"{name} draws no chart"
+    for cell in charts:
+        assert any("image/png" in output.get("data", {}) for output in cell.outputs), cell.source
+
+
+@pytest.mark.parametrize("name", ["01_data_quality", "02_indicators"])
+def test_every_chart_is_interpreted_in_words(executed, name):
+    cells = executed[name].cells
+    for index, cell in enumerate(cells):
+        if cell.cell_type == "code" and CHART.search(cell.source):
+            following = cells[index + 1:index + 3]
+            assert any(c.cell_type == "markdown" and c.source.startswith("**What the") for c in following), cell.source
+
+
+def test_the_readings_of_the_charts_quote_the_marts(executed, bundled_marts: Path):
+    accounting = pd.read_parquet(bundled_marts / "ingestion_accounting.parquet")
+    latest = accounting[accounting["year"] == accounting["year"].max()]
+    valid, read = int(latest["rows_valid"].sum()), int(latest["rows_read"].sum())
+    assert _printed(executed["01_data_quality"], f"reading, {latest['year'].iloc[0]}").startswith(
+        f"{valid:,} of {read:,} rows read are valid ({valid / read:.1%}); {int(latest['rows_quarantined'].sum())} "
+        f"quarantined, {int(latest['file_rejected'].sum())} file(s) rejected whole")
+    national = pd.read_parquet(bundled_marts / "national_year.parquet").set_index("year")
+    first, last = national.index.min(), national.index.max()
+    reading = _printed(executed["02_indicators"], f"reading, {first}→{last}")
+    assert reading.startswith(f"positions active {national.loc[first, 'positions_active']} → "
+                              f"{national.loc[last, 'positions_active']}, new cases {national.loc[first, 'new_cases']:,}")
