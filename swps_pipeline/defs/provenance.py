@@ -17,7 +17,10 @@ from swps_pipeline.publish import provenance
         "What this run's outputs were computed from. Grain: one row per fact (`key`, `value`): scenario "
         "(\"official\" or the what-if name), Dagster run id, package version, git commit, the full resolved "
         "parameter set (`parameter.*`) and its SHA-256, and a SHA-256 of every input file (`input_sha256.*`). "
-        "Source: the run config, economics/parameters.yaml and the files under SWPS_DATA_DIR."
+        "Source: the run config, economics/parameters.yaml and the files under SWPS_DATA_DIR. What-if runs: a "
+        "Launchpad run whose economics config changes the packaged parameters writes to "
+        "`$SWPS_OUTPUT_DIR/scenarios/<name>/`, never to the official marts; add the run tag `swps/scenario` to "
+        "name it, or `swps/publish` = `true` to replace the official outputs."
     ),
 )
 def run_provenance(context: dg.AssetExecutionContext, settings: PipelineSettings) -> pd.DataFrame:

@@ -4,6 +4,7 @@
 from pathlib import Path
 
 import dagster as dg
+from pydantic import Field
 
 from swps_pipeline.defs.scenario import ScenarioWarehouseIOManager
 from swps_pipeline.publish.warehouse import SCHEMA
@@ -13,9 +14,12 @@ from swps_pipeline.settings import Settings
 class PipelineSettings(dg.ConfigurableResource):
     """Input root (`SWPS_DATA_DIR`) and output root (`SWPS_OUTPUT_DIR`) of a run."""
 
-    data_dir: str
-    output_dir: str
-    crime_edition: str | None = None
+    data_dir: str = Field(description="Input root (SWPS_DATA_DIR): positions.csv, returns/<YYYY>/, crime/.")
+    output_dir: str = Field(description="Output root (SWPS_OUTPUT_DIR): swps.duckdb, marts/, evaluation_pack/, "
+                            "scenarios/<name>/ for what-if runs.")
+    crime_edition: str | None = Field(
+        default=None, description="File name under crime/ to use when it holds several SSMSI editions "
+        "(SWPS_CRIME_EDITION); empty: the only file there.")
 
     @property
     def paths(self) -> Settings:

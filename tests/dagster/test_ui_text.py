@@ -98,3 +98,10 @@ def test_every_column_docs_outputs_md_names_is_published_and_described(bundled_m
             published = [c for c in tables[table] if c == name or (name.endswith("*") and c.startswith(name[:-1]))]
             assert published, f"docs/outputs.md names {table}.{name}, which is not published"
             assert all(describe(table, c) for c in published)
+
+
+def test_the_launchpad_describes_every_field_of_the_pipeline_settings():
+    fields = type(DEFINITIONS.resources["settings"]).to_config_schema().as_field().config_type.fields
+    assert set(fields) == {"data_dir", "output_dir", "crime_edition"}
+    assert all(field.description for field in fields.values())
+    assert fields["crime_edition"].default_provided and fields["crime_edition"].default_value is None
