@@ -104,6 +104,8 @@ class RoutedDuckDbClient(DuckDbClient):
 
     def _database(self, context: OutputContext | InputContext, table_slice: TableSlice) -> Path:
         target = self._locate(context)
+        if target.scenario == OFFICIAL:
+            return self._official
         if isinstance(context, InputContext) and not _table_exists(target.database, table_slice):
             return self._official
         target.database.parent.mkdir(parents=True, exist_ok=True)

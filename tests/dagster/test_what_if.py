@@ -10,6 +10,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from swps_pipeline import cli
 from swps_pipeline.definitions import build_definitions
 from swps_pipeline.defs.economics import ECONOMICS_TABLES
 from swps_pipeline.defs.scenario import parameters_record
@@ -145,3 +146,30 @@ def test_overlay_prefers_the_scenario_marts(tmp_path: Path):
             (folder / f"{name}.parquet").write_text(folder.name)
     view = overlay_marts(official, scenario, tmp_path / "view")
     assert {p.name: p.read_text() for p in view.iterdir()} == {"a.parquet": "official", "b.parquet": "scenario"}
+
+
+def test_swps_run_refuses_a_scenario_that_is_also_published(capsys):
+    assert cli.main(["run", "--parameters", "rates.yaml", "--scenario", "low", "--publish"]) == cli.EXIT_CANNOT_RUN
+    assert capsys.readouterr().err.strip() == (
+        "swps run: --publish writes the official outputs and --scenario a what-if: choose one")
+
+
+@pytest.mark.slow
+def test_swps_run_with_a_parameter_file_writes_a_scenario_named_after_it(
+        bundled_marts: Path, tmp_path: Path, monkeypatch, capsys):
+    output_dir = bundled_marts.parent
+    official = {name: _fingerprints(output_dir / name) for name in ("marts", "evaluation_pack")}
+    parameters = tmp_path / "zero-rate.yaml"
+    parameters.write_text("settings:\n  discount_rate: zero\n", encoding="utf-8")
+    monkeypatch.setenv("SWPS_DATA_DIR", str(BUNDLED_DATA))
+    monkeypatch.setenv("SWPS_OUTPUT_DIR", str(output_dir))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    assert cli.main(["run", "--parameters", str(parameters)]) == 0
+    printed = capsys.readouterr().out
+    assert "what-if scenario 'zero-rate': the official outputs are untouched" in printed
+    assert f"marts:     {output_dir / 'scenarios' / 'zero-rate' / 'marts'}/<table>.parquet" in printed
+    for name, fingerprints in official.items():
+        assert _fingerprints(output_dir / name) == fingerprints
+    facts = _facts(output_dir / "scenarios" / "zero-rate" / "marts")
+    assert facts["scenario"] == "zero-rate" and facts["parameter.settings.discount_rate.value"] == "0.0"
+    assert str(parameters) in facts["parameters_loaded_from"]
