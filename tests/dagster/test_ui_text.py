@@ -12,12 +12,11 @@ import pytest
 from markdown_it import MarkdownIt
 
 from swps_pipeline.columns import describe, dictionary_markdown
-from swps_pipeline.definitions import build_definitions
+from swps_pipeline.definitions import STAGES
+from swps_pipeline.defs.resources import PipelineSettings
 from swps_pipeline.publish.warehouse import column_schema
-from swps_pipeline.settings import Settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-DEFINITIONS = build_definitions(Settings(Path("data/raw"), Path("data/warehouse")))
 
 
 class _Text(html.parser.HTMLParser):
@@ -54,7 +53,7 @@ def test_the_renderer_check_catches_swallowed_text():
 
 
 def test_every_asset_description_says_what_grain_and_source_and_renders_whole():
-    specs = list(DEFINITIONS.resolve_all_asset_specs())
+    specs = [spec for stage in STAGES for assets in stage.ASSETS for spec in assets.specs]
     assert len(specs) >= 30
     for spec in specs:
         description = spec.description or ""
@@ -101,7 +100,7 @@ def test_every_column_docs_outputs_md_names_is_published_and_described(bundled_m
 
 
 def test_the_launchpad_describes_every_field_of_the_pipeline_settings():
-    fields = type(DEFINITIONS.resources["settings"]).to_config_schema().as_field().config_type.fields
+    fields = PipelineSettings.to_config_schema().as_field().config_type.fields
     assert set(fields) == {"data_dir", "output_dir", "crime_edition"}
     assert all(field.description for field in fields.values())
     assert fields["crime_edition"].default_provided and fields["crime_edition"].default_value is None
