@@ -6,7 +6,6 @@ import html.parser
 import re
 from pathlib import Path
 
-import dagster as dg
 import pyarrow.parquet as pq
 import pytest
 from markdown_it import MarkdownIt
