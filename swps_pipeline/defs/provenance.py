@@ -5,7 +5,7 @@ import pandas as pd
 
 from swps_pipeline.defs.metadata import OWNERS, preview
 from swps_pipeline.defs.resources import PipelineSettings
-from swps_pipeline.defs.scenario import parameters_record, run_parameters, run_scenario
+from swps_pipeline.defs.scenario import run_parameters, run_record, run_scenario
 from swps_pipeline.publish import provenance
 
 
@@ -25,7 +25,7 @@ from swps_pipeline.publish import provenance
 )
 def run_provenance(context: dg.AssetExecutionContext, settings: PipelineSettings) -> pd.DataFrame:
     parameters = run_parameters(context.run.run_config)
-    record = parameters_record(parameters)
+    record = run_record(context.run.run_config)
     table = provenance.provenance_table(
         scenario=run_scenario(context.run),
         run_id=context.run.run_id,

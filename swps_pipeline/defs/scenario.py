@@ -32,9 +32,19 @@ def parameters_record(parameters: economics.Parameters) -> dict[str, str]:
     return provenance.flat_record({k: v for k, v in vars(parameters).items() if k != "sources"})
 
 
+def run_record(run_config: dict) -> dict[str, str]:
+    """What a run's outputs depend on besides the data: its resolved economic parameters, then every value
+    any other step's config sets (`config.<step>.<field>`), so that an override anywhere makes a what-if."""
+    record = parameters_record(run_parameters(run_config))
+    others = {op: (entry or {}).get("config") for op, entry in run_config.get("ops", {}).items() if op != "economic_model"}
+    record.update({f"config.{key}": value for key, value in provenance.flat_record(others).items()
+                   if value not in ("", "[]")})
+    return record
+
+
 @cache
-def _default_parameters_hash() -> str:
-    return provenance.record_hash(parameters_record(economics.load_parameters()))
+def _default_run_hash() -> str:
+    return provenance.record_hash(run_record({}))
 
 
 _SCENARIOS: dict[str, str] = {}  # run id -> scenario: decided once per run
@@ -44,9 +54,8 @@ def run_scenario(run: dg.DagsterRun) -> str:
     """"official" or the name of the scenario the run writes to."""
     if run.run_id not in _SCENARIOS:
         try:
-            parameters = run_parameters(run.run_config)
             _SCENARIOS[run.run_id] = provenance.scenario_of(
-                run.tags, provenance.record_hash(parameters_record(parameters)), _default_parameters_hash()
+                run.tags, provenance.record_hash(run_record(run.run_config)), _default_run_hash()
             )
         except (economics.ParameterError, provenance.ScenarioError) as error:
             raise dg.Failure(description=str(error), allow_retries=False) from None

@@ -60,10 +60,10 @@ def record_hash(record: Mapping[str, str]) -> str:
 
 
 def scenario_of(tags: Mapping[str, str], parameters_hash: str, default_parameters_hash: str) -> str:
-    """The scenario a run writes to: "official" unless its parameters differ from the defaults.
+    """The scenario a run writes to: "official" unless what it depends on differs from the defaults.
 
     `swps/publish: true` publishes whatever the parameters; `swps/scenario: NAME` names
-    the scenario; a run whose resolved parameters differ from the packaged ones and
+    the scenario; a run whose resolved parameters or step configs differ from the packaged ones and
     that has neither tag writes to `what-if-<first 8 hex digits of the parameter hash>`.
     """
     if str(tags.get(PUBLISH_TAG, "")).strip().lower() in ("true", "1", "yes"):

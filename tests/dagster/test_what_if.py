@@ -13,7 +13,7 @@ import pytest
 from swps_pipeline import cli
 from swps_pipeline.definitions import build_definitions
 from swps_pipeline.defs.economics import ECONOMICS_TABLES
-from swps_pipeline.defs.scenario import parameters_record
+from swps_pipeline.defs.scenario import parameters_record, run_record
 from swps_pipeline.economics import load_parameters
 from swps_pipeline.publish import provenance
 from swps_pipeline.publish.warehouse import overlay_marts
@@ -173,3 +173,13 @@ def test_swps_run_with_a_parameter_file_writes_a_scenario_named_after_it(
     facts = _facts(output_dir / "scenarios" / "zero-rate" / "marts")
     assert facts["scenario"] == "zero-rate" and facts["parameter.settings.discount_rate.value"] == "0.0"
     assert str(parameters) in facts["parameters_loaded_from"]
+
+
+def test_an_override_of_any_step_config_makes_a_what_if():
+    packaged = provenance.record_hash(run_record({}))
+    assert provenance.record_hash(run_record({"ops": {"economic_model": {"config": {}}}})) == packaged
+    record = run_record({"ops": {"impact_estimates": {"config": {"seed": 7, "model": None}}}})
+    assert record["config.impact_estimates.seed"] == "7" and "config.impact_estimates.model" not in record
+    assert provenance.record_hash(record) != packaged
+    economics = run_record({"ops": {"economic_model": {"config": {"discount_rate": "zero"}}}})
+    assert economics["settings.discount_rate.value"] == "0.0" and provenance.record_hash(economics) != packaged
