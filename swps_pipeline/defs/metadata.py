@@ -12,11 +12,23 @@ OWNERS = ["team:evaluation"]
 KINDS = {"pandas", "duckdb"}
 
 
+#: Characters that Markdown would read as markup in a table cell (`<year>` as an HTML tag, `*` as emphasis).
+_MARKUP = str.maketrans({"\\": "\\\\", "<": "&lt;", ">": "&gt;", "*": "\\*", "_": "\\_", "`": "\\`", "|": "\\|",
+                         "[": "\\[", "]": "\\]", "\n": " "})
+
+
+def markdown_text(value: object) -> object:
+    """A cell value shown as written: every character that Markdown would swallow is escaped."""
+    return value.translate(_MARKUP) if isinstance(value, str) else value
+
+
 def preview(frame: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
-    """A Markdown preview of the first rows of a table."""
+    """A Markdown preview of the first rows of a table, its text shown as written."""
     if frame.empty:
         return dg.MetadataValue.md("_empty table_")
-    return dg.MetadataValue.md(frame.head(rows).to_markdown(index=False))
+    head = frame.head(rows)
+    head = head.set_axis([markdown_text(str(c)) for c in head.columns], axis=1).map(markdown_text)
+    return dg.MetadataValue.md(head.to_markdown(index=False))
 
 
 def chart(png: bytes, title: str) -> dg.MetadataValue:

@@ -6,12 +6,14 @@ import html.parser
 import re
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from markdown_it import MarkdownIt
 
 from swps_pipeline.columns import describe, dictionary_markdown
 from swps_pipeline.definitions import STAGES
+from swps_pipeline.defs.metadata import preview
 from swps_pipeline.defs.resources import PipelineSettings
 from swps_pipeline.publish.warehouse import column_schema
 
@@ -103,3 +105,12 @@ def test_the_launchpad_describes_every_field_of_the_pipeline_settings():
     assert set(fields) == {"data_dir", "output_dir", "crime_edition"}
     assert all(field.description for field in fields.values())
     assert fields["crime_edition"].default_provided and fields["crime_edition"].default_value is None
+
+
+def test_previews_show_cell_text_as_written():
+    frame = pd.DataFrame({"source_file": ["returns/<YYYY>/a_b*c*.csv"], "message": ["fte 2 | expected [0, 1]"]})
+    html = MarkdownIt("commonmark").enable("table").render(preview(frame).value)
+    parser = _Text()
+    parser.feed(html)
+    cells = [part.strip() for part in parser.parts if part.strip()]
+    assert cells == ["source_file", "message", "returns/<YYYY>/a_b*c*.csv", "fte 2 | expected [0, 1]"]
