@@ -5,7 +5,8 @@ from __future__ import annotations
 import dagster as dg
 
 from swps_pipeline.definitions import build_definitions
-from swps_pipeline.defs.ingest import returns_year
+from swps_pipeline.defs.ingest import INGEST_TABLES, returns_year
+from swps_pipeline.publish.warehouse import keep_only_years
 from swps_pipeline.settings import Settings
 
 
@@ -13,7 +14,8 @@ def run_config(parameters_file: str | None = None, log_level: str = "INFO") -> d
     """Run config: the console log level and, optionally, a user parameter file for the economic model."""
     config: dict = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     if parameters_file:
-        config["ops"] = {"economic_model": {"config": {"parameters_file": parameters_file}}}
+        config["ops"] = {"economic_model": {"config": {"parameters_file": parameters_file}},
+                         "impact_estimates": {"config": {"parameters_file": parameters_file}}}
     return config
 
 
@@ -30,9 +32,14 @@ def materialise(
     them (or `only_year`) and everything downstream. `tags` go on the run
     (e.g. `swps/scenario`, `swps/publish`: README, "What-if runs").
     """
-    keys = [str(year) for year in settings.returns_years()]
+    years = settings.returns_years()
+    keys = [str(year) for year in years]
     known = set(instance.get_dynamic_partitions(returns_year.name))
     instance.add_dynamic_partitions(returns_year.name, [key for key in keys if key not in known])
+    # A year whose folder is gone (or now out of range) leaves the partitions and the warehouse.
+    for key in known - set(keys):
+        instance.delete_dynamic_partition(returns_year.name, key)
+    keep_only_years(settings.warehouse_path, list(INGEST_TABLES), years)
     job = build_definitions(settings).resolve_job_def("swps_all")
     if only_year is not None:
         return job.execute_in_process(

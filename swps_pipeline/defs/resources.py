@@ -20,10 +20,14 @@ class PipelineSettings(dg.ConfigurableResource):
     crime_edition: str | None = Field(
         default=None, description="File name under crime/ to use when it holds several SSMSI editions "
         "(SWPS_CRIME_EDITION); empty: the only file there.")
+    run_folder: str | None = Field(
+        default=None, description="Set by `swps run`: the folder runs/<id>/ this run writes its marts to before "
+        "they are published together; empty in the UI (the marts link is written through).")
 
     @property
     def paths(self) -> Settings:
-        return Settings(Path(self.data_dir), Path(self.output_dir), self.crime_edition)
+        return Settings(Path(self.data_dir), Path(self.output_dir), self.crime_edition,
+                        Path(self.run_folder) if self.run_folder else None)
 
 
 def pipeline_resources(settings: Settings) -> dict[str, object]:
@@ -31,7 +35,8 @@ def pipeline_resources(settings: Settings) -> dict[str, object]:
     settings.output_dir.mkdir(parents=True, exist_ok=True)
     return {
         "settings": PipelineSettings(
-            data_dir=str(settings.data_dir), output_dir=str(settings.output_dir), crime_edition=settings.crime_edition
+            data_dir=str(settings.data_dir), output_dir=str(settings.output_dir), crime_edition=settings.crime_edition,
+            run_folder=str(settings.run_folder) if settings.run_folder else None,
         ),
         "io_manager": ScenarioWarehouseIOManager(
             database=str(settings.warehouse_path), schema=SCHEMA, marts_dir=str(settings.marts_dir),
