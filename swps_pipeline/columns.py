@@ -64,6 +64,10 @@ _SCOPE = {
     "last_year": "Last year of activity in the scope.",
     "discount_rate_name": "Name of the discount rate used (economics/parameters.yaml, discount_rates).",
     "discount_rate": "Annual real discount rate used (0.032 = 3.2 %).",
+    "base_year": "Year every flow is discounted to.",
+    "price_year": "Euros of this year in every amount of the row (INSEE consumer price index).",
+    "effect_source": "Where the programme's effect comes from: literature (the prior of parameters.yaml) or "
+    "impact_estimate (the impact_estimates mart).",
 }
 
 #: Columns outside the template, by name (one meaning wherever they appear).
@@ -144,41 +148,63 @@ COLUMNS: dict[str, str] = {
     "positions_covered": "Positions whose cost and activity enter the figure.",
     "positions_covered_domestic_violence": "Positions whose cost and domestic-violence cases enter the figure.",
     # cost-benefit
-    "benefit_horizon_years": "Years over which a case's benefits are counted.",
-    "channels": "Benefit channels switched on, comma-separated.",
+    "channels": "Benefit and cost channels switched on, comma-separated.",
     "position_years_covered": "Position-years whose costs and activity enter the scope.",
     "n_draws": "Monte Carlo draws.",
     "seed": "Random seed of the Monte Carlo draws (same seed, same figures).",
-    "pv_costs_central_eur": "Present value of the costs at the central parameter values, in euros.",
-    "pv_benefits_central_eur": "Present value of the benefits at the central parameter values, in euros.",
-    "npv_central_eur": "Net present value (benefits − costs) at the central parameter values, in euros.",
     "pv_costs_mean_eur": "Mean present value of the costs over the draws, in euros.",
     "pv_benefits_mean_eur": "Mean present value of the benefits over the draws, in euros.",
     "npv_mean_eur": "Mean net present value over the draws, in euros.",
     "npv_p5_eur": "5th percentile of the net present value over the draws, in euros.",
     "npv_p50_eur": "Median net present value over the draws, in euros.",
     "npv_p95_eur": "95th percentile of the net present value over the draws, in euros.",
-    "benefit_cost_ratio": "Present value of benefits / present value of costs (mean over the draws).",
-    "benefit_cost_ratio_central": "Benefit-cost ratio at the central parameter values.",
+    "benefit_cost_ratio": "Mean benefits / mean costs (the same as benefit_cost_ratio_mean, kept for readers of "
+    "the earlier name).",
+    "benefit_cost_ratio_mean": "Mean present value of the benefits / mean present value of the costs.",
+    "headline": "True on the one row to quote: national, whole period, the chosen effect source.",
+    "channels_without_data": "Enabled channels no position-year of the scope reports a count for: off for the "
+    "scope, benefits and costs alike.",
+    "position_years_left_out": "Valid returns missing a count a channel reads, left out of costs and benefits.",
+    "position_years_imputed": "Valid returns missing a count a channel reads, imputed on the scope's rate per "
+    "FTE-year.",
+    "npv_std_error_eur": "Monte Carlo standard error of npv_mean_eur, in euros.",
+    "npv_per_position_year_eur": "npv_mean_eur / position-years covered, in euros.",
+    "npv_per_person_received_eur": "npv_mean_eur / persons received, in euros.",
+    "pv_public_costs_mean_eur": "Mean present value of the gross outlays of the State and local authorities, in "
+    "euros.",
+    "npv_per_public_euro": "npv_mean_eur / pv_public_costs_mean_eur: net value per euro of public money.",
+    "pv_costs_at_means_eur": "Present value of the costs with every parameter at its mean, in euros.",
+    "pv_benefits_at_means_eur": "Present value of the benefits with every parameter at its mean, in euros.",
+    "npv_at_means_eur": "Net present value with every parameter at its mean (the deterministic case), in euros.",
+    "break_even_averted_victimisations_per_fte_year": "Averted 12-month repeat victimisations per FTE-year at "
+    "which the NPV at means is zero.",
+    "kind": "benefit or cost (amounts are positive; benefits − costs = NPV).",
+    "pv_at_means_eur": "Present value of the item with every parameter at its mean, in euros.",
+    "perspective": "Who gains or pays: state, local_authorities, associations, victims_and_children, "
+    "rest_of_society; the rows add up to the scope's NPV.",
+    "label": "Label of the parameter (economics/parameters.yaml).",
+    "mean_value": "Mean of the parameter, in its own price year.",
+    "quantile": "Quantile of the simulated NPV the scenario's draw sits at (0.1 / 0.5 / 0.9).",
     "probability_npv_positive": "Share of the draws with a positive net present value (0.62 = 62 %).",
-    "break_even_relative_reduction": "Reduction of repeat victimisation at which the central NPV is zero (0.10 = 10 %).",
-    "channel": "Benefit channel (economics/parameters.yaml, channels).",
-    "enabled": "True when the channel counts in the NPV.",
-    "pv_central_eur": "Present value of the channel at the central parameter values, in euros.",
-    "pv_mean_eur": "Mean present value of the channel over the draws, in euros.",
-    "pv_p5_eur": "5th percentile of the channel's present value, in euros.",
-    "pv_p95_eur": "95th percentile of the channel's present value, in euros.",
+    "break_even_relative_reduction": "Relative reduction of repeat victimisation at which the NPV at means is zero "
+    "(0.10 = 10 %).",
+    "channel": "Benefit or cost item: a channel of economics/parameters.yaml, position_costs or deadweight.",
+    "enabled": "True when the item counts in the NPV.",
+    "pv_mean_eur": "Mean present value of the item over the draws, in euros.",
+    "pv_p5_eur": "5th percentile of the item's present value, in euros.",
+    "pv_p95_eur": "95th percentile of the item's present value, in euros.",
     "parameter": "Parameter id of economics/parameters.yaml.",
-    "central_value": "Central value of the parameter.",
     "low_value": "Parameter at its 10th percentile.",
     "high_value": "Parameter at its 90th percentile.",
-    "npv_low_eur": "Central NPV with the parameter at its 10th percentile, in euros.",
-    "npv_high_eur": "Central NPV with the parameter at its 90th percentile, in euros.",
-    "swing_eur": "Absolute difference between npv_high_eur and npv_low_eur: how much the NPV depends on the parameter, in euros.",
-    "scenario": "Scenario of economics/parameters.yaml: conservative, central or optimistic.",
+    "npv_low_eur": "NPV at means with this parameter at its 10th percentile, in euros.",
+    "npv_high_eur": "NPV at means with this parameter at its 90th percentile, in euros.",
+    "swing_eur": "Absolute difference between npv_high_eur and npv_low_eur: how much the NPV depends on the "
+    "parameter, in euros.",
+    "scenario": "Scenario: conservative, central or optimistic (the draws at the 10th / 50th / 90th percentile of "
+    "the NPV).",
     "description": "What the scenario assumes.",
-    "pv_costs_eur": "Present value of the costs in the scenario, in euros.",
-    "pv_benefits_eur": "Present value of the benefits in the scenario, in euros.",
+    "pv_costs_eur": "Present value of the costs of the scenario's draw, in euros.",
+    "pv_benefits_eur": "Present value of the benefits of the scenario's draw, in euros.",
     "npv_eur": "Net present value, in euros.",
     "draw": "Monte Carlo draw number (0-based).",
     # impact
@@ -208,6 +234,17 @@ COLUMNS: dict[str, str] = {
     "p_value": "Two-sided p-value.",
     "n_obs": "Département-years used.",
     "n_clusters": "Départements (clusters) used.",
+    "control_group": "Comparison départements: not_yet_treated or never_treated (docs/methods_impact.md).",
+    "base_period": "Base year of each comparison: varying or universal (g − 1 − anticipation).",
+    "anticipation": "Years before the first position in which an effect may show.",
+    "inference": "How standard errors and p-values were computed (e.g. wild cluster bootstrap, CR1 with t on "
+    "G − 1 df).",
+    "warning": "Few-cluster warning: read the intervals as indicative (null when none).",
+    "ci_low_uniform": "Lower bound of the uniform 95 % band over all event times.",
+    "ci_high_uniform": "Upper bound of the uniform 95 % band over all event times.",
+    "reference": "True on the reference event time (−1), fixed at 0.",
+    "check": "The diagnostic: a term not identified (rank check), a group-time cell without control or base year, "
+    "a breakdown search note.",
     "event_time": "Years since the département's first position (0 = the first year; negative: before).",
     # provenance
     "key": "What is recorded: scenario, dagster_run_id, package_version, git_commit, parameters_sha256, "

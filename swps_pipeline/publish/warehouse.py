@@ -249,12 +249,16 @@ class WarehouseTypeHandler(DbTypeHandler[pd.DataFrame]):
         target = self._locate(context)
         mart = target.marts_dir / f"{table_slice.table}.parquet"
         write_parquet_atomically(connection, table_slice.table, mart)
-        if not context.has_asset_partitions:
-            counts = TableMetadataSet(row_count=len(obj), storage_kind="duckdb")
-        elif len(context.asset_partition_keys) == 1:
-            counts = TableMetadataSet(partition_row_count=len(obj), storage_kind="duckdb")
-        else:  # a range of years: the asset records each year's own count (defs/ingest.py)
+        if table_slice.partition_dimensions:  # each year partition of a run over several shows its own count
             counts = TableMetadataSet(storage_kind="duckdb")
+            by_key = obj[table_slice.partition_dimensions[0].partition_expr].astype(str).value_counts()
+            for key in context.asset_partition_keys:
+                rows = int(by_key.get(key, 0))
+                context.step_context.add_asset_metadata(
+                    {**TableMetadataSet(row_count=rows, partition_row_count=rows)},
+                    asset_key=context.asset_key, partition_key=key)
+        else:
+            counts = TableMetadataSet(row_count=len(obj), storage_kind="duckdb")
         context.add_output_metadata({**counts, "dagster/column_schema": column_schema(obj, table_slice.table),
                                      "mart": str(mart), "scenario": target.scenario})
 

@@ -162,6 +162,12 @@ def test_the_readings_of_the_charts_quote_the_marts(executed, bundled_marts: Pat
     assert _printed(executed["01_data_quality"], f"reading, {latest['year'].iloc[0]}").startswith(
         f"{valid:,} of {read:,} rows read are valid ({valid / read:.1%}); {int(latest['rows_quarantined'].sum())} "
         f"quarantined, {int(latest['file_rejected'].sum())} file(s) rejected whole")
+    department_year = pd.read_parquet(bundled_marts / "department_year.parquet")
+    year = department_year["year"].max()
+    active = department_year[(department_year["year"] == year) & (department_year["positions_active"] > 0)]
+    complete = int((active["positions_reporting"] == active["positions_active"]).sum())
+    assert _printed(executed["01_data_quality"], f"completeness, {year}").startswith(
+        f"{complete} of {len(active)} départements with a position have every return")
     national = pd.read_parquet(bundled_marts / "national_year.parquet").set_index("year")
     first, last = national.index.min(), national.index.max()
     reading = _printed(executed["02_indicators"], f"reading, {first}→{last}")
