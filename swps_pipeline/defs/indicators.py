@@ -5,6 +5,7 @@ import dagster as dg
 import pandas as pd
 
 from swps_pipeline import indicators as catalogue
+from swps_pipeline.defs.impact import CRIME_STATUS, crime_skip_reason
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 
 INDICATORS = {"group_name": "indicators", "kinds": KINDS, "owners": OWNERS}
@@ -37,13 +38,16 @@ def indicators(
 ) -> pd.DataFrame:
     table = catalogue.build_indicators(position_year, department_year, national_year, department_population)
     latest = int(table["year"].max())
-    context.add_output_metadata({
+    metadata = {
         "dagster/row_count": len(table),
         f"national headline indicators, {latest}": dg.MetadataValue.md(
             catalogue.national_headline_markdown(table, latest)),
         "national trend": chart(catalogue.national_trend_png(table),
                                 "Persons received and new cases per FTE-year, national"),
-    })
+    }
+    if department_population.empty:  # populations come with the recorded-crime file
+        metadata[CRIME_STATUS] = "per-capita indicators are null: " + crime_skip_reason(context)
+    context.add_output_metadata(metadata)
     return table
 
 
