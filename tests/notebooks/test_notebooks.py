@@ -44,9 +44,10 @@ def monkeypatch_module():
 
 
 def _texts(notebook: nbformat.NotebookNode) -> list[str]:
-    """Every cell's printed text and plain-text result, one string per cell."""
+    """Every cell's printed text and text result (Markdown shown as its source), one string per cell."""
     return [
-        "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", []))
+        "".join(o.get("text", "") or o.get("data", {}).get("text/markdown", "") or o.get("data", {}).get("text/plain", "")
+                for o in cell.get("outputs", []))
         for cell in notebook.cells
     ]
 
