@@ -63,7 +63,7 @@ INGEST_TABLES = {
     "files_ignored": "Entries of a year folder that are not returns and are not read (Excel lock files, "
     "system files, sub-folders other than corrections/), with the reason. Grain: one row per entry.",
     "ingestion_accounting": "Where every input row went: rows_read = valid + quarantined + summary skipped + "
-    "duplicates dropped + superseded by a correction (returns/<year>/corrections/). Grain: one row per "
+    "duplicates dropped + superseded by a correction (`returns/<year>/corrections/`). Grain: one row per "
     "(year, source_file).",
 }
 
