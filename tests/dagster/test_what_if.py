@@ -40,9 +40,9 @@ def what_if(bundled_marts: Path):
     output_dir = bundled_marts.parent
     official = {name: _fingerprints(output_dir / name) for name in ("marts", "evaluation_pack")}
     settings = Settings(data_dir=BUNDLED_DATA, output_dir=output_dir)
-    job = build_definitions(settings).resolve_job_def("swps_all")
     run_config = {"ops": {"economic_model": {"config": {"discount_rate": "zero"}}}}
     with dg.instance_for_test() as instance:
+        job = build_definitions(settings).resolve_job_def("swps_all")
         result = job.execute_in_process(
             run_config=run_config, instance=instance, raise_on_error=False,
             asset_selection=[dg.AssetKey(name) for name in WHAT_IF_ASSETS],
