@@ -6,7 +6,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export SWPS_DATA_DIR ?= $(CURDIR)/data/raw
 export SWPS_OUTPUT_DIR ?= $(CURDIR)/data/warehouse
 
-.PHONY: install run test ui bench generate system-deps clean serve backup
+.PHONY: install run test ui lab kernel bench generate system-deps clean serve backup
 
 $(BIN)/swps: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,16 @@ test: install system-deps
 ## ui: the Dagster UI on http://127.0.0.1:3000, with the runs of `make run`
 ui: install
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
+## kernel: register the Jupyter kernel "swps-pipeline" (this .venv's Python) inside .venv
+kernel: install
+	$(BIN)/python -m ipykernel install --sys-prefix --name swps-pipeline --display-name "Python (swps-pipeline)" >/dev/null
+
+## lab: JupyterLab on notebooks/ with the project's kernel (they read the marts of `make run`); LAB_PORT, LAB_ARGS
+LAB_PORT ?= 8888
+lab: kernel
+	$(BIN)/jupyter lab --notebook-dir notebooks --ip 127.0.0.1 --port $(LAB_PORT) \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 ## serve: the team deployment from deploy/server.env (README, "Deploying for a team"): Dagster webserver on
 ## 127.0.0.1 and dagster-daemon (and nginx when SWPS_PROXY_LISTEN is set); PostgreSQL when configured, else SQLite

@@ -130,8 +130,8 @@ def dagster_instance():
     return DagsterInstance.get()
 
 
-def print_summary(settings: Settings, seconds: float) -> None:
-    """What the run produced, read from the published marts."""
+def print_summary(settings: Settings, seconds: float, scenario: str | None = None) -> None:
+    """What the run produced, read from the published marts (the scenario's, for a what-if run)."""
     from swps_pipeline.publish.warehouse import read_mart
 
     accounting = read_mart(settings.marts_dir, "ingestion_accounting")
@@ -146,6 +146,8 @@ def print_summary(settings: Settings, seconds: float) -> None:
         )
     for folder, reason in settings.returns_folders()[1]:
         print(f"  not read: {folder} ({reason})")
+    if scenario:
+        print(f"  what-if scenario {scenario!r}: the official outputs are untouched (rerun with --publish to replace them)")
     print(f"  warehouse: {settings.warehouse_path}")
     print(f"  marts:     {settings.marts_dir}/<table>.parquet")
 
@@ -159,22 +161,32 @@ def recorded_crime_status(result) -> str:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    from swps_pipeline.publish.provenance import SCENARIO_TAG, ScenarioError, cli_run_tags
+
     settings = Settings.from_env()
     started = time.perf_counter()
+    try:
+        tags = cli_run_tags(args.parameters, args.scenario, args.publish)
+    except ScenarioError as error:
+        raise CannotRun(str(error)) from None
     preflight(settings, args.parameters, args.year)
+    scenario = tags.get(SCENARIO_TAG)  # without the tag, no parameter is overridden: an official run
     with exclusive_run_lock(settings.output_dir):
         from swps_pipeline.publish.warehouse import publish_run_folder, remove_stale_runs, start_run_folder
         from swps_pipeline.runner import materialise, run_config
 
         remove_stale_runs(settings.output_dir)
-        run_folder = start_run_folder(settings.output_dir)
         config = run_config(str(Path(args.parameters).resolve()) if args.parameters else None, log_level="WARNING")
-        result = materialise(dataclasses.replace(settings, run_folder=run_folder), dagster_instance(), args.year,
-                             config)
-        if result.success:
-            publish_run_folder(settings.output_dir, run_folder)
+        if scenario:  # a what-if writes to scenarios/<name>/ only: the published marts stay as they are
+            result = materialise(settings, dagster_instance(), args.year, config, tags)
         else:
-            shutil.rmtree(run_folder, ignore_errors=True)
+            run_folder = start_run_folder(settings.output_dir)
+            result = materialise(dataclasses.replace(settings, run_folder=run_folder), dagster_instance(), args.year,
+                                 config, tags)
+            if result.success:
+                publish_run_folder(settings.output_dir, run_folder)
+            else:
+                shutil.rmtree(run_folder, ignore_errors=True)
     if not result.success:
         failed = [event for event in result.all_events if event.is_step_failure]
         reasons = "; ".join(
@@ -184,7 +196,7 @@ def command_run(args: argparse.Namespace) -> int:
         )
         print(f"swps run: failed — {reasons or 'see the run in the Dagster UI'}", file=sys.stderr)
         return EXIT_RUN_FAILED
-    print_summary(settings, time.perf_counter() - started)
+    print_summary(settings.scenario(scenario) if scenario else settings, time.perf_counter() - started, scenario)
     print(f"  recorded crime: {recorded_crime_status(result)}")
     return 0
 
@@ -274,7 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="materialise every asset for every year under $SWPS_DATA_DIR/returns")
     run.add_argument("--year", type=int, help="only this year's returns (and everything downstream)")
-    run.add_argument("--parameters", help="a YAML file overriding economics/parameters.yaml")
+    run.add_argument("--parameters", help="a YAML file overriding economics/parameters.yaml; the run is a what-if "
+                     "written to $SWPS_OUTPUT_DIR/scenarios/<file name>/ unless --publish")
+    run.add_argument("--scenario", metavar="NAME", help="write to $SWPS_OUTPUT_DIR/scenarios/NAME/, never to the "
+                     "official outputs")
+    run.add_argument("--publish", action="store_true", help="write a run with --parameters to the official outputs")
     run.set_defaults(handler=command_run)
 
     export = commands.add_parser("export", help="write the evaluation pack from the current marts")

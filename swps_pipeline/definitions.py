@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dagster as dg
 
-from swps_pipeline.defs import collect, economics, impact, indicators, ingest, panel, publish
+from swps_pipeline.defs import collect, economics, impact, indicators, ingest, panel, provenance, publish
 from swps_pipeline.defs.automation import returns_folder_sensor, swps_all_job, yearly_returns_schedule
 from swps_pipeline.defs.resources import pipeline_resources
 from swps_pipeline.settings import Settings
 
-STAGES = [ingest, panel, indicators, economics, impact, publish, collect]
+STAGES = [ingest, panel, indicators, economics, impact, provenance, publish, collect]
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:

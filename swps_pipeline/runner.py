@@ -24,11 +24,13 @@ def materialise(
     instance: dg.DagsterInstance,
     only_year: int | None = None,
     config: dict | None = None,
+    tags: dict[str, str] | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Materialise every asset in one in-process run, recorded in `instance`.
 
     Every year folder becomes a partition of `returns_year`; the run covers all of
-    them (or `only_year`) and everything downstream.
+    them (or `only_year`) and everything downstream. `tags` go on the run
+    (e.g. `swps/scenario`, `swps/publish`: README, "What-if runs").
     """
     years = settings.returns_years()
     keys = [str(year) for year in years]
@@ -41,8 +43,10 @@ def materialise(
     job = build_definitions(settings).resolve_job_def("swps_all")
     if only_year is not None:
         return job.execute_in_process(
-            run_config=config or run_config(), instance=instance, partition_key=str(only_year), raise_on_error=False
+            run_config=config or run_config(), instance=instance, partition_key=str(only_year), raise_on_error=False,
+            tags=tags,
         )
     ordered = instance.get_dynamic_partitions(returns_year.name)
-    tags = {"dagster/asset_partition_range_start": ordered[0], "dagster/asset_partition_range_end": ordered[-1]}
+    tags = {**(tags or {}),
+            "dagster/asset_partition_range_start": ordered[0], "dagster/asset_partition_range_end": ordered[-1]}
     return job.execute_in_process(run_config=config or run_config(), instance=instance, tags=tags, raise_on_error=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from swps_pipeline.assumptions import PLAUSIBLE_YEARS
@@ -71,6 +71,14 @@ class Settings:
     @property
     def pack_dir(self) -> Path:
         return self.output_dir / "evaluation_pack"
+
+    @property
+    def scenarios_dir(self) -> Path:
+        return self.output_dir / "scenarios"
+
+    def scenario(self, name: str) -> "Settings":
+        """Where the what-if scenario `name` writes: the same layout under `scenarios/<name>/`."""
+        return replace(self, output_dir=self.scenarios_dir / name, run_folder=None)
 
     @classmethod
     def from_env(cls) -> "Settings":

@@ -16,8 +16,9 @@ ECONOMICS_TABLES = {
     "cost_position_year": "Cost of each position-year (reported, else 52,500 € per FTE-year × fte × months/12), "
     "State refund (80/50/30 % over the first 36 months, month by month), local share and employer type. "
     "Grain: (position_id, year).",
-    "cost_department_year": "Costs, refunds and local shares summed by département and year.",
-    "cost_national_year": "Costs, refunds and local shares summed by year.",
+    "cost_department_year": "Costs, refunds and local shares summed by département and year. "
+    "Grain: (department_code, year) with a position.",
+    "cost_national_year": "Costs, refunds and local shares summed by year. Grain: one row per year.",
     "cost_per_case": "Cost per new case, person received, action and domestic-violence case, cost and activity "
     "matched on the same positions. Grain: (level, entity, year).",
     "cba_summary": "Monte Carlo cost-benefit, expected values first: mean costs, benefits and NPV, p5/p50/p95, "

@@ -27,7 +27,8 @@ REPORTING_CAVEAT = (
 @dg.asset(
     **IMPACT,
     description="Recorded crime by département, year and indicator class (SSMSI, formats A and B of "
-    "recorded_crime.md, one edition). Grain: (department_code, year, indicator, unit). " + REPORTING_CAVEAT,
+    "recorded_crime.md, one edition). Grain: (department_code, year, indicator, unit). Source: the SSMSI "
+    "département file under `crime/` of SWPS_DATA_DIR (a generated file in the bundled data). " + REPORTING_CAVEAT,
 )
 def recorded_crime(context: dg.AssetExecutionContext, settings: PipelineSettings) -> pd.DataFrame:
     """Empty, with the reason in its metadata, when no usable file is given: everything but the impact still runs."""
@@ -54,7 +55,8 @@ def empty_table(dtypes: dict[str, str]) -> pd.DataFrame:
 @dg.asset(
     **IMPACT,
     description="Population of each département and year, from the crime file's population column; the latest "
-    "year available is carried forward and population_year says which was used. Grain: (department_code, year).",
+    "year available is carried forward and population_year says which was used. Grain: (department_code, year). "
+    "Source: the population column (INSEE) of recorded_crime.",
 )
 def department_population(
     context: dg.AssetExecutionContext, settings: PipelineSettings, recorded_crime: pd.DataFrame
@@ -69,7 +71,8 @@ def department_population(
     **IMPACT,
     description="Deployment of the programme for every département × year from 2016: active positions, "
     "FTE-years, FTE per 100,000 inhabitants, cohort (first position) and intensity cohort (first year at 1 "
-    "worker per 150,000). Source: registry + valid returns (synthetic in the bundled data).",
+    "worker per 150,000). Grain: (department_code, year). Source: registry + position_year + department_population "
+    "(synthetic in the bundled data).",
 )
 def deployment_department_year(
     context: dg.AssetExecutionContext,
@@ -92,7 +95,8 @@ def deployment_department_year(
 @dg.asset(
     **IMPACT,
     description="Deployment joined with the outcome (log intrafamily physical violence per 1,000 inhabitants) "
-    "and a placebo outcome (vehicle thefts). Grain: (department_code, year). " + REPORTING_CAVEAT,
+    "and a placebo outcome (vehicle thefts). Grain: (department_code, year). Source: deployment_department_year + "
+    "recorded_crime. " + REPORTING_CAVEAT,
 )
 def impact_panel(
     context: dg.AssetExecutionContext, deployment_department_year: pd.DataFrame, recorded_crime: pd.DataFrame
@@ -152,15 +156,17 @@ class ImpactConfig(dg.Config):
             **IMPACT, description="TWFE (treated, intensity; wild cluster bootstrap with few départements), event "
             "study with pre-trend F, Callaway–Sant'Anna (group-time effects aggregated simple/group/dynamic/calendar, "
             "multiplier bootstrap clustered by département, Wald pre-test), placebo, CGBS dose-response, HonestDiD "
-            "breakdown values (model honest_did, terms breakdown_mbar_*/breakdown_m_*). The settings that produced "
-            "each row are columns (control_group, base_period, anticipation, inference); `warning` holds the "
-            "few-cluster warning. Grain: (model, term). " + REPORTING_CAVEAT),
+            "breakdown values (model honest_did, terms `breakdown_mbar_*` / `breakdown_m_*`). The settings that "
+            "produced each row are columns (control_group, base_period, anticipation, inference); `warning` holds the "
+            "few-cluster warning. Grain: (model, term). Source: impact_panel. " + REPORTING_CAVEAT),
         "event_study": dg.AssetOut(
             **IMPACT, description="Event-time estimates on a common base (year −1): Callaway–Sant'Anna with "
-            "pointwise and uniform 95 % bands, and the TWFE event study. Grain: (model, event_time)."),
+            "pointwise and uniform 95 % bands, and the TWFE event study. Grain: (model, event_time). "
+            "Source: impact_panel."),
         "impact_diagnostics": dg.AssetOut(
             **IMPACT, description="Why an estimate is missing or fragile: terms not identified (rank check), "
-            "group-time cells without control or base year, breakdown search notes. Grain: (model, term, check)."),
+            "group-time cells without control or base year, breakdown search notes. Grain: (model, term, check). "
+            "Source: impact_panel."),
     },
 )
 def impact_estimates(context: dg.AssetExecutionContext, config: ImpactConfig, impact_panel: pd.DataFrame):

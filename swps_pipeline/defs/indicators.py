@@ -26,7 +26,8 @@ def indicator_definitions(context: dg.AssetExecutionContext) -> pd.DataFrame:
     **INDICATORS,
     description="Every indicator at every level (national, region, département, position, host and employer "
     "type) and year, with numerator, denominator, positions reporting / expected and year-on-year change. "
-    "Shares over a breakdown group count only the positions that reported it. Source: the panel (synthetic).",
+    "Shares over a breakdown group count only the positions that reported it. Grain: (level, entity, year, "
+    "indicator). Source: the panel and the population of the crime file (synthetic in the bundled data).",
 )
 def indicators(
     context: dg.AssetExecutionContext,
@@ -53,7 +54,7 @@ def indicators(
 @dg.asset(
     **INDICATORS,
     description="Position and département values more than 4 robust z-scores (median/MAD) from the year's "
-    "median, for a reviewer to check. Grain: (level, entity, year, indicator).",
+    "median, for a reviewer to check. Grain: (level, entity, year, indicator). Source: the indicators table.",
 )
 def indicator_outliers(context: dg.AssetExecutionContext, indicators: pd.DataFrame) -> pd.DataFrame:
     table = catalogue.indicator_outliers(indicators)

@@ -4,7 +4,7 @@
 import dagster as dg
 import pandas as pd
 
-from swps_pipeline.defs.metadata import KINDS, OWNERS, preview, table_metadata
+from swps_pipeline.defs.metadata import KINDS, OWNERS, preview, table_metadata, year_metadata
 from swps_pipeline.defs.resources import PipelineSettings
 from swps_pipeline.ingest.registry import RegistryError, read_registry
 from swps_pipeline.reference import departements as official_departements
@@ -23,8 +23,9 @@ YEAR_PARTITION = {"partition_expr": "year"}
     kinds=KINDS,
     owners=OWNERS,
     description=(
-        "Registry of funded positions (`positions.csv` under SWPS_DATA_DIR). "
-        "Grain: one row per position. Source: the programme's registry (synthetic in the bundled data)."
+        "Registry of funded positions. "
+        "Grain: one row per position. Source: the programme's registry, `positions.csv` under SWPS_DATA_DIR "
+        "(synthetic in the bundled data)."
     ),
 )
 def positions_registry(context: dg.AssetExecutionContext, settings: PipelineSettings) -> pd.DataFrame:
@@ -62,7 +63,7 @@ INGEST_TABLES = {
     "files_ignored": "Entries of a year folder that are not returns and are not read (Excel lock files, "
     "system files, sub-folders other than corrections/), with the reason. Grain: one row per entry.",
     "ingestion_accounting": "Where every input row went: rows_read = valid + quarantined + summary skipped + "
-    "duplicates dropped + superseded by a correction (returns/<year>/corrections/). Grain: one row per "
+    "duplicates dropped + superseded by a correction (`returns/<year>/corrections/`). Grain: one row per "
     "(year, source_file).",
 }
 
@@ -78,7 +79,7 @@ def _most_broken_rules(quarantine: pd.DataFrame) -> pd.DataFrame:
             group_name="ingest",
             kinds=KINDS,
             owners=OWNERS,
-            description=f"{text} Source: files under returns/<year>/ (synthetic in the bundled data).",
+            description=f"{text} Source: the files under `returns/<year>/` of SWPS_DATA_DIR (synthetic in the bundled data).",
             metadata=YEAR_PARTITION,
         )
         for name, text in INGEST_TABLES.items()
@@ -98,7 +99,8 @@ def _most_broken_rules(quarantine: pd.DataFrame) -> pd.DataFrame:
 )
 def validated_returns(context: dg.AssetExecutionContext, settings: PipelineSettings, positions_registry: pd.DataFrame):
     """Read and validate each year's files; every row ends valid, quarantined or skipped."""
-    results = [validate_year(settings.paths.data_dir, int(year), positions_registry) for year in context.partition_keys]
+    years = sorted(context.partition_keys, key=int)
+    results = [validate_year(settings.paths.data_dir, int(year), positions_registry) for year in years]
     tables = {name: pd.concat([getattr(r, name) for r in results], ignore_index=True) for name in INGEST_TABLES}
 
     valid, quarantine, accounting = tables["returns_valid"], tables["returns_quarantine"], tables["ingestion_accounting"]
@@ -107,7 +109,7 @@ def validated_returns(context: dg.AssetExecutionContext, settings: PipelineSetti
     )
     not_read = pd.DataFrame(settings.paths.returns_folders()[1], columns=["entry of returns/", "why not read"])
     summary = {
-        "years": ", ".join(context.partition_keys),
+        "years": ", ".join(years),
         "rows valid / quarantined per year": preview(per_year, rows=50),
         "folders not read": preview(not_read),
     }
@@ -115,7 +117,9 @@ def validated_returns(context: dg.AssetExecutionContext, settings: PipelineSetti
         extra = summary if name == "ingestion_accounting" else {}
         if name == "returns_quarantine":
             extra = {"rules most broken": preview(_most_broken_rules(table), rows=20)}
-        yield dg.Output(table, output_name=name, metadata={**table_metadata(table), **extra})
+        for year in years:  # each year partition shows its own rows
+            context.add_asset_metadata(year_metadata(table, year), asset_key=name, partition_key=year)
+        yield dg.Output(table, output_name=name, metadata={"rows in this run (all its years)": len(table), **extra})
 
     balance = accounting["rows_read"] - accounting[ACCOUNTING_COUNTS[1:]].sum(axis=1)
     unbalanced = accounting.loc[balance != 0, ["year", "source_file"]]

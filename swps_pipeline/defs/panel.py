@@ -37,7 +37,7 @@ def position_year(
     **PANEL,
     description=(
         "Expected returns that never arrived (or were all quarantined). Grain: (position_id, year). "
-        "A missing return is reported here, never counted as zero activity."
+        "A missing return is reported here, never counted as zero activity. Source: position_year (registry + valid returns)."
     ),
 )
 def missing_returns(context: dg.AssetExecutionContext, position_year: pd.DataFrame) -> pd.DataFrame:
@@ -51,7 +51,8 @@ def missing_returns(context: dg.AssetExecutionContext, position_year: pd.DataFra
     **PANEL,
     description=(
         "Every département × every year (101 × years): active and reporting positions, FTE, sums of the "
-        "activity counts over reporting positions (null when nobody reported), meets_standard (≥ 2 positions)."
+        "activity counts over reporting positions (null when nobody reported), meets_standard (≥ 2 positions). "
+        "Grain: (department_code, year), all 101 départements × every year. Source: position_year + INSEE geography."
     ),
     check_specs=[
         dg.AssetCheckSpec("department_year_complete", asset="department_year",
@@ -75,7 +76,8 @@ def department_year(context: dg.AssetExecutionContext, position_year: pd.DataFra
     **PANEL,
     description=(
         "One row per year: active and reporting positions, départements covered and below the standard of "
-        "2 positions, mean positions per département, national sums of the activity counts."
+        "2 positions, mean positions per département, national sums of the activity counts. Grain: one row per year. "
+        "Source: department_year."
     ),
 )
 def national_year(context: dg.AssetExecutionContext, department_year: pd.DataFrame) -> pd.DataFrame:

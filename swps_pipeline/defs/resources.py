@@ -4,18 +4,25 @@
 from pathlib import Path
 
 import dagster as dg
+from pydantic import Field
 
-from swps_pipeline.publish.warehouse import SCHEMA, WarehouseIOManager
+from swps_pipeline.defs.scenario import ScenarioWarehouseIOManager
+from swps_pipeline.publish.warehouse import SCHEMA
 from swps_pipeline.settings import Settings
 
 
 class PipelineSettings(dg.ConfigurableResource):
     """Input root (`SWPS_DATA_DIR`) and output root (`SWPS_OUTPUT_DIR`) of a run."""
 
-    data_dir: str
-    output_dir: str
-    crime_edition: str | None = None
-    run_folder: str | None = None
+    data_dir: str = Field(description="Input root (SWPS_DATA_DIR): positions.csv, returns/<YYYY>/, crime/.")
+    output_dir: str = Field(description="Output root (SWPS_OUTPUT_DIR): swps.duckdb, marts/, evaluation_pack/, "
+                            "scenarios/<name>/ for what-if runs.")
+    crime_edition: str | None = Field(
+        default=None, description="File name under crime/ to use when it holds several SSMSI editions "
+        "(SWPS_CRIME_EDITION); empty: the only file there.")
+    run_folder: str | None = Field(
+        default=None, description="Set by `swps run`: the folder runs/<id>/ this run writes its marts to before "
+        "they are published together; empty in the UI (the marts link is written through).")
 
     @property
     def paths(self) -> Settings:
@@ -31,7 +38,8 @@ def pipeline_resources(settings: Settings) -> dict[str, object]:
             data_dir=str(settings.data_dir), output_dir=str(settings.output_dir), crime_edition=settings.crime_edition,
             run_folder=str(settings.run_folder) if settings.run_folder else None,
         ),
-        "io_manager": WarehouseIOManager(
-            database=str(settings.warehouse_path), schema=SCHEMA, marts_dir=str(settings.marts_dir)
+        "io_manager": ScenarioWarehouseIOManager(
+            database=str(settings.warehouse_path), schema=SCHEMA, marts_dir=str(settings.marts_dir),
+            output_dir=str(settings.output_dir),
         ),
     }

@@ -11,15 +11,23 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pandas as pd
-from dagster import DagsterInvariantViolationError, InputContext, OutputContext
+from dagster import DagsterInvariantViolationError, InputContext, OutputContext, TableColumn, TableSchema
 from dagster._core.definitions.metadata import TableMetadataSet
-from dagster._core.storage.db_io_manager import DbTypeHandler, TableSlice
+from dagster._core.storage.db_io_manager import DbIOManager, DbTypeHandler, TableSlice
+from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBIOManager
 from dagster_duckdb.io_manager import DuckDbClient
+
+from swps_pipeline.columns import describe
+from swps_pipeline.publish.provenance import OFFICIAL
+from swps_pipeline.settings import Settings
 
 SCHEMA = "main"
 
@@ -136,6 +144,78 @@ def read_mart(marts_dir: Path, table: str) -> pd.DataFrame:
     return pd.read_parquet(marts_dir / f"{table}.parquet")
 
 
+@dataclass(frozen=True)
+class WarehouseTarget:
+    """Where a run writes: the official warehouse and marts, or a what-if scenario's own."""
+
+    scenario: str
+    database: Path
+    marts_dir: Path
+
+
+def overlay_marts(official_dir: Path, scenario_dir: Path, into: Path) -> Path:
+    """A folder of links: the scenario's marts, and the official ones for tables the scenario did not recompute."""
+    into.mkdir(parents=True, exist_ok=True)
+    for folder in (official_dir, scenario_dir):  # the scenario's link replaces the official one
+        for mart in folder.glob("*.parquet"):
+            link = into / mart.name
+            link.unlink(missing_ok=True)
+            link.symlink_to(mart.resolve())
+    return into
+
+
+def _table_exists(database: Path, table_slice: TableSlice) -> bool:
+    if not database.is_file():
+        return False
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return bool(connection.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [table_slice.schema, table_slice.table],
+        ).fetchone()[0])
+
+
+class RoutedDuckDbClient(DuckDbClient):
+    """Connects to the run's target warehouse; a scenario reads a table it did not write from the official one."""
+
+    def __init__(self, locate: Callable[[OutputContext | InputContext], WarehouseTarget], official: Path):
+        self._locate = locate
+        self._official = official
+
+    def _database(self, context: OutputContext | InputContext, table_slice: TableSlice) -> Path:
+        target = self._locate(context)
+        if target.scenario == OFFICIAL:
+            return self._official
+        if isinstance(context, InputContext) and not _table_exists(target.database, table_slice):
+            return self._official
+        target.database.parent.mkdir(parents=True, exist_ok=True)
+        return target.database
+
+    @contextmanager
+    def connect(self, context, table_slice):  # type: ignore[override]
+        connection = backoff(
+            fn=duckdb.connect,
+            retry_on=(RuntimeError, duckdb.IOException),
+            kwargs={
+                "database": str(self._database(context, table_slice)),
+                "read_only": False,
+                "config": {"custom_user_agent": "dagster", **context.resource_config["connection_config"]},
+            },
+            max_retries=10,
+        )
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+
+def column_schema(frame: pd.DataFrame, table: str) -> TableSchema:
+    """Every column of a published table with its type and its description from the column dictionary."""
+    return TableSchema(columns=[
+        TableColumn(name=str(name), type=str(dtype), description=describe(table, str(name)) or None)
+        for name, dtype in frame.dtypes.items()
+    ])
+
+
 def _run_id(context: InputContext) -> str | None:
     try:
         return context.step_context.run_id
@@ -151,8 +231,8 @@ class WarehouseTypeHandler(DbTypeHandler[pd.DataFrame]):
     and fetching it is most of their cost at scale (bench/results.md).
     """
 
-    def __init__(self, marts_dir: Path):
-        self.marts_dir = marts_dir
+    def __init__(self, locate: Callable[[OutputContext], WarehouseTarget]):
+        self._locate = locate
         self._fetched: dict[tuple[str, str, str], pd.DataFrame] = {}  # (run id, table, select) -> result
 
     def handle_output(self, context: OutputContext, table_slice: TableSlice, obj: pd.DataFrame, connection):
@@ -166,13 +246,21 @@ class WarehouseTypeHandler(DbTypeHandler[pd.DataFrame]):
             connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM incoming")
         connection.unregister("incoming")
         self._fetched = {key: cached for key, cached in self._fetched.items() if key[1] != name}
-        write_parquet_atomically(connection, table_slice.table, self.marts_dir / f"{table_slice.table}.parquet")
-        counts = (
-            TableMetadataSet(partition_row_count=len(obj), storage_kind="duckdb")
-            if context.has_partition_key
-            else TableMetadataSet(row_count=len(obj), storage_kind="duckdb")
-        )
-        context.add_output_metadata({**counts, "mart": str(self.marts_dir / f"{table_slice.table}.parquet")})
+        target = self._locate(context)
+        mart = target.marts_dir / f"{table_slice.table}.parquet"
+        write_parquet_atomically(connection, table_slice.table, mart)
+        if table_slice.partition_dimensions:  # each year partition of a run over several shows its own count
+            counts = TableMetadataSet(storage_kind="duckdb")
+            by_key = obj[table_slice.partition_dimensions[0].partition_expr].astype(str).value_counts()
+            for key in context.asset_partition_keys:
+                rows = int(by_key.get(key, 0))
+                context.step_context.add_asset_metadata(
+                    {**TableMetadataSet(row_count=rows, partition_row_count=rows)},
+                    asset_key=context.asset_key, partition_key=key)
+        else:
+            counts = TableMetadataSet(row_count=len(obj), storage_kind="duckdb")
+        context.add_output_metadata({**counts, "dagster/column_schema": column_schema(obj, table_slice.table),
+                                     "mart": str(mart), "scenario": target.scenario})
 
     def load_input(self, context: InputContext, table_slice: TableSlice, connection) -> pd.DataFrame:
         if table_slice.partition_dimensions and len(context.asset_partition_keys) == 0:
@@ -193,12 +281,38 @@ class WarehouseTypeHandler(DbTypeHandler[pd.DataFrame]):
 
 
 class WarehouseIOManager(DuckDBIOManager):
-    """DuckDB IO manager of the pipeline: `database` is the warehouse, `marts_dir` the Parquet marts."""
+    """DuckDB IO manager of the pipeline: `database` is the warehouse, `marts_dir` the Parquet marts.
+
+    A what-if run (`scenario()` other than "official") writes to
+    `output_dir/scenarios/<name>/` instead: its own warehouse and marts.
+    """
 
     marts_dir: str
+    output_dir: str = ""
+
+    def scenario(self, context: OutputContext | InputContext) -> str:
+        """The scenario of the run `context` belongs to; the code location overrides this."""
+        return OFFICIAL
+
+    def target(self, context: OutputContext | InputContext) -> WarehouseTarget:
+        name = self.scenario(context)
+        if name == OFFICIAL:
+            return WarehouseTarget(OFFICIAL, Path(self.database), Path(self.marts_dir))
+        where = Settings(data_dir=Path(), output_dir=Path(self.output_dir)).scenario(name)
+        return WarehouseTarget(name, where.warehouse_path, where.marts_dir)
 
     def type_handlers(self) -> Sequence[DbTypeHandler]:  # type: ignore[override]
-        return [WarehouseTypeHandler(Path(self.marts_dir))]
+        return [WarehouseTypeHandler(self.target)]
+
+    def create_io_manager(self, context) -> DbIOManager:
+        return DbIOManager(
+            db_client=RoutedDuckDbClient(self.target, Path(self.database)),
+            database=self.database,
+            schema=self.schema_,
+            type_handlers=self.type_handlers(),
+            default_load_type=self.default_load_type(),
+            io_manager_name="WarehouseIOManager",
+        )
 
     @staticmethod
     def default_load_type() -> type | None:

@@ -101,3 +101,17 @@ def test_national_year_counts_departements_below_standard(small_run):
     assert national.loc[2020, "departments_below_standard"] == 100
     assert national.loc[2021, "positions_active"] == 2
     assert national.loc[2021, "mean_positions_per_department"] == pytest.approx(2 / 101)
+
+
+def test_each_year_partition_shows_its_own_row_count_and_the_columns_their_descriptions(small_run):
+    _, result, _ = small_run
+    events = {(e.asset_key.path[-1], e.partition): e.materialization.metadata
+              for e in result.get_asset_materialization_events()}
+    # 2020: three valid returns; 2021: one valid, one quarantined (fte 2), one empty file rejected
+    counts = {key: meta["dagster/row_count"].value for key, meta in events.items() if key[1] is not None}
+    assert counts[("returns_valid", "2020")] == 3 and counts[("returns_valid", "2021")] == 1
+    assert counts[("returns_quarantine", "2020")] == 0 and counts[("returns_quarantine", "2021")] == 1
+    assert counts[("files_rejected", "2020")] == 0 and counts[("files_rejected", "2021")] == 1
+    assert events[("ingestion_accounting", "2020")]["years"].value == "2020, 2021"
+    schema = events[("department_year", None)]["dagster/column_schema"].schema
+    assert all(column.description for column in schema.columns)

@@ -16,6 +16,8 @@ from swps_pipeline.assumptions import SYNTHETIC_NOTICE
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+#: A cell that draws a chart: pyplot shown inline, or a PNG of `swps_pipeline` displayed.
+CHART = re.compile(r"plt\.show\(\)|^Image\(", re.M)
 
 
 def _execute(path: Path) -> nbformat.NotebookNode:
@@ -42,9 +44,10 @@ def monkeypatch_module():
 
 
 def _texts(notebook: nbformat.NotebookNode) -> list[str]:
-    """Every cell's printed text and plain-text result, one string per cell."""
+    """Every cell's printed text and text result (Markdown shown as its source), one string per cell."""
     return [
-        "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", []))
+        "".join(o.get("text", "") or o.get("data", {}).get("text/markdown", "") or o.get("data", {}).get("text/plain", "")
+                for o in cell.get("outputs", []))
         for cell in notebook.cells
     ]
 
@@ -66,7 +69,7 @@ def test_the_four_notebooks_exist():
 def test_committed_notebooks_are_stripped_and_say_the_data_are_synthetic(path: Path):
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
-    assert notebook.metadata.kernelspec.name == "python3"
+    assert notebook.metadata.kernelspec.name == "swps-pipeline"  # the kernel `make lab` registers
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert code and all(cell.outputs == [] and cell.execution_count is None for cell in code)
     assert notebook.cells[0].cell_type == "markdown" and SYNTHETIC_NOTICE in notebook.cells[0].source
@@ -133,6 +136,41 @@ def test_impact_notebook_reports_the_pretrend_test_of_the_mart(executed, bundled
     assert _printed(notebook, "few-cluster warning") == warning and warning.startswith("Few clusters: 18 départements")
     mbar = estimates.query("term == 'breakdown_mbar_att_dynamic_overall'")["estimate"].item()
     assert _printed(notebook, "breakdown M̄ (relative magnitudes, average post-adoption effect)") == f"{mbar:.2f}"
-    readings = [o["data"]["text/markdown"] for cell in notebook.cells for o in cell.get("outputs", [])
-                if "text/markdown" in o.get("data", {})]
-    assert len(readings) == 1 and readings[0].startswith("**Reading.** The average post-adoption effect is ")
+    assert any("**Reading.** The average post-adoption effect is" in text for text in _texts(notebook))
+
+
+@pytest.mark.parametrize("name", [p.stem for p in NOTEBOOKS])
+def test_every_chart_cell_shows_its_chart_inline(executed, name):
+    charts = [cell for cell in executed[name].cells if cell.cell_type == "code" and CHART.search(cell.source)]
+    assert charts, f"{name} draws no chart"
+    for cell in charts:
+        assert any("image/png" in output.get("data", {}) for output in cell.outputs), cell.source
+
+
+@pytest.mark.parametrize("name", ["01_data_quality", "02_indicators"])
+def test_every_chart_is_interpreted_in_words(executed, name):
+    cells = executed[name].cells
+    for index, cell in enumerate(cells):
+        if cell.cell_type == "code" and CHART.search(cell.source):
+            following = cells[index + 1:index + 3]
+            assert any(c.cell_type == "markdown" and c.source.startswith("**What the") for c in following), cell.source
+
+
+def test_the_readings_of_the_charts_quote_the_marts(executed, bundled_marts: Path):
+    accounting = pd.read_parquet(bundled_marts / "ingestion_accounting.parquet")
+    latest = accounting[accounting["year"] == accounting["year"].max()]
+    valid, read = int(latest["rows_valid"].sum()), int(latest["rows_read"].sum())
+    assert _printed(executed["01_data_quality"], f"reading, {latest['year'].iloc[0]}").startswith(
+        f"{valid:,} of {read:,} rows read are valid ({valid / read:.1%}); {int(latest['rows_quarantined'].sum())} "
+        f"quarantined, {int(latest['file_rejected'].sum())} file(s) rejected whole")
+    department_year = pd.read_parquet(bundled_marts / "department_year.parquet")
+    year = department_year["year"].max()
+    active = department_year[(department_year["year"] == year) & (department_year["positions_active"] > 0)]
+    complete = int((active["positions_reporting"] == active["positions_active"]).sum())
+    assert _printed(executed["01_data_quality"], f"completeness, {year}").startswith(
+        f"{complete} of {len(active)} départements with a position have every return")
+    national = pd.read_parquet(bundled_marts / "national_year.parquet").set_index("year")
+    first, last = national.index.min(), national.index.max()
+    reading = _printed(executed["02_indicators"], f"reading, {first}→{last}")
+    assert reading.startswith(f"positions active {national.loc[first, 'positions_active']} → "
+                              f"{national.loc[last, 'positions_active']}, new cases {national.loc[first, 'new_cases']:,}")
