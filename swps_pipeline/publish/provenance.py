@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 
+from swps_pipeline.ingest.folder import safe_name
+
 import pandas as pd
 
 OFFICIAL = "official"
@@ -86,7 +88,7 @@ def file_checksums(root: Path) -> dict[str, str]:
         with open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
-        checksums[relative.as_posix()] = digest.hexdigest()
+        checksums[safe_name(relative.as_posix())] = digest.hexdigest()  # names that are not UTF-8, escaped
     return checksums
 
 
