@@ -25,14 +25,18 @@ def _year_folders(root: Path, years: list[int]) -> None:
         (folder / "77.csv").write_text(f"year,department_code\n{year},77\n", encoding="utf-8")
 
 
+def _schedule_context(instance, tmp_path):
+    """Entered with `with`, as the context sets the instance's state storage until it exits."""
+    return dg.build_schedule_context(
+        instance=instance,
+        scheduled_execution_time=datetime(2026, 3, 1, 6, 0, tzinfo=ZoneInfo("Europe/Paris")),
+        resources={"settings": _settings(tmp_path, tmp_path / "out")},
+    )
+
+
 def test_schedule_on_1_march_2026_requests_the_2025_partition(tmp_path):
     _year_folders(tmp_path, [2024, 2025])
-    with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(
-            instance=instance,
-            scheduled_execution_time=datetime(2026, 3, 1, 6, 0, tzinfo=ZoneInfo("Europe/Paris")),
-            resources={"settings": _settings(tmp_path, tmp_path / "out")},
-        )
+    with dg.instance_for_test() as instance, _schedule_context(instance, tmp_path) as context:
         request = yearly_returns_schedule(context)
         assert isinstance(request, dg.RunRequest)
         assert request.partition_key == "2025"
@@ -41,12 +45,7 @@ def test_schedule_on_1_march_2026_requests_the_2025_partition(tmp_path):
 
 def test_schedule_skips_when_the_year_has_no_folder(tmp_path):
     _year_folders(tmp_path, [2024])
-    with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(
-            instance=instance,
-            scheduled_execution_time=datetime(2026, 3, 1, 6, 0, tzinfo=ZoneInfo("Europe/Paris")),
-            resources={"settings": _settings(tmp_path, tmp_path / "out")},
-        )
+    with dg.instance_for_test() as instance, _schedule_context(instance, tmp_path) as context:
         assert isinstance(yearly_returns_schedule(context), dg.SkipReason)
 
 
@@ -56,8 +55,8 @@ def test_schedule_is_due_on_1_march_paris_time():
 
 
 def _tick(instance, cursor, settings):
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"settings": settings})
-    result = returns_folder_sensor(context)
+    with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"settings": settings}) as context:
+        result = returns_folder_sensor(context)
     for request in result.dynamic_partitions_requests:
         instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
     return result

@@ -122,6 +122,15 @@ def test_swps_run_without_crime_file_gives_every_other_mart_unchanged(tmp_path, 
     with_crime = {path.stem: pd.read_parquet(path) for path in bundled_marts.glob("*.parquet")}
     without = {path.stem: pd.read_parquet(path) for path in (tmp_path / "out" / "marts").glob("*.parquet")}
     assert sorted(without) == sorted(with_crime)
+    # run_provenance describes the run: its id, its input count and the crime file's hash differ, nothing else.
+    provenance = {label: table.set_index("key")["value"] for label, table in
+                  (("with", with_crime.pop("run_provenance")), ("without", without.pop("run_provenance")))}
+    changed = provenance["with"].index.symmetric_difference(provenance["without"].index)
+    assert changed.tolist() == [f"input_sha256.crime/{path.name}" for path in (BUNDLED_DATA / "crime").iterdir()]
+    shared = provenance["without"].index.intersection(provenance["with"].index)
+    differing = shared[provenance["with"][shared] != provenance["without"][shared]]
+    assert differing.tolist() == ["dagster_run_id", "input_files"]
+    assert int(provenance["with"]["input_files"]) == int(provenance["without"]["input_files"]) + 1
     for name in sorted(set(with_crime) - CRIME_ASSETS - {"indicators", "indicator_outliers"}):
         if "effect_source" in with_crime[name]:  # the cost-benefit model's side-by-side run on the impact estimate
             assert set(without[name]["effect_source"]) == {"literature"}, name
