@@ -5,6 +5,7 @@ import dagster as dg
 import pandas as pd
 
 from swps_pipeline import indicators as catalogue
+from swps_pipeline.defs.ingest import PER_YEAR
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 
 INDICATORS = {"group_name": "indicators", "kinds": KINDS, "owners": OWNERS}
@@ -23,9 +24,11 @@ def indicator_definitions(context: dg.AssetExecutionContext) -> pd.DataFrame:
 
 @dg.asset(
     **INDICATORS,
+    **PER_YEAR,
     description="Every indicator at every level (national, region, département, position, host and employer "
-    "type) and year, with numerator, denominator, positions reporting / expected and year-on-year change. "
-    "Shares over a breakdown group count only the positions that reported it. Source: the panel (synthetic).",
+    "type) and year, with numerator, denominator and positions reporting / expected (year-on-year change: "
+    "`indicator_changes`). Shares over a breakdown group count only the positions that reported it. "
+    "Source: the panel (synthetic).",
 )
 def indicators(
     context: dg.AssetExecutionContext,
@@ -35,9 +38,23 @@ def indicators(
     department_population: pd.DataFrame,
 ) -> pd.DataFrame:
     table = catalogue.build_indicators(position_year, department_year, national_year, department_population)
+    context.add_output_metadata(table_metadata(table, rows=10))
+    return table
+
+
+@dg.asset(
+    **INDICATORS,
+    description="Year-on-year change of every indicator at national and département level: value, "
+    "value_previous_year, change_abs, change_rel. Grain: (level, entity, indicator, year). Whole period: a "
+    "corrected year changes its own row and the next year's. Source: `indicators` (synthetic).",
+    ins={"indicators": dg.AssetIn(metadata={"columns": [
+        "level", "entity", "year", "indicator", "value", "positions_reporting", "positions_expected"]})},
+)
+def indicator_changes(context: dg.AssetExecutionContext, indicators: pd.DataFrame) -> pd.DataFrame:
+    table = catalogue.indicator_changes(indicators)
     latest = int(table["year"].max())
     context.add_output_metadata({
-        "dagster/row_count": len(table),
+        **table_metadata(table, rows=10),
         f"national headline indicators, {latest}": dg.MetadataValue.md(
             catalogue.national_headline_markdown(table, latest)),
         "national trend": chart(catalogue.national_trend_png(table),
@@ -48,6 +65,7 @@ def indicators(
 
 @dg.asset(
     **INDICATORS,
+    **PER_YEAR,
     description="Position and département values more than 4 robust z-scores (median/MAD) from the year's "
     "median, for a reviewer to check. Grain: (level, entity, year, indicator).",
 )
@@ -57,4 +75,4 @@ def indicator_outliers(context: dg.AssetExecutionContext, indicators: pd.DataFra
     return table
 
 
-ASSETS = [indicator_definitions, indicators, indicator_outliers]
+ASSETS = [indicator_definitions, indicators, indicator_changes, indicator_outliers]

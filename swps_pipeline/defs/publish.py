@@ -6,7 +6,7 @@ from swps_pipeline.defs.metadata import OWNERS
 from swps_pipeline.defs.resources import PipelineSettings
 from swps_pipeline.publish.evaluation import PACK_TABLES, build_evaluation_pack
 
-PACK_SOURCES = sorted({*PACK_TABLES, "indicators", "cba_npv_draws"} - {"indicators_national"})
+PACK_SOURCES = sorted({*PACK_TABLES, "indicators", "indicator_changes", "cba_npv_draws"} - {"indicators_national"})
 
 
 @dg.asset(

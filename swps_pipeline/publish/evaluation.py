@@ -50,7 +50,10 @@ def _pack_tables(marts_dir: Path) -> dict[str, pd.DataFrame]:
     for name in PACK_TABLES:
         if name == "indicators_national":
             every_level = read_mart(marts_dir, "indicators")
-            tables[name] = every_level[every_level["level"] == "national"]
+            changes = read_mart(marts_dir, "indicator_changes")[
+                ["level", "entity", "indicator", "year", "value_previous_year", "change_abs", "change_rel"]]
+            tables[name] = every_level[every_level["level"] == "national"].merge(
+                changes, on=["level", "entity", "indicator", "year"], how="left")
         else:
             tables[name] = read_mart(marts_dir, name)
     return tables
