@@ -1,12 +1,38 @@
-"""One way to run the whole pipeline, shared by `swps run`, the tests and the benchmark."""
+"""One way to run the whole pipeline, shared by `swps run`, the tests and the benchmark.
+
+A run is created as the code location (`workspace.yaml`) would create it, with
+the location's job origin, so the UI lists it everywhere a UI launch appears
+(the Overview timeline, the job's Runs tab) and offers to re-execute it; it
+then executes here, in this process, without a daemon.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
 import dagster as dg
+from dagster._core.code_pointer import ModuleCodePointer
+from dagster._core.definitions.job_base import InMemoryJob
+from dagster._core.execution.api import execute_run_iterator
+from dagster._core.origin import JobPythonOrigin, RepositoryPythonOrigin
+from dagster._core.remote_origin import (
+    ManagedGrpcPythonEnvCodeLocationOrigin,
+    RemoteJobOrigin,
+    RemoteRepositoryOrigin,
+)
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 
 from swps_pipeline.definitions import build_definitions
 from swps_pipeline.defs.ingest import returns_year
 from swps_pipeline.settings import Settings
+
+JOB = "swps_all"
+CODE_LOCATION = "swps_pipeline"  # workspace.yaml and pyproject's [tool.dagster]
+DEFINITIONS_MODULE = "swps_pipeline.definitions"
+REPOSITORY = "__repository__"  # the name Dagster gives the repository of a `Definitions`
 
 
 def run_config(parameters_file: str | None = None, log_level: str = "INFO") -> dict:
@@ -17,25 +43,55 @@ def run_config(parameters_file: str | None = None, log_level: str = "INFO") -> d
     return config
 
 
+def _origins() -> tuple[RemoteJobOrigin, JobPythonOrigin]:
+    """The job's origins as the code location of workspace.yaml names them."""
+    working_directory = str(Path(__file__).resolve().parents[1])
+    target = LoadableTargetOrigin(
+        executable_path=sys.executable, module_name=DEFINITIONS_MODULE, working_directory=working_directory
+    )
+    location = ManagedGrpcPythonEnvCodeLocationOrigin(target, location_name=CODE_LOCATION)
+    code = RepositoryPythonOrigin(
+        executable_path=sys.executable,
+        code_pointer=ModuleCodePointer(DEFINITIONS_MODULE, "defs", working_directory),
+    )
+    return (RemoteJobOrigin(RemoteRepositoryOrigin(location, REPOSITORY), JOB), JobPythonOrigin(JOB, code))
+
+
+def partition_tags(instance: dg.DagsterInstance, only_year: int | None) -> dict[str, str]:
+    """One year, or the range of every year partition (one step per asset over all years)."""
+    if only_year is not None:
+        return {"dagster/partition": str(only_year)}
+    ordered = instance.get_dynamic_partitions(returns_year.name)
+    return {ASSET_PARTITION_RANGE_START_TAG: ordered[0], ASSET_PARTITION_RANGE_END_TAG: ordered[-1]}
+
+
 def materialise(
     settings: Settings,
     instance: dg.DagsterInstance,
     only_year: int | None = None,
     config: dict | None = None,
+    on_event: Callable[[dg.DagsterEvent], None] | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Materialise every asset in one in-process run, recorded in `instance`.
+    """Materialise every asset in one run of `swps_all`, recorded in `instance` as a launch from the code location.
 
     Every year folder becomes a partition of `returns_year`; the run covers all of
-    them (or `only_year`) and everything downstream.
+    them (or `only_year`) and everything downstream. `on_event` sees each event as it happens.
     """
     keys = [str(year) for year in settings.returns_years()]
     known = set(instance.get_dynamic_partitions(returns_year.name))
     instance.add_dynamic_partitions(returns_year.name, [key for key in keys if key not in known])
-    job = build_definitions(settings).resolve_job_def("swps_all")
-    if only_year is not None:
-        return job.execute_in_process(
-            run_config=config or run_config(), instance=instance, partition_key=str(only_year), raise_on_error=False
-        )
-    ordered = instance.get_dynamic_partitions(returns_year.name)
-    tags = {"dagster/asset_partition_range_start": ordered[0], "dagster/asset_partition_range_end": ordered[-1]}
-    return job.execute_in_process(run_config=config or run_config(), instance=instance, tags=tags, raise_on_error=False)
+    job = build_definitions(settings).resolve_job_def(JOB)
+    remote_origin, code_origin = _origins()
+    run = instance.create_run_for_job(
+        job_def=job,
+        run_config=config or run_config(),
+        tags=partition_tags(instance, only_year),
+        remote_job_origin=remote_origin,
+        job_code_origin=code_origin,
+    )
+    events = []
+    for event in execute_run_iterator(InMemoryJob(job), run, instance):
+        events.append(event)
+        if on_event is not None:
+            on_event(event)
+    return dg.ExecuteInProcessResult(events, instance.get_run_by_id(run.run_id), None, job)

@@ -8,8 +8,10 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
+import yaml
 
 from swps_pipeline.publish.warehouse import read_mart
+from swps_pipeline.definitions import build_definitions
 from swps_pipeline.runner import materialise
 from swps_pipeline.settings import Settings
 
@@ -101,3 +103,17 @@ def test_national_year_counts_departements_below_standard(small_run):
     assert national.loc[2020, "departments_below_standard"] == 100
     assert national.loc[2021, "positions_active"] == 2
     assert national.loc[2021, "mean_positions_per_department"] == pytest.approx(2 / 101)
+
+
+def test_a_run_is_recorded_as_a_launch_from_the_code_location(small_run):
+    """The UI lists it under the location's job (Overview timeline, Runs tab) and re-executes it without a
+    version warning: same location, repository label and job snapshot as the code location's own job."""
+    settings, result, _ = small_run
+    run = result.dagster_run
+    workspace = yaml.safe_load((Path(__file__).resolve().parents[2] / "workspace.yaml").read_text(encoding="utf-8"))
+    location = workspace["load_from"][0]["python_module"]["location_name"]
+    assert run.remote_job_origin.location_name == location
+    assert run.tags_for_storage()[".dagster/repository"] == f"__repository__@{location}"
+    assert run.job_snapshot_id == build_definitions(settings).resolve_job_def("swps_all").get_job_snapshot_id()
+    assert (run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"]) == (
+        "2020", "2021")
