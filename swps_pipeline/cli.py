@@ -115,12 +115,12 @@ def command_run(args: argparse.Namespace) -> int:
         raise CannotRun(f"no folder {settings.returns_dir / str(args.year)}")
     with exclusive_run_lock(settings.output_dir):
         from swps_pipeline.publish.warehouse import remove_stale_temporaries
-        from swps_pipeline.runner import materialise, run_config
+        from swps_pipeline.runner import StepProgress, materialise, run_config
 
         remove_stale_temporaries(settings.marts_dir)
 
         config = run_config(str(Path(args.parameters).resolve()) if args.parameters else None, log_level="WARNING")
-        result = materialise(settings, dagster_instance(), args.year, config)
+        result = materialise(settings, dagster_instance(), args.year, config, StepProgress.for_stream(sys.stderr))
     if not result.success:
         failed = [event for event in result.all_events if event.is_step_failure]
         reasons = "; ".join(

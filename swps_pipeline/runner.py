@@ -9,8 +9,9 @@ then executes here, in this process, without a daemon.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+import time
 from pathlib import Path
+from typing import TextIO
 
 import dagster as dg
 from dagster._core.code_pointer import ModuleCodePointer
@@ -65,17 +66,49 @@ def partition_tags(instance: dg.DagsterInstance, only_year: int | None) -> dict[
     return {ASSET_PARTITION_RANGE_START_TAG: ordered[0], ASSET_PARTITION_RANGE_END_TAG: ordered[-1]}
 
 
+class StepProgress:
+    """Which step runs and how many are done, on one terminal line rewritten in place (`swps run` on a tty)."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self.total = 0
+        self.done = 0
+        self.started = time.perf_counter()
+
+    @staticmethod
+    def for_stream(stream: TextIO) -> StepProgress | None:
+        """A progress line for a terminal; none when the stream is a file or a pipe (logs stay clean)."""
+        return StepProgress(stream) if stream.isatty() else None
+
+    def line(self, running: str | None) -> str:
+        elapsed = time.perf_counter() - self.started
+        doing = f"running {running}" if running else "done"
+        return f"swps run: [{self.done}/{self.total}] {doing} ({elapsed:.0f} s)"
+
+    def __call__(self, event: dg.DagsterEvent) -> None:
+        if event.is_step_start:
+            self._show(self.line(event.step_key))
+        elif event.is_step_success or event.is_step_failure or event.is_step_skipped:
+            self.done += 1
+        elif event.event_type == dg.DagsterEventType.RUN_SUCCESS or event.is_run_failure:
+            self._show("")
+
+    def _show(self, text: str) -> None:
+        self.stream.write(f"\r{text}\x1b[K")  # back to the line's start, write, clear what is left
+        self.stream.flush()
+
+
 def materialise(
     settings: Settings,
     instance: dg.DagsterInstance,
     only_year: int | None = None,
     config: dict | None = None,
-    on_event: Callable[[dg.DagsterEvent], None] | None = None,
+    progress: StepProgress | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Materialise every asset in one run of `swps_all`, recorded in `instance` as a launch from the code location.
 
     Every year folder becomes a partition of `returns_year`; the run covers all of
-    them (or `only_year`) and everything downstream. `on_event` sees each event as it happens.
+    them (or `only_year`) and everything downstream. `progress` sees each event as it happens.
     """
     keys = [str(year) for year in settings.returns_years()]
     known = set(instance.get_dynamic_partitions(returns_year.name))
@@ -89,9 +122,11 @@ def materialise(
         remote_job_origin=remote_origin,
         job_code_origin=code_origin,
     )
+    if progress is not None:
+        progress.total = len(job.graph.nodes)  # one step per op: a multi-asset and its checks are one step
     events = []
     for event in execute_run_iterator(InMemoryJob(job), run, instance):
         events.append(event)
-        if on_event is not None:
-            on_event(event)
+        if progress is not None:
+            progress(event)
     return dg.ExecuteInProcessResult(events, instance.get_run_by_id(run.run_id), None, job)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import yaml
 
 from swps_pipeline.publish.warehouse import read_mart
 from swps_pipeline.definitions import build_definitions
-from swps_pipeline.runner import materialise
+from swps_pipeline.runner import StepProgress, materialise
 from swps_pipeline.settings import Settings
 
 BUNDLED_DATA = Path(__file__).resolve().parents[2] / "data" / "raw"
@@ -47,13 +48,24 @@ def write_folder(root: Path) -> None:
     (root / "returns" / "2021" / "empty.csv").write_bytes(b"")
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
 @pytest.fixture(scope="module")
-def small_run(tmp_path_factory):
+def terminal():
+    """What `swps run` would show on a terminal's standard error during the small run."""
+    return Terminal()
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory, terminal):
     root = tmp_path_factory.mktemp("small")
     write_folder(root / "raw")
     settings = Settings(data_dir=root / "raw", output_dir=root / "out")
     with dg.instance_for_test() as instance:
-        result = materialise(settings, instance)
+        result = materialise(settings, instance, progress=StepProgress.for_stream(terminal))
         checks = {
             (e.asset_key.path[-1], e.check_name): e.passed
             for e in result.get_asset_check_evaluations()
@@ -117,3 +129,14 @@ def test_a_run_is_recorded_as_a_launch_from_the_code_location(small_run):
     assert run.job_snapshot_id == build_definitions(settings).resolve_job_def("swps_all").get_job_snapshot_id()
     assert (run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"]) == (
         "2020", "2021")
+
+
+def test_progress_shows_each_step_and_how_many_are_done_on_a_terminal_only(small_run, terminal):
+    _, result, _ = small_run
+    steps = [event.step_key for event in result.all_events if event.is_step_start]
+    shown = [line.removesuffix("\x1b[K") for line in terminal.getvalue().split("\r") if line]
+    assert len(steps) == len(result.job_def.graph.nodes) > 10
+    for done, (step, line) in enumerate(zip(steps, shown, strict=True)):
+        assert line.startswith(f"swps run: [{done}/{len(steps)}] running {step} (")
+    assert terminal.getvalue().endswith("\r\x1b[K")  # the line is cleared when the run ends
+    assert StepProgress.for_stream(io.StringIO()) is None  # a file or a pipe: no progress line
