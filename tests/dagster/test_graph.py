@@ -134,7 +134,8 @@ def test_a_run_is_recorded_as_a_launch_from_the_code_location(small_run):
 def test_progress_shows_each_step_and_how_many_are_done_on_a_terminal_only(small_run, terminal):
     _, result, _ = small_run
     steps = [event.step_key for event in result.all_events if event.is_step_start]
-    shown = [line.removesuffix("\x1b[K") for line in terminal.getvalue().split("\r") if line]
+    shown = [line.removesuffix("\x1b[K") for line in terminal.getvalue().split("\r")]
+    shown = [line for line in shown if line]
     assert len(steps) == len(result.job_def.graph.nodes) > 10
     for done, (step, line) in enumerate(zip(steps, shown, strict=True)):
         assert line.startswith(f"swps run: [{done}/{len(steps)}] running {step} (")
