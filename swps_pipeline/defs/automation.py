@@ -3,11 +3,11 @@
 
 import hashlib
 import json
-from pathlib import Path
 
 import dagster as dg
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from swps_pipeline.defs.ingest import returns_year
+from swps_pipeline.defs.ingest import FINGERPRINTS, folder_fingerprint, returns_year
 from swps_pipeline.defs.resources import PipelineSettings
 
 swps_all = dg.define_asset_job(
@@ -33,28 +33,42 @@ def yearly_returns_schedule(context: dg.ScheduleEvaluationContext, settings: Pip
     return dg.RunRequest(run_key=f"yearly-{year}", partition_key=year)
 
 
-def folder_fingerprint(folder: Path) -> str:
-    """Names, sizes and modification times of a year's files: changes when a file is added, replaced or touched."""
-    entries = sorted(
-        (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()
-    )
-    return hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
+def materialised_fingerprints(instance: dg.DagsterInstance, years: list[str]) -> dict[str, str]:
+    """For each year, the folder fingerprint its last materialisation read (absent when never materialised)."""
+    found = {}
+    for year in years:
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey("ingestion_accounting"), asset_partitions=[year]), limit=1
+        ).records
+        metadata = records[0].asset_materialization.metadata if records else {}
+        if FINGERPRINTS in metadata and year in metadata[FINGERPRINTS].value:
+            found[year] = metadata[FINGERPRINTS].value[year]
+    return found
 
 
 @dg.sensor(
     job=swps_all,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Watches returns/<year>/ and requests a run for each year whose files were added or changed.",
+    description="Watches returns/<year>/ and requests one run for the years whose files were added or changed "
+    "since they were last materialised (the range from the first to the last of them), nothing otherwise.",
 )
 def returns_folder_sensor(context: dg.SensorEvaluationContext, settings: PipelineSettings):
-    seen = json.loads(context.cursor) if context.cursor else {}
     paths = settings.paths
     current = {str(year): folder_fingerprint(paths.returns_dir / str(year)) for year in paths.returns_years()}
+    seen = json.loads(context.cursor) if context.cursor else materialised_fingerprints(context.instance, list(current))
     changed = [year for year, fingerprint in current.items() if seen.get(year) != fingerprint]
-    new_years = [year for year in changed if not context.instance.has_dynamic_partition(returns_year.name, year)]
+    known = context.instance.get_dynamic_partitions(returns_year.name)
+    new_years = sorted(year for year in current if year not in known)
+    ordered = [year for year in [*known, *new_years] if year in changed]
+    run_requests = []
+    if ordered:
+        first, last = ordered[0], ordered[-1]
+        key = hashlib.sha256(json.dumps({year: current[year] for year in ordered}).encode()).hexdigest()[:16]
+        tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+        run_requests.append(dg.RunRequest(run_key=f"{first}-{last}-{key}", tags=tags))
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=f"{year}-{current[year]}", partition_key=year) for year in changed],
+        run_requests=run_requests,
         dynamic_partitions_requests=[returns_year.build_add_request(new_years)] if new_years else [],
         cursor=json.dumps(current, sort_keys=True),
     )

@@ -1,6 +1,9 @@
 """Reference data and the yearly returns: read, validated, quarantined, accounted for."""
 
+import hashlib
+import json
 import warnings
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -24,6 +27,17 @@ PER_YEAR = {
 }
 """A table computed year by year from that year's returns: a corrected year recomputes only itself, and a
 run over several years (every run of `swps run`, "Materialize all") is one step per asset."""
+
+FINGERPRINTS = "returns folder fingerprints"
+"""Metadata of `ingestion_accounting`: each year's folder fingerprint when it was read (the sensor compares)."""
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """Names, sizes and modification times of a year's files: changes when a file is added, replaced or touched."""
+    entries = sorted(
+        (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()
+    ) if folder.is_dir() else []
+    return hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
 
 
 @dg.asset(
@@ -102,6 +116,7 @@ def _most_broken_rules(quarantine: pd.DataFrame) -> pd.DataFrame:
 )
 def validated_returns(context: dg.AssetExecutionContext, settings: PipelineSettings, positions_registry: pd.DataFrame):
     """Read and validate each year's files; every row ends valid, quarantined or skipped."""
+    fingerprints = {year: folder_fingerprint(settings.paths.returns_dir / year) for year in context.partition_keys}
     results = [validate_year(settings.paths.data_dir, int(year), positions_registry) for year in context.partition_keys]
     tables = {name: pd.concat([getattr(r, name) for r in results], ignore_index=True) for name in INGEST_TABLES}
 
@@ -111,6 +126,7 @@ def validated_returns(context: dg.AssetExecutionContext, settings: PipelineSetti
                                     "rows_duplicate_dropped"]].sum().reset_index()
     )
     summary = {
+        FINGERPRINTS: dg.MetadataValue.json(fingerprints),
         "years": ", ".join(context.partition_keys),
         "rows valid / quarantined per year": preview(per_year, rows=50),
     }

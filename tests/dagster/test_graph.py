@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import yaml
 
 from swps_pipeline.publish.warehouse import read_mart
 from swps_pipeline.definitions import build_definitions
+from swps_pipeline.defs.automation import returns_folder_sensor
+from swps_pipeline.defs.resources import PipelineSettings
 from swps_pipeline.runner import StepProgress, materialise
 from swps_pipeline.settings import Settings
 
@@ -60,16 +63,21 @@ def terminal():
 
 
 @pytest.fixture(scope="module")
-def small_run(tmp_path_factory, terminal):
+def instance():
+    with dg.instance_for_test() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory, terminal, instance):
     root = tmp_path_factory.mktemp("small")
     write_folder(root / "raw")
     settings = Settings(data_dir=root / "raw", output_dir=root / "out")
-    with dg.instance_for_test() as instance:
-        result = materialise(settings, instance, progress=StepProgress.for_stream(terminal))
-        checks = {
-            (e.asset_key.path[-1], e.check_name): e.passed
-            for e in result.get_asset_check_evaluations()
-        }
+    result = materialise(settings, instance, progress=StepProgress.for_stream(terminal))
+    checks = {
+        (e.asset_key.path[-1], e.check_name): e.passed
+        for e in result.get_asset_check_evaluations()
+    }
     return settings, result, checks
 
 
@@ -141,3 +149,17 @@ def test_progress_shows_each_step_and_how_many_are_done_on_a_terminal_only(small
         assert line.startswith(f"swps run: [{done}/{len(steps)}] running {step} (")
     assert terminal.getvalue().endswith("\r\x1b[K")  # the line is cleared when the run ends
     assert StepProgress.for_stream(io.StringIO()) is None  # a file or a pipe: no progress line
+
+
+def test_the_sensor_switched_on_after_a_run_requests_nothing_until_a_year_changes(small_run, instance):
+    settings, _, _ = small_run
+    resources = {"settings": PipelineSettings(data_dir=str(settings.data_dir), output_dir=str(settings.output_dir))}
+    first = returns_folder_sensor(dg.build_sensor_context(instance=instance, cursor=None, resources=resources))
+    assert first.run_requests == [] and first.dynamic_partitions_requests == []
+
+    touched = settings.data_dir / "returns" / "2021" / "77.csv"
+    stat = touched.stat()
+    os.utime(touched, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    second = returns_folder_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor, resources=resources))
+    assert [(r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+            for r in second.run_requests] == [("2021", "2021")]
