@@ -72,3 +72,17 @@ def returns_folder_sensor(context: dg.SensorEvaluationContext, settings: Pipelin
         dynamic_partitions_requests=[returns_year.build_add_request(new_years)] if new_years else [],
         cursor=json.dumps(current, sort_keys=True),
     )
+
+
+@dg.sensor(
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Registers each folder returns/<year>/ as a partition of returns_year (no run), so the UI's "
+    "\"Materialize all\" offers every year even before the first `swps run`.",
+)
+def returns_year_partitions(context: dg.SensorEvaluationContext, settings: PipelineSettings):
+    known = set(context.instance.get_dynamic_partitions(returns_year.name))
+    new_years = [str(year) for year in settings.paths.returns_years() if str(year) not in known]
+    if not new_years:
+        return dg.SkipReason("every year folder is already a partition")
+    return dg.SensorResult(dynamic_partitions_requests=[returns_year.build_add_request(new_years)])

@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 from zoneinfo import ZoneInfo
 
-from swps_pipeline.defs.automation import returns_folder_sensor, yearly_returns_schedule
+from swps_pipeline.defs.automation import returns_folder_sensor, returns_year_partitions, yearly_returns_schedule
 from swps_pipeline.defs.resources import PipelineSettings
 
 
@@ -92,3 +92,16 @@ def test_sensor_requests_one_run_for_the_changed_years_together_then_only_what_c
         assert _ranges(fourth) == [("2019", "2022")]
         assert list(fourth.dynamic_partitions_requests[0].partition_keys) == ["2022"]
         assert set(json.loads(fourth.cursor)) == {"2019", "2020", "2021", "2022"}
+
+
+def test_the_partition_sensor_registers_new_year_folders_without_a_run(tmp_path):
+    _year_folders(tmp_path, [2024, 2025])
+    settings = _settings(tmp_path, tmp_path / "out")
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("returns_year", ["2024"])
+        context = dg.build_sensor_context(instance=instance, resources={"settings": settings})
+        result = returns_year_partitions(context)
+        assert result.run_requests == []
+        assert list(result.dynamic_partitions_requests[0].partition_keys) == ["2025"]
+        instance.add_dynamic_partitions("returns_year", ["2025"])
+        assert isinstance(returns_year_partitions(context), dg.SkipReason)
