@@ -46,3 +46,23 @@ SYNTHETIC_NOTICE = (
     "and the Seine-et-Marne 2021 figures. The real returns are not public. "
     "Do not read results on the bundled data as findings about the programme."
 )
+
+#: Year folders `returns/<YYYY>/` outside this range are typos (`2402`, `0999`):
+#: they are rejected and recorded, never read (issue 18). The programme starts
+#: in 2019; 1980 leaves room for historical series, 2100 for any plausible future.
+PLAUSIBLE_YEARS = range(1980, 2100 + 1)
+
+# Input limits (issue 18), checked before a file's data are loaded; a file over
+# one is rejected with its measured size and the limit. A département's return
+# holds at most a few dozen positions (the benchmark's 100x data: a few thousand
+# rows per file, under 2 MB) and the template has 46 columns, so each limit is
+# far above any real return and far below what exhausts this machine's memory.
+MAX_FILE_BYTES = 50_000_000
+#: Data rows per sheet (or CSV file): 10x a département at 100x the programme.
+MAX_ROWS = 100_000
+#: Columns per sheet (or CSV file): the template has 46; XFD is column 16,384.
+MAX_COLUMNS = 500
+#: Cells of a sheet's used area (rows x columns), what a reader allocates.
+MAX_CELLS = 5_000_000
+#: Uncompressed size of an XLSX's XML parts: a zip bomb is small on disk only.
+MAX_XLSX_UNCOMPRESSED_BYTES = 200_000_000

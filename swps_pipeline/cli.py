@@ -7,9 +7,13 @@ progress) end with one clear line and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import fcntl
 import os
+import shutil
+import stat
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,7 +58,7 @@ def exclusive_run_lock(output_dir: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def preflight(settings: Settings, parameters_file: str | None = None) -> list[int]:
+def preflight(settings: Settings, parameters_file: str | None = None, only_year: int | None = None) -> list[int]:
     """Check what a run needs before starting Dagster, so the user gets one line instead of a failed run."""
     from swps_pipeline.ingest.registry import RegistryError, read_registry
 
@@ -63,25 +67,63 @@ def preflight(settings: Settings, parameters_file: str | None = None) -> list[in
     years = settings.returns_years()
     if not years:
         raise CannotRun(f"no year folder under {settings.returns_dir} (expected returns/<YYYY>/)")
+    if only_year is not None and only_year not in years:
+        folder = f"{only_year:04d}"
+        reason = dict(settings.returns_folders()[1]).get(f"returns/{folder}")
+        raise CannotRun(f"{settings.returns_dir / folder}: {reason}" if reason else
+                        f"no folder {settings.returns_dir / folder}")
     try:
         read_registry(settings.registry_path)
     except RegistryError as error:
         raise CannotRun(str(error)) from None
     from swps_pipeline import economics, impact  # heavy imports, only once the folders are there
 
+    if parameters_file:
+        check_regular_file(Path(parameters_file), "parameter file")
     try:
         impact.read_recorded_crime(settings.crime_dir, settings.crime_edition)
         economics.load_parameters(Path(parameters_file) if parameters_file else None)
-    except (impact.CrimeFileError, economics.ParameterError) as error:
+        impact.settings_from_parameters_file(parameters_file)
+    except (impact.CrimeFileError, economics.ParameterError, impact.ImpactSettingsError) as error:
         raise CannotRun(str(error)) from None
+    check_writable_folder(dagster_home(), "Dagster instance folder (DAGSTER_HOME)")
+    check_writable_folder(settings.output_dir, "output folder (SWPS_OUTPUT_DIR)")
     return years
+
+
+def check_regular_file(path: Path, what: str) -> None:
+    """A path the user gave must be a regular file: reading a FIFO or a device would hang or never end."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # a missing file is reported by its reader, with its own wording
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "not a file"
+        raise CannotRun(f"{path}: the {what} is {kind}, not a regular file; give the path of a YAML file")
+
+
+def check_writable_folder(path: Path, what: str) -> None:
+    """The folder exists (or can be made) and accepts a file, so a run never fails on its first write."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except FileExistsError:
+        raise CannotRun(f"{path}: the {what} is a file, not a folder; choose a folder") from None
+    except OSError as error:
+        raise CannotRun(f"{path}: the {what} cannot be written ({error.strerror}); choose a writable "
+                        "folder") from None
+
+
+def dagster_home() -> Path:
+    return Path(os.environ.get("DAGSTER_HOME") or Path(".dagster_home").resolve())
 
 
 def dagster_instance():
     """The persistent instance at $DAGSTER_HOME (default: ./.dagster_home), so the UI shows the runs."""
     from dagster import DagsterInstance
 
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster_home").resolve())))
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(dagster_home())))
     home.mkdir(parents=True, exist_ok=True)
     settings_file = home / "dagster.yaml"
     if not settings_file.exists():
@@ -103,6 +145,8 @@ def print_summary(settings: Settings, seconds: float) -> None:
             f"  {year}: {row.rows_valid} valid, {row.rows_quarantined} quarantined, "
             f"{int((rejected.year == year).sum())} files rejected, {int((missing.year == year).sum())} missing returns"
         )
+    for folder, reason in settings.returns_folders()[1]:
+        print(f"  not read: {folder} ({reason})")
     print(f"  warehouse: {settings.warehouse_path}")
     print(f"  marts:     {settings.marts_dir}/<table>.parquet")
 
@@ -110,17 +154,20 @@ def print_summary(settings: Settings, seconds: float) -> None:
 def command_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     started = time.perf_counter()
-    years = preflight(settings, args.parameters)
-    if args.year is not None and args.year not in years:
-        raise CannotRun(f"no folder {settings.returns_dir / str(args.year)}")
+    preflight(settings, args.parameters, args.year)
     with exclusive_run_lock(settings.output_dir):
-        from swps_pipeline.publish.warehouse import remove_stale_temporaries
+        from swps_pipeline.publish.warehouse import publish_run_folder, remove_stale_runs, start_run_folder
         from swps_pipeline.runner import StepProgress, materialise, run_config
 
-        remove_stale_temporaries(settings.marts_dir)
-
+        remove_stale_runs(settings.output_dir)
+        run_folder = start_run_folder(settings.output_dir)
         config = run_config(str(Path(args.parameters).resolve()) if args.parameters else None, log_level="WARNING")
-        result = materialise(settings, dagster_instance(), args.year, config, StepProgress.for_stream(sys.stderr))
+        result = materialise(dataclasses.replace(settings, run_folder=run_folder), dagster_instance(), args.year,
+                             config, StepProgress.for_stream(sys.stderr))
+        if result.success:
+            publish_run_folder(settings.output_dir, run_folder)
+        else:
+            shutil.rmtree(run_folder, ignore_errors=True)
     if not result.success:
         failed = [event for event in result.all_events if event.is_step_failure]
         reasons = "; ".join(

@@ -28,6 +28,7 @@ from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 
 from swps_pipeline.definitions import build_definitions
 from swps_pipeline.defs.ingest import returns_year
+from swps_pipeline.publish.warehouse import keep_only_years
 from swps_pipeline.settings import Settings
 
 JOB = "swps_all"
@@ -40,7 +41,8 @@ def run_config(parameters_file: str | None = None, log_level: str = "INFO") -> d
     """Run config: the console log level and, optionally, a user parameter file for the economic model."""
     config: dict = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     if parameters_file:
-        config["ops"] = {"economic_model": {"config": {"parameters_file": parameters_file}}}
+        config["ops"] = {"economic_model": {"config": {"parameters_file": parameters_file}},
+                         "impact_estimates": {"config": {"parameters_file": parameters_file}}}
     return config
 
 
@@ -56,6 +58,12 @@ def _origins() -> tuple[RemoteJobOrigin, JobPythonOrigin]:
         code_pointer=ModuleCodePointer(DEFINITIONS_MODULE, "defs", working_directory),
     )
     return (RemoteJobOrigin(RemoteRepositoryOrigin(location, REPOSITORY), JOB), JobPythonOrigin(JOB, code))
+
+
+def per_year_tables(definitions: dg.Definitions) -> list[str]:
+    """The tables partitioned by year (one warehouse table per asset)."""
+    return sorted(spec.key.path[-1] for assets in definitions.assets if assets.partitions_def == returns_year
+                  for spec in assets.specs)
 
 
 def partition_tags(instance: dg.DagsterInstance, only_year: int | None) -> dict[str, str]:
@@ -110,10 +118,16 @@ def materialise(
     Every year folder becomes a partition of `returns_year`; the run covers all of
     them (or `only_year`) and everything downstream. `progress` sees each event as it happens.
     """
-    keys = [str(year) for year in settings.returns_years()]
+    years = settings.returns_years()
+    keys = [str(year) for year in years]
     known = set(instance.get_dynamic_partitions(returns_year.name))
     instance.add_dynamic_partitions(returns_year.name, [key for key in keys if key not in known])
-    job = build_definitions(settings).resolve_job_def(JOB)
+    # A year whose folder is gone (or now out of range) leaves the partitions and the warehouse.
+    for key in known - set(keys):
+        instance.delete_dynamic_partition(returns_year.name, key)
+    definitions = build_definitions(settings)
+    keep_only_years(settings.warehouse_path, per_year_tables(definitions), years)
+    job = definitions.resolve_job_def(JOB)
     remote_origin, code_origin = _origins()
     run = instance.create_run_for_job(
         job_def=job,

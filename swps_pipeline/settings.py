@@ -7,22 +7,44 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from swps_pipeline.assumptions import PLAUSIBLE_YEARS
+
 
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
     output_dir: Path
     crime_edition: str | None = None  # which file of crime/ to use when there are several
+    run_folder: Path | None = None  # where this run writes its marts before they are published together
 
     @property
     def returns_dir(self) -> Path:
         return self.data_dir / "returns"
 
     def returns_years(self) -> list[int]:
-        """Years that have a folder `returns/<YYYY>/` (one partition each)."""
+        """Years that have a folder `returns/<YYYY>/` in the plausible range (one partition each)."""
+        return self.returns_folders()[0]
+
+    def returns_folders(self) -> tuple[list[int], list[tuple[str, str]]]:
+        """The years of `returns/<YYYY>/` to read, and every other entry of `returns/` with why it is not read
+        (a year outside `assumptions.PLAUSIBLE_YEARS` is a typo such as 2402 or 0999; a link leaving the data
+        folder is not followed)."""
         if not self.returns_dir.is_dir():
-            return []
-        return sorted(int(p.name) for p in self.returns_dir.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}", p.name))
+            return [], []
+        years, not_read = [], []
+        root = self.data_dir.resolve()
+        for path in sorted(self.returns_dir.iterdir()):
+            name = f"returns/{os.fsencode(path.name).decode('utf-8', 'backslashreplace')}"
+            if not re.fullmatch(r"\d{4}", path.name) or not path.is_dir():
+                not_read.append((name, "not a year folder returns/<YYYY>/"))
+            elif int(path.name) not in PLAUSIBLE_YEARS:
+                not_read.append((name, f"year outside {PLAUSIBLE_YEARS.start}–{PLAUSIBLE_YEARS.stop - 1}: a typo? "
+                                       "rename the folder"))
+            elif not path.resolve().is_relative_to(root):
+                not_read.append((name, "symbolic link to outside the data folder: not followed"))
+            else:
+                years.append(int(path.name))
+        return years, not_read
 
     @property
     def registry_path(self) -> Path:
@@ -38,6 +60,12 @@ class Settings:
 
     @property
     def marts_dir(self) -> Path:
+        """Where marts are written: this run's folder while `swps run` works, else the published `marts`."""
+        return self.run_folder or self.published_marts_dir
+
+    @property
+    def published_marts_dir(self) -> Path:
+        """What readers open: `marts`, a link to the folder of the last complete run (`publish/warehouse.py`)."""
         return self.output_dir / "marts"
 
     @property

@@ -1,62 +1,132 @@
 """Cost per position, per case and the probabilistic cost-benefit model, with their charts."""
 
 
+from enum import Enum
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from swps_pipeline import economics
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
+from swps_pipeline.economics.parameters import CHANNELS, DISTRIBUTIONS, EFFECT_SOURCES
 
 ECONOMICS_TABLES = {
     "cost_position_year": "Cost of each position-year (reported, else 52,500 € per FTE-year × fte × months/12), "
-    "State refund (80/50/30 % over the first 36 months, month by month) and local share. Grain: (position_id, year).",
+    "State refund (80/50/30 % over the first 36 months, month by month), local share and employer type. "
+    "Grain: (position_id, year).",
     "cost_department_year": "Costs, refunds and local shares summed by département and year.",
     "cost_national_year": "Costs, refunds and local shares summed by year.",
     "cost_per_case": "Cost per new case, person received, action and domestic-violence case, cost and activity "
     "matched on the same positions. Grain: (level, entity, year).",
-    "cba_summary": "Monte Carlo cost-benefit: costs, benefits, NPV mean/p5/p50/p95, benefit-cost ratio, probability "
-    "NPV > 0, break-even reduction of repeat victimisation. Grain: scope × discount rate.",
-    "cba_channels": "Present value of each benefit channel. Grain: scope × channel.",
-    "cba_sensitivity": "One-way sensitivity (tornado): each parameter at its p10 and p90. Grain: scope × parameter.",
-    "cba_scenarios": "Conservative / central / optimistic scenarios of the parameter file. Grain: scope × scenario.",
-    "cba_npv_draws": "The Monte Carlo NPV draws of the whole-period national scope (for the distribution chart). "
+    "cba_summary": "Monte Carlo cost-benefit, expected values first: mean costs, benefits and NPV, p5/p50/p95, "
+    "benefit-cost ratio, probability NPV > 0, NPV per position-year, per person received and per public euro, "
+    "break-even; base year and price year on every row; `headline` marks the row to quote. "
+    "Grain: scope × effect source.",
+    "cba_channels": "Present value of each benefit and cost item (channels, position costs, deadweight). "
+    "Grain: scope × channel × kind.",
+    "cba_perspectives": "Who gains and who pays: State, local authorities, associations, victims and children, rest "
+    "of society; rows add up to the scope's NPV. Grain: scope × perspective.",
+    "cba_sensitivity": "One-way sensitivity (tornado): each parameter at its p10 and p90, the others at their means. "
+    "Grain: scope × parameter.",
+    "cba_scenarios": "Conservative / central / optimistic: the simulated cases at the 10th / 50th / 90th percentile "
+    "of the NPV. Grain: scope × scenario.",
+    "cba_npv_draws": "The Monte Carlo NPV draws of the headline scope (for the distribution chart). "
     "Grain: one row per draw.",
 }
 
+_PACKAGED = economics.load_parameters()
+#: Launchpad drop-downs: the names the packaged parameter file knows.
+DiscountRateName = Enum("DiscountRateName", {name: name for name in _PACKAGED.discount_rates})
+ParameterName = Enum("ParameterName", {name: name for name in _PACKAGED.parameters})
+DistributionType = Enum("DistributionType", {name: name for name in DISTRIBUTIONS})
+EffectSource = Enum("EffectSource", {name: name for name in EFFECT_SOURCES})
+
+
+def _packaged_default(channel: str) -> str:
+    return "on" if _PACKAGED.settings.channels[channel] else "off"
+
+
+class ChannelSwitches(dg.Config):
+    """Switch a benefit or cost channel on or off; empty keeps the parameter file's choice."""
+
+    police_time: bool | None = Field(
+        None, description=f"Benefit: officer time saved. Packaged default: {_packaged_default('police_time')}.")
+    repeat_victimisation: bool | None = Field(
+        None, description="Benefit: averted repeat domestic violence among supported victims. Packaged default: "
+        f"{_packaged_default('repeat_victimisation')}.")
+    perpetrator_programmes: bool | None = Field(
+        None, description="Benefit (averted reoffending) and cost (programmes) of orientations of perpetrators. "
+        f"Packaged default: {_packaged_default('perpetrator_programmes')}.")
+    office_costs: bool | None = Field(
+        None, description="Cost: offices provided in kind by police and gendarmerie. Packaged default: "
+        f"{_packaged_default('office_costs')}.")
+    emergency_housing: bool | None = Field(
+        None, description="Cost: emergency-housing nights after an orientation. Packaged default: "
+        f"{_packaged_default('emergency_housing')}.")
+    child_protection: bool | None = Field(
+        None, description="Cost: child-protection measures after a report of a child in danger. Packaged default: "
+        f"{_packaged_default('child_protection')}.")
+
+
+class ParameterOverride(dg.Config):
+    """New value (the mean) and, optionally, a new distribution for one parameter of parameters.yaml."""
+
+    parameter: ParameterName = Field(description="The parameter id, as in economics/parameters.yaml.")
+    value: float | None = Field(None, description="Its mean; alone, it carries the distribution with it.")
+    distribution: DistributionType | None = Field(None, description="A new distribution type (give low and high).")
+    low: float | None = Field(None, description="Lower bound (5th percentile for normal and lognormal).")
+    high: float | None = Field(None, description="Upper bound (95th percentile for normal and lognormal).")
+
+    def entry(self) -> dict:
+        entry: dict = {} if self.value is None else {"value": self.value}
+        if self.distribution is not None:
+            entry["distribution"] = {"type": self.distribution.value}
+            entry["distribution"] |= {k: v for k, v in (("low", self.low), ("high", self.high)) if v is not None}
+        return entry
+
 
 class EconomicsConfig(dg.Config):
-    """Launchpad overrides of `economics/parameters.yaml` (the same keys as the file)."""
+    """Launchpad overrides of `economics/parameters.yaml`; an empty field keeps the file's value."""
 
-    parameters_file: str | None = None
-    discount_rate: str | None = None
-    benefit_horizon_years: int | None = None
-    n_draws: int | None = None
-    seed: int | None = None
-    channels: list[str] | None = None
-    central_values: dict[str, float] = {}
+    parameters_file: str | None = Field(None, description="A YAML file overriding economics/parameters.yaml.")
+    discount_rate: DiscountRateName | None = Field(
+        None, description=f"A named discount rate. Packaged default: {_PACKAGED.settings.discount_rate.name}.")
+    discount_rate_value: float | None = Field(
+        None, description="A real discount rate as a number (0 to 0.15), instead of a name.")
+    base_year: int | None = Field(None, description="Year flows are discounted to. Default: first year of the data.")
+    price_year: int | None = Field(
+        None, description=f"Euros of this year in every output. Packaged default: {_PACKAGED.settings.price_year}.")
+    n_draws: int | None = Field(None, description=f"Monte Carlo draws. Packaged default: {_PACKAGED.settings.n_draws}.")
+    seed: int | None = Field(None, description=f"Random seed (>= 0). Packaged default: {_PACKAGED.settings.seed}.")
+    effect_source: EffectSource | None = Field(
+        None, description="literature: the prior of parameters.yaml; impact_estimate: the impact_estimates mart. "
+        f"Packaged default: {_PACKAGED.settings.effect_source}.")
+    impact_model: str | None = Field(
+        None, description=f"Model of impact_estimates to use. Packaged default: {_PACKAGED.settings.impact_model}.")
+    channels: ChannelSwitches = Field(default_factory=ChannelSwitches, description="Benefit and cost channels.")
+    parameters: list[ParameterOverride] = Field(default_factory=list, description="Parameter overrides.")
 
     def overrides(self) -> dict:
+        """The overrides in the parameter file's layout (only what was set)."""
+        rate = self.discount_rate.value if self.discount_rate is not None else self.discount_rate_value
         settings = {
             key: value
             for key, value in {
-                "discount_rate": self.discount_rate,
-                "benefit_horizon_years": self.benefit_horizon_years,
-                "n_draws": self.n_draws,
-                "seed": self.seed,
-                "channels": self.channels,
+                "discount_rate": rate, "base_year": self.base_year, "price_year": self.price_year,
+                "n_draws": self.n_draws, "seed": self.seed, "impact_model": self.impact_model,
+                "effect_source": self.effect_source.value if self.effect_source is not None else None,
             }.items()
             if value is not None
         }
-        return {"settings": settings, "parameters": {name: {"value": v} for name, v in self.central_values.items()}}
-
-
-def _scopes(years: list[int]) -> list[economics.CbaScope]:
-    """The whole period, then each year, nationally."""
-    return [economics.CbaScope(first_year=years[0], last_year=years[-1])] + [
-        economics.CbaScope(first_year=year, last_year=year) for year in years
-    ]
+        switches = {c: getattr(self.channels, c) for c in CHANNELS if getattr(self.channels, c) is not None}
+        if switches:
+            settings["channels"] = switches
+        overrides: dict = {"settings": settings} if settings else {}
+        if self.parameters:
+            overrides["parameters"] = {o.parameter.value: o.entry() for o in self.parameters}
+        return overrides
 
 
 @dg.multi_asset(
@@ -65,31 +135,29 @@ def _scopes(years: list[int]) -> list[economics.CbaScope]:
                           description=f"{text} Source: panel + registry + economics/parameters.yaml (synthetic returns).")
         for name, text in ECONOMICS_TABLES.items()
     },
-    ins={"position_year": dg.AssetIn(), "positions_registry": dg.AssetIn()},
+    ins={"position_year": dg.AssetIn(), "positions_registry": dg.AssetIn(), "impact_estimates": dg.AssetIn()},
 )
-def economic_model(config: EconomicsConfig, position_year: pd.DataFrame, positions_registry: pd.DataFrame):
+def economic_model(context: dg.AssetExecutionContext, config: EconomicsConfig, position_year: pd.DataFrame,
+                   positions_registry: pd.DataFrame, impact_estimates: pd.DataFrame):
     """Costs first, then the cost-benefit model on exactly those costs."""
     try:
         params = economics.load_parameters(
             Path(config.parameters_file) if config.parameters_file else None, config.overrides()
         )
+        costs = economics.build_cost_tables(position_year, positions_registry, params)
+        cba, headline, years, notes = economics.cost_benefit_tables(costs, position_year, impact_estimates, params)
     except economics.ParameterError as error:
         raise dg.Failure(description=str(error), allow_retries=False) from None
-    costs = economics.build_cost_tables(position_year, positions_registry, params)
-    years = sorted(int(y) for y in costs["cost_position_year"].dropna(subset=["cost_eur"])["year"].unique())
-    results = [economics.run_cost_benefit(costs["cost_position_year"], position_year, params, scope=s)
-               for s in _scopes(years)]
-    cba = {name: pd.concat([r.tables()[name] for r in results], ignore_index=True)
-           for name in ("cba_summary", "cba_channels", "cba_sensitivity", "cba_scenarios")}
-    whole_period = results[0]
-    cba["cba_npv_draws"] = pd.DataFrame({"draw": range(len(whole_period.npv_draws)), "npv_eur": whole_period.npv_draws})
+    for note in notes:
+        context.log.warning(note)
+    cba["cba_npv_draws"] = pd.DataFrame({"draw": range(len(headline.npv_draws)), "npv_eur": headline.npv_draws})
+    period = f"national {years[0]}–{years[-1]}"
     charts = {
         "cba_summary": {"NPV distribution": chart(
-            economics.npv_distribution_png(whole_period.npv_draws, whole_period.npv_central,
-                                           title=f"NPV, national {years[0]}–{years[-1]}"),
-            f"NPV distribution, national {years[0]}–{years[-1]} (Monte Carlo)")},
+            economics.npv_distribution_png(headline.npv_draws, headline.npv_at_means, title=f"NPV, {period}"),
+            f"NPV distribution, {period} (Monte Carlo)")},
         "cba_sensitivity": {"tornado": chart(
-            economics.tornado_png(whole_period.cba_sensitivity), "One-way sensitivity of the NPV (tornado)")},
+            economics.tornado_png(headline.cba_sensitivity), "One-way sensitivity of the NPV (tornado)")},
     }
     for name, table in {**costs, **cba}.items():
         rows = 50 if name.startswith("cba") or name == "cost_national_year" else 10

@@ -1,10 +1,14 @@
 """Recorded crime, the programme's deployment and its estimated impact on recorded intrafamily violence."""
 
 
+from enum import Enum
+
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from swps_pipeline import impact
+from swps_pipeline.impact import settings as impact_settings
 from swps_pipeline.assumptions import IMPACT_FIRST_YEAR
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
@@ -77,28 +81,88 @@ def impact_panel(
     return table
 
 
+def _enum(name: str, values: dict[str, str]) -> type[Enum]:
+    """A Launchpad enum of a setting's allowed values (names = values)."""
+    return Enum(name, {value: value for value in values}, type=str)
+
+
+ControlGroup = _enum("ControlGroup", impact_settings.CONTROL_GROUPS)
+BasePeriod = _enum("BasePeriod", impact_settings.BASE_PERIODS)
+Aggregation = _enum("Aggregation", impact_settings.AGGREGATIONS)
+BootstrapWeights = _enum("BootstrapWeights", impact_settings.BOOTSTRAP_WEIGHTS)
+TwfeInference = _enum("TwfeInference", impact_settings.TWFE_INFERENCE)
+HonestDidMethod = _enum("HonestDidMethod", impact_settings.HONEST_DID_METHODS)
+
+
+class ImpactConfig(dg.Config):
+    """Launchpad settings of the impact estimators (defaults: docs/methods_impact.md); unset = the parameter file's
+    `impact:` section, else the default."""
+
+    parameters_file: str | None = Field(default=None, description="A `swps run --parameters` YAML file whose "
+                                        "`impact:` section sets these settings (the fields below override it).")
+    control_group: ControlGroup | None = Field(
+        default=None, description=impact_settings.DESCRIPTIONS["control_group"] + " Default: not_yet_treated.")
+    base_period: BasePeriod | None = Field(
+        default=None, description=impact_settings.DESCRIPTIONS["base_period"] + " Default: varying.")
+    anticipation: int | None = Field(default=None, ge=0, description=impact_settings.DESCRIPTIONS["anticipation"])
+    aggregations: list[Aggregation] | None = Field(
+        default=None, description=impact_settings.DESCRIPTIONS["aggregations"] + " Default: all four.")
+    bootstrap_weights: BootstrapWeights | None = Field(
+        default=None, description=impact_settings.DESCRIPTIONS["bootstrap_weights"] + " Default: rademacher.")
+    twfe_inference: TwfeInference | None = Field(
+        default=None, description=impact_settings.DESCRIPTIONS["twfe_inference"] + " Default: auto.")
+    honest_did_method: HonestDidMethod | None = Field(
+        default=None, description=impact_settings.DESCRIPTIONS["honest_did_method"] + " Default: conditional.")
+    n_boot: int | None = Field(default=None, ge=99, description=impact_settings.DESCRIPTIONS["n_boot"] + " Default: 999.")
+    seed: int | None = Field(default=None, ge=0, description=impact_settings.DESCRIPTIONS["seed"] + " Default: 2023.")
+
+    def settings(self) -> impact_settings.ImpactSettings:
+        overrides = {key: [v.value for v in value] if isinstance(value, list) else getattr(value, "value", value)
+                     for key, value in self.model_dump(exclude={"parameters_file"}).items() if value is not None}
+        return impact_settings.settings_from_parameters_file(self.parameters_file, overrides)
+
+
 @dg.multi_asset(
     outs={
         "impact_estimates": dg.AssetOut(
-            **IMPACT, description="TWFE (treated, intensity), event study with pre-trend test, Callaway–Sant'Anna "
-            "against not-yet-treated départements (bootstrap clustered by département), placebo. Grain: (model, term)."),
+            **IMPACT, description="TWFE (treated, intensity; wild cluster bootstrap with few départements), event "
+            "study with pre-trend F, Callaway–Sant'Anna (group-time effects aggregated simple/group/dynamic/calendar, "
+            "multiplier bootstrap clustered by département, Wald pre-test), placebo, CGBS dose-response, HonestDiD "
+            "breakdown values (model honest_did, terms breakdown_mbar_*/breakdown_m_*). The settings that produced "
+            "each row are columns (control_group, base_period, anticipation, inference); `warning` holds the "
+            "few-cluster warning. Grain: (model, term). " + REPORTING_CAVEAT),
         "event_study": dg.AssetOut(
-            **IMPACT, description="Event-time estimates with 95 % intervals (TWFE event study and "
-            "Callaway–Sant'Anna). Grain: (model, event_time)."),
+            **IMPACT, description="Event-time estimates on a common base (year −1): Callaway–Sant'Anna with "
+            "pointwise and uniform 95 % bands, and the TWFE event study. Grain: (model, event_time)."),
+        "impact_diagnostics": dg.AssetOut(
+            **IMPACT, description="Why an estimate is missing or fragile: terms not identified (rank check), "
+            "group-time cells without control or base year, breakdown search notes. Grain: (model, term, check)."),
     },
 )
-def impact_estimates(impact_panel: pd.DataFrame):
+def impact_estimates(context: dg.AssetExecutionContext, config: ImpactConfig, impact_panel: pd.DataFrame):
     """Every estimator on the panel, with the interpretation an evaluator must read next to them."""
-    result = impact.estimate_impact(impact_panel, seed=2023)
+    try:
+        settings = config.settings()
+    except impact_settings.ImpactSettingsError as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from None
+    result = impact.estimate_impact(impact_panel, settings)
     interpretation = dg.MetadataValue.md(impact.interpretation_markdown(result))
+    warning = {"few-cluster warning": dg.MetadataValue.md(result.warnings()[0])} if result.warnings() else {}
+    for text in result.warnings()[:1]:
+        context.log.warning(text)
+    settings_text = dg.MetadataValue.json(impact_settings.as_dict(settings))
     yield dg.Output(result.impact_estimates, output_name="impact_estimates",
-                    metadata={**table_metadata(result.impact_estimates, rows=40), "interpretation": interpretation})
+                    metadata={**table_metadata(result.impact_estimates, rows=40), **warning,
+                              "breakdown value": dg.MetadataValue.md(impact.breakdown_text(result)),
+                              "settings": settings_text, "interpretation": interpretation})
     yield dg.Output(result.event_study, output_name="event_study", metadata={
-        **table_metadata(result.event_study, rows=40),
+        **table_metadata(result.event_study, rows=40), **warning,
         "event study chart": chart(impact.event_study_chart(result.event_study),
                                    "Event study: log recorded intrafamily violence around the first position"),
         "interpretation": interpretation,
     })
+    yield dg.Output(result.diagnostics, output_name="impact_diagnostics",
+                    metadata={**table_metadata(result.diagnostics, rows=40), **warning})
 
 
 ASSETS = [recorded_crime, department_population, deployment_department_year, impact_panel, impact_estimates]

@@ -81,6 +81,8 @@ INGEST_TABLES = {
     "returns_warnings": "Soft-rule warnings (row kept). Grain: one row per warning.",
     "files_rejected": "Files rejected whole (empty, not CSV/XLSX, undecodable, no header, a required column "
     "missing). Grain: one row per file.",
+    "files_ignored": "Entries of a year folder that are not returns and are not read (Excel lock files, "
+    "system files, sub-folders other than corrections/), with the reason. Grain: one row per entry.",
     "ingestion_accounting": "Where every input row went: rows_read = valid + quarantined + summary skipped + "
     "duplicates dropped. Grain: one row per (year, source_file).",
 }
@@ -125,10 +127,12 @@ def validated_returns(context: dg.AssetExecutionContext, settings: PipelineSetti
         accounting.groupby("year")[["rows_read", "rows_valid", "rows_quarantined", "rows_summary_skipped",
                                     "rows_duplicate_dropped"]].sum().reset_index()
     )
+    not_read = pd.DataFrame(settings.paths.returns_folders()[1], columns=["entry of returns/", "why not read"])
     summary = {
         FINGERPRINTS: dg.MetadataValue.json(fingerprints),
         "years": ", ".join(context.partition_keys),
         "rows valid / quarantined per year": preview(per_year, rows=50),
+        "folders not read": preview(not_read),
     }
     for name, table in tables.items():
         extra = summary if name == "ingestion_accounting" else {}

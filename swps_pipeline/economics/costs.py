@@ -16,7 +16,7 @@ NATIONAL_ENTITY = "FR"
 
 COST_POSITION_YEAR_COLUMNS = [
     "position_id", "department_code", "year", "has_return", "fte", "months_active", "fte_years", "cost_eur", "cost_source",
-    "police_office_cost_eur", "total_cost_eur", "state_refund_eur", "local_share_eur",
+    "police_office_cost_eur", "total_cost_eur", "state_refund_eur", "local_share_eur", "employer_type",
 ]
 _SUMMED = ["fte_years", "cost_eur", "police_office_cost_eur", "total_cost_eur", "state_refund_eur", "local_share_eur"]
 COST_DEPARTMENT_YEAR_COLUMNS = ["department_code", "year", "positions", "positions_costed", *_SUMMED]
@@ -58,14 +58,15 @@ def position_year_costs(position_year: pd.DataFrame, registry: pd.DataFrame, par
     fte_years = fte * months / 12
     reported = frame["cost_eur"].to_numpy(dtype=float)
     has_reported = valid & ~np.isnan(reported)
-    default = params.central("default_cost_per_fte_year_eur") * fte_years
+    default = params.mean("default_cost_per_fte_year_eur") * fte_years
     cost = np.where(has_reported, reported, np.where(valid, default, np.nan))
-    office_rate = params.central("office_cost_per_fte_year_eur") if settings.include_office_costs else 0.0
+    office_rate = params.mean("office_cost_per_fte_year_eur") if settings.include_office_costs else 0.0
     office = office_rate * fte_years
 
-    dates = registry.drop_duplicates("position_id").set_index("position_id")[["start_date", "end_date"]]
+    dates = registry.drop_duplicates("position_id").set_index("position_id")[
+        ["start_date", "end_date", "employer_type"]]
     dates = dates.reindex(frame["position_id"])
-    refund = cost * params.central("eligible_share") * _refund_rate_months(
+    refund = cost * params.mean("eligible_share") * _refund_rate_months(
         frame["year"].to_numpy(), months, dates["start_date"], dates["end_date"], params
     ) / months
 
@@ -83,6 +84,7 @@ def position_year_costs(position_year: pd.DataFrame, registry: pd.DataFrame, par
         "state_refund_eur": refund,
         "local_share_eur": cost - refund,
         "fte_years": fte_years,
+        "employer_type": dates["employer_type"].astype(object).to_numpy(),
     })
     return out[COST_POSITION_YEAR_COLUMNS]
 

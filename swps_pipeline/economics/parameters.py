@@ -1,15 +1,24 @@
-"""The parameter file of the economics module: loading, validation, distributions.
+"""The parameter file of the economics module: loading, validation, distributions, the CPI deflator.
 
 One YAML file in the package (`parameters.yaml`) holds every economic
-parameter with its uncertainty and its source; a user file and the run config
-override it field by field. Anything malformed fails early with one line that
-names the file and the parameter, so a bad run config never yields figures.
+parameter with its uncertainty, its plausible bounds and its source; a user
+file and the run config override it field by field. Anything malformed or
+implausible fails before the run starts with one line that names the file and
+the parameter, so a bad run config never yields figures.
+
+Every parameter's `value` is its mean, whatever its distribution (see the
+head of parameters.yaml): the deterministic model at the values is the model
+at the means, and a changed value moves the Monte Carlo with it.
 """
 
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import math
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -24,73 +33,132 @@ from scipy import stats
 from swps_pipeline import assumptions
 
 PACKAGED_FILE = "parameters.yaml"
-DISTRIBUTIONS = ("fixed", "uniform", "triangular", "pert", "lognormal")
-CHANNELS = ("police_time", "repeat_victimisation", "perpetrator_programmes", "child_protection")
-#: What a parameter may feed: a benefit channel, the CBA costs, or the cost model only.
+CPI_FILE = "cpi_insee.csv"
+DISTRIBUTIONS = ("fixed", "uniform", "triangular", "pert", "lognormal", "normal")
+#: Benefit channels, then cost channels; each can be switched off.
+BENEFIT_CHANNELS = ("police_time", "repeat_victimisation", "perpetrator_programmes")
+COST_CHANNELS = ("office_costs", "emergency_housing", "child_protection")
+CHANNELS = (*BENEFIT_CHANNELS, *COST_CHANNELS)
+#: What a parameter may feed: a channel, the CBA costs, or the cost model only.
 PARAMETER_USES = (*CHANNELS, "costs", "cost_model")
+EFFECT_SOURCES = ("literature", "impact_estimate")
+#: What a position-year with a valid return but a missing count an enabled channel reads becomes.
+MISSING_COUNTS = ("impute", "leave_out")
 #: z of the 95th percentile: a lognormal's 90 % interval spans 2 × Z90 standard deviations of its log.
 Z90 = float(stats.norm.ppf(0.95))
+#: A lognormal's `value` must be the mean its 90 % interval implies, within this relative tolerance.
+LOGNORMAL_MEAN_TOLERANCE = 0.005
 
-_PARAMETER_KEYS = {"value", "value_from", "distribution", "unit", "price_year", "source", "rationale", "channel"}
+#: Rounding allowed when a mode derived from a mean lands just outside [low, high] (share of the width).
+MODE_SLACK = 1e-9
+#: Limits checked before anything runs (issue 18): a parameter file is small and plain.
+MAX_PARAMETER_FILE_BYTES = 256 * 1024
+DISCOUNT_RATE_BOUNDS = (0.0, 0.15)
+N_DRAWS_BOUNDS = (1, 1_000_000)
+MAX_SEED = 2**63 - 1
+MAX_REFUND_YEARS = 10
+SCHEME_START_YEARS = (1980, 2100)
+
+_PARAMETER_KEYS = {"value", "value_from", "label", "distribution", "bounds", "unit", "price_year", "source", "rationale",
+                   "channel"}
+#: Fields a user file or the run config may not change: the package fixes what is plausible.
+_FIXED_KEYS = {"bounds"}
 _SETTING_KEYS = {
-    "discount_rate", "benefit_horizon_years", "include_office_costs", "n_draws", "seed", "channels",
-    "national_scheme_start", "refund_shares",
+    "discount_rate", "base_year", "price_year", "include_office_costs", "n_draws", "seed", "channels",
+    "effect_source", "impact_model", "missing_counts", "national_scheme_start", "refund_shares",
 }
-_TOP_KEYS = {"settings", "discount_rates", "parameters", "scenarios"}
+#: `impact` holds the impact estimators' settings (read by swps_pipeline.impact.settings, ignored here).
+_TOP_KEYS = {"settings", "discount_rates", "parameters", "impact"}
 
 
 class ParameterError(ValueError):
-    """A parameter file or override is missing, malformed or names an unknown parameter."""
+    """A parameter file or override is missing, malformed, implausible or names an unknown parameter."""
 
 
 @dataclass(frozen=True)
 class Distribution:
-    """An uncertainty distribution around a central value (see parameters.yaml for the conventions)."""
+    """An uncertainty distribution whose mean is the parameter's value (see parameters.yaml)."""
 
     type: str
     low: float | None = None
     high: float | None = None
 
-    def sample(self, central: float, rng: np.random.Generator, n: int) -> np.ndarray:
+    def mode(self, mean: float) -> float:
+        """Triangular and PERT: the mode that gives this mean on [low, high] (rounding kept inside the bounds)."""
+        mode = 3 * mean - self.low - self.high if self.type == "triangular" else (6 * mean - self.low - self.high) / 4
+        slack = MODE_SLACK * (self.high - self.low)
+        return min(max(mode, self.low), self.high) if self.low - slack <= mode <= self.high + slack else mode
+
+    def sample(self, mean: float, rng: np.random.Generator, n: int) -> np.ndarray:
         low, high = self.low, self.high
         if self.type == "fixed":
-            return np.full(n, central, dtype=float)
+            return np.full(n, mean, dtype=float)
         if self.type == "uniform":
             return rng.uniform(low, high, n)
         if self.type == "triangular":
-            return rng.triangular(low, central, high, n)
+            return rng.triangular(low, self.mode(mean), high, n)
         if self.type == "pert":
-            alpha, beta = self._pert_shapes(central)
+            alpha, beta = self._pert_shapes(mean)
             return low + (high - low) * rng.beta(alpha, beta, n)
-        return rng.lognormal(math.log(central), self._log_sigma(), n)
+        if self.type == "normal":
+            return rng.normal(mean, self.normal_sigma(), n)
+        return rng.lognormal(math.log(self.median(mean)), self.log_sigma(), n)
 
-    def quantile(self, central: float, q: float) -> float:
+    def quantile(self, mean: float, q: float) -> float:
         low, high = self.low, self.high
         if self.type == "fixed":
-            return central
+            return mean
         if self.type == "uniform":
             return low + q * (high - low)
         if self.type == "triangular":
-            return float(stats.triang.ppf(q, (central - low) / (high - low), loc=low, scale=high - low))
+            return float(stats.triang.ppf(q, (self.mode(mean) - low) / (high - low), loc=low, scale=high - low))
         if self.type == "pert":
-            alpha, beta = self._pert_shapes(central)
+            alpha, beta = self._pert_shapes(mean)
             return low + (high - low) * float(stats.beta.ppf(q, alpha, beta))
-        return math.exp(math.log(central) + self._log_sigma() * float(stats.norm.ppf(q)))
+        if self.type == "normal":
+            return mean + self.normal_sigma() * float(stats.norm.ppf(q))
+        return math.exp(math.log(self.median(mean)) + self.log_sigma() * float(stats.norm.ppf(q)))
 
-    def _pert_shapes(self, mode: float) -> tuple[float, float]:
-        width = self.high - self.low
+    def _pert_shapes(self, mean: float) -> tuple[float, float]:
+        width, mode = self.high - self.low, self.mode(mean)
         return 1 + 4 * (mode - self.low) / width, 1 + 4 * (self.high - mode) / width
 
-    def _log_sigma(self) -> float:
-        """Sigma of log(x) from the width of the 90 % interval [low, high]; the median stays `value`."""
+    def log_sigma(self) -> float:
+        """Sigma of log(x) from the width of the 90 % interval [low, high]."""
         return math.log(self.high / self.low) / (2 * Z90)
+
+    def normal_sigma(self) -> float:
+        """Normal: the standard deviation from its 90 % interval [low, high]."""
+        return (self.high - self.low) / (2 * Z90)
+
+    def median(self, mean: float) -> float:
+        """Lognormal: the median that gives this mean (mean = median × exp(sigma² / 2))."""
+        return mean * math.exp(-self.log_sigma() ** 2 / 2)
+
+    def implied_mean(self) -> float:
+        """Uniform, normal and lognormal: the mean their low / high imply."""
+        if self.type in ("uniform", "normal"):
+            return (self.low + self.high) / 2
+        return math.sqrt(self.low * self.high) * math.exp(self.log_sigma() ** 2 / 2)
+
+    def moved_to(self, old_mean: float, new_mean: float) -> Distribution:
+        """The same distribution carried to a new mean: shifted, or scaled for a lognormal."""
+        if self.type == "fixed" or old_mean == new_mean:
+            return self
+        if self.type == "lognormal":
+            factor = new_mean / old_mean
+            return Distribution(self.type, self.low * factor, self.high * factor)
+        shift = new_mean - old_mean
+        return Distribution(self.type, self.low + shift, self.high + shift)
 
 
 @dataclass(frozen=True)
 class Parameter:
     name: str
+    label: str
     value: float
     distribution: Distribution
+    bounds: tuple[float, float]
     unit: str
     price_year: int | None
     source: str
@@ -116,20 +184,17 @@ class DiscountRate:
 
 
 @dataclass(frozen=True)
-class Scenario:
-    name: str
-    description: str
-    values: dict[str, float]
-
-
-@dataclass(frozen=True)
 class Settings:
     discount_rate: DiscountRate
-    benefit_horizon_years: int
+    base_year: int | None
+    price_year: int
     include_office_costs: bool
     n_draws: int
     seed: int
     channels: dict[str, bool]
+    effect_source: str
+    impact_model: str
+    missing_counts: str
     national_scheme_start: date
     refund_shares: tuple[float, ...]
 
@@ -145,14 +210,26 @@ class Parameters:
     parameters: dict[str, Parameter]
     settings: Settings
     discount_rates: dict[str, DiscountRate]
-    scenarios: dict[str, Scenario]
     sources: tuple[str, ...]
+    cpi: dict[int, float]
 
-    def central(self, name: str) -> float:
+    def mean(self, name: str) -> float:
+        """The parameter's value: its mean."""
         return self.parameters[name].value
 
-    def central_values(self) -> dict[str, float]:
+    def means(self) -> dict[str, float]:
         return {name: p.value for name, p in self.parameters.items()}
+
+    def deflator(self, from_year: int) -> float:
+        """Multiply euros of `from_year` by this to get euros of the run's price year (INSEE CPI)."""
+        return self.cpi[self.settings.price_year] / self.cpi[from_year]
+
+
+def read_cpi() -> dict[int, float]:
+    """The INSEE consumer price index shipped in the package (annual averages, 2015 = 100)."""
+    text = resources.files(__package__).joinpath(CPI_FILE).read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in io.StringIO(text) if not line.startswith("#"))
+    return {int(row["year"]): float(row["index_2015_100"]) for row in rows}
 
 
 def load_parameters(user_yaml: Path | None = None, overrides: Mapping[str, Any] | None = None) -> Parameters:
@@ -160,18 +237,14 @@ def load_parameters(user_yaml: Path | None = None, overrides: Mapping[str, Any] 
 
     Overrides use the file's layout (`{"parameters": {name: {field: ...}}, "settings": {...}}`);
     a bare number for a parameter sets its value. Raises `ParameterError` (one line) on a
-    missing or malformed file, an unknown parameter or setting, or an invalid value.
+    missing, oversized or malformed file, an unknown parameter or setting, or an implausible value.
     """
     packaged = resources.files(__package__).joinpath(PACKAGED_FILE)
     raw = _read_yaml(packaged.read_text(encoding="utf-8"), str(packaged))
     sources = [f"swps_pipeline/economics/{PACKAGED_FILE}"]
     if user_yaml is not None:
         path = Path(user_yaml)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise ParameterError(f"{path}: cannot read the parameter file ({error.strerror or error})") from None
-        raw = _merge(raw, _read_yaml(text, str(path)), str(path))
+        raw = _merge(raw, _read_yaml(_read_user_file(path), str(path)), str(path))
         sources.append(str(path))
     if overrides:
         raw = _merge(raw, dict(overrides), "run config")
@@ -179,13 +252,46 @@ def load_parameters(user_yaml: Path | None = None, overrides: Mapping[str, Any] 
     return _build(raw, " + ".join(sources), tuple(sources))
 
 
+def _read_user_file(path: Path) -> str:
+    """The text of a user parameter file: a regular file, at most MAX_PARAMETER_FILE_BYTES, UTF-8."""
+    try:
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode):
+            raise ParameterError(f"{path}: not a regular file (a parameter file must be a plain YAML file)")
+        if status.st_size > MAX_PARAMETER_FILE_BYTES:
+            raise ParameterError(
+                f"{path}: parameter file of {status.st_size:,} bytes, over the limit of {MAX_PARAMETER_FILE_BYTES:,}"
+            )
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_PARAMETER_FILE_BYTES + 1)
+    except OSError as error:
+        raise ParameterError(f"{path}: cannot read the parameter file ({error.strerror or error})") from None
+    if len(data) > MAX_PARAMETER_FILE_BYTES:
+        raise ParameterError(f"{path}: parameter file over the limit of {MAX_PARAMETER_FILE_BYTES:,} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ParameterError(f"{path}: not UTF-8 text (byte {error.start})") from None
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """The safe loader without aliases: a parameter file never needs them, and an alias bomb needs them."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a parameter file", mark)
+        return super().compose_node(parent, index)
+
+
 def _read_yaml(text: str, origin: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ParameterError(f"{origin}: not valid YAML{where}") from None
+        problem = getattr(error, "problem", None)
+        raise ParameterError(f"{origin}: not valid YAML{where}" + (f" ({problem})" if problem else "")) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -204,23 +310,53 @@ def _merge(base: dict[str, Any], update: dict[str, Any], origin: str) -> dict[st
         section = merged.setdefault(key, {})
         for name, entry in value.items():
             if key == "parameters":
-                if name not in section:
-                    raise ParameterError(f"{origin}: unknown parameter '{name}'")
-                entry = entry if isinstance(entry, dict) else {"value": entry}
-                if "value" in entry:
-                    section[name].pop("value_from", None)
-                section[name] = {**section[name], **entry}
+                section[name] = _merged_parameter(name, section.get(name), entry, origin)
             elif key == "settings":
                 if name not in _SETTING_KEYS:
                     raise ParameterError(f"{origin}: unknown setting '{name}'")
                 if name == "channels" and isinstance(entry, dict):
                     unknown = set(entry) - set(CHANNELS)
                     if unknown:
-                        raise ParameterError(f"{origin}: unknown channel '{sorted(unknown)[0]}'")
+                        raise ParameterError(f"{origin}: unknown channel '{sorted(unknown)[0]}' "
+                                             f"(known: {', '.join(CHANNELS)})")
                     entry = {**section.get("channels", {}), **entry}
                 section[name] = entry
-            else:  # discount rates and scenarios may be added or replaced whole
+            else:  # discount rates may be added or replaced whole
                 section[name] = entry
+    return merged
+
+
+def _merged_parameter(name: str, packaged: dict | None, entry: Any, origin: str) -> dict:
+    """One parameter's fields after an override; a new value alone carries the distribution with it."""
+    if packaged is None:
+        raise ParameterError(f"{origin}: unknown parameter '{name}'")
+    entry = entry if isinstance(entry, dict) else {"value": entry}
+    fixed = _FIXED_KEYS & set(entry)
+    if fixed:
+        raise ParameterError(f"{origin}: parameter '{name}': '{sorted(fixed)[0]}' is fixed by the package")
+    merged = {**packaged, **entry}
+    if "value" in entry:
+        merged.pop("value_from", None)
+    old, new = packaged.get("value"), entry.get("value")
+    if "value_from" in packaged:
+        old = getattr(assumptions, str(packaged["value_from"]), None)
+    spec = packaged.get("distribution")
+    numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (old, new))
+    if "distribution" not in entry and numbers and isinstance(spec, dict) and spec.get("type") in DISTRIBUTIONS[1:]:
+        try:
+            moved = Distribution(spec["type"], float(spec["low"]), float(spec["high"])).moved_to(old, new)
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            return merged  # the packaged spec is checked in _distribution
+        merged["distribution"] = {"type": moved.type, "low": moved.low, "high": moved.high}
+    elif "distribution" in entry and "value" not in entry and isinstance(entry["distribution"], dict):
+        kind = entry["distribution"].get("type")
+        if kind in ("uniform", "normal", "lognormal"):
+            try:
+                implied = Distribution(kind, float(entry["distribution"]["low"]), float(entry["distribution"]["high"]))
+                merged["value"] = implied.implied_mean()
+                merged.pop("value_from", None)
+            except (KeyError, TypeError, ValueError, ZeroDivisionError):
+                pass  # reported by _distribution with the file's words
     return merged
 
 
@@ -228,6 +364,12 @@ def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ParameterError(f"{where}: expected a number, got {value!r}")
     return float(value)
+
+
+def _integer(value: Any, where: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ParameterError(f"{where}: expected a whole number from {low:,} to {high:,}, got {value!r}")
+    return value
 
 
 def _build(raw: dict[str, Any], origin: str, sources: tuple[str, ...]) -> Parameters:
@@ -238,11 +380,17 @@ def _build(raw: dict[str, Any], origin: str, sources: tuple[str, ...]) -> Parame
     parameters = {name: _parameter(name, entry, origin) for name, entry in (raw.get("parameters") or {}).items()}
     if not parameters:
         raise ParameterError(f"{origin}: no parameters")
-    settings = _settings(raw.get("settings") or {}, rates, origin)
-    scenarios = {
-        name: _scenario(name, entry, parameters, origin) for name, entry in (raw.get("scenarios") or {}).items()
-    }
-    return Parameters(parameters, settings, rates, scenarios, sources)
+    shares = [parameters[n].value for n in ("harm_share_victims_and_children", "harm_share_public_services")
+              if n in parameters]
+    if sum(shares) > 1:
+        raise ParameterError(f"{origin}: the harm shares of victims and public services add up to more than 1")
+    cpi = read_cpi()
+    settings = _settings(raw.get("settings") or {}, rates, cpi, origin)
+    for parameter in parameters.values():
+        if parameter.price_year is not None and parameter.price_year not in cpi:
+            raise ParameterError(f"{origin}: parameter '{parameter.name}': price_year {parameter.price_year} is not "
+                                 f"in the price index ({min(cpi)}-{max(cpi)}, economics/{CPI_FILE})")
+    return Parameters(parameters, settings, rates, sources, cpi)
 
 
 def _parameter(name: str, entry: Any, origin: str) -> Parameter:
@@ -252,7 +400,7 @@ def _parameter(name: str, entry: Any, origin: str) -> Parameter:
     extra = set(entry) - _PARAMETER_KEYS
     if extra:
         raise ParameterError(f"{where}: unknown field '{sorted(extra)[0]}'")
-    missing = [k for k in ("distribution", "unit", "price_year", "source", "channel") if k not in entry]
+    missing = [k for k in ("label", "distribution", "bounds", "unit", "price_year", "source", "channel") if k not in entry]
     if "value" not in entry and "value_from" not in entry:
         missing.insert(0, "value")
     if missing:
@@ -279,11 +427,18 @@ def _parameter(name: str, entry: Any, origin: str) -> Parameter:
     bad = [u for u in uses if u not in PARAMETER_USES]
     if bad:
         raise ParameterError(f"{where}: unknown channel '{bad[0]}' (expected one of {list(PARAMETER_USES)})")
-    distribution = _distribution(entry["distribution"], value, where)
-    return Parameter(name, value, distribution, str(entry["unit"]), price_year, source, rationale, tuple(uses))
+    bounds = entry["bounds"]
+    if not isinstance(bounds, list) or len(bounds) != 2:
+        raise ParameterError(f"{where}: bounds must be [low, high]")
+    bounds = (_number(bounds[0], where), _number(bounds[1], where))
+    distribution = _distribution(entry["distribution"], value, bounds, where)
+    return Parameter(name, str(entry["label"]), value, distribution, bounds, str(entry["unit"]), price_year, source, rationale, tuple(uses))
 
 
-def _distribution(spec: Any, value: float, where: str) -> Distribution:
+def _distribution(spec: Any, value: float, bounds: tuple[float, float], where: str) -> Distribution:
+    lowest, highest = bounds
+    if not lowest <= value <= highest:
+        raise ParameterError(f"{where}: value {value:g} outside its plausible range [{lowest:g}, {highest:g}]")
     if not isinstance(spec, dict) or spec.get("type") not in DISTRIBUTIONS:
         raise ParameterError(f"{where}: distribution type must be one of {list(DISTRIBUTIONS)}, got {spec!r}")
     kind = spec["type"]
@@ -294,11 +449,24 @@ def _distribution(spec: Any, value: float, where: str) -> Distribution:
     low, high = _number(spec["low"], where), _number(spec["high"], where)
     if not low < high:
         raise ParameterError(f"{where}: low ({low:g}) must be below high ({high:g})")
-    if kind == "lognormal" and not 0 < low < value < high:
-        raise ParameterError(f"{where}: lognormal needs 0 < low < value (median) < high, got {low:g}, {value:g}, {high:g}")
-    if not low <= value <= high:
-        raise ParameterError(f"{where}: value {value:g} outside its distribution [{low:g}, {high:g}]")
-    return Distribution(kind, low, high)
+    if low < lowest or high > highest:
+        raise ParameterError(f"{where}: distribution [{low:g}, {high:g}] leaves the plausible range "
+                             f"[{lowest:g}, {highest:g}]")
+    distribution = Distribution(kind, low, high)
+    if kind == "lognormal" and low <= 0:
+        raise ParameterError(f"{where}: a lognormal needs 0 < low < high, got {low:g}, {high:g}")
+    if kind in ("uniform", "normal") and not math.isclose(value, distribution.implied_mean(), rel_tol=1e-9, abs_tol=1e-12):
+        raise ParameterError(f"{where}: value {value:g} is not the mean of {kind} [{low:g}, {high:g}] "
+                             f"({distribution.implied_mean():g}); change the value alone to move the distribution")
+    if kind == "lognormal" and not math.isclose(value, distribution.implied_mean(), rel_tol=LOGNORMAL_MEAN_TOLERANCE):
+        raise ParameterError(f"{where}: value {value:g} is not the mean of the lognormal with 90 % interval "
+                             f"[{low:g}, {high:g}] ({distribution.implied_mean():.0f})")
+    if kind in ("triangular", "pert"):
+        mode = distribution.mode(value)
+        if not low <= mode <= high:  # mode() has already absorbed rounding
+            raise ParameterError(f"{where}: value (mean) {value:g} is impossible for a {kind} on [{low:g}, {high:g}] "
+                                 f"(its mode would be {mode:g})")
+    return distribution
 
 
 def _discount_rate(name: str, entry: Any, origin: str) -> DiscountRate:
@@ -308,61 +476,80 @@ def _discount_rate(name: str, entry: Any, origin: str) -> DiscountRate:
     source = str(entry["source"]).strip()
     if source == "assumption" and not str(entry.get("rationale") or "").strip():
         raise ParameterError(f"{where}: an assumption needs a one-line rationale")
-    value = _number(entry["value"], where)
-    if not -0.5 < value < 1:
-        raise ParameterError(f"{where}: {value:g} is not a plausible annual rate")
-    return DiscountRate(name, value, source)
+    return DiscountRate(name, _rate(entry["value"], where), source)
 
 
-def _settings(raw: dict[str, Any], rates: dict[str, DiscountRate], origin: str) -> Settings:
+def _rate(value: Any, where: str) -> float:
+    rate = _number(value, where)
+    low, high = DISCOUNT_RATE_BOUNDS
+    if not low <= rate <= high:
+        raise ParameterError(f"{where}: {rate:g} is not a plausible real discount rate (expected {low:g} to {high:g})")
+    return rate
+
+
+def _settings(raw: dict[str, Any], rates: dict[str, DiscountRate], cpi: dict[int, float], origin: str) -> Settings:
     unknown = set(raw) - _SETTING_KEYS
     if unknown:
         raise ParameterError(f"{origin}: unknown setting '{sorted(unknown)[0]}'")
+    where = f"{origin}: setting"
     rate = raw.get("discount_rate", "france_2021")
     if isinstance(rate, str):
         if rate not in rates:
-            raise ParameterError(f"{origin}: setting 'discount_rate': unknown rate '{rate}' (known: {sorted(rates)})")
+            raise ParameterError(f"{where} 'discount_rate': unknown rate '{rate}' (known: {sorted(rates)})")
         discount = rates[rate]
     else:
-        discount = DiscountRate("custom", _number(rate, f"{origin}: setting 'discount_rate'"), "run setting")
+        discount = DiscountRate("custom", _rate(rate, f"{where} 'discount_rate'"), "run setting")
     channels = raw.get("channels") or {}
-    if not isinstance(channels, dict) or set(channels) - set(CHANNELS):
-        raise ParameterError(f"{origin}: setting 'channels' must map channel names {list(CHANNELS)} to true/false")
+    if not isinstance(channels, dict) or set(channels) - set(CHANNELS) or \
+            not all(isinstance(on, bool) for on in channels.values()):
+        raise ParameterError(f"{where} 'channels' must map channel names {list(CHANNELS)} to true/false")
     start = raw.get("national_scheme_start", assumptions.NATIONAL_SCHEME_START)
     if isinstance(start, str):
         try:
             start = date.fromisoformat(start)
         except ValueError:
-            raise ParameterError(f"{origin}: setting 'national_scheme_start': not a date ({start!r})") from None
-    if not isinstance(start, date):
-        raise ParameterError(f"{origin}: setting 'national_scheme_start': not a date ({start!r})")
-    shares = tuple(_number(s, f"{origin}: setting 'refund_shares'")
-                   for s in raw.get("refund_shares", assumptions.STATE_REFUND_SHARES))
-    horizon, n_draws = raw.get("benefit_horizon_years", 3), raw.get("n_draws", 10_000)
-    for key, number in (("benefit_horizon_years", horizon), ("n_draws", n_draws)):
-        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-            raise ParameterError(f"{origin}: setting '{key}' must be a positive integer, got {number!r}")
-    seed = raw.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ParameterError(f"{origin}: setting 'seed' must be an integer, got {seed!r}")
+            raise ParameterError(f"{where} 'national_scheme_start': not a date ({start!r})") from None
+    if not isinstance(start, date) or not SCHEME_START_YEARS[0] <= start.year <= SCHEME_START_YEARS[1]:
+        raise ParameterError(f"{where} 'national_scheme_start': not a date from {SCHEME_START_YEARS[0]} to "
+                             f"{SCHEME_START_YEARS[1]} ({start!r})")
+    shares = raw.get("refund_shares", assumptions.STATE_REFUND_SHARES)
+    if not isinstance(shares, (list, tuple)) or not 1 <= len(shares) <= MAX_REFUND_YEARS:
+        raise ParameterError(f"{where} 'refund_shares': expected a list of 1 to {MAX_REFUND_YEARS} yearly shares, "
+                             f"got {shares!r}")
+    shares = tuple(_number(s, f"{where} 'refund_shares'") for s in shares)
+    if not all(0 <= s <= 1 for s in shares) or any(b > a for a, b in zip(shares, shares[1:])):
+        raise ParameterError(f"{where} 'refund_shares': each share must be in [0, 1] and none above the one before, "
+                             f"got {list(shares)}")
+    years = f"a year of the price index ({min(cpi)}-{max(cpi)})"
+    price_year = raw.get("price_year", max(cpi))
+    if price_year not in cpi or isinstance(price_year, bool):
+        raise ParameterError(f"{where} 'price_year': expected {years}, got {price_year!r}")
+    base_year = raw.get("base_year")
+    if base_year is not None:
+        base_year = _integer(base_year, f"{where} 'base_year'", *SCHEME_START_YEARS)
+    effect_source = raw.get("effect_source", "literature")
+    if effect_source not in EFFECT_SOURCES:
+        raise ParameterError(f"{where} 'effect_source': expected one of {list(EFFECT_SOURCES)}, got {effect_source!r}")
+    impact_model = raw.get("impact_model", "callaway_santanna")
+    if not isinstance(impact_model, str) or not impact_model:
+        raise ParameterError(f"{where} 'impact_model': expected a model name, got {impact_model!r}")
+    missing = raw.get("missing_counts", "impute")
+    if missing not in MISSING_COUNTS:
+        raise ParameterError(f"{where} 'missing_counts': expected one of {list(MISSING_COUNTS)}, got {missing!r}")
+    office = raw.get("include_office_costs", False)
+    if not isinstance(office, bool):
+        raise ParameterError(f"{where} 'include_office_costs': expected true or false, got {office!r}")
     return Settings(
         discount_rate=discount,
-        benefit_horizon_years=horizon,
-        include_office_costs=bool(raw.get("include_office_costs", False)),
-        n_draws=n_draws,
-        seed=seed,
+        base_year=base_year,
+        price_year=price_year,
+        include_office_costs=office,
+        n_draws=_integer(raw.get("n_draws", 10_000), f"{where} 'n_draws'", *N_DRAWS_BOUNDS),
+        seed=_integer(raw.get("seed", 0), f"{where} 'seed'", 0, MAX_SEED),
         channels={c: bool(channels.get(c, False)) for c in CHANNELS},
+        effect_source=effect_source,
+        impact_model=impact_model,
+        missing_counts=missing,
         national_scheme_start=start,
         refund_shares=shares,
     )
-
-
-def _scenario(name: str, entry: Any, parameters: dict[str, Parameter], origin: str) -> Scenario:
-    where = f"{origin}: scenario '{name}'"
-    if not isinstance(entry, dict) or not str(entry.get("description") or "").strip():
-        raise ParameterError(f"{where}: needs a description")
-    values = entry.get("parameters") or {}
-    unknown = set(values) - set(parameters)
-    if unknown:
-        raise ParameterError(f"{where}: unknown parameter '{sorted(unknown)[0]}'")
-    return Scenario(name, str(entry["description"]), {k: _number(v, f"{where}: '{k}'") for k, v in values.items()})

@@ -7,8 +7,10 @@ from swps_pipeline.impact.crime import (
 )
 from swps_pipeline.impact.deployment import deployment_department_year
 from swps_pipeline.impact.panel import impact_panel
+from swps_pipeline.impact.settings import ImpactSettings, ImpactSettingsError, settings_from_parameters_file
 from swps_pipeline.impact.results import (
     ImpactResult,
+    breakdown_text,
     estimate_impact,
     event_study_chart,
     interpretation_markdown,
@@ -17,6 +19,9 @@ from swps_pipeline.impact.results import (
 __all__ = [
     "CrimeFileError",
     "ImpactResult",
+    "ImpactSettings",
+    "ImpactSettingsError",
+    "breakdown_text",
     "deployment_department_year",
     "estimate_impact",
     "event_study_chart",
@@ -24,4 +29,5 @@ __all__ = [
     "interpretation_markdown",
     "population_by_department_year",
     "read_recorded_crime",
+    "settings_from_parameters_file",
 ]

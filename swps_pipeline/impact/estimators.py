@@ -3,18 +3,21 @@
 Binary designs (TWFE on the treated dummy, the event study, Callaway–Sant'Anna,
 the placebo) use the staggered sample: départements not yet treated in the
 panel's first year (earlier adopters have no pre-treatment year) with the
-outcome observed every year. TWFE on intensity uses every département with
-the outcome observed every year. Standard errors are clustered by département.
+outcome observed every year. TWFE on intensity and the dose-response use every
+département with the outcome observed every year. Inference is clustered by
+département; what cannot be estimated gets no row and a diagnostic saying why.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+
+from swps_pipeline.impact import did, twfe
+from swps_pipeline.impact.settings import FEW_CLUSTERS, SMALL_COHORT, ImpactSettings
 
 ESTIMATE_COLUMNS: dict[str, str] = {
     "model": "object",
@@ -27,18 +30,30 @@ ESTIMATE_COLUMNS: dict[str, str] = {
     "n_obs": "int64",
     "n_clusters": "int64",
     "outcome": "object",
+    "control_group": "object",
+    "base_period": "object",
+    "anticipation": "Int64",
+    "inference": "object",
+    "warning": "object",
 }
 EVENT_STUDY_COLUMNS: dict[str, str] = {
     "model": "object",
     "event_time": "int64",
     "estimate": "float64",
+    "std_error": "float64",
     "ci_low": "float64",
     "ci_high": "float64",
+    "ci_low_uniform": "float64",
+    "ci_high_uniform": "float64",
+    "base_period": "object",
+    "reference": "bool",
+    "warning": "object",
 }
 GROUP_TIME_COLUMNS: dict[str, str] = {
     "model": "object",
     "cohort": "int64",
     "year": "int64",
+    "base_year": "int64",
     "event_time": "int64",
     "estimate": "float64",
     "std_error": "float64",
@@ -46,7 +61,9 @@ GROUP_TIME_COLUMNS: dict[str, str] = {
     "ci_high": "float64",
     "n_treated": "int64",
     "n_control": "int64",
+    "status": "object",
 }
+DIAGNOSTIC_COLUMNS: dict[str, str] = {"model": "object", "term": "object", "check": "object", "message": "object"}
 
 LEVEL = 0.95
 Z = stats.norm.ppf(0.5 + LEVEL / 2)
@@ -56,12 +73,39 @@ MAX_LAG = 4
 REFERENCE_EVENT_TIME = -1
 EVENT_TERM = "event_time_"
 PRETREND_TERM = "pretrend_joint_f"
+PRETEST_TERM = "pretest_wald_chi2"
 OVERALL_TERM = "att_overall"
 OUTCOME_COLUMN = "log_outcome_rate"
 PLACEBO_COLUMN = "log_placebo_rate"
+#: Diagnostic checks (the `check` column of the diagnostics table).
+FEW_CLUSTERS_CHECK = "few_clusters"
+NOT_IDENTIFIED = "not_identified"
 
 
-def _conform(rows: list[dict] | pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
+@dataclass
+class Estimates:
+    """Rows of `impact_estimates`, the diagnostics that explain missing or fragile ones, and extra tables."""
+
+    rows: list[dict] = field(default_factory=list)
+    diagnostics: list[dict] = field(default_factory=list)
+    group_time: list[pd.DataFrame] = field(default_factory=list)
+    event_study: list[pd.DataFrame] = field(default_factory=list)
+
+    def extend(self, other: Estimates) -> Estimates:
+        self.rows += other.rows
+        self.diagnostics += other.diagnostics
+        self.group_time += other.group_time
+        self.event_study += other.event_study
+        return self
+
+    def note(self, model: str, term: str | None, check: str, message: str) -> None:
+        self.diagnostics.append({"model": model, "term": term, "check": check, "message": message})
+
+    def table(self) -> pd.DataFrame:
+        return conform(self.rows, ESTIMATE_COLUMNS)
+
+
+def conform(rows: list[dict] | pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows).reindex(columns=list(dtypes)).astype(dtypes)
 
 
@@ -81,190 +125,271 @@ def _complete(panel: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def staggered_sample(panel: pd.DataFrame, y: str, cohort: str) -> pd.DataFrame:
-    """Départements not treated in the first panel year (cohort later or none), balanced on `y`."""
+    """Départements not treated in the first panel year (cohort later or none), balanced on `y`.
+
+    A cohort after the panel's last year is not treated within it: its cohort is
+    cleared, so every design treats it as not (yet) treated.
+    """
     later = panel[cohort].isna() | (panel[cohort] > panel["year"].min())
-    return _complete(panel[later.astype(bool)], [y])
+    sample = _complete(panel[later.astype(bool)], [y])
+    after_end = sample[cohort] > panel["year"].max()
+    return sample.assign(**{cohort: sample[cohort].mask(after_end.fillna(False).astype(bool))})
+
+
+def few_cluster_warning(sample: pd.DataFrame, cohort: str) -> str | None:
+    """Why inference is fragile on this sample (fewer than 30 départements or a cohort below 5), or None."""
+    by_unit = sample.groupby("department_code")[cohort].first()
+    sizes = by_unit.dropna().astype(int).value_counts().sort_index()
+    reasons = []
+    if len(by_unit) < FEW_CLUSTERS:
+        reasons.append(f"{len(by_unit)} départements (< {FEW_CLUSTERS})")
+    small = sizes[sizes < SMALL_COHORT]
+    if len(small):
+        reasons.append("cohort " + ", ".join(f"{g} has {n}" for g, n in small.items()) + f" (< {SMALL_COHORT})")
+    if not reasons:
+        return None
+    return ("Few clusters: " + "; ".join(reasons) + ". Standard errors and intervals rest on few départements; "
+            "read them as indicative, prefer the bootstrap p-values and the uniform bands.")
+
+
+@dataclass(frozen=True)
+class BootstrapInference:
+    """Bootstrap SE, critical value and p-values; with few clusters the SE gets the CR1 factor √(G/(G−1)) and
+    the critical values Student's t with G − 1 df (Cameron & Miller 2015), else R did's normal quantiles."""
+
+    n_clusters: int
+    weights: str
+
+    @property
+    def few(self) -> bool:
+        return self.n_clusters < FEW_CLUSTERS
+
+    @property
+    def name(self) -> str:
+        suffix = f"_cr1_t{self.n_clusters - 1}" if self.few else ""
+        return f"multiplier_bootstrap_{self.weights}{suffix}"
+
+    def std_error(self, se: np.ndarray) -> np.ndarray:
+        return np.asarray(se) * (np.sqrt(self.n_clusters / (self.n_clusters - 1)) if self.few else 1.0)
+
+    @property
+    def critical(self) -> float:
+        return float(stats.t.ppf(0.5 + LEVEL / 2, self.n_clusters - 1)) if self.few else float(Z)
+
+    def p_value(self, estimate: float, se: float) -> float:
+        if not se > 0:
+            return np.nan
+        t = abs(estimate / se)
+        return float(2 * (stats.t.sf(t, self.n_clusters - 1) if self.few else stats.norm.sf(t)))
+
+    def rows(self, model: str, terms, estimates, raw_se, **common) -> list[dict]:
+        out = []
+        for term, estimate, se in zip(terms, estimates, self.std_error(raw_se)):
+            ci = (estimate - self.critical * se, estimate + self.critical * se)
+            out.append(_row(model, term, estimate, se, ci, self.p_value(estimate, se), inference=self.name, **common))
+        return out
 
 
 def _row(model: str, term: str, estimate: float, std_error: float, ci: tuple[float, float], p_value: float,
-         n_obs: int, n_clusters: int, outcome: str) -> dict:
+         n_obs: int, n_clusters: int, outcome: str, **extra) -> dict:
     return {"model": model, "term": term, "estimate": estimate, "std_error": std_error, "ci_low": ci[0],
-            "ci_high": ci[1], "p_value": p_value, "n_obs": n_obs, "n_clusters": n_clusters, "outcome": outcome}
+            "ci_high": ci[1], "p_value": p_value, "n_obs": n_obs, "n_clusters": n_clusters, "outcome": outcome,
+            **extra}
 
 
-def _identified(data: pd.DataFrame, regressors: pd.DataFrame) -> bool:
-    """Some regressor varies within départements (else the fixed effects absorb it and OLS would return noise)."""
-    if regressors.empty or not len(regressors.columns):
-        return False
-    by_department = regressors.astype("float64").groupby(data["department_code"])
-    return bool(((by_department.max() - by_department.min()) > 0).any().all())
-
-
-def _fit_twfe(data: pd.DataFrame, y: str, regressors: pd.DataFrame):
-    """OLS of `y` on `regressors` with département and year dummies, clustered by département (t with G−1 df)."""
-    effects = [pd.get_dummies(data[k], prefix=k, drop_first=True, dtype="float64") for k in ("department_code", "year")]
-    design = sm.add_constant(pd.concat([regressors.astype("float64"), *effects], axis=1))
-    clusters = pd.factorize(data["department_code"])[0]
-    return sm.OLS(data[y].astype("float64"), design).fit(cov_type="cluster", cov_kwds={"groups": clusters},
-                                                          use_t=True)
-
-
-def _coefficient_rows(fit, model: str, terms: dict[str, str], data: pd.DataFrame, outcome: str) -> list[dict]:
-    """One row per regressor; `terms` maps regressor column -> reported term."""
-    ci = fit.conf_int(1 - LEVEL)
-    n_clusters = data["department_code"].nunique()
-    return [
-        _row(model, term, fit.params[c], fit.bse[c], (ci.loc[c, 0], ci.loc[c, 1]), fit.pvalues[c], int(fit.nobs),
-             n_clusters, outcome)
-        for c, term in terms.items()
-    ]
+def _twfe_rows(panel: pd.DataFrame, data: pd.DataFrame, y: str, regressors: pd.DataFrame, model: str,
+               settings: ImpactSettings, warning: str | None, extra: dict | None = None) -> tuple[Estimates, object]:
+    """Fit, report the terms the rank check removed, and pick analytic or wild-bootstrap inference."""
+    out = Estimates()
+    fit = twfe.fit_twfe(data[y].to_numpy(), regressors, data["department_code"], data["year"])
+    if fit is None:
+        out.note(model, None, NOT_IDENTIFIED, "no regressor varies once département and year effects are removed: "
+                                              "nothing is identified on these data")
+        return out, None
+    for term, why in fit.dropped.items():
+        out.note(model, term, NOT_IDENTIFIED, f"{term} is not identified: {why}; it has no row")
+    wild = settings.twfe_inference == "wild_bootstrap" or (settings.twfe_inference == "auto"
+                                                           and fit.n_clusters < FEW_CLUSTERS)
+    weights = "webb" if fit.n_clusters < 12 else settings.bootstrap_weights
+    rng = np.random.default_rng(settings.seed)
+    intervals, p_values = fit.intervals(), fit.p_values()
+    common = {"n_obs": len(data), "n_clusters": fit.n_clusters, "outcome": outcome_label(panel, y),
+              "warning": warning, **(extra or {})}
+    for j, term in enumerate(fit.terms):
+        ci, p, inference = (intervals[j, 0], intervals[j, 1]), p_values[j], "analytic_cluster_fixest_ssc"
+        if wild:
+            boot = twfe.wild_cluster_bootstrap(fit, term, weights, settings.n_boot, rng)
+            ci, p, inference = (boot.ci_low, boot.ci_high), boot.p_value, f"wild_cluster_bootstrap_wcr_{weights}"
+        out.rows.append(_row(model, term, fit.coefficients[j], fit.std_errors[j], ci, p, inference=inference,
+                             **common))
+    return out, fit
 
 
 def twfe_treated(panel: pd.DataFrame, y: str = OUTCOME_COLUMN, cohort: str = "cohort",
-                 model: str = "twfe_treated") -> pd.DataFrame:
+                 model: str = "twfe_treated", settings: ImpactSettings | None = None) -> Estimates:
     """Two-way fixed effects on the treated dummy (year ≥ cohort), staggered sample."""
+    settings = settings or ImpactSettings()
     data = staggered_sample(panel, y, cohort)
-    treated = (data["year"] >= data[cohort]).fillna(False).rename("treated")
-    if not _identified(data, treated.to_frame()):
-        return _conform([], ESTIMATE_COLUMNS)
-    fit = _fit_twfe(data, y, treated.to_frame())
-    return _conform(_coefficient_rows(fit, model, {"treated": "treated"}, data, outcome_label(panel, y)),
-                    ESTIMATE_COLUMNS)
+    treated = (data["year"] >= data[cohort]).fillna(False).astype("float64").rename("treated").to_frame()
+    return _twfe_rows(panel, data, y, treated, model, settings, few_cluster_warning(data, cohort))[0]
 
 
-def twfe_intensity(panel: pd.DataFrame, y: str = OUTCOME_COLUMN, model: str = "twfe_intensity") -> pd.DataFrame:
+def twfe_intensity(panel: pd.DataFrame, y: str = OUTCOME_COLUMN, model: str = "twfe_intensity",
+                   settings: ImpactSettings | None = None) -> Estimates:
     """Two-way fixed effects on FTE per 100,000 inhabitants, every département observed throughout."""
+    settings = settings or ImpactSettings()
     data = _complete(panel, [y, "fte_per_100k"])
-    if not _identified(data, data[["fte_per_100k"]]):
-        return _conform([], ESTIMATE_COLUMNS)
-    fit = _fit_twfe(data, y, data[["fte_per_100k"]])
-    return _conform(_coefficient_rows(fit, model, {"fte_per_100k": "fte_per_100k"}, data, outcome_label(panel, y)),
-                    ESTIMATE_COLUMNS)
+    warning = None
+    if data["department_code"].nunique() < FEW_CLUSTERS:
+        warning = f"Few clusters: {data['department_code'].nunique()} départements (< {FEW_CLUSTERS})."
+    return _twfe_rows(panel, data, y, data[["fte_per_100k"]], model, settings, warning)[0]
 
 
 def event_study(panel: pd.DataFrame, y: str = OUTCOME_COLUMN, cohort: str = "cohort",
-                max_lead: int = MAX_LEAD, max_lag: int = MAX_LAG, model: str = "event_study") -> pd.DataFrame:
+                max_lead: int = MAX_LEAD, max_lag: int = MAX_LAG, model: str = "event_study",
+                settings: ImpactSettings | None = None) -> Estimates:
     """Leads and lags of adoption (end points binned, −1 the reference), TWFE, staggered sample.
 
-    Rows: one per event time (`event_time_<k>`) and the joint F test that every
-    lead is zero (`pretrend_joint_f`: estimate = F statistic, p_value).
+    Rows: one per identified event time (`event_time_<k>`) and the joint F test
+    that every identified lead is zero (`pretrend_joint_f`: estimate = F statistic).
     """
+    settings = settings or ImpactSettings()
     data = staggered_sample(panel, y, cohort)
     event_time = (data["year"] - data[cohort]).clip(-max_lead, max_lag)
     dummies = pd.get_dummies(event_time.astype("float64"), dtype="float64")
     dummies.columns = dummies.columns.astype(int)
     dummies = dummies.drop(columns=[REFERENCE_EVENT_TIME], errors="ignore")
     dummies = dummies.loc[:, dummies.sum() > 0].rename(columns=lambda k: f"{EVENT_TERM}{k}")
-    if not _identified(data, dummies):
-        return _conform([], ESTIMATE_COLUMNS)
-    fit = _fit_twfe(data, y, dummies)
-    label = outcome_label(panel, y)
-    rows = _coefficient_rows(fit, model, {c: c for c in dummies.columns}, data, label)
-    leads = [c for c in dummies.columns if int(c.removeprefix(EVENT_TERM)) < REFERENCE_EVENT_TIME]
+    warning = few_cluster_warning(data, cohort)
+    extra = {"base_period": "universal"}
+    if dummies.empty:
+        out = Estimates()
+        out.note(model, None, NOT_IDENTIFIED, "no adoption inside the panel: no event time to estimate")
+        return out
+    out, fit = _twfe_rows(panel, data, y, dummies, model, settings, warning, extra)
+    if fit is None:
+        return out
+    leads = [t for t in fit.terms if int(t.removeprefix(EVENT_TERM)) < REFERENCE_EVENT_TIME]
     if leads:
-        restriction = np.zeros((len(leads), len(fit.params)))
-        for i, lead in enumerate(leads):
-            restriction[i, fit.params.index.get_loc(lead)] = 1.0
-        test = fit.wald_test(restriction, use_f=True, scalar=True)
-        rows.append(_row(model, PRETREND_TERM, float(test.statistic), np.nan, (np.nan, np.nan), float(test.pvalue),
-                         int(fit.nobs), data["department_code"].nunique(), label))
-    return _conform(rows, ESTIMATE_COLUMNS)
+        statistic, p_value, _ = twfe.wald_f(fit, leads)
+        out.rows.append(_row(model, PRETREND_TERM, statistic, np.nan, (np.nan, np.nan), p_value, len(data),
+                             fit.n_clusters, outcome_label(panel, y), inference="wald_f_cluster_fixest_ssc",
+                             warning=warning, **extra))
+    else:
+        out.note(model, PRETREND_TERM, NOT_IDENTIFIED, "no identified lead: the pre-trend test cannot be run")
+    table = [{"model": model, "event_time": int(r["term"].removeprefix(EVENT_TERM)), "estimate": r["estimate"],
+              "std_error": r["std_error"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "reference": False}
+             for r in out.rows if r["term"].startswith(EVENT_TERM)]
+    table.append({"model": model, "event_time": REFERENCE_EVENT_TIME, "estimate": 0.0, "reference": True})
+    out.event_study.append(conform(pd.DataFrame(table).assign(base_period="universal", warning=warning),
+                                   EVENT_STUDY_COLUMNS))
+    return out
 
 
 @dataclass(frozen=True)
-class _Cells:
-    """The group-time cells of Callaway–Sant'Anna as unit × cell matrices."""
+class CallawaySantAnnaFit:
+    """What Callaway–Sant'Anna leaves for the sensitivity analysis: the dynamic aggregation and its covariance."""
 
-    keys: pd.DataFrame  # cohort, year, base_year per cell
-    treated: np.ndarray  # unit in the cohort (0/1), units × cells
-    control: np.ndarray  # unit not yet treated at max(year, base_year), units × cells
-    change: np.ndarray  # Y[year] − Y[base_year], units × cells
+    event_times: np.ndarray
+    estimate: np.ndarray
+    covariance: np.ndarray
 
 
-def _cells(data: pd.DataFrame, y: str, cohort: str) -> _Cells:
-    """ATT(g, t) cells: base year g−1 for t ≥ g, t−1 before (the 'varying' base); not-yet-treated controls."""
+def _wide(data: pd.DataFrame, y: str, cohort: str) -> tuple[pd.DataFrame, pd.Series]:
     wide = data.pivot(index="department_code", columns="year", values=y)
-    groups = data.groupby("department_code")[cohort].first().reindex(wide.index).astype("float64").fillna(np.inf)
-    years = list(wide.columns)
-    keys, treated, control, change = [], [], [], []
-    for g in sorted(groups[np.isfinite(groups)].unique()):
-        for t in years:
-            base = g - 1 if t >= g else t - 1
-            if base not in wide.columns:
-                continue
-            in_group = (groups == g).to_numpy()
-            not_yet = ((groups > max(t, base)) & (groups != g)).to_numpy()
-            if not not_yet.any():
-                continue
-            keys.append((int(g), int(t), int(base)))
-            treated.append(in_group)
-            control.append(not_yet)
-            change.append((wide[t] - wide[base]).to_numpy())
-
-    def stack(arrays: list[np.ndarray]) -> np.ndarray:
-        return np.column_stack(arrays).astype("float64") if arrays else np.zeros((len(wide), 0))
-
-    return _Cells(pd.DataFrame(keys, columns=["cohort", "year", "base_year"]), stack(treated), stack(control),
-                  stack(change))
+    groups = data.groupby("department_code")[cohort].first().reindex(wide.index).astype("float64")
+    return wide, groups
 
 
-def _weighted_att(weights: np.ndarray, cells: _Cells) -> np.ndarray:
-    """ATT(g, t) for each row of unit weights: weighted mean change of the cohort minus that of its controls."""
-    treated_mean = (weights @ (cells.treated * cells.change)) / (weights @ cells.treated)
-    control_mean = (weights @ (cells.control * cells.change)) / (weights @ cells.control)
-    return treated_mean - control_mean
+def callaway_santanna(panel: pd.DataFrame, y: str = OUTCOME_COLUMN, cohort: str = "cohort",
+                      settings: ImpactSettings | None = None, model: str = "callaway_santanna",
+                      event_study_table: bool = True) -> Estimates:
+    """Group-time ATTs (as R `did::att_gt`), the aggregations of the settings, the Wald pre-test.
 
-
-def _aggregate(att: np.ndarray, group_size: np.ndarray, select: np.ndarray) -> np.ndarray:
-    """Average of the selected cells, weighted by cohort size (per row of draws)."""
-    w = group_size[:, select]
-    return (att[:, select] * w).sum(axis=1) / w.sum(axis=1)
-
-
-def _bootstrap_rows(draws: np.ndarray) -> tuple[float, float, tuple[float, float], float]:
-    """Estimate (row 0), bootstrap standard error, normal CI and p-value."""
-    estimate, se = draws[0], draws[1:].std(ddof=1)
-    p_value = 2 * stats.norm.sf(abs(estimate / se)) if se > 0 else np.nan
-    return estimate, se, (estimate - Z * se, estimate + Z * se), p_value
-
-
-@dataclass(frozen=True)
-class CallawaySantAnna:
-    estimates: pd.DataFrame  # att_overall and event_time_<e> rows (ESTIMATE_COLUMNS)
-    group_time: pd.DataFrame  # ATT(g, t) (GROUP_TIME_COLUMNS)
-
-
-def callaway_santanna(panel: pd.DataFrame, y: str = OUTCOME_COLUMN, cohort: str = "cohort", seed: int = 0,
-                      n_boot: int = 999, model: str = "callaway_santanna") -> CallawaySantAnna:
-    """Group-time ATTs against not-yet-treated départements, aggregated overall and by event time.
-
-    Overall: the cohort-size-weighted mean of the post-adoption ATT(g, t)
-    (every treated département-year with a comparison counts once). Standard
-    errors: a département-clustered weighted bootstrap — each draw gives every
-    département an Exp(1) weight and recomputes every ATT(g, t) and its
-    aggregation as matrix products, so all draws are one computation.
+    Standard errors: R's multiplier bootstrap on the influence functions,
+    clustered by département; the event-study table adds uniform (sup-t) bands
+    and is always computed on the universal base (g − 1) so every event time
+    shares one reference.
     """
+    settings = settings or ImpactSettings()
+    out = Estimates()
     data = staggered_sample(panel, y, cohort)
-    cells = _cells(data, y, cohort)
-    n_units = cells.treated.shape[0]
-    rng = np.random.default_rng(seed)
-    weights = np.vstack([np.ones(n_units), rng.exponential(1.0, (n_boot, n_units))])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        att = _weighted_att(weights, cells)
-    group_size = weights @ cells.treated
-    keys = cells.keys.assign(event_time=cells.keys["year"] - cells.keys["cohort"])
-    common = {"n_obs": len(data), "n_clusters": n_units, "outcome": outcome_label(panel, y)}
-    rows = []
-    post = (keys["event_time"] >= 0).to_numpy()
-    if post.any():
-        estimate, se, ci, p = _bootstrap_rows(_aggregate(att, group_size, post))
-        rows.append(_row(model, OVERALL_TERM, estimate, se, ci, p, **common))
-    for e in sorted(keys["event_time"].unique()):
-        estimate, se, ci, p = _bootstrap_rows(_aggregate(att, group_size, (keys["event_time"] == e).to_numpy()))
-        rows.append(_row(model, f"{EVENT_TERM}{e}", estimate, se, ci, p, **common))
-    cell_se = att[1:].std(axis=0, ddof=1) if n_boot > 1 else np.full(att.shape[1], np.nan)
-    group_time = keys.drop(columns="base_year").assign(
-        model=model, estimate=att[0], std_error=cell_se, ci_low=att[0] - Z * cell_se, ci_high=att[0] + Z * cell_se,
-        n_treated=cells.treated.sum(axis=0).astype(int), n_control=cells.control.sum(axis=0).astype(int),
-    )
-    return CallawaySantAnna(_conform(rows, ESTIMATE_COLUMNS), _conform(group_time, GROUP_TIME_COLUMNS))
+    if data.empty or data[cohort].dropna().empty:
+        out.note(model, None, NOT_IDENTIFIED, "no département adopts inside the panel: no group-time effect")
+        return out
+    wide, groups = _wide(data, y, cohort)
+    warning = few_cluster_warning(data, cohort)
+    gt = did.group_time(wide, groups, settings)
+    label = outcome_label(panel, y)
+    common = {"n_obs": len(data), "n_clusters": gt.n_units, "outcome": label, **settings.columns(),
+              "warning": warning}
+    for cell in gt.cells.query("status in [@did.NO_CONTROL, @did.NO_BASE_YEAR]").itertuples():
+        why = ("no control département (none left untreated)" if cell.status == did.NO_CONTROL
+               else f"its base year {cell.base_year} is outside the panel")
+        out.note(model, f"att_gt_{cell.cohort}_{cell.year}", cell.status,
+                 f"ATT(g={cell.cohort}, t={cell.year}) not estimated: {why}")
+    rng = np.random.default_rng(settings.seed)
+    inference = BootstrapInference(gt.n_units, settings.bootstrap_weights)
+    for kind in settings.aggregations:
+        aggregate = did.aggregate(gt, kind)
+        if not aggregate.terms:
+            out.note(model, kind, NOT_IDENTIFIED, f"{kind} aggregation: no post-adoption cell is estimated")
+            continue
+        boot = did.multiplier_bootstrap(aggregate.influence, settings.bootstrap_weights, settings.n_boot, rng)
+        out.rows += inference.rows(model, aggregate.terms, aggregate.estimate, boot.std_error, **common)
+    pretest = did.wald_pretest(gt)
+    if np.isnan(pretest.statistic):
+        out.note(model, PRETEST_TERM, NOT_IDENTIFIED, f"Wald pre-test not computed: {pretest.note}")
+    else:
+        out.rows.append(_row(model, PRETEST_TERM, pretest.statistic, np.nan, (np.nan, np.nan), pretest.p_value,
+                             inference=f"wald_chi2_{pretest.df}_df", **common))
+    cell_boot = did.multiplier_bootstrap(gt.influence, settings.bootstrap_weights, settings.n_boot, rng)
+    se, critical = inference.std_error(cell_boot.std_error), inference.critical
+    out.group_time.append(conform(gt.cells.assign(
+        model=model, std_error=se, ci_low=gt.cells["estimate"] - critical * se,
+        ci_high=gt.cells["estimate"] + critical * se), GROUP_TIME_COLUMNS))
+    if event_study_table:
+        out.event_study.append(_cs_event_study(wide, groups, settings, model, warning, rng))
+    return out
+
+
+def _universal(settings: ImpactSettings) -> ImpactSettings:
+    return ImpactSettings(**{**settings.__dict__, "base_period": "universal"})
+
+
+def cs_dynamic(panel: pd.DataFrame, y: str = OUTCOME_COLUMN, cohort: str = "cohort",
+               settings: ImpactSettings | None = None) -> CallawaySantAnnaFit | None:
+    """The universal-base dynamic aggregation and its analytic covariance (input of HonestDiD)."""
+    data = staggered_sample(panel, y, cohort)
+    if data.empty or data[cohort].dropna().empty:
+        return None
+    wide, groups = _wide(data, y, cohort)
+    gt = did.group_time(wide, groups, _universal(settings or ImpactSettings()))
+    aggregate = did.aggregate(gt, "dynamic")
+    keep = [i for i, t in enumerate(aggregate.terms) if t.startswith(EVENT_TERM)]
+    if not keep:
+        return None
+    influence = aggregate.influence[:, keep]
+    return CallawaySantAnnaFit(np.array([int(aggregate.terms[i].removeprefix(EVENT_TERM)) for i in keep]),
+                               aggregate.estimate[keep], influence.T @ influence / gt.n_units**2)
+
+
+def _cs_event_study(wide: pd.DataFrame, groups: pd.Series, settings: ImpactSettings, model: str,
+                    warning: str | None, rng: np.random.Generator) -> pd.DataFrame:
+    """Event-time effects on the universal base with pointwise and uniform (sup-t) 95 % bands."""
+    gt = did.group_time(wide, groups, _universal(settings))
+    aggregate = did.aggregate(gt, "dynamic")
+    keep = [i for i, t in enumerate(aggregate.terms) if t.startswith(EVENT_TERM)]
+    boot = did.multiplier_bootstrap(aggregate.influence[:, keep], settings.bootstrap_weights, settings.n_boot, rng)
+    inference = BootstrapInference(gt.n_units, settings.bootstrap_weights)
+    estimate, se, critical = aggregate.estimate[keep], inference.std_error(boot.std_error), inference.critical
+    event_time = [int(aggregate.terms[i].removeprefix(EVENT_TERM)) for i in keep]
+    reference = np.isnan(se) & (np.array(event_time) == -1 - settings.anticipation)
+    table = pd.DataFrame({
+        "model": model, "event_time": event_time, "estimate": estimate, "std_error": se,
+        "ci_low": estimate - critical * se, "ci_high": estimate + critical * se,
+        "ci_low_uniform": estimate - boot.uniform_critical_value * se,
+        "ci_high_uniform": estimate + boot.uniform_critical_value * se,
+        "base_period": "universal", "reference": reference, "warning": warning,
+    })
+    return conform(table, EVENT_STUDY_COLUMNS)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from swps_pipeline.figures import new_figure, to_png
+from swps_pipeline.impact import estimators as est
+from swps_pipeline.impact import sensitivity
+from swps_pipeline.impact.dose import dose_response
+from swps_pipeline.impact.settings import ImpactSettings
 
-from swps_pipeline.impact import estimators as est  # noqa: E402
-
-#: Models drawn in the event-study table and chart.
-EVENT_MODELS = ("event_study", "callaway_santanna")
+#: Model of the sensitivity rows; terms `breakdown_mbar_<target>` (relative magnitudes), `breakdown_m_<target>`.
+HONEST_MODEL = "honest_did"
+HONEST_TARGETS = ("att_dynamic_overall", "event_time_0")
+RESTRICTIONS = {"relative_magnitudes": "breakdown_mbar_", "smoothness": "breakdown_m_"}
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class ImpactResult:
     impact_estimates: pd.DataFrame  # est.ESTIMATE_COLUMNS
     event_study: pd.DataFrame  # est.EVENT_STUDY_COLUMNS
     group_time: pd.DataFrame  # est.GROUP_TIME_COLUMNS
+    diagnostics: pd.DataFrame  # est.DIAGNOSTIC_COLUMNS
 
     def row(self, model: str, term: str) -> pd.Series | None:
         """One estimate, or None when the model could not identify it on these data."""
@@ -30,61 +32,97 @@ class ImpactResult:
                                      & (self.impact_estimates["term"] == term)]
         return rows.iloc[0] if len(rows) else None
 
-
-def event_study_table(impact_estimates: pd.DataFrame) -> pd.DataFrame:
-    """Event-time rows of the event study and of Callaway–Sant'Anna; the TWFE reference year is 0 by construction."""
-    rows = impact_estimates[impact_estimates["model"].isin(EVENT_MODELS)
-                            & impact_estimates["term"].str.startswith(est.EVENT_TERM)]
-    table = rows.assign(event_time=rows["term"].str.removeprefix(est.EVENT_TERM).astype(int))
-    if (rows["model"] == "event_study").any():
-        reference = pd.DataFrame({"model": ["event_study"], "event_time": [est.REFERENCE_EVENT_TIME],
-                                  "estimate": [0.0], "ci_low": [np.nan], "ci_high": [np.nan]})
-        table = pd.concat([table, reference])
-    table = table.sort_values(["model", "event_time"])
-    return table.reindex(columns=list(est.EVENT_STUDY_COLUMNS)).astype(est.EVENT_STUDY_COLUMNS).reset_index(drop=True)
+    def warnings(self) -> list[str]:
+        """The distinct warnings published with the estimates (few clusters, small cohorts)."""
+        return list(dict.fromkeys(self.impact_estimates["warning"].dropna()))
 
 
-def estimate_impact(impact_panel: pd.DataFrame, seed: int = 0, n_boot: int = 999) -> ImpactResult:
+def honest_did_rows(panel: pd.DataFrame, settings: ImpactSettings) -> est.Estimates:
+    """Breakdown values of the Callaway–Sant'Anna event study under both restrictions, for both targets."""
+    out = est.Estimates()
+    fit = est.cs_dynamic(panel, settings=settings)
+    data = None if fit is None else sensitivity.event_study_input(fit.event_times, fit.estimate, fit.covariance,
+                                                                  est.MAX_LEAD, est.MAX_LAG)
+    if data is None:
+        out.note(HONEST_MODEL, None, est.NOT_IDENTIFIED, "sensitivity analysis not run: it needs two pre-adoption "
+                                                         "event times besides the reference and one after")
+        return out
+    sample = est.staggered_sample(panel, est.OUTCOME_COLUMN, "cohort")
+    common = {"std_error": np.nan, "ci": (np.nan, np.nan), "p_value": np.nan, "n_obs": len(sample),
+              "n_clusters": sample["department_code"].nunique(), "outcome": est.outcome_label(panel, est.OUTCOME_COLUMN),
+              "control_group": settings.control_group, "base_period": "universal",
+              "anticipation": settings.anticipation, "warning": est.few_cluster_warning(sample, "cohort")}
+    for restriction, prefix in RESTRICTIONS.items():
+        for target in HONEST_TARGETS:
+            result = sensitivity.breakdown(data, restriction, target, settings.honest_did_method)
+            term = f"{prefix}{target}"
+            out.rows.append(est._row(HONEST_MODEL, term, result.value, inference=f"honestdid_{restriction}_{settings.honest_did_method}",
+                                     **common))
+            out.note(HONEST_MODEL, term, "breakdown", result.note)
+    return out
+
+
+def estimate_impact(impact_panel: pd.DataFrame, settings: ImpactSettings | None = None,
+                    sensitivity_analysis: bool = True) -> ImpactResult:
     """Every estimator on the panel's outcome; Callaway–Sant'Anna also on the intensity cohort and on the placebo."""
-    main = est.callaway_santanna(impact_panel, seed=seed, n_boot=n_boot)
-    intensity = est.callaway_santanna(impact_panel, cohort="cohort_intensity", seed=seed, n_boot=n_boot,
-                                      model="callaway_santanna_intensity_cohort")
-    placebo = est.callaway_santanna(impact_panel, y=est.PLACEBO_COLUMN, seed=seed, n_boot=n_boot, model="placebo")
-    estimates = pd.concat(
-        [
-            est.twfe_treated(impact_panel),
-            est.twfe_intensity(impact_panel),
-            est.event_study(impact_panel),
-            main.estimates,
-            intensity.estimates,
-            placebo.estimates,
-        ],
-        ignore_index=True,
-    )
-    group_time = pd.concat([main.group_time, intensity.group_time], ignore_index=True)
-    return ImpactResult(estimates, event_study_table(estimates), group_time)
+    settings = settings or ImpactSettings()
+    out = est.Estimates()
+    out.extend(est.twfe_treated(impact_panel, settings=settings))
+    out.extend(est.twfe_intensity(impact_panel, settings=settings))
+    out.extend(est.event_study(impact_panel, settings=settings))
+    out.extend(est.callaway_santanna(impact_panel, settings=settings))
+    out.extend(est.callaway_santanna(impact_panel, cohort="cohort_intensity", settings=settings,
+                                     model="callaway_santanna_intensity_cohort", event_study_table=False))
+    out.extend(est.callaway_santanna(impact_panel, y=est.PLACEBO_COLUMN, settings=settings, model="placebo",
+                                     event_study_table=False))
+    out.extend(dose_response(impact_panel, settings=settings))
+    if sensitivity_analysis:
+        out.extend(honest_did_rows(impact_panel, settings))
+    event_study = (pd.concat(out.event_study, ignore_index=True) if out.event_study
+                   else est.conform([], est.EVENT_STUDY_COLUMNS))
+    group_time = (pd.concat(out.group_time, ignore_index=True) if out.group_time
+                  else est.conform([], est.GROUP_TIME_COLUMNS))
+    return ImpactResult(out.table(), event_study.sort_values(["model", "event_time"]).reset_index(drop=True),
+                        group_time, est.conform(out.diagnostics, est.DIAGNOSTIC_COLUMNS))
 
 
-def event_study_chart(event_study: pd.DataFrame) -> bytes:
-    """PNG of the event-study table: estimates with 95 % intervals by event time, one series per model."""
-    labels = {"event_study": "TWFE event study (ref. −1, ends binned)", "callaway_santanna": "Callaway–Sant'Anna"}
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
-    for offset, (model, rows) in zip((-0.1, 0.1), event_study.groupby("model", sort=True)):
-        x = rows["event_time"] + offset
-        error = np.vstack([rows["estimate"] - rows["ci_low"], rows["ci_high"] - rows["estimate"]])
-        ax.errorbar(x, rows["estimate"], yerr=np.nan_to_num(error), fmt="o", capsize=3,
-                    label=labels.get(model, model))
-    ax.axhline(0, color="grey", linewidth=0.8)
-    ax.axvline(-0.5, color="grey", linestyle="--", linewidth=0.8)
-    ax.set_xlabel("Years since the département's first position")
-    ax.set_ylabel("Effect on log recorded rate per 1,000")
-    ax.set_title("Recorded intrafamily physical violence around adoption")
-    ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(fig)
-    return buffer.getvalue()
+CAVEAT = ("Recorded violence measures reporting, not only victimisation: a rise after adoption can mean more "
+          "victims come forward.")
+
+
+def event_study_chart(event_study: pd.DataFrame, synthetic: bool = True) -> bytes:
+    """PNG: Callaway–Sant'Anna (universal base, pointwise and uniform 95 % bands) above the TWFE event study."""
+    figure = new_figure(7.5, 6.2)
+    panels = [("callaway_santanna", "Callaway–Sant'Anna (not-yet/never treated comparison)"),
+              ("event_study", "TWFE event study (ends binned; biased if effects differ by cohort)")]
+    axes = figure.subplots(2, 1, sharex=True)
+    for ax, (model, title) in zip(axes, panels):
+        rows = event_study[event_study["model"] == model].sort_values("event_time")
+        estimated = rows[~rows["reference"].astype(bool)]
+        x = estimated["event_time"].to_numpy()
+        if len(estimated) and estimated["ci_low_uniform"].notna().any():
+            uniform = np.vstack([estimated["estimate"] - estimated["ci_low_uniform"],
+                                 estimated["ci_high_uniform"] - estimated["estimate"]])
+            ax.errorbar(x, estimated["estimate"], yerr=np.nan_to_num(uniform), fmt="none", ecolor="#c6dbef",
+                        elinewidth=7, label="95 % uniform band (all event times at once)")
+        error = np.vstack([estimated["estimate"] - estimated["ci_low"], estimated["ci_high"] - estimated["estimate"]])
+        ax.errorbar(x, estimated["estimate"], yerr=np.nan_to_num(error), fmt="o", color="#08519c", capsize=3,
+                    label="estimate, 95 % pointwise interval")
+        reference = rows[rows["reference"].astype(bool)]
+        ax.plot(reference["event_time"], reference["estimate"], marker="D", linestyle="none", color="black",
+                label="reference year (−1), set to 0")
+        ax.axhline(0, color="grey", linewidth=0.8)
+        ax.axvline(-0.5, color="grey", linestyle="--", linewidth=0.8)
+        ax.set_title(title, fontsize=9)
+        ax.set_ylabel("Effect on log rate")
+        if rows.empty:
+            ax.text(0.5, 0.5, "not identified on these data", transform=ax.transAxes, ha="center")
+        ax.legend(frameon=False, fontsize=7, loc="upper left")
+    axes[-1].set_xlabel("Years since the département's first position (common base: year −1)")
+    figure.suptitle("Recorded intrafamily physical violence around a département's first position", fontsize=10)
+    figure.text(0.5, 0.045, CAVEAT, ha="center", fontsize=7, style="italic", wrap=True)
+    figure.subplots_adjust(hspace=0.3, bottom=0.16, top=0.91)
+    return to_png(figure, synthetic=synthetic)
 
 
 def _effect(row: pd.Series | None) -> str:
@@ -94,21 +132,40 @@ def _effect(row: pd.Series | None) -> str:
             f"about {np.expm1(row['estimate']):+.1%} on the recorded rate; {row['n_clusters']} départements)")
 
 
+def breakdown_text(result: ImpactResult) -> str:
+    """The relative-magnitudes breakdown value of the overall effect, in words."""
+    row = result.row(HONEST_MODEL, f"{RESTRICTIONS['relative_magnitudes']}{HONEST_TARGETS[0]}")
+    if row is None:
+        return "The sensitivity analysis could not be run (too few event times before or after adoption)."
+    if pd.isna(row["estimate"]):
+        return (f"The average post-adoption effect stays significant even if post-adoption trend violations were "
+                f"{sensitivity.MBAR_MAX:g} times the largest pre-adoption one (breakdown M̄ beyond the range searched).")
+    if row["estimate"] == 0:
+        return ("The average post-adoption effect is not significant even under exactly parallel trends "
+                "(breakdown M̄ = 0): there is no finding for a trend violation to overturn.")
+    return (f"Breakdown value M̄ = {row['estimate']:.2f}: the average post-adoption effect stays significant unless "
+            f"post-adoption trend violations reach {row['estimate']:.2f} times the largest pre-adoption one.")
+
+
 def interpretation_markdown(result: ImpactResult, deployment_synthetic: bool = True) -> str:
     """A short reading of the estimates with the identifying assumption and the caveats that go with them."""
     overall = result.row("callaway_santanna", est.OVERALL_TERM)
-    pretrend = result.row("event_study", est.PRETREND_TERM)
-    if pretrend is None:
-        pretrend_text = "could not be run (no lead is observed in the staggered sample)."
-    elif pretrend["p_value"] < 1 - est.LEVEL:
-        pretrend_text = (f"rejects at 5 % (F = {pretrend['estimate']:.2f}, p = {pretrend['p_value']:.3f}): the "
-                         "leads differ from zero, so parallel trends are in doubt and the effects should not be read "
-                         "causally.")
+    pretest = result.row("callaway_santanna", est.PRETEST_TERM)
+    if pretest is None:
+        why = result.diagnostics.query("model == 'callaway_santanna' and term == @est.PRETEST_TERM")["message"]
+        pretest_text = (why.iloc[0].replace("Wald pre-test not computed: ", "could not be run: ") if len(why)
+                        else "could not be run (no estimated pre-adoption cell)") + "."
+    elif pretest["p_value"] < 1 - est.LEVEL:
+        pretest_text = (f"rejects at 5 % (W = {pretest['estimate']:.2f}, p = {pretest['p_value']:.3f}): the "
+                        "pre-adoption cells differ from zero, so parallel trends are in doubt and the effects should "
+                        "not be read causally.")
     else:
-        pretrend_text = (f"does not reject at 5 % (F = {pretrend['estimate']:.2f}, p = {pretrend['p_value']:.3f}): "
-                         "no evidence of diverging trends before adoption (which does not prove parallel trends).")
+        pretest_text = (f"does not reject at 5 % (W = {pretest['estimate']:.2f}, p = {pretest['p_value']:.3f}): "
+                        "no evidence of diverging trends before adoption (which does not prove parallel trends).")
     lines = [
         "## Roll-out and recorded intrafamily physical violence",
+        "",
+        *[f"> **Warning.** {w}" for w in result.warnings()[:1]],
         "",
         f"- Callaway–Sant'Anna overall effect on the log rate per 1,000: {_effect(overall)}.",
         f"- TWFE, treated dummy: {_effect(result.row('twfe_treated', 'treated'))}.",
@@ -116,7 +173,8 @@ def interpretation_markdown(result: ImpactResult, deployment_synthetic: bool = T
         f"- Alternative cohort (first year at 1 worker per 150,000): "
         f"{_effect(result.row('callaway_santanna_intensity_cohort', est.OVERALL_TERM))}.",
         f"- Placebo (a crime class the programme should not move): {_effect(result.row('placebo', est.OVERALL_TERM))}.",
-        f"- Pre-trend test (leads jointly zero in the event study) {pretrend_text}",
+        f"- Pre-test (Wald, every Callaway–Sant'Anna pre-adoption cell jointly zero) {pretest_text}",
+        f"- Sensitivity (Rambachan & Roth): {breakdown_text(result)}",
         "",
         "**Identifying assumption.** Had they not adopted, départements would have seen their recorded rate move in "
         "parallel with départements not yet covered (parallel trends), with no effect before the first position "

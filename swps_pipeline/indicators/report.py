@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
+from swps_pipeline.figures import new_figure, to_png
 from swps_pipeline.indicators.catalogue import BY_ID
 
 HEADLINE = [
@@ -59,20 +56,20 @@ def national_headline_markdown(changes: pd.DataFrame, year: int) -> str:
     return "\n".join(lines)
 
 
-def national_trend_png(indicators: pd.DataFrame) -> bytes:
-    """PNG: national persons received and new cases per FTE-year, year by year."""
+def national_trend_png(indicators: pd.DataFrame, synthetic: bool = True) -> bytes:
+    """PNG: national persons received and new cases per FTE-year, year by year, each axis in its unit
+    (stamped as synthetic when drawn from the bundled data)."""
     rows = _national(indicators, TREND).reset_index()
-    figure = Figure(figsize=(9, 3.2))
-    FigureCanvasAgg(figure)  # Agg canvas: no GUI backend, safe in any process
+    figure = new_figure(9, 3.4)
     axes = figure.subplots(1, len(TREND))
     for axis, indicator_id in zip(axes, TREND, strict=True):
         series = rows[rows["indicator"] == indicator_id].sort_values("year")
         axis.plot(series["year"], series["value"], marker="o")
         axis.set_title(BY_ID[indicator_id].label_en, fontsize=10)
-        axis.set_xlabel("year")
+        axis.set_xlabel("Year")
+        axis.set_ylabel(BY_ID[indicator_id].unit.capitalize())
         axis.xaxis.get_major_locator().set_params(integer=True)
+        axis.yaxis.set_major_formatter(lambda value, _position: f"{value:,.0f}".replace(",", "\u202f"))
         axis.grid(alpha=0.3)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    return buffer.getvalue()
+    return to_png(figure, synthetic=synthetic)

@@ -10,7 +10,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import posixpath
+import re
 import zipfile
+from dataclasses import dataclass, field
+
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
+
+from swps_pipeline.assumptions import MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, MAX_XLSX_UNCOMPRESSED_BYTES
 
 #: Encodings tried in this order (contract: "try UTF-8 first"); `utf-8-sig` also reads a BOM-less file.
 ENCODINGS = ("utf-8-sig", "cp1252")
@@ -24,6 +32,33 @@ Lines = list[tuple[int, list[str]]]
 
 class FileRejected(Exception):
     """The whole file is unusable; the message says why, for the person who sent it."""
+
+
+#: Starts the text of an XLSX cell holding a formula without a saved value (then "=" and the formula): never
+#: typed by a person (U+FDD0 is a Unicode noncharacter), so validation can quarantine the cell under `type`.
+UNSAVED_FORMULA = "\ufdd0"
+UNSAVED_FORMULA_MESSAGE = "formula without a saved value: open and save the file in a spreadsheet program"
+
+
+def over_limit(what: str, measured: int, limit: int, unit: str = "") -> FileRejected:
+    """The rejection of a file over one of the input limits (`assumptions.py`): measured size and limit."""
+    return FileRejected(f"too large: {what} {measured:,}{unit}, the limit is {limit:,}{unit}; "
+                        "split the file or send only the programme's returns")
+
+
+def check_file_size(size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise over_limit("file size", size, MAX_FILE_BYTES, " bytes")
+
+
+def check_shape(rows: int, columns: int) -> None:
+    """Rows, columns and cells of a sheet (or a CSV file) against the limits."""
+    if rows > MAX_ROWS:
+        raise over_limit("rows", rows, MAX_ROWS)
+    if columns > MAX_COLUMNS:
+        raise over_limit("columns", columns, MAX_COLUMNS)
+    if rows * columns > MAX_CELLS:
+        raise over_limit("cells (rows × columns)", rows * columns, MAX_CELLS)
 
 
 def decode(content: bytes, remedy: str = "save the return as CSV (UTF-8) or XLSX") -> str:
@@ -61,6 +96,8 @@ def csv_lines(content: bytes, is_header) -> Lines:
     text = decode(content)
     if not text.strip():
         raise FileRejected("empty file: it has no header and no rows; send the return again")
+    if text.count("\n") > MAX_ROWS:
+        raise over_limit("lines", text.count("\n"), MAX_ROWS)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_separator(text, is_header))
     lines: Lines = []
     ended_on = 0
@@ -88,33 +125,188 @@ def cell_text(value: object) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
+    if isinstance(value, dt.timedelta):  # a duration-formatted cell: the number of days typed
+        return cell_text(value.total_seconds() / 86_400)
     return str(value)
 
 
-def xlsx_lines(content: bytes, is_header) -> Lines:
-    """The rows of the first sheet that has a header row (`is_header(cells)`), numbered as sheet rows."""
-    from openpyxl import load_workbook
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+#: A cell reference such as `r="XFD1048576"` in a sheet's XML (row references have no letters).
+_CELL_REFERENCE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"')
+_ROW = re.compile(rb"<(?:\w+:)?row\b")
+_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+DAMAGED = "save it again as .xlsx from a spreadsheet program"
+
+
+def column_number(letters: str) -> int:
+    """'A' → 1, 'XFD' → 16,384."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+@dataclass
+class SheetPart:
+    """What the XML of one sheet says before it is loaded: its used area and its unsaved formulas."""
+
+    name: str
+    rows: int = 0
+    columns: int = 0
+    unsaved_formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column), 1-based
+
+
+def _read_parts(archive: zipfile.ZipFile) -> dict[str, bytes]:
+    """Every XML part, read with a bound (a zip's stated sizes may lie); a DTD is refused outright: spreadsheet
+    programs never write one, and it is how entity-expansion ("billion laughs") and external-entity attacks
+    start."""
+    declared = sum(info.file_size for info in archive.infolist())
+    if declared > MAX_XLSX_UNCOMPRESSED_BYTES:
+        raise over_limit("uncompressed size", declared, MAX_XLSX_UNCOMPRESSED_BYTES, " bytes")
+    parts, budget = {}, MAX_XLSX_UNCOMPRESSED_BYTES
+    for info in archive.infolist():
+        if not info.filename.endswith((".xml", ".rels")):
+            continue
+        with archive.open(info) as handle:
+            data = handle.read(budget + 1)
+        budget -= len(data)
+        if budget < 0:
+            raise over_limit("uncompressed size", MAX_XLSX_UNCOMPRESSED_BYTES - budget, MAX_XLSX_UNCOMPRESSED_BYTES,
+                             " bytes")
+        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+            raise FileRejected(f"{info.filename} declares a DTD or entities, which spreadsheet programs never "
+                               f"write (an XML attack?): {DAMAGED}")
+        parts[info.filename] = data
+    return parts
+
+
+def _sheet_paths(parts: dict[str, bytes]) -> list[tuple[str, str]]:
+    """(sheet name, path of its XML part) in workbook order, the order of the sheets' tabs."""
+    workbook = ElementTree.fromstring(parts["xl/workbook.xml"])
+    relations = ElementTree.fromstring(parts["xl/_rels/workbook.xml.rels"])
+    targets = {relation.get("Id"): relation.get("Target", "") for relation in relations}
+    paths = []
+    for sheet in workbook.iter(f"{_MAIN}sheet"):
+        target = targets.get(sheet.get(_RELATIONSHIP_ID), "")
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        paths.append((sheet.get("name", ""), path))
+    return paths
+
+
+def _unsaved_formulas(xml: bytes) -> dict[tuple[int, int], str]:
+    """Cells with a formula and no saved value (a program that writes formulas without computing them)."""
+    found = {}
+    for _, element in ElementTree.iterparse(io.BytesIO(xml)):
+        if element.tag != f"{_MAIN}c":
+            continue
+        formula, value = element.find(f"{_MAIN}f"), element.find(f"{_MAIN}v")
+        if formula is not None and (value is None or not value.text) and element.get("r"):
+            match = re.fullmatch(r"([A-Z]{1,3})([0-9]+)", element.get("r"))
+            if match:
+                found[(int(match[2]), column_number(match[1]))] = formula.text or ""
+        element.clear()
+    return found
+
+
+def survey_sheets(archive: zipfile.ZipFile) -> list[SheetPart]:
+    """Each sheet's used area and unsaved formulas, from its XML, checked against the limits before loading."""
+    parts = _read_parts(archive)
+    sheets = []
+    for name, path in _sheet_paths(parts):
+        xml = parts.get(path, b"")
+        sheet = SheetPart(name)
+        references = _CELL_REFERENCE.findall(xml)
+        # Rows and cells may omit their reference: then their count bounds the area.
+        sheet.rows = max([len(_ROW.findall(xml)), *(int(row) for _, row in references)])
+        sheet.columns = max([0, *(column_number(letters.decode()) for letters in set(column for column, _ in references))])
+        if len(references) < len(_CELL.findall(xml)):
+            sheet.columns = max(sheet.columns, len(_CELL.findall(xml)))
+        try:
+            check_shape(sheet.rows, sheet.columns)
+        except FileRejected as problem:
+            raise FileRejected(f"sheet '{name}': {problem}") from None
+        if _FORMULA.search(xml):
+            sheet.unsaved_formulas = _unsaved_formulas(xml)
+        sheets.append(sheet)
+    if sum(sheet.rows * sheet.columns for sheet in sheets) > MAX_CELLS:
+        raise over_limit("cells in the workbook", sum(sheet.rows * sheet.columns for sheet in sheets), MAX_CELLS)
+    return sheets
+
+
+@dataclass(frozen=True)
+class Workbook:
+    """The rows of the sheet read, and one note per other sheet that was not (for the file's warnings)."""
+
+    lines: Lines
+    unread_sheets: list[str]
+
+
+def xlsx_lines(content: bytes, is_header) -> Workbook:
+    """The rows of the sheet that holds the returns, numbered as sheet rows.
+
+    That is the first sheet with a header row (`is_header(cells)`) and data below it; a sheet with a header
+    and no data is read only when no sheet has data. Two sheets with data make the file ambiguous: rejected,
+    nothing guessed. Every other non-empty sheet is named in `unread_sheets`.
+
+    The XML is surveyed first (limits, DTDs, unsaved formulas), then the sheets are loaded by calamine
+    (Rust, no DTD processing; docs/ARCHITECTURE.md, "Reading XLSX").
+    """
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     if not content:
         raise FileRejected("empty file: it has no header and no rows; send the return again")
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
-        raise FileRejected(
-            f"not a readable XLSX workbook ({type(error).__name__}): open it in a spreadsheet and save it as .xlsx"
-        ) from None
-    try:
-        for sheet in workbook.worksheets:
-            # Read-only mode trusts the sheet's stated dimensions, which some writers get wrong (e.g. "A1"):
-            # forget them so that every written row and cell is read.
-            sheet.reset_dimensions()
-            lines = [(number, [cell_text(value) for value in values])
-                     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
-            if any(is_header(cells) for _, cells in lines):
-                return lines
-    # A damaged sheet fails deep inside openpyxl's XML parser, with many exception types.
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            surveyed = survey_sheets(archive)
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    except FileRejected:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, EOFError, NotImplementedError) as error:
+        raise FileRejected(f"not a readable XLSX workbook ({type(error).__name__}): open it in a spreadsheet "
+                           "and save it as .xlsx") from None
+    except (ElementTree.ParseError, DefusedXmlException, ValueError) as error:
+        raise FileRejected(f"damaged XLSX workbook (malformed XML, {type(error).__name__}): {DAMAGED}") from None
+    # The Rust reader raises its own types (XmlError, ZipError, CalamineError, PasswordError...).
     except Exception as error:  # noqa: BLE001
-        raise FileRejected(f"damaged XLSX workbook ({type(error).__name__}): save it again as .xlsx") from None
+        raise FileRejected(f"damaged XLSX workbook ({type(error).__name__}): {DAMAGED}") from None
+
+    candidates: list[tuple[str, Lines, bool]] = []  # (description, lines, has data below the header)
+    unread: list[str] = []
+    try:
+        for index, metadata in enumerate(workbook.sheets_metadata):
+            hidden = "" if metadata.visible == SheetVisibleEnum.Visible else "hidden "
+            described = f"{hidden}sheet '{metadata.name}'"
+            if metadata.typ != SheetTypeEnum.WorkSheet:
+                unread.append(f"{described} ({metadata.typ.name}) not read: not a worksheet")
+                continue
+            grid = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
+            formulas = surveyed[index].unsaved_formulas if index < len(surveyed) else {}
+            lines = [(number, [cell_text(value) for value in values]) for number, values in enumerate(grid, start=1)]
+            for (row, column), formula in formulas.items():
+                cells = lines[row - 1][1]
+                cells[column - 1] = f"{UNSAVED_FORMULA}={formula}"
+            header_at = next((i for i, (_, cells) in enumerate(lines) if is_header(cells)), None)
+            if header_at is None:
+                if any(cell.strip() for _, cells in lines for cell in cells):
+                    unread.append(f"{described} not read: it has no header row")
+                continue
+            has_data = any(cell.strip() for _, cells in lines[header_at + 1:] for cell in cells)
+            candidates.append((described, lines, has_data))
+    except Exception as error:  # noqa: BLE001  (the Rust reader's own error types)
+        raise FileRejected(f"damaged XLSX workbook ({type(error).__name__}): {DAMAGED}") from None
     finally:
         workbook.close()
-    return []
+
+    with_data = [candidate for candidate in candidates if candidate[2]]
+    if len(with_data) > 1:
+        names = ", ".join(described for described, _, _ in with_data)
+        raise FileRejected(f"several sheets hold returns ({names}): put every return on one sheet, nothing is "
+                           "guessed")
+    if not candidates:
+        return Workbook([], unread)
+    chosen = with_data[0] if with_data else candidates[0]
+    unread += [f"{described} not read: it has a header row but no data" for described, _, _ in candidates
+               if described != chosen[0]]
+    return Workbook(chosen[1], unread)

@@ -8,6 +8,8 @@ validation's job. A file that cannot be used at all is rejected with a reason.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from swps_pipeline.contract import BY_NAME, HEADER_ALIASES, REQUIRED, normalise_header
-from swps_pipeline.ingest.lines import FileRejected, Lines, csv_lines, xlsx_lines
+from swps_pipeline.ingest.folder import safe_name, scan_year_folder
+from swps_pipeline.ingest.lines import FileRejected, Lines, check_file_size, check_shape, csv_lines, xlsx_lines
 
 POSITION_ID_ALIASES = frozenset(alias for alias, name in HEADER_ALIASES.items() if name == "position_id")
 SUMMARY_PREFIX = "total"
@@ -32,6 +35,7 @@ class RawFile:
     canonical: dict[str, str]  # canonical column -> its column in `columns`
     extra_columns: tuple[str, ...]  # columns the contract does not know, kept aside
     summary_rows: int
+    unread_sheets: tuple[str, ...] = ()  # XLSX: the other non-empty sheets, each with why it was not read
 
     @property
     def rows_read(self) -> int:
@@ -50,10 +54,11 @@ class RawFile:
 
 @dataclass(frozen=True)
 class YearFiles:
-    """Every file of `returns/<year>/`: the readable ones, and the rejected ones with their reason."""
+    """Every entry of `returns/<year>/`: the files read, and the rejected and ignored ones with their reason."""
 
     files: list[RawFile]
     rejected: list[tuple[str, str]]  # (source_file, reason)
+    ignored: list[tuple[str, str]] = ()  # (source_file, reason)
 
 
 def is_header(cells: list[str]) -> bool:
@@ -89,6 +94,7 @@ def parse_lines(lines: Lines, source_file: str) -> RawFile:
         raise FileRejected("no header row: no column named 'Identifiant du poste' (or 'position_id') was found")
     header, body = lines[header_at][1], lines[header_at + 1:]
     width = max([len(header), *(len(cells) for _, cells in body)])
+    check_shape(len(body), width)
     names = _column_names(header, width)
 
     canonical: dict[str, str] = {}
@@ -131,32 +137,52 @@ def parse_lines(lines: Lines, source_file: str) -> RawFile:
     )
 
 
-def read_returns_file(path: Path, data_dir: Path) -> RawFile:
-    """Read one returns file; raise `FileRejected` when it cannot be used at all."""
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise FileRejected(f"not a CSV/XLSX file ({path.suffix or 'no extension'}): send the return as .csv or .xlsx")
+def read_file_bytes(path: Path) -> bytes:
+    """A regular file's bytes, size-checked before reading; never blocks on a FIFO swapped in meanwhile."""
     try:
-        content = path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
         raise FileRejected(f"cannot be opened ({error.strerror})") from None
-    lines = csv_lines(content, is_header) if suffix == ".csv" else xlsx_lines(content, is_header)
-    return parse_lines(lines, path.relative_to(data_dir).as_posix())
+    with os.fdopen(descriptor, "rb") as handle:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise FileRejected("not a regular file: send the return as a .csv or .xlsx file")
+        check_file_size(status.st_size)
+        try:
+            return handle.read()
+        except OSError as error:
+            raise FileRejected(f"cannot be read ({error.strerror})") from None
 
 
-def list_returns_files(year_dir: Path) -> list[Path]:
-    """Every file of a year folder, in a stable order (sub-folders are not part of the contract)."""
-    if not year_dir.is_dir():
-        return []
-    return sorted(path for path in year_dir.iterdir() if path.is_file())
+def read_returns_file(path: Path, data_dir: Path, source_file: str | None = None) -> RawFile:
+    """Read one returns file; raise `FileRejected` when it cannot be used at all.
+
+    `source_file` is its name in the tables (default: its path under `data_dir`, made safe).
+    """
+    source_file = source_file or safe_name(path.relative_to(data_dir).as_posix())
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise FileRejected(f"not a CSV/XLSX file ({safe_name(path.suffix) or 'no extension'}): send the return "
+                           "as .csv or .xlsx")
+    content = read_file_bytes(path)
+    if suffix == ".csv":
+        return parse_lines(csv_lines(content, is_header), source_file)
+    workbook = xlsx_lines(content, is_header)
+    if not workbook.lines:
+        raise FileRejected("no header row: no sheet has a column named 'Identifiant du poste' (or 'position_id')"
+                           + "".join(f"; {note}" for note in workbook.unread_sheets))
+    raw = parse_lines(workbook.lines, source_file)
+    return RawFile(**{**raw.__dict__, "unread_sheets": tuple(workbook.unread_sheets)})
 
 
 def read_year(data_dir: Path, year: int) -> YearFiles:
-    """Read every file of `returns/<year>/`; an unusable file is rejected, the others still load."""
-    files, rejected = [], []
-    for path in list_returns_files(data_dir / "returns" / str(year)):
+    """Read every file of `returns/<year>/` (`folder.scan_year_folder`); an unusable file is rejected, the
+    others still load."""
+    folder = scan_year_folder(data_dir, year)
+    files, rejected = [], list(folder.rejected)
+    for entry in folder.to_read:
         try:
-            files.append(read_returns_file(path, data_dir))
+            files.append(read_returns_file(entry.path, data_dir, entry.source_file))
         except FileRejected as problem:
-            rejected.append((path.relative_to(data_dir).as_posix(), str(problem)))
-    return YearFiles(files, rejected)
+            rejected.append((entry.source_file, str(problem)))
+    return YearFiles(files, sorted(rejected), sorted(folder.ignored))

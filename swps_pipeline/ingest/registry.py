@@ -57,7 +57,10 @@ def _read_text(path: Path) -> pd.DataFrame:
         raise RegistryError(f"{path.name}: column(s) {', '.join(repr(c) for c in missing)} missing")
     text = frame[REGISTRY_COLUMNS].apply(lambda column: column.str.strip())
     # Blank rows are dropped after reading, so that each row keeps its index: its line in the file, minus 2.
-    return text[text.ne("").any(axis=1)]
+    text = text[text.ne("").any(axis=1)]
+    if text.empty:  # every return would be "unregistered" and every position "not expected"
+        raise RegistryError(f"{path.name}: no positions, only a header row; expected one row per funded position")
+    return text
 
 
 def read_registry(path: Path) -> pd.DataFrame:

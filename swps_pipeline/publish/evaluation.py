@@ -7,8 +7,10 @@ from pathlib import Path
 import pandas as pd
 
 from swps_pipeline import economics, impact, indicators
-from swps_pipeline.publish.pack import PackManifest, write_evaluation_pack
+from swps_pipeline.indicators.catalogue import BY_ID
+from swps_pipeline.publish.pack import Headline, PackManifest, write_evaluation_pack
 from swps_pipeline.publish.warehouse import read_mart
+from swps_pipeline.publish.xlsx import ESTIMATE, PERCENT
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 METHODS_DOCS = ("indicators.md", "methods_economics.md", "methods_impact.md")
@@ -24,16 +26,20 @@ PACK_TABLES = {
     "indicator_definitions": "The indicator catalogue: formula, unit, family, evaluation question.",
     "indicator_outliers": "Positions and départements more than 4 robust z-scores from the year's median.",
     "cost_national_year": "Costs, State refunds and local shares by year.",
-    "cost_per_case": "Cost per new case, person received, action and domestic-violence case.",
+    "cost_per_case": "Cost per new case, person received, action and domestic-violence case, national (the "
+    "`cost_per_case` mart has every département).",
     "cba_summary": "Cost-benefit Monte Carlo: NPV, benefit-cost ratio, probability NPV > 0, break-even.",
     "cba_channels": "Present value of each benefit channel.",
+    "cba_perspectives": "Who gains and who pays: State, local authorities, associations, victims and children, rest "
+    "of society (rows add up to the NPV).",
     "cba_sensitivity": "One-way sensitivity of the NPV (tornado).",
     "cba_scenarios": "Conservative / central / optimistic scenarios.",
     "impact_estimates": "Impact estimates (TWFE, event study, Callaway–Sant'Anna, placebo). Recorded intrafamily "
     "violence measures reporting as well as victimisation.",
     "event_study": "Event-time estimates around a département's first position.",
     "ingestion_accounting": "Where every input row went, per file.",
-    "returns_quarantine": "Rejected rows with their rule ids and messages.",
+    "returns_quarantine": "Rejected rows with their rule ids and messages (the row as read, `raw`, stays in the "
+    "warehouse: its counts are not disclosure-controlled).",
     "files_rejected": "Files rejected whole, with the reason.",
     "missing_returns": "Expected returns that never arrived.",
 }
@@ -45,18 +51,75 @@ SOURCES = (
 )
 
 
+#: Levels of the tables published at one level only (the marts keep every level).
+_NATIONAL_ONLY = {"indicators_national": "indicators", "cost_per_case": "cost_per_case"}
+#: The year-on-year change (a whole-period mart) joins the national indicators on these keys.
+_CHANGE_KEYS = ["level", "entity", "indicator", "year"]
+#: Columns kept out of the pack: the quarantined row as read holds raw counts.
+_WAREHOUSE_ONLY = {"returns_quarantine": ["raw"]}
+
+
 def _pack_tables(marts_dir: Path) -> dict[str, pd.DataFrame]:
-    tables = {}
-    for name in PACK_TABLES:
-        if name == "indicators_national":
-            every_level = read_mart(marts_dir, "indicators")
-            changes = read_mart(marts_dir, "indicator_changes")[
-                ["level", "entity", "indicator", "year", "value_previous_year", "change_abs", "change_rel"]]
-            tables[name] = every_level[every_level["level"] == "national"].merge(
-                changes, on=["level", "entity", "indicator", "year"], how="left")
-        else:
-            tables[name] = read_mart(marts_dir, name)
+    tables = {name: pack_view(name, read_mart(marts_dir, _NATIONAL_ONLY.get(name, name))) for name in PACK_TABLES}
+    changes = read_mart(marts_dir, "indicator_changes")[[*_CHANGE_KEYS, "value_previous_year", "change_abs", "change_rel"]]
+    tables["indicators_national"] = tables["indicators_national"].merge(changes, on=_CHANGE_KEYS, how="left")
     return tables
+
+
+def pack_view(name: str, mart: pd.DataFrame) -> pd.DataFrame:
+    """What table `name` of the pack shows of its mart: the national rows only where the pack
+    publishes one level, no warehouse-only column, indicator labels and units."""
+    if name in _NATIONAL_ONLY:
+        mart = mart[mart["level"] == "national"]
+    return _labelled(mart.drop(columns=_WAREHOUSE_ONLY.get(name, []), errors="ignore"))
+
+
+def _labelled(table: pd.DataFrame) -> pd.DataFrame:
+    """Indicator rows with the indicator's label and unit next to its id."""
+    if "indicator" not in table.columns or "label_en" in table.columns:
+        return table
+    at = table.columns.get_loc("indicator") + 1
+    table = table.copy()
+    table.insert(at, "label", table["indicator"].map(lambda i: BY_ID[i].label_en if i in BY_ID else None))
+    table.insert(at + 1, "unit", table["indicator"].map(lambda i: BY_ID[i].unit if i in BY_ID else None))
+    return table
+
+
+def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list[Headline]:
+    """The headline results an evaluator reads first, from the columns that exist (read by name)."""
+    result: list[Headline] = []
+    national = cba_summary
+    if "scope_level" in national.columns:
+        national = national[national["scope_level"] == "national"]
+    if len(national):
+        span = national["last_year"] - national["first_year"]
+        row = national.loc[span.idxmax()]
+        years = f"{row['first_year']}–{row['last_year']}"
+        rate = f"discount rate {row['discount_rate']:.1%}" if "discount_rate" in row else ""
+        money = [("npv_mean_eur", "Mean net present value"), ("npv_p5_eur", "NPV, 5th percentile"),
+                 ("npv_p50_eur", "NPV, median"), ("npv_p95_eur", "NPV, 95th percentile"),
+                 ("npv_central_eur", "NPV at the central values")]
+        result += [Headline(f"{label}, {years} (M€)", row[column] / 1e6, '#,##0.0 "M€"', rate)
+                   for column, label in money if column in row and pd.notna(row[column])]
+        if "probability_npv_positive" in row:
+            result.append(Headline(f"Probability that the NPV is positive, {years}", row["probability_npv_positive"],
+                                   PERCENT, f"Monte Carlo, {row.get('n_draws', 'n/a')} draws"))
+        if "benefit_cost_ratio" in row:
+            result.append(Headline(f"Benefit-cost ratio (mean), {years}", row["benefit_cost_ratio"], ESTIMATE))
+        for column in sorted(c for c in row.index if "per_position_year" in c or "per_euro" in c):
+            per = column.removesuffix("_eur").replace("_", " ")
+            euros = column.endswith("_eur")
+            result.append(Headline(f"{per.capitalize()}, {years}", row[column],
+                                   '#,##0 "€"' if euros else ESTIMATE))
+    overall = impact_estimates[impact_estimates["term"].isin(["att_overall", "treated"])] \
+        if {"term", "model"} <= set(impact_estimates.columns) else impact_estimates.iloc[0:0]
+    for _, row in overall.iterrows():
+        note = f"95% CI {row['ci_low']:.3f} to {row['ci_high']:.3f}, p = {row['p_value']:.3f}, " \
+               f"{row['n_clusters']} départements (clusters)"
+        extra = [str(row[c]) for c in row.index if ("warning" in c or "breakdown" in c) and pd.notna(row[c])]
+        result.append(Headline(f"Impact on {row['outcome'].replace('_', ' ')}: {row['model'].replace('_', ' ')}",
+                               row["estimate"], ESTIMATE, "; ".join([note, *extra])))
+    return result
 
 
 def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
@@ -75,5 +138,10 @@ def build_evaluation_pack(marts_dir: Path, pack_dir: Path) -> PackManifest:
     """Write the pack from the current marts (synthetic-data notice included)."""
     tables = _pack_tables(marts_dir)
     methods = "\n\n".join((DOCS / name).read_text(encoding="utf-8") for name in METHODS_DOCS if (DOCS / name).exists())
-    return write_evaluation_pack(pack_dir, tables, _charts(marts_dir, tables), PACK_TABLES,
-                                 methods_markdown=methods or None, synthetic=True, sources=SOURCES)
+    registry = read_mart(marts_dir, "positions_registry")
+    provenance = read_mart(marts_dir, "run_provenance") if (marts_dir / "run_provenance.parquet").exists() else None
+    return write_evaluation_pack(
+        pack_dir, tables, _charts(marts_dir, tables), PACK_TABLES, methods_markdown=methods or None,
+        synthetic=True, sources=SOURCES,
+        position_departments=dict(zip(registry["position_id"], registry["department_code"])),
+        summary=headlines(tables["cba_summary"], tables["impact_estimates"]), provenance=provenance)

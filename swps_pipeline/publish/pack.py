@@ -1,10 +1,11 @@
 """The evaluation pack: what evaluators open, in one folder.
 
-`write_evaluation_pack` writes `evaluation_pack.xlsx` (a README sheet, then
-one sheet per table), `csv/<table>.csv`, `charts/<name>.png` and
-`methods.html`. Everything in it has passed `disclosure.shareable` (small
-counts hidden, formula-like text neutralised); the warehouse keeps the true
-values. The pack is built in a temporary sibling folder and renamed into
+`write_evaluation_pack` writes `evaluation_pack.xlsx` (a README sheet, a
+one-page summary of headline results, the charts, then one sheet per table),
+`csv/<table>.csv`, `charts/<name>.png` and `methods.html`. Every table has
+passed `disclosure.disclose` (small counts and the cells that would reveal
+them hidden) and every text is neutralised as the last step before it is
+written; the warehouse keeps the true values. The pack is built in a temporary sibling folder and renamed into
 place, so a reader never sees half a pack, and two runs on the same tables
 give the same bytes.
 """
@@ -12,6 +13,7 @@ give the same bytes.
 from __future__ import annotations
 
 import html
+import io
 import itertools
 import re
 import shutil
@@ -24,25 +26,36 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
+from openpyxl.drawing.image import Image
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from swps_pipeline.assumptions import SYNTHETIC_NOTICE
-from swps_pipeline.publish.xlsx import reproducible_xlsx_bytes
+from swps_pipeline.figures import SYNTHETIC_STAMP
+from swps_pipeline.publish.xlsx import (
+    INTEGER,
+    PERCENT,
+    number_format,
+    print_setup,
+    reproducible_xlsx_bytes,
+    wrapped_height,
+)
 from swps_pipeline.publish.disclosure import (
     DISCLOSURE_RULE,
+    HIDDEN_LABEL,
     NEUTRALISATION_RULE,
     SUPPRESSED_LABEL,
-    neutralise_text,
-    shareable,
+    disclose,
+    neutralise_value,
 )
 
 TITLE = "Evaluation pack: social workers in police stations and gendarmerie units"
 WORKBOOK_NAME = "evaluation_pack.xlsx"
 METHODS_NAME = "methods.html"
 README_SHEET = "README"
+SUMMARY_SHEET = "Summary"
+CHARTS_SHEET = "Charts"
 
 #: Excel's limits (Microsoft, "Excel specifications and limits"): 1,048,576
 #: rows per sheet (one is the header), 31 characters per sheet name, 32,767
@@ -60,8 +73,53 @@ FIXED_TIMESTAMP = datetime(1980, 1, 1)
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-#: Column widths (in characters), estimated on the first rows.
-_WIDTH_MIN, _WIDTH_MAX, _WIDTH_SAMPLE_ROWS = 8, 60, 500
+#: Column widths (in characters), estimated on the first rows; headers wrap beyond `_HEADER_WIDTH`.
+_WIDTH_MIN, _WIDTH_MAX, _WIDTH_SAMPLE_ROWS, _HEADER_WIDTH = 8, 60, 500, 16
+#: Columns that identify a row: frozen at the left of a sheet when they lead it.
+ID_COLUMNS = frozenset({
+    "year", "department_code", "department_name", "region_code", "level", "entity", "indicator", "label", "unit",
+    "model", "term", "scope_level", "scope_entity", "first_year", "last_year", "source_file", "position_id",
+})
+#: Columns of an indicator table in the indicator's unit (a percentage for shares).
+_INDICATOR_VALUES = frozenset({"value", "median", "mad", "value_previous_year", "change_abs"})
+_NOTICE_FILL = PatternFill("solid", fgColor="FFF4CC")
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline result of the summary sheet and of the top of the methods page."""
+
+    label: str
+    value: float | str | None
+    number_format: str = "General"  # an Excel number format (`publish.xlsx`)
+    note: str = ""
+
+    def text(self) -> str:
+        """The value as the workbook displays it, for the HTML page."""
+        value = self.value
+        if value is None or (isinstance(value, float) and not np.isfinite(value)):
+            return "n/a"
+        if isinstance(value, str):
+            return value
+        if self.number_format == PERCENT:
+            return f"{value:.1%}"
+        if "M€" in self.number_format:
+            return f"{value:,.1f} M€"
+        if "€" in self.number_format:
+            return f"{value:,.0f} €"
+        if self.number_format == INTEGER:
+            return f"{value:,.0f}"
+        return f"{value:,.3f}"
+
+
+@dataclass(frozen=True)
+class _Extras:
+    """Everything besides the tables that the workbook and the methods page show."""
+
+    synthetic: bool
+    sources: Sequence[str]
+    summary: Sequence[Headline]
+    provenance: pd.DataFrame | None
 
 
 @dataclass(frozen=True)
@@ -101,14 +159,22 @@ def write_evaluation_pack(
     methods_markdown: str | None = None,
     synthetic: bool = True,
     sources: Sequence[str] = (),
+    position_departments: Mapping[str, str] | None = None,
+    summary: Sequence[Headline] = (),
+    provenance: pd.DataFrame | None = None,
 ) -> PackManifest:
     """Write the evaluation pack to `out_dir`, replacing any older pack there.
 
     `tables` are published in the given order, one sheet and one CSV each;
     `table_notes` says what each table is (required for every table: the
     README must explain every sheet); `charts` are PNG bytes by name;
-    `sources` are listed in the README and the methods note.
+    `sources` are listed in the README and the methods note;
+    `position_departments` relates position rows to their département for
+    disclosure control; `summary` are the headline results (summary sheet,
+    top of the methods page); `provenance` is the `run_provenance` mart
+    (`key`, `value`), shown on the README sheet and the methods page.
     """
+    extras = _Extras(synthetic, tuple(sources), tuple(summary), provenance)
     _check_names(tables, charts, table_notes)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -116,8 +182,9 @@ def write_evaluation_pack(
     try:
         staging.chmod(0o755)  # mkdtemp makes it private; the pack is meant to be read by others
         packed, safe_tables = [], {}
+        disclosed = disclose(tables, position_departments)
         for name, sheet in zip(tables, _sheet_names(list(tables))):
-            safe, suppressed = shareable(tables[name])
+            safe, suppressed = disclosed[name]
             safe_tables[name] = safe
             rows = len(safe)
             xlsx_rows = min(rows, XLSX_MAX_DATA_ROWS)
@@ -125,16 +192,16 @@ def write_evaluation_pack(
 
         (staging / "csv").mkdir()
         for table in packed:
-            safe_tables[table.name].to_csv(
+            _neutralised(safe_tables[table.name]).to_csv(
                 staging / table.csv_path, index=False, encoding="utf-8-sig", lineterminator="\r\n"
             )
         (staging / "charts").mkdir()
         for name, png in charts.items():
             (staging / "charts" / f"{name}.png").write_bytes(png)
-        workbook = _workbook(packed, safe_tables, synthetic, sources)
+        workbook = _workbook(packed, safe_tables, charts, extras)
         (staging / WORKBOOK_NAME).write_bytes(reproducible_xlsx_bytes(workbook, FIXED_TIMESTAMP))
         (staging / METHODS_NAME).write_text(
-            _methods_html(packed, list(charts), methods_markdown, synthetic, sources), encoding="utf-8"
+            _methods_html(packed, list(charts), methods_markdown, extras), encoding="utf-8"
         )
         files = tuple(sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()))
         _replace_directory(staging, out_dir)
@@ -159,7 +226,7 @@ def _check_names(tables: Mapping[str, pd.DataFrame], charts: Mapping[str, bytes]
 
 def _sheet_names(names: list[str]) -> list[str]:
     """Excel-valid, unique (case-insensitively, README included) sheet names of at most 31 characters."""
-    taken = {README_SHEET.lower()}
+    taken = {README_SHEET.lower(), SUMMARY_SHEET.lower(), CHARTS_SHEET.lower()}
     result = []
     for name in names:
         base = _SHEET_NAME_FORBIDDEN.sub("_", name)[:SHEET_NAME_MAX]
@@ -175,28 +242,46 @@ def _sheet_names(names: list[str]) -> list[str]:
 
 
 def _workbook(
-    packed: list[PackedTable], safe_tables: dict[str, pd.DataFrame], synthetic: bool, sources: Sequence[str]
+    packed: list[PackedTable],
+    safe_tables: dict[str, pd.DataFrame],
+    charts: Mapping[str, bytes],
+    extras: _Extras,
 ) -> Workbook:
-    workbook = Workbook(write_only=True)
+    workbook = Workbook()
     workbook.properties.creator = "swps-pipeline"
     workbook.properties.title = TITLE
-    _write_readme(workbook.create_sheet(README_SHEET), packed, synthetic, sources)
+    header = SYNTHETIC_STAMP if extras.synthetic else None
+    readme = workbook.active
+    readme.title = README_SHEET
+    _write_readme(readme, packed, extras)
+    print_setup(readme, title_rows=None, header=header)
+    if extras.summary:
+        summary = workbook.create_sheet(SUMMARY_SHEET)
+        _write_summary(summary, extras)
+        print_setup(summary, title_rows=None, header=header)
+        summary.page_setup.orientation = "portrait"
+        summary.page_setup.fitToHeight = 1
+    if charts:
+        _write_charts(workbook.create_sheet(CHARTS_SHEET), charts)
     for table in packed:
-        _write_table(workbook.create_sheet(table.sheet), safe_tables[table.name].head(XLSX_MAX_DATA_ROWS))
+        sheet = workbook.create_sheet(table.sheet)
+        _write_table(sheet, safe_tables[table.name].head(XLSX_MAX_DATA_ROWS))
+        print_setup(sheet, header=header)
     return workbook
 
 
-def _readme_lines(packed: list[PackedTable], synthetic: bool, sources: Sequence[str]) -> list[tuple[str, str]]:
+def _readme_lines(packed: list[PackedTable], extras: _Extras) -> list[tuple[str, str]]:
     """The README sheet's (label, text) lines above the list of sheets."""
-    lines = [("Synthetic data", SYNTHETIC_NOTICE)] if synthetic else []
+    lines = [("Synthetic data", SYNTHETIC_NOTICE)] if extras.synthetic else []
     lines += [
         ("Disclosure control", DISCLOSURE_RULE),
         ("Formulas", NEUTRALISATION_RULE),
         (
             "Conventions",
-            "One sheet per table below, with the same data in csv/<table>.csv (UTF-8, comma-separated); "
-            "the charts are in charts/ and the methods in methods.html. "
-            "Département codes are text ('01', '2A', '971'); years are numbers.",
+            f"Sheet '{SUMMARY_SHEET}' has the headline results on one page, sheet '{CHARTS_SHEET}' the charts; "
+            "then one sheet per table below, with the same data in csv/<table>.csv (UTF-8, comma-separated); "
+            "the charts are also in charts/ and the methods in methods.html. "
+            "Département codes are text ('01', '2A', '971'); years are numbers; amounts in euros.",
         ),
     ]
     lines += [
@@ -208,55 +293,147 @@ def _readme_lines(packed: list[PackedTable], synthetic: bool, sources: Sequence[
         for t in packed
         if t.xlsx_rows < t.rows
     ]
-    lines += [("Source", source) for source in sources]
+    lines += [("Source", source) for source in extras.sources]
     return lines
 
 
-def _write_readme(sheet, packed: list[PackedTable], synthetic: bool, sources: Sequence[str]) -> None:
+def _write_readme(sheet, packed: list[PackedTable], extras: _Extras) -> None:
     bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 100
-    for letter, width in zip("CDEF", (12, 18, 14, 40)):
+    widths = {"A": 24, "B": 90, "C": 10, "D": 16, "E": 12, "F": 30}
+    for letter, width in widths.items():
         sheet.column_dimensions[letter].width = width
-    sheet.append([_styled(sheet, TITLE, font=Font(bold=True, size=14))])
+    sheet.append([TITLE])
+    sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([])
-    for label, text in _readme_lines(packed, synthetic, sources):
-        sheet.append([_styled(sheet, label, font=bold), _styled(sheet, _safe_text(text), alignment=wrap)])
+
+    def line(label: str, text: str, fill: PatternFill | None = None) -> None:
+        sheet.append([_safe_text(label), _safe_text(text)])
+        row = sheet.max_row
+        sheet.cell(row, 1).font = bold
+        for column in (1, 2):
+            sheet.cell(row, column).alignment = wrap
+            if fill:
+                sheet.cell(row, column).fill = fill
+        sheet.row_dimensions[row].height = wrapped_height([(text, widths["B"])])
+
+    for label, text in _readme_lines(packed, extras):
+        line(label, text, _NOTICE_FILL if label == "Synthetic data" else None)
+    if extras.provenance is not None and len(extras.provenance):
+        sheet.append([])
+        sheet.append(["Provenance", "What produced this pack (run_provenance)"])
+        sheet.cell(sheet.max_row, 1).font = sheet.cell(sheet.max_row, 2).font = bold
+        for key, value in zip(extras.provenance["key"], extras.provenance["value"]):
+            line(str(key), "" if pd.isna(value) else str(value))
     sheet.append([])
-    header = ["Sheet", "What it is", "Rows", f"Cells shown as {SUPPRESSED_LABEL}", "Rows in the sheet", "CSV file"]
-    sheet.append([_styled(sheet, label, font=bold) for label in header])
+    header = ["Sheet", "What it is", "Rows", f"Cells shown as {SUPPRESSED_LABEL} or {HIDDEN_LABEL}",
+              "Rows in the sheet", "CSV file"]
+    sheet.append(header)
+    for column in range(1, len(header) + 1):
+        sheet.cell(sheet.max_row, column).font = bold
+        sheet.cell(sheet.max_row, column).alignment = wrap
+    sheet.row_dimensions[sheet.max_row].height = 30
     for t in packed:
-        note = _styled(sheet, _safe_text(t.note), alignment=wrap)
-        sheet.append([t.sheet, note, t.rows, t.suppressed_cells, t.xlsx_rows, t.csv_path])
+        sheet.append([t.sheet, _safe_text(t.note), t.rows, t.suppressed_cells, t.xlsx_rows, t.csv_path])
+        row = sheet.max_row
+        sheet.cell(row, 2).alignment = wrap
+        for column in (3, 4, 5):
+            sheet.cell(row, column).number_format = INTEGER
+        sheet.row_dimensions[row].height = wrapped_height([(t.note, widths["B"])])
+
+
+def _write_summary(sheet, extras: _Extras) -> None:
+    """One page of headline results, for a reader who reads nothing else."""
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    widths = {"A": 46, "B": 16, "C": 60}
+    for letter, width in widths.items():
+        sheet.column_dimensions[letter].width = width
+    sheet.append(["Headline results"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    if extras.synthetic:
+        sheet.append([SYNTHETIC_STAMP])
+        sheet["A2"].font = Font(bold=True, color="B22222")
+    sheet.append([])
+    sheet.append(["Result", "Value", "Note"])
+    for column in (1, 2, 3):
+        sheet.cell(sheet.max_row, column).font = bold
+    for headline in extras.summary:
+        sheet.append([_safe_text(headline.label), headline.value, _safe_text(headline.note)])
+        row = sheet.max_row
+        sheet.cell(row, 2).number_format = headline.number_format
+        sheet.cell(row, 1).alignment = sheet.cell(row, 3).alignment = wrap
+        sheet.cell(row, 2).alignment = Alignment(vertical="top")
+        sheet.row_dimensions[row].height = wrapped_height(
+            [(headline.label, widths["A"]), (headline.note, widths["C"])])
+
+
+def _write_charts(sheet, charts: Mapping[str, bytes]) -> None:
+    """The charts, one under the other, each below its name."""
+    row = 1
+    for name, png in charts.items():
+        sheet.cell(row, 1, _safe_text(name.replace("_", " ").capitalize())).font = Font(bold=True)
+        image = Image(io.BytesIO(png))
+        image.anchor = f"A{row + 1}"
+        sheet.add_image(image)
+        row += 3 + -(-image.height // 20)  # default rows are 20 pixels high
+    print_setup(sheet, title_rows=None)
 
 
 def _safe_text(text: str) -> str:
-    return neutralise_text(pd.Series([text], dtype=object)).iloc[0]
+    """Text for an XLSX cell: XML-illegal characters removed, then neutralised (last, so nothing undoes it)."""
+    return neutralise_value(ILLEGAL_CHARACTERS_RE.sub("", text)[:XLSX_MAX_CELL_CHARS])
 
 
-def _styled(sheet, value, **style) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    for name, setting in style.items():
-        setattr(cell, name, setting)
-    return cell
+def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text values and headers neutralised, as the last step before a CSV is written."""
+    text = [name for name, column in frame.items() if column.dtype == object]
+    safe = frame.assign(**{name: frame[name].map(neutralise_value) for name in text})
+    safe.columns = [neutralise_value(str(name)) for name in frame.columns]
+    return safe
 
 
 def _write_table(sheet, safe: pd.DataFrame) -> None:
-    """A table sheet: bold frozen header, column widths from the header and the first rows."""
+    """A table sheet: bold wrapped header and id columns frozen, autofilter, column widths
+    and number formats from the columns, long text wrapped with its row high enough."""
     values = _xlsx_values(safe)
     widths = _column_widths(values)
+    sheet.append([_safe_text(str(name)) for name in values.columns])
+    header_style, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    sheet.append([_styled(sheet, str(name), font=bold) for name in values.columns])
-    for row in values.itertuples(index=False, name=None):
+        cell = sheet.cell(1, index)
+        cell.font, cell.alignment = header_style, wrap
+    sheet.row_dimensions[1].height = wrapped_height([(str(name), w) for name, w in zip(values.columns, widths)])
+    formats = [number_format(str(name), pd.api.types.is_integer_dtype(safe[name])) for name in safe.columns]
+    share_rows = _share_rows(safe)
+    wrapped = [i for i, (name, width) in enumerate(zip(values.columns, widths)) if width >= _WIDTH_MAX]
+    for row_number, row in enumerate(values.itertuples(index=False, name=None), start=2):
         sheet.append(row)
+        for index, value in enumerate(row):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                share = share_rows[row_number - 2] and values.columns[index] in _INDICATOR_VALUES
+                sheet.cell(row_number, index + 1).number_format = PERCENT if share else formats[index]
+        long_text = [(row[i], widths[i]) for i in wrapped if isinstance(row[i], str) and len(row[i]) > widths[i]]
+        if long_text:
+            for i in wrapped:
+                sheet.cell(row_number, i + 1).alignment = wrap
+            sheet.row_dimensions[row_number].height = wrapped_height(long_text)
+    frozen = next((i for i, name in enumerate(values.columns) if name not in ID_COLUMNS), 0)
+    sheet.freeze_panes = f"{get_column_letter(frozen + 1)}2"
+    if len(values.columns):
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(values.columns))}{max(len(values) + 1, 2)}"
+
+
+def _share_rows(safe: pd.DataFrame) -> list[bool]:
+    """Rows of an indicator table whose value is a share (shown as a percentage)."""
+    if "unit" not in safe.columns:
+        return [False] * len(safe)
+    return safe["unit"].astype(str).str.startswith("share").tolist()
 
 
 def _xlsx_values(safe: pd.DataFrame) -> pd.DataFrame:
     """Python values an XLSX cell can hold: None for missing and non-finite numbers,
-    naive datetimes, text without XML-illegal characters and within Excel's cell length."""
+    naive datetimes, text without XML-illegal characters, within Excel's cell length and
+    neutralised (after the cleaning, so the cleaning cannot bring a formula trigger to the front)."""
     converted = {}
     for name, column in safe.items():
         if pd.api.types.is_float_dtype(column):
@@ -264,10 +441,7 @@ def _xlsx_values(safe: pd.DataFrame) -> pd.DataFrame:
         elif isinstance(column.dtype, pd.DatetimeTZDtype):
             column = column.dt.tz_convert("UTC").dt.tz_localize(None)
         elif pd.api.types.infer_dtype(column, skipna=True) in ("string", "mixed", "mixed-integer"):
-            text = column.astype(object)
-            is_text = text.str.len().notna()
-            cleaned = text.str.replace(ILLEGAL_CHARACTERS_RE, "", regex=True).str.slice(0, XLSX_MAX_CELL_CHARS)
-            column = text.where(~is_text, cleaned)
+            column = column.astype(object).map(lambda value: _safe_text(value) if isinstance(value, str) else value)
         converted[name] = column.astype(object).where(column.notna(), None)
     return pd.DataFrame(converted, index=safe.index, columns=safe.columns)
 
@@ -276,7 +450,8 @@ def _column_widths(values: pd.DataFrame) -> list[float]:
     sample = values.head(_WIDTH_SAMPLE_ROWS)
     widths = []
     for name, column in sample.items():
-        longest = max([len(str(name)), *column.dropna().astype(str).str.len().tolist()])
+        shown = column.dropna().map(lambda v: f"{v:,.3f}" if isinstance(v, float) else str(v))
+        longest = max([min(len(str(name)), _HEADER_WIDTH), *shown.str.len().tolist()])
         widths.append(float(min(max(longest + 2, _WIDTH_MIN), _WIDTH_MAX)))
     return widths
 
@@ -304,17 +479,18 @@ code, pre { background: #f3f4f6; }
 
 
 def _methods_html(
-    packed: list[PackedTable],
-    chart_names: list[str],
-    methods_markdown: str | None,
-    synthetic: bool,
-    sources: Sequence[str],
+    packed: list[PackedTable], chart_names: list[str], methods_markdown: str | None, extras: _Extras
 ) -> str:
-    """A self-contained methods page: notice, methods, disclosure rules, tables, charts."""
+    """A self-contained methods page: notice, summary of results, methods, disclosure rules,
+    provenance, tables, charts."""
     esc = html.escape
     parts = [f"<h1>{esc(TITLE)}</h1>"]
-    if synthetic:
+    if extras.synthetic:
         parts.append(f'<p class="notice"><strong>Synthetic data.</strong> {esc(SYNTHETIC_NOTICE)}</p>')
+    if extras.summary:
+        parts += ["<h2>Summary of results</h2>", "<table><tr><th>Result</th><th>Value</th><th>Note</th></tr>",
+                  *(f"<tr><td>{esc(h.label)}</td><td>{esc(h.text())}</td><td>{esc(h.note)}</td></tr>"
+                    for h in extras.summary), "</table>"]
     if methods_markdown:
         parts.append(markdown_to_html(methods_markdown, heading_offset=1))
     parts += [
@@ -324,7 +500,7 @@ def _methods_html(
         "<h2>Tables</h2>",
         f"<p>Each table is a sheet of <a href=\"{WORKBOOK_NAME}\">{WORKBOOK_NAME}</a> and a CSV file.</p>",
         "<table><tr><th>Table</th><th>What it is</th><th>Rows</th>"
-        f"<th>Cells shown as {esc(SUPPRESSED_LABEL)}</th></tr>",
+        f"<th>Cells shown as {esc(SUPPRESSED_LABEL)} or {esc(HIDDEN_LABEL)}</th></tr>",
         *(
             f'<tr><td><a href="{esc(t.csv_path)}">{esc(t.name)}</a></td><td>{esc(t.note)}</td>'
             f"<td>{t.rows:,}</td><td>{t.suppressed_cells:,}</td></tr>"
@@ -339,8 +515,12 @@ def _methods_html(
             f"<figcaption>{esc(name)}</figcaption></figure>"
             for name in chart_names
         ]
-    if sources:
-        parts += ["<h2>Sources</h2>", "<ul>", *(f"<li>{esc(source)}</li>" for source in sources), "</ul>"]
+    if extras.sources:
+        parts += ["<h2>Sources</h2>", "<ul>", *(f"<li>{esc(source)}</li>" for source in extras.sources), "</ul>"]
+    if extras.provenance is not None and len(extras.provenance):
+        parts += ["<h2>Provenance</h2>", "<table><tr><th>Key</th><th>Value</th></tr>",
+                  *(f"<tr><td>{esc(str(key))}</td><td><code>{esc(str(value))}</code></td></tr>"
+                    for key, value in zip(extras.provenance["key"], extras.provenance["value"])), "</table>"]
     body = "\n".join(parts)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

@@ -9,6 +9,8 @@ and never needs a lock on the warehouse (`shared/contract/outputs.md`).
 from __future__ import annotations
 
 import os
+import shutil
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -50,6 +52,83 @@ def remove_stale_temporaries(marts_dir: Path) -> None:
     """Delete the temporary files a killed run left behind (call only while holding the run lock)."""
     for path in marts_dir.glob(TEMPORARY_MART.format(name="*.parquet", pid="*")):
         path.unlink(missing_ok=True)
+
+
+# Publishing the marts of one run together (issue 18). `swps run` writes every mart into its own folder
+# `runs/<id>/` (which starts as hard links to the current marts, so a one-year run keeps the others), then
+# switches `marts`, a symbolic link to that folder, with one rename: a reader resolving `marts` sees every mart
+# of one run, never two runs mixed, and a killed run leaves the previous marts whole.
+RUNS = "runs"
+PUBLISHED = "marts"
+#: The pack writer's staging folders (`publish/pack.py`, `tempfile.mkdtemp(prefix=".evaluation_pack.")`).
+TEMPORARY_PACK = ".evaluation_pack.*.tmp"
+TEMPORARY_LINK = ".marts.{pid}.tmp"
+
+
+def _published_folder(output_dir: Path) -> Path | None:
+    marts = output_dir / PUBLISHED
+    return marts.resolve() if marts.is_symlink() and marts.exists() else None
+
+
+def start_run_folder(output_dir: Path) -> Path:
+    """A new folder for this run's marts, holding (as hard links) the marts published so far.
+
+    Hard links are safe because every writer replaces a mart by a rename (`write_parquet_atomically`), never
+    writes into it: a writer of this folder must do the same."""
+    folder = output_dir / RUNS / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    folder.mkdir(parents=True)
+    for mart in sorted((output_dir / PUBLISHED).glob("*.parquet")):
+        try:
+            os.link(mart, folder / mart.name)
+        except OSError:  # a file system without hard links
+            shutil.copy2(mart, folder / mart.name)
+    return folder
+
+
+def publish_run_folder(output_dir: Path, folder: Path) -> None:
+    """Make `folder` the published marts with one atomic rename of the `marts` link, then drop older runs.
+
+    An output folder of an older version holds `marts/` as a plain folder: it is moved into `runs/` first
+    (the only moment a reader may find no `marts`)."""
+    marts = output_dir / PUBLISHED
+    if marts.is_dir() and not marts.is_symlink():
+        os.rename(marts, output_dir / RUNS / f"unversioned-{os.getpid()}")
+    previous = _published_folder(output_dir) or output_dir / RUNS / f"unversioned-{os.getpid()}"
+    link = output_dir / TEMPORARY_LINK.format(pid=os.getpid())
+    link.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(folder, output_dir), link)
+    os.replace(link, marts)
+    remove_stale_runs(output_dir, keep=previous)
+
+
+def remove_stale_runs(output_dir: Path, keep: Path | None = None) -> None:
+    """Delete what killed runs leave (run folders never published, older runs, temporary links and marts,
+    the pack's staging folders); call only while holding the run lock.
+
+    `keep`: the run folder published just before, which a reader may still be going through."""
+    kept = {_published_folder(output_dir), keep.resolve() if keep else None}
+    for folder in sorted((output_dir / RUNS).glob("*")):
+        if folder.resolve() not in kept:
+            shutil.rmtree(folder, ignore_errors=True)
+    for stale in output_dir.glob(TEMPORARY_LINK.format(pid="*")):
+        stale.unlink(missing_ok=True)
+    for stale in output_dir.glob(TEMPORARY_PACK):
+        shutil.rmtree(stale, ignore_errors=True)
+    remove_stale_temporaries(output_dir / PUBLISHED)
+
+
+def keep_only_years(warehouse_path: Path, tables: Sequence[str], years: Sequence[int]) -> None:
+    """Delete from the year-partitioned tables every year that no longer has a folder, so the marts of a run
+    hold exactly the years of the data folder (a deleted or renamed year disappears)."""
+    if not warehouse_path.exists():
+        return
+    import duckdb
+
+    with duckdb.connect(str(warehouse_path)) as connection:
+        present = {row[0] for row in connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [SCHEMA]).fetchall()}
+        for table in sorted(set(tables) & present):
+            connection.execute(f"DELETE FROM {SCHEMA}.{table} WHERE year NOT IN (SELECT unnest(?))", [list(years)])
 
 
 def read_mart(marts_dir: Path, table: str) -> pd.DataFrame:

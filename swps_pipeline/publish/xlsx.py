@@ -29,3 +29,53 @@ def reproducible_xlsx_bytes(workbook: Workbook, stamp: datetime = datetime(1980,
             info.external_attr = 0o644 << 16
             target.writestr(info, source.read(entry))
     return stamped.getvalue()
+
+
+#: Number formats (Excel codes, also read by LibreOffice): thousands separators,
+#: euros without cents, shares as percentages, estimates with 3 decimals.
+INTEGER, DECIMAL, ESTIMATE, PERCENT, EURO, PLAIN = "#,##0", "#,##0.00", "0.000", "0.0%", '#,##0 "€"', "0"
+
+#: Columns whose number is an identifier or a year: no thousands separator.
+_PLAIN_NAMES = {"year", "first_year", "last_year", "population_year", "event_time", "seed", "source_row"}
+_ESTIMATE_NAMES = {"estimate", "std_error", "ci_low", "ci_high", "robust_z", "median", "mad", "p_value",
+                   "benefit_cost_ratio", "benefit_cost_ratio_central", "change_abs"}
+_PERCENT_NAMES = {"discount_rate", "probability_npv_positive", "break_even_relative_reduction", "change_rel"}
+
+
+def number_format(name: str, integer: bool) -> str:
+    """The display format of a numeric column, from its name (read by name, so new columns follow the rule)."""
+    if name in _PLAIN_NAMES:
+        return PLAIN
+    if name.endswith("_eur") or name.startswith("cost_per_"):
+        return EURO
+    if name in _PERCENT_NAMES or name.startswith(("share_", "probability_")):
+        return PERCENT
+    if name in _ESTIMATE_NAMES:
+        return ESTIMATE
+    return INTEGER if integer else DECIMAL
+
+
+def print_setup(sheet, title_rows: str | None = "1:1", header: str | None = None) -> None:
+    """Landscape A4, fitted to the page width (as many pages down as needed), the header row
+    repeated on every page, the sheet name and page number in the footer."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    if title_rows:
+        sheet.print_title_rows = title_rows
+    if header:
+        sheet.oddHeader.center.text = header
+        sheet.oddHeader.center.size = 9
+    sheet.oddFooter.center.text = "&A, page &P of &N"
+    sheet.oddFooter.center.size = 9
+
+
+def wrapped_height(texts: list[tuple[str, float]], line_points: float = 15.0) -> float:
+    """Row height (points) for wrapped texts, each with its column width in characters."""
+    lines = max((sum(max(1, -(-len(part) // max(int(width) - 1, 1))) for part in str(text).split("\n"))
+                 for text, width in texts), default=1)
+    return min(line_points * lines, 409.0)  # Excel's largest row height

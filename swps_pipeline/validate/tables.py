@@ -28,6 +28,8 @@ SCHEMAS: dict[str, dict[str, object]] = {
     "returns_warnings": {"source_file": object, "source_row": "Int64", "year": "int64", "position_id": object,
                          "rule": object, "message": object},
     "files_rejected": {"source_file": object, "year": "int64", "reason": object},
+    # Entries of a year folder that are not returns (lock files, sub-folders...): listed, never read.
+    "files_ignored": {"source_file": object, "year": "int64", "reason": object},
     "ingestion_accounting": {"year": "int64", "source_file": object, **{c: "Int64" for c in ACCOUNTING_COUNTS},
                              "file_rejected": bool},
 }
@@ -49,3 +51,4 @@ class ValidationResult:
     returns_warnings: pd.DataFrame
     files_rejected: pd.DataFrame
     ingestion_accounting: pd.DataFrame
+    files_ignored: pd.DataFrame

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from swps_pipeline.contract import COLUMN_NAMES, HARD_RULES, SOFT_RULES
+from swps_pipeline.ingest.lines import UNSAVED_FORMULA
 from swps_pipeline.ingest.read import RawFile, read_year
 from swps_pipeline.validate.duplicates import Duplicates, find_duplicates
 from swps_pipeline.validate.messages import cell_messages, cross_field_messages
@@ -69,8 +70,10 @@ def _raw_json(files: list[RawFile], rows: pd.DataFrame, quarantined: np.ndarray)
     raw = pd.Series(index=quarantined, dtype=object)
     for file, positions in pd.Series(quarantined, index=rows["file"].to_numpy()[quarantined]).groupby(level=0):
         source = files[file]
-        raw[positions.to_numpy()] = [json.dumps(dict(zip(source.columns, record)), ensure_ascii=False)
-                                     for record in source.grid[local[positions.to_numpy()]]]
+        raw[positions.to_numpy()] = [
+            json.dumps({name: cell.removeprefix(UNSAVED_FORMULA) for name, cell in zip(source.columns, record)},
+                       ensure_ascii=False)
+            for record in source.grid[local[positions.to_numpy()]]]
     return raw
 
 
@@ -98,11 +101,13 @@ def build_quarantine(files, rows, typed, failures, duplicates, year) -> pd.DataF
 
 
 def _file_warnings(files: list[RawFile]) -> pd.DataFrame:
-    """`extra_column`, once per file."""
+    """`extra_column`, once per file; `extra_sheet`, once per XLSX sheet not read."""
     return pd.DataFrame([
-        {"source_file": raw.source_file, "source_row": None, "position_id": None, "rule": "extra_column",
-         "message": f"column(s) not in the template, kept aside: {', '.join(raw.extra_columns)}"}
-        for raw in files if raw.extra_columns
+        *({"source_file": raw.source_file, "source_row": None, "position_id": None, "rule": "extra_column",
+           "message": f"column(s) not in the template, kept aside: {', '.join(raw.extra_columns)}"}
+          for raw in files if raw.extra_columns),
+        *({"source_file": raw.source_file, "source_row": None, "position_id": None, "rule": "extra_sheet",
+           "message": note} for raw in files for note in raw.unread_sheets),
     ], columns=["source_file", "source_row", "position_id", "rule", "message"])
 
 
@@ -148,6 +153,8 @@ def validate_year(data_dir: Path, year: int, registry: pd.DataFrame | None) -> V
     files = year_files.files
     rows = _stack_files(files)
     typed, unreadable = parse_returns(rows[COLUMN_NAMES])
+    # A formula without a saved value has no value to read, whatever the column's type.
+    unreadable |= rows[COLUMN_NAMES].apply(lambda column: column.str.startswith(UNSAVED_FORMULA)).to_numpy(bool)
     duplicates = find_duplicates(typed, unreadable, rows[["source_file", "source_row"]])
     failures = collect_failures(typed, unreadable, duplicates, year)
 
@@ -171,5 +178,7 @@ def validate_year(data_dir: Path, year: int, registry: pd.DataFrame | None) -> V
         returns_warnings=table("returns_warnings", warnings),
         files_rejected=table("files_rejected", [{"source_file": source, "year": year, "reason": reason}
                                                 for source, reason in year_files.rejected]),
+        files_ignored=table("files_ignored", [{"source_file": source, "year": year, "reason": reason}
+                                              for source, reason in year_files.ignored]),
         ingestion_accounting=_accounting(files, year_files.rejected, rows, outcome, year),
     )

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from swps_pipeline.economics import (
     CbaScope, build_cost_tables, load_parameters, npv_distribution_png, run_cost_benefit, tornado_png,
+    with_impact_estimate,
 )
+from swps_pipeline.economics.cba import PERSPECTIVES, persistence_factor
 
-ROWS = [
-    {"position_id": "77-001", "year": 2021, "fte": 1.0, "months_active": 12, "new_cases": 100, "persons_received": 110,
-     "actions": 300, "cases_victim": 50, "orient_perpetrator_programme": 10, "child_in_danger_reports": 5},
-    {"position_id": "77-001", "year": 2022, "fte": 1.0, "months_active": 12, "new_cases": 120, "persons_received": 130,
-     "actions": 320, "cases_victim": 60, "orient_perpetrator_programme": 20, "child_in_danger_reports": 5},
-    {"position_id": "77-002", "year": 2022},  # no valid return: neither cost nor benefit
-    {"position_id": "13-001", "year": 2021, "fte": 0.5, "months_active": 12, "cost_eur": 30_000.0, "new_cases": 40,
-     "persons_received": 45, "actions": 90, "cases_victim": 20, "orient_perpetrator_programme": 0},
-]
-STARTS = {"77-001": "2015-01-01", "77-002": "2015-01-01", "13-001": "2015-01-01"}
+#: Money parameters, moved to 2015 euros in the hand-computed tests so that only reported costs need the CPI.
+MONEY = ("default_cost_per_fte_year_eur", "office_cost_per_fte_year_eur", "officer_hourly_cost_eur",
+         "unit_cost_dv_victimisation_eur", "perpetrator_programme_cost_eur", "emergency_housing_cost_per_night_eur",
+         "child_protection_cost_per_measure_year_eur")
+CPI_2015, CPI_2021, CPI_2012, CPI_2024 = 100.0, 106.35, 98.61, 119.71
 
 
 @pytest.fixture
-def panel(position_year_of, registry_of):
-    return position_year_of(ROWS), registry_of(STARTS)
+def panel(cba_panel):
+    return cba_panel
 
 
 def analyse(panel, overrides=None, **kwargs):
@@ -34,70 +35,222 @@ def analyse(panel, overrides=None, **kwargs):
 
 
 def all_fixed(**settings) -> dict:
+    """Every parameter fixed at its value, money in 2015 euros, a 4 % rate."""
     params = load_parameters()
     return {
-        "parameters": {name: {"distribution": {"type": "fixed"}} for name in params.parameters}
-        | {"value_per_child_in_danger_report_eur": {"value": 100}},
-        "settings": {"discount_rate": 0.04, "benefit_horizon_years": 2,
-                     "channels": {"child_protection": True}, **settings},
+        "parameters": {name: {"distribution": {"type": "fixed"}} | ({"price_year": 2015} if name in MONEY else {})
+                       for name in params.parameters},
+        "settings": {"discount_rate": 0.04, "price_year": 2015, **settings},
     }
 
 
-def test_fixed_distributions_give_the_hand_computed_npv_with_discounting(panel):
+def hand_computed_77() -> dict[str, float]:
+    """Seine-et-Marne 2021-2022 at the packaged means, every flow by hand (see the module docstring of cba)."""
+    d1 = 1 / 1.04
+    harm_years = 1 + 0.8 / 1.04 + 0.5 * 0.8**2 / 1.04**2  # persistence 2.5 years, decay 0.2
+    dv_victims = 50 * 75 / 150 + 60 * 90 / 180 * d1  # victims × the domestic-violence share of the cases
+    police = (100 + 120 * d1) * 2.3 * 50
+    repeat = dv_victims * 0.32 * 0.13 * 15_981 * harm_years
+    participants = (10 + 20 * d1) * 0.5
+    perpetrators = participants * 0.32 * 0.11 * 15_981 * harm_years
+    position_state, position_local = 52_500 * (0.8 + 0.5 * d1), 52_500 * (0.2 + 0.5 * d1)  # refund 80 %, then 50 %
+    office = 4_000 * (1 + d1)
+    programmes = participants * 1_300
+    housing = (4 + 6 * d1) * 0.25 * 26 * 26
+    child = (5 + 5 * d1) * 0.25 * 0.25 * 24_000
+    harm = repeat + perpetrators
+    state = police + harm * 0.071 - (position_state + office + programmes + housing)
+    local = -(position_local + child)
+    deadweight = 0.2 * -(state + local)
+    benefits = police + harm
+    costs = position_state + position_local + office + programmes + housing + child + deadweight
+    return {"police": police, "repeat": repeat, "perpetrators": perpetrators, "costs": costs, "benefits": benefits,
+            "npv": benefits - costs, "state": state, "local_authorities": local, "associations": 0.0,
+            "victims_and_children": harm * 0.716, "rest_of_society": harm * (1 - 0.716 - 0.071) - deadweight,
+            "deadweight": deadweight, "public_costs": position_state + position_local + office + programmes
+            + housing + child, "dv_victims_undiscounted": 25 + 30}
+
+
+def test_fixed_parameters_give_the_hand_computed_npv_to_the_cent(panel):
     result, _ = analyse(panel, all_fixed(), scope=CbaScope("77", 2021, 2022), n_draws=500, seed=1)
-    d1, d2 = 1 / 1.04, 1 / 1.04**2
-    f2021, f2022 = (1 + d1) / 2, (d1 + d2) / 2  # harm of a year's cases spread over 2 years
-    police = (100 + 120 * d1) * 2 * 38
-    victims = (50 * f2021 + 60 * f2022) * 0.30 * 0.10 * 16_000
-    offenders = (10 * f2021 + 20 * f2022) * 0.5 * 0.30 * 0.10 * 16_000
-    children = (5 + 5 * d1) * 100
-    costs = 52_500 * (1 + d1) * 1.2
-    npv = police + victims + offenders + children - costs
-    assert np.allclose(result.npv_draws, npv) and len(result.npv_draws) == 500
+    hand = hand_computed_77()
+    # Every parameter fixed: each Monte Carlo draw is the deterministic model, to the cent.
+    assert len(result.npv_draws) == 500
+    assert np.abs(result.npv_draws - hand["npv"]).max() < 0.005
     summary = result.cba_summary.iloc[0]
-    assert summary["npv_central_eur"] == pytest.approx(npv)
+    assert summary["npv_at_means_eur"] == pytest.approx(hand["npv"], abs=0.005)
     assert summary[["npv_mean_eur", "npv_p5_eur", "npv_p50_eur", "npv_p95_eur"]].astype(float).tolist() == \
-        pytest.approx([npv] * 4)
-    assert summary["pv_costs_central_eur"] == pytest.approx(costs)
-    assert summary["benefit_cost_ratio"] == pytest.approx((npv + costs) / costs)
-    assert summary["probability_npv_positive"] == float(npv > 0)
-    assert (summary["positions_covered"], summary["position_years_covered"]) == (1, 2)
-    assert summary["channels"] == "police_time,repeat_victimisation,perpetrator_programmes,child_protection"
-    channels = result.cba_channels.set_index("channel")["pv_central_eur"]
-    assert channels.to_dict() == pytest.approx({"police_time": police, "repeat_victimisation": victims,
-                                                "perpetrator_programmes": offenders, "child_protection": children})
+        pytest.approx([hand["npv"]] * 4, abs=0.005)
+    assert summary["pv_costs_mean_eur"] == pytest.approx(hand["costs"], abs=0.005)
+    assert summary["benefit_cost_ratio_mean"] == pytest.approx(hand["benefits"] / hand["costs"])
+    assert summary["probability_npv_positive"] == float(hand["npv"] > 0)
+    assert (summary["base_year"], summary["price_year"], summary["first_year"]) == (2021, 2015, 2021)
+    assert (summary["positions_covered"], summary["position_years_covered"], summary["fte_years"]) == (1, 2, 2.0)
+    assert summary["npv_per_position_year_eur"] == pytest.approx(hand["npv"] / 2)
+    assert summary["npv_per_person_received_eur"] == pytest.approx(hand["npv"] / 240)
+    assert summary["npv_per_public_euro"] == pytest.approx(hand["npv"] / hand["public_costs"])
+    channels = result.cba_channels.set_index(["channel", "kind"])["pv_mean_eur"]
+    assert channels[("police_time", "benefit")] == pytest.approx(hand["police"])
+    assert channels[("repeat_victimisation", "benefit")] == pytest.approx(hand["repeat"])
+    assert channels[("perpetrator_programmes", "benefit")] == pytest.approx(hand["perpetrators"])
+    assert channels[("deadweight", "cost")] == pytest.approx(hand["deadweight"])
+    perspectives = result.cba_perspectives.set_index("perspective")
+    for who in PERSPECTIVES:
+        assert perspectives.loc[who, "npv_mean_eur"] == pytest.approx(hand[who], abs=0.005), who
     assert result.cba_sensitivity.empty  # nothing uncertain, nothing to swing
 
 
-def test_national_scope_reported_cost_and_switched_off_channel(panel):
-    overrides = all_fixed(discount_rate="zero", benefit_horizon_years=1)
-    overrides["settings"]["channels"] = {"perpetrator_programmes": False, "child_protection": False}
-    result, _ = analyse(panel, overrides, scope=CbaScope(first_year=2021, last_year=2021))
+def test_reported_costs_and_parameters_are_converted_to_the_price_year(panel):
+    """The association's reported 30,000 EUR of 2021 and the 2012 unit cost, in 2024 euros."""
+    only_costs = all_fixed(discount_rate="zero", price_year=2024,
+                           channels={c: False for c in ("police_time", "repeat_victimisation", "perpetrator_programmes",
+                                                        "office_costs", "emergency_housing", "child_protection")})
+    result, _ = analyse(panel, only_costs, scope=CbaScope("13", 2021, 2021))
     summary = result.cba_summary.iloc[0]
-    police = (100 + 40) * 2 * 38
-    victims = (50 + 20) * 0.30 * 0.10 * 16_000
-    costs = (52_500 + 30_000) * 1.2  # the reported 30,000 EUR is used as it is
-    assert (summary["scope_level"], summary["scope_entity"], summary["discount_rate"]) == ("national", "FR", 0.0)
-    assert summary["npv_central_eur"] == pytest.approx(police + victims - costs)
-    assert summary["positions_covered"] == 2
-    channels = result.cba_channels.set_index("channel")
-    assert channels.loc["perpetrator_programmes", "pv_central_eur"] == 0.0
-    assert not channels.loc["perpetrator_programmes", "enabled"]
+    # An association's own funds bear no deadweight; started in 2015, the position gets no refund.
+    assert summary["pv_costs_mean_eur"] == pytest.approx(30_000 * CPI_2024 / CPI_2021)
+    assert result.cba_perspectives.set_index("perspective").loc["associations", "npv_mean_eur"] == \
+        pytest.approx(-30_000 * CPI_2024 / CPI_2021)
+    params = load_parameters(overrides={"settings": {"price_year": 2024}})
+    assert params.deflator(2012) == pytest.approx(CPI_2024 / CPI_2012)
 
 
-def test_break_even_reduction_puts_the_central_npv_at_zero(panel):
-    result, params = analyse(panel, scope=CbaScope("77"), n_draws=1_000)
-    break_even = result.cba_summary.iloc[0]["break_even_relative_reduction"]
+def test_one_base_year_for_every_scope(panel):
+    fixed = all_fixed()
+    year_2022, _ = analyse(panel, fixed, scope=CbaScope("77", 2022, 2022), base_year=2021)
+    alone, _ = analyse(panel, fixed, scope=CbaScope("77", 2022, 2022))
+    # The single-year scope is discounted to the run's base year, one year before its own.
+    assert year_2022.cba_summary.iloc[0]["base_year"] == 2021
+    assert year_2022.npv_at_means == pytest.approx(alone.npv_at_means / 1.04)
+
+
+def test_monte_carlo_mean_benefit_is_the_product_of_the_means(panel):
+    """Independent draws: E[baseline × reduction × unit cost] = product of the means, within 3 standard errors."""
+    drawn = ("baseline_repeat_probability", "relative_reduction_repeat_victimisation", "unit_cost_dv_victimisation_eur")
+    overrides = all_fixed(discount_rate="zero", channels={"police_time": False, "perpetrator_programmes": False})
+    for name in drawn:
+        del overrides["parameters"][name]["distribution"]
+    result, _ = analyse(panel, overrides, scope=CbaScope("77"), n_draws=40_000, seed=3)
+    harm_years = 1 + 0.8 + 0.5 * 0.64
+    expected = (25 + 30) * 0.32 * 0.13 * 15_981 * harm_years
+    mean = result.cba_channels.set_index(["channel", "kind"]).loc[("repeat_victimisation", "benefit"), "pv_mean_eur"]
+    # Everything else is fixed: NPV = harm × (1 + 0.2 × 0.071) − constant, so the harm's standard error follows.
+    standard_error = result.cba_summary.iloc[0]["npv_std_error_eur"] / (1 + 0.2 * 0.071)
+    assert 0 < standard_error < 0.02 * expected
+    assert abs(mean - expected) < 3 * standard_error
+
+
+def test_perspectives_add_up_to_the_total_for_every_scope(panel):
+    for scope in (CbaScope(), CbaScope("77"), CbaScope("13"), CbaScope(first_year=2022, last_year=2022)):
+        result, _ = analyse(panel, scope=scope, n_draws=2_000)
+        summary, perspectives = result.cba_summary.iloc[0], result.cba_perspectives
+        assert list(perspectives["perspective"]) == list(PERSPECTIVES)
+        assert perspectives["npv_mean_eur"].sum() == pytest.approx(summary["npv_mean_eur"])
+        assert perspectives["npv_at_means_eur"].sum() == pytest.approx(summary["npv_at_means_eur"])
+        benefits = result.cba_channels.query("kind == 'benefit'")["pv_mean_eur"].sum()
+        costs = result.cba_channels.query("kind == 'cost'")["pv_mean_eur"].sum()
+        assert benefits - costs == pytest.approx(summary["npv_mean_eur"])
+
+
+def test_scenarios_are_simulated_cases_inside_the_distribution(panel):
+    result, _ = analyse(panel, n_draws=5_000, seed=11)
+    p1, p99 = np.percentile(result.npv_draws, [1, 99])
+    scenarios = result.cba_scenarios.set_index("scenario")
+    assert list(scenarios.index) == ["conservative", "central", "optimistic"]
+    assert ((scenarios["npv_eur"] >= p1) & (scenarios["npv_eur"] <= p99)).all()
+    assert scenarios.loc["central", "npv_eur"] == pytest.approx(np.median(result.npv_draws), rel=0.01, abs=50)
+    assert (scenarios["npv_eur"] == scenarios["pv_benefits_eur"] - scenarios["pv_costs_eur"]).all()
+    assert scenarios["npv_eur"].is_monotonic_increasing
+
+
+def test_persistence_accrues_and_decays():
+    # P = 1: only the 12-month repeat; P = 2.5 with decay 0.2 at 0 %: 1 + 0.8 + 0.5 × 0.64.
+    assert persistence_factor(1.0, 0.2, 0.0) == pytest.approx(1.0)
+    assert persistence_factor(2.5, 0.2, 0.0) == pytest.approx(2.12)
+    assert persistence_factor(3.0, 0.0, 0.05) == pytest.approx(1 + 1 / 1.05 + 1 / 1.05**2)
+    longer = persistence_factor(np.linspace(1, 5, 41), 0.3, 0.032)
+    assert (np.diff(longer) > 0).all()
+
+
+def test_only_domestic_violence_victims_are_valued_and_missing_counts_are_never_zero_on_one_side(
+        panel, cba_rows, position_year_of):
+    rows = [dict(row) for row in cba_rows]
+    rows[1]["cases_victim"] = None  # 77-001 in 2022 did not report its victims
+    gap = position_year_of(rows), panel[1]
+    fixed = all_fixed(discount_rate="zero")
+    imputed, _ = analyse(gap, fixed, scope=CbaScope("77"))
+    left_out, _ = analyse(gap, {**fixed, "settings": {**fixed["settings"], "missing_counts": "leave_out"}},
+                          scope=CbaScope("77"))
+    complete, _ = analyse(panel, fixed, scope=CbaScope("77"))
+    repeat = {name: r.cba_channels.set_index(["channel", "kind"]).loc[("repeat_victimisation", "benefit"),
+                                                                      "pv_mean_eur"]
+              for name, r in (("imputed", imputed), ("left_out", left_out), ("complete", complete))}
+    harm_per_victim = 0.32 * 0.13 * 15_981 * (1 + 0.8 + 0.5 * 0.64)
+    # Imputed: 50 victims per FTE-year from 2021, then the 2022 share of domestic violence (90 / 180).
+    assert repeat["imputed"] == pytest.approx((25 + 50 * 0.5) * harm_per_victim)
+    assert imputed.cba_summary.iloc[0][["position_years_imputed", "position_years_covered"]].tolist() == [1, 2]
+    # Left out: neither the 2022 cost nor its benefits.
+    assert repeat["left_out"] == pytest.approx(25 * harm_per_victim)
+    assert left_out.cba_summary.iloc[0][["position_years_left_out", "position_years_covered"]].tolist() == [1, 1]
+    assert left_out.cba_channels.set_index(["channel", "kind"]).loc[("position_costs", "cost"), "pv_mean_eur"] == \
+        pytest.approx(52_500)
+    assert repeat["complete"] == pytest.approx((25 + 30) * harm_per_victim)
+
+
+def test_deadweight_falls_on_net_public_flows_only(panel):
+    fixed = all_fixed(discount_rate="zero",
+                      channels={c: False for c in ("police_time", "repeat_victimisation", "perpetrator_programmes",
+                                                   "office_costs", "emergency_housing", "child_protection")})
+    association, _ = analyse(panel, fixed, scope=CbaScope("13"))
+    public = analyse((panel[0], panel[1].assign(employer_type="local_authority")), fixed, scope=CbaScope("13"))[0]
+    cost = 30_000 * CPI_2015 / CPI_2021
+    deadweight = [r.cba_channels.set_index(["channel", "kind"]).loc[("deadweight", "cost"), "pv_mean_eur"]
+                  for r in (association, public)]
+    assert deadweight == pytest.approx([0.0, 0.2 * cost])
+    tornado = analyse(panel, scope=CbaScope("77"), n_draws=100)[0].cba_sensitivity
+    assert "opportunity_cost_public_funds" in set(tornado["parameter"])  # drawn, so in the tornado
+
+
+def test_break_even_in_relative_and_natural_units(panel):
+    result, params = analyse(panel, all_fixed(), scope=CbaScope("77"))
+    summary = result.cba_summary.iloc[0]
+    break_even = summary["break_even_relative_reduction"]
+    at_break_even = all_fixed()
+    at_break_even["parameters"]["relative_reduction_repeat_victimisation"]["value"] = break_even
+    assert abs(analyse(panel, at_break_even, scope=CbaScope("77"))[0].npv_at_means) < 0.01
+    # averted repeat victimisations per FTE-year: reduction × victims × baseline repeat / FTE-years
+    assert summary["break_even_averted_victimisations_per_fte_year"] == pytest.approx(break_even * 55 * 0.32 / 2)
+
+
+def test_a_new_value_moves_the_monte_carlo_for_every_distribution_type(panel):
+    """Issue 11 point 2: the cost per FTE-year (uniform) and the uptake (uniform) reached only the deterministic case."""
+    outputs = ["npv_mean_eur", "benefit_cost_ratio_mean", "npv_p50_eur", "npv_at_means_eur"]
+    runs = [analyse(panel, {"parameters": {"default_cost_per_fte_year_eur": value}}, scope=CbaScope("77"),
+                    n_draws=2_000)[0].cba_summary.iloc[0] for value in (50_000, 52_500, 55_000)]
+    for column in outputs:
+        assert runs[0][column] > runs[1][column] > runs[2][column], column
+    # a uniform carried to 50,000 EUR: [47,500, 52,500], so the mean NPV moves by the mean cost change
     d1 = 1 / 1.032
-    f2021, f2022 = (1 + d1 + d1**2) / 3, (d1 + d1**2 + d1**3) / 3
-    police = (100 + 120 * d1) * 2 * 38
-    offenders = (10 * f2021 + 20 * f2022) * 0.5 * 0.30 * 0.10 * 16_000
-    costs = 52_500 * (1 + d1) * 1.2
-    assert break_even == pytest.approx((costs - police - offenders) / ((50 * f2021 + 60 * f2022) * 0.30 * 16_000))
-    at_break_even = {"parameters": {"relative_reduction_repeat_victimisation":
-                                    {"value": break_even, "distribution": {"type": "fixed"}}}}
-    result_at, _ = analyse(panel, at_break_even, scope=CbaScope("77"), n_draws=10)
-    assert abs(result_at.npv_central) < 1.0
+    assert runs[0]["npv_mean_eur"] - runs[1]["npv_mean_eur"] == pytest.approx(
+        2_500 * (1 + d1) * 1.2 * CPI_2024 / 111.88, rel=0.02)
+
+
+def test_the_impact_estimate_can_replace_the_prior(panel):
+    estimates = pd.DataFrame({"model": ["callaway_santanna", "twfe_treated"], "term": ["att_overall"] * 2,
+                              "estimate": [-0.10, 0.02], "std_error": [0.02, 0.01]})
+    params = load_parameters()
+    fed = with_impact_estimate(params, estimates)
+    reduction = fed.parameters["relative_reduction_repeat_victimisation"]
+    assert fed.settings.effect_source == "impact_estimate"
+    assert reduction.value == pytest.approx(1 - np.exp(-0.10))
+    assert reduction.distribution.normal_sigma() == pytest.approx(np.exp(-0.10) * 0.02)
+    position_year, registry = panel
+    costs = build_cost_tables(position_year, registry, fed)["cost_position_year"]
+    summary = run_cost_benefit(costs, position_year, fed, n_draws=20_000).cba_summary.iloc[0]
+    assert summary["effect_source"] == "impact_estimate"
+    from swps_pipeline.economics import ParameterError
+    with pytest.raises(ParameterError, match="no att_overall estimate with a standard error for 'nope'"):
+        with_impact_estimate(load_parameters(overrides={"settings": {"impact_model": "nope"}}), estimates)
 
 
 def test_same_seed_same_draws_other_seed_other_draws(panel):
@@ -109,43 +262,41 @@ def test_same_seed_same_draws_other_seed_other_draws(panel):
     assert not np.array_equal(first.npv_draws, other.npv_draws)
 
 
-def test_monte_carlo_recovers_the_analytic_mean_of_the_victim_channel(panel):
-    result, params = analyse(panel, {"settings": {"discount_rate": "zero", "benefit_horizon_years": 1}},
-                             scope=CbaScope("77"), n_draws=100_000, seed=3)
-    sigma = np.log(40_000 / 8_000) / (2 * 1.6448536)
-    expected = 110 * (0.20 + 0.30 + 0.45) / 3 * (0.0 + 0.10 + 0.30) / 3 * 16_000 * np.exp(sigma**2 / 2)
-    mean = result.cba_channels.set_index("channel").loc["repeat_victimisation", "pv_mean_eur"]
-    assert mean == pytest.approx(expected, rel=0.02)
-
-
-def test_tornado_and_scenarios(panel):
-    result, params = analyse(panel, {"settings": {"discount_rate": "zero", "benefit_horizon_years": 1}},
-                             scope=CbaScope("77", 2021, 2021), n_draws=100)
+def test_tornado_rows(panel):
+    result, params = analyse(panel, {"settings": {"discount_rate": "zero"}}, scope=CbaScope("77", 2021, 2021),
+                             n_draws=100)
     tornado = result.cba_sensitivity.set_index("parameter")
-    # Office costs are off and child protection is off: those parameters do not move the NPV.
-    assert "office_cost_per_fte_year_eur" not in tornado.index
-    assert "value_per_child_in_danger_report_eur" not in tornado.index
+    assert "harm_share_public_services" not in tornado.index  # fixed: nothing to swing
     assert result.cba_sensitivity["swing_eur"].is_monotonic_decreasing
-    low = np.sqrt(0.1 * 0.3 * 0.1)  # p10 of triangular(0, 0.10, 0.30)
-    row = tornado.loc["relative_reduction_repeat_victimisation"]
-    assert row["low_value"] == pytest.approx(low)
-    assert row["npv_low_eur"] - row["npv_central_eur"] == pytest.approx((low - 0.10) * 50 * 0.30 * 16_000)
     cost = tornado.loc["default_cost_per_fte_year_eur"]
     assert (cost["low_value"], cost["high_value"]) == pytest.approx((50_500, 54_500))
-    assert cost["npv_low_eur"] - cost["npv_high_eur"] == pytest.approx(4_000 * 1.2)
-    scenarios = result.cba_scenarios.set_index("scenario")
-    assert scenarios.loc["central", "npv_eur"] == pytest.approx(result.npv_central)
-    conservative = 100 * 1 * 30 + 50 * 0.2 * 0.02 * 8_000 + 10 * 0.3 * 0.2 * 0.0 * 8_000 - 55_000 * 1.2
-    assert scenarios.loc["conservative", "npv_eur"] == pytest.approx(conservative)
-    assert scenarios.loc["optimistic", "npv_eur"] > scenarios.loc["central", "npv_eur"] > conservative
+    assert cost["label"] == "Position cost per FTE-year"
+    # 2021, refund 80 %: 0.8 × 4,000 of public money weighs 1.2, the local 20 % too (a local authority)
+    assert cost["npv_low_eur"] - cost["npv_high_eur"] == pytest.approx(4_000 * 1.2 * CPI_2024 / 111.88)
 
 
 def test_unknown_scope_is_a_clear_error(panel):
-    with pytest.raises(ValueError, match="no position with a valid return and a cost in scope 2B"):
+    with pytest.raises(ValueError, match="no position with a valid return, a cost and the counts"):
         analyse(panel, scope=CbaScope("2B"))
 
 
-def test_charts_are_png_images(panel):
+def test_charts_are_png_images_drawn_without_pyplot(panel):
     result, _ = analyse(panel, n_draws=1_000)
-    for png in (npv_distribution_png(result.npv_draws, result.npv_central), tornado_png(result.cba_sensitivity)):
+    for png in (npv_distribution_png(result.npv_draws, result.npv_at_means), tornado_png(result.cba_sensitivity)):
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
+    # No pyplot and no backend switch at import or when drawing: notebooks keep their inline charts.
+    code = ("import sys, numpy; from swps_pipeline.economics.charts import npv_distribution_png; "
+            "npv_distribution_png(numpy.arange(100.0)); print('matplotlib.pyplot' in sys.modules)")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert shown == ["False"]
+
+
+def test_a_channel_whose_count_nobody_reports_is_off_for_the_scope_and_named(cba_rows, panel, position_year_of):
+    rows = [{k: v for k, v in row.items() if k != "orient_emergency_housing"} for row in cba_rows]
+    result, _ = analyse((position_year_of(rows), panel[1]), scope=CbaScope("77"), n_draws=200)
+    summary = result.cba_summary.iloc[0]
+    assert summary["channels_without_data"] == "emergency_housing"
+    assert "emergency_housing" not in summary["channels"].split(",")
+    housing = result.cba_channels.set_index(["channel", "kind"]).loc[("emergency_housing", "cost")]
+    assert (housing["enabled"], housing["pv_mean_eur"]) == (False, 0.0)
+    assert summary["position_years_imputed"] == 0

@@ -7,13 +7,15 @@ import pytest
 
 from swps_pipeline.impact.estimators import ESTIMATE_COLUMNS, EVENT_STUDY_COLUMNS
 from swps_pipeline.impact.results import estimate_impact, event_study_chart, interpretation_markdown
+from swps_pipeline.impact.settings import ImpactSettings
 
 STAGGERED = {2018.0: 20, 2020.0: 20, 2022.0: 20, 2024.0: 20, np.nan: 21}
 
 
 @pytest.fixture
 def no_effect(simulate):
-    return estimate_impact(simulate(3, lambda e: np.zeros(e.shape), STAGGERED), seed=3, n_boot=199)
+    return estimate_impact(simulate(3, lambda e: np.zeros(e.shape), STAGGERED), ImpactSettings(seed=3, n_boot=199),
+                           sensitivity_analysis=False)
 
 
 def test_tables_have_their_columns_and_reference_year(no_effect):
@@ -22,10 +24,16 @@ def test_tables_have_their_columns_and_reference_year(no_effect):
     twfe = no_effect.event_study.query("model == 'event_study'").set_index("event_time")
     assert list(twfe.index) == [-4, -3, -2, -1, 0, 1, 2, 3, 4]  # end points binned, −1 the reference
     assert twfe.loc[-1, "estimate"] == 0.0 and np.isnan(twfe.loc[-1, "ci_low"])
-    # the event-study table repeats the impact_estimates rows of the same terms
+    assert twfe["reference"].tolist() == [False, False, False, True, False, False, False, False, False]
+    # Callaway–Sant'Anna on the universal base: after adoption the same cells (base g − 1) as the varying base
     lag = no_effect.row("callaway_santanna", "event_time_2")
     cs = no_effect.event_study.query("model == 'callaway_santanna'").set_index("event_time")
-    assert cs.loc[2, ["estimate", "ci_low", "ci_high"]].tolist() == [lag["estimate"], lag["ci_low"], lag["ci_high"]]
+    assert cs.loc[2, "estimate"] == pytest.approx(lag["estimate"], abs=1e-12)
+    assert cs.loc[-1, "reference"] and cs.loc[-1, "estimate"] == 0.0 and set(cs["base_period"]) == {"universal"}
+    # the uniform band contains the pointwise interval at every event time
+    estimated = cs[~cs["reference"]]
+    assert (estimated["ci_low_uniform"] < estimated["ci_low"]).all()
+    assert (estimated["ci_high_uniform"] > estimated["ci_high"]).all()
 
 
 def test_chart_is_a_reproducible_png(no_effect):
@@ -36,8 +44,8 @@ def test_chart_is_a_reproducible_png(no_effect):
 
 def test_interpretation_states_assumption_pretrend_and_caveats(no_effect):
     text = interpretation_markdown(no_effect)
-    pretrend = no_effect.row("event_study", "pretrend_joint_f")
-    assert f"does not reject at 5 % (F = {pretrend['estimate']:.2f}, p = {pretrend['p_value']:.3f})" in text
+    pretest = no_effect.row("callaway_santanna", "pretest_wald_chi2")
+    assert f"does not reject at 5 % (W = {pretest['estimate']:.2f}, p = {pretest['p_value']:.3f})" in text
     assert "parallel trends" in text and "no anticipation" in text
     assert "reporting" in text and "a rise in the recorded rate can be a success" in text
     assert "synthetic until the real registry is loaded" in text

@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 
 from swps_pipeline.ingest.lines import FileRejected, cell_text
-from swps_pipeline.ingest.read import list_returns_files, read_returns_file, read_year
+from swps_pipeline.ingest.folder import scan_year_folder
+from swps_pipeline.ingest.read import read_returns_file, read_year
 from swps_pipeline.validate import validate_year
 
 FRENCH_HEADER = ["Année", "Département", "Identifiant du poste", "ETP", "Personnes reçues", "Nouvelles situations",
@@ -134,8 +135,11 @@ def test_files_are_listed_in_order_and_sub_folders_ignored(tmp_path):
     for name in ("b.csv", "a.xlsx", "c.txt"):
         write(tmp_path, name, b"x")
     (tmp_path / "returns" / "2021" / "old").mkdir()
-    assert [p.name for p in list_returns_files(tmp_path / "returns" / "2021")] == ["a.xlsx", "b.csv", "c.txt"]
-    assert list_returns_files(tmp_path / "returns" / "1999") == []
+    folder = scan_year_folder(tmp_path, 2021)
+    assert [file.path.name for file in folder.to_read] == ["a.xlsx", "b.csv", "c.txt"]
+    assert folder.ignored == [("returns/2021/old", "sub-folder: only the files of returns/<year>/ and of "
+                                                   "returns/<year>/corrections/ are read")]
+    assert scan_year_folder(tmp_path, 1999).to_read == []
 
 
 HEADER_LINE = ";".join(FRENCH_HEADER).encode()

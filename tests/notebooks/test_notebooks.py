@@ -96,18 +96,27 @@ def test_indicators_show_seine_et_marne_2021(executed):
     assert float(row_2021[3]) == pytest.approx(1030 / 7.0, abs=1e-5)
 
 
-def test_cost_benefit_rerun_reproduces_the_published_npv_and_applies_overrides(executed, bundled_marts: Path):
+def test_cost_benefit_leads_with_expected_values_and_rerun_reproduces_them(executed, bundled_marts: Path):
     notebook = executed["03_costs_and_cba"]
     summary = pd.read_parquet(bundled_marts / "cba_summary.parquet")
-    whole = summary.loc[(summary["last_year"] - summary["first_year"]).idxmax()]
-    published = f"{whole['npv_central_eur']:,.0f} EUR"
-    assert _printed(notebook, "published NPV (central)") == published
-    assert _printed(notebook, "re-run without overrides") == f"{published} (published {whole['npv_central_eur']:,.0f})"
+    whole = summary[summary["headline"]].iloc[0]
+    assert whole["last_year"] - whole["first_year"] == (summary["last_year"] - summary["first_year"]).max()
+    published = f"{whole['npv_mean_eur']:,.0f} EUR"
+    assert _printed(notebook, "expected NPV") == published
+    assert _printed(notebook, "expected NPV per position-year") == f"{whole['npv_per_position_year_eur']:,.0f} EUR"
+    assert _printed(notebook, "expected NPV per euro of public money") == f"{whole['npv_per_public_euro']:.2f} EUR"
+    assert _printed(notebook, "chance the NPV is positive") == f"{whole['probability_npv_positive']:.0%}"
+    assert _printed(notebook, "perspectives add up to the expected NPV") == published
+    assert _printed(notebook, "re-run without overrides") == f"{published} (published {whole['npv_mean_eur']:,.0f})"
     comparison = next(text for text in _texts(notebook) if "discount_rate_name" in text and "overrides" in text)
     assert re.search(r"discount_rate_name\s+france_2021\s+zero", comparison)
-    # no discounting and twice the reduction of repeat victimisation: the NPV rises
+    # no discounting and a larger reduction of repeat victimisation: the expected NPV rises
     changed = float(_printed(notebook, "re-run with OVERRIDES").removesuffix(" EUR").replace(",", ""))
-    assert changed > whole["npv_central_eur"]
+    assert changed > whole["npv_mean_eur"]
+    charts = [cell for cell in notebook.cells if cell.cell_type == "code"
+              and ("Image(" in cell.source or "plt.show()" in cell.source)]
+    assert len(charts) == 4
+    assert all(any("image/png" in o.get("data", {}) for o in cell.outputs) for cell in charts)
 
 
 def test_impact_notebook_reports_the_pretrend_test_of_the_mart(executed, bundled_marts: Path):
@@ -119,3 +128,9 @@ def test_impact_notebook_reports_the_pretrend_test_of_the_mart(executed, bundled
     assert _printed(notebook, "placebo (vehicle theft) overall ATT") == f"p = {placebo:.3f}"
     images = [o for cell in notebook.cells for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) == 1  # the event-study chart
+    # the few-cluster warning of the mart (18 départements on the bundled data) and the breakdown value
+    warning = estimates["warning"].dropna().iloc[0]
+    assert _printed(notebook, "few-cluster warning") == warning and warning.startswith("Few clusters: 18 départements")
+    mbar = estimates.query("term == 'breakdown_mbar_att_dynamic_overall'")["estimate"].item()
+    assert _printed(notebook, "breakdown M̄ (relative magnitudes, average post-adoption effect)") == f"{mbar:.2f}"
+    assert any("**Reading.** The average post-adoption effect is" in text for text in _texts(notebook))

@@ -7,29 +7,23 @@ import io
 import zipfile
 from datetime import datetime
 
-import matplotlib
 import openpyxl
 import pandas as pd
 import pytest
 
 from swps_pipeline.assumptions import SYNTHETIC_NOTICE
+from swps_pipeline.figures import new_figure, to_png
 from swps_pipeline.publish import pack
-from swps_pipeline.publish.disclosure import count_columns, shareable
+from swps_pipeline.publish.disclosure import count_columns, disclose
 from swps_pipeline.publish.pack import markdown_to_html, write_evaluation_pack
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 HYPERLINK = '=HYPERLINK("http://evil.example","click")'
 
 
 def _png() -> bytes:
-    figure, axes = plt.subplots(figsize=(2, 2))
-    axes.plot([2019, 2020, 2021], [10, 14, 20])
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    return buffer.getvalue()
+    figure = new_figure(2, 2)
+    figure.subplots().plot([2019, 2020, 2021], [10, 14, 20])
+    return to_png(figure)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +66,7 @@ def test_workbook_has_readme_first_with_notice_and_rules(tmp_path, chart):
     _write(tmp_path / "evaluation_pack", chart)
     workbook = openpyxl.load_workbook(tmp_path / "evaluation_pack" / "evaluation_pack.xlsx")
 
-    assert workbook.sheetnames == ["README", "department_year", "quarantine_notes"]
+    assert workbook.sheetnames == ["README", "Charts", "department_year", "quarantine_notes"]
     readme = [row for row in workbook["README"].iter_rows(values_only=True)]
     texts = " ".join(str(value) for row in readme for value in row if value is not None)
     assert SYNTHETIC_NOTICE in texts
@@ -93,7 +87,7 @@ def test_small_counts_are_hidden_large_counts_and_zero_kept(tmp_path, chart):
     assert rows[2] == ("2A", 2021, 2, 0, None, 2.0)  # 0 stays 0, not reported stays empty
     assert rows[3] == ("77", 2021, 3, 1250, 980, 3.0)
     assert isinstance(rows[3][3], int)
-    assert sheet.freeze_panes == "A2"
+    assert sheet.freeze_panes == "C2"  # header and the id columns (département, year)
     assert sheet["A1"].font.bold
     assert manifest.suppressed_cells == {"department_year": 2, "quarantine_notes": 0}
 
@@ -236,7 +230,7 @@ def test_count_rule_names_and_whole_values():
         }
     )
     assert count_columns(frame) == ["cases_victim", "numerator", "count", "victims_recorded", "persons_received"]
-    safe, suppressed = shareable(frame)
+    safe, suppressed = disclose({"counts": frame})["counts"]
     assert suppressed == 4
     assert safe.iloc[0].tolist() == ["<5", "<5", 7, "<5", "<5", 2.5, 2, 2, True]
 

@@ -30,6 +30,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from swps_pipeline.publish.warehouse import publish_run_folder, start_run_folder
 from swps_pipeline.runner import materialise
 from swps_pipeline.settings import Settings
 
@@ -140,8 +141,10 @@ def run_cli(environment: dict[str, str], *arguments: str, timeout: float = 120) 
 
 
 def copy_output(run: CleanRun, destination: Path) -> Path:
-    """A copy of a complete run's output folder (warehouse, marts, pack): "the marts of a previous run"."""
+    """A copy of a complete run's output folder (warehouse, marts, pack): "the marts of a previous run",
+    laid out as `swps run` leaves them (`marts` a link to the folder of that run)."""
     shutil.copytree(run.output_dir, destination)
+    publish_run_folder(destination, start_run_folder(destination))
     return destination
 
 

@@ -11,6 +11,7 @@ written into the input folder, and no output folder or Dagster run created.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -39,7 +40,8 @@ class Case:
     break_it: Callable[[Path, Path], None]  # (data folder, the case's own folder) -> None
     says: tuple[str, ...]  # substrings of the error line (the file or folder, the problem); {data}: data folder
     arguments: tuple[str, ...] = ()
-    environment: dict[str, str] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)  # {case}: the case's own folder
+    output_is_broken: bool = False  # the case breaks the output folder itself (it exists, as the case made it)
 
 
 def write_good_folder(root: Path, bundled: Path) -> None:
@@ -122,6 +124,23 @@ CASES = {
     "data folder missing": Case(
         lambda root, _: shutil.rmtree(root), ("{data}", "does not exist")),
     "returns without year folders": Case(no_year_folder, ("no year folder", "{data}/returns")),
+    "--year of a folder outside the plausible years": Case(
+        lambda root, _: (root / "returns" / "2402").mkdir(),
+        ("{data}/returns/2402", "year outside 1980–2100"), arguments=("--year", "2402")),
+    "registry with only a header": Case(
+        lambda root, _: (root / "positions.csv").write_text(REGISTRY.splitlines()[0] + "\n", encoding="utf-8"),
+        ("positions.csv", "no positions, only a header row")),
+    "parameters file is a FIFO": Case(
+        lambda _, case_folder: os.mkfifo(case_folder / "pipe.yaml"),
+        ("pipe.yaml", "the parameter file is a named pipe (FIFO), not a regular file"),
+        arguments=("--parameters", "pipe.yaml")),
+    "output folder is a plain file": Case(
+        lambda _, case_folder: (case_folder / "out").write_text("not a folder", encoding="utf-8"),
+        ("{case}/out", "the output folder (SWPS_OUTPUT_DIR) is a file, not a folder"), output_is_broken=True),
+    "DAGSTER_HOME is a plain file": Case(
+        lambda _, case_folder: (case_folder / "home_file").write_text("not a folder", encoding="utf-8"),
+        ("{case}/home_file", "the Dagster instance folder (DAGSTER_HOME) is a file, not a folder"),
+        environment={"DAGSTER_HOME": "{case}/home_file"}, output_is_broken=True),
 }
 
 
@@ -157,7 +176,8 @@ def outcomes(tmp_path_factory, support) -> dict[str, Outcome]:
         data_dir = folder / "raw"
         write_good_folder(data_dir, support.BUNDLED_DATA)
         case.break_it(data_dir, folder)
-        environment = support.cli_environment(data_dir, folder / "out", folder / "dagster_home", **case.environment)
+        environment = {**support.cli_environment(data_dir, folder / "out", folder / "dagster_home"),
+                       **{key: value.format(case=folder) for key, value in case.environment.items()}}
         prepared[name] = (folder, environment, snapshot(folder))
 
     def run(name: str) -> Outcome:
@@ -184,9 +204,11 @@ def test_a_bad_configuration_stops_with_exit_2_and_one_line_naming_the_file(name
     (line,) = lines
     assert line.startswith("swps run: ")
     for text in CASES[name].says:
-        text = text.format(data=outcome.data_dir)
+        text = text.format(data=outcome.data_dir, case=outcome.data_dir.parent)
         assert text in line, f"{text!r} not in {line!r}"
     # Nothing was written: not into the input folder (nor anywhere in the case's folder), no output folder.
     assert outcome.after == outcome.before
+    if CASES[name].output_is_broken:
+        return
     assert not outcome.output_dir.exists()
     assert sorted(p.name for p in outcome.dagster_home.iterdir()) == ["dagster.yaml"]

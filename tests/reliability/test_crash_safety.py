@@ -2,16 +2,18 @@
 
 The output folder holds the marts of a complete run on the original data; the
 killed run works on the corrected data (conftest.py), so the marts fed by the
-returns differ between the two versions. The kill is triggered by the step's
-first rename: once `returns_valid.parquet` has been replaced by a new file,
-the run is inside the validation step (its four other tables are still to be
-written) and the panel has not started. The kill comes as soon as the next
-temporary Parquet file appears (mid-export), or 0.2 s later.
+returns differ between the two versions. The run writes its marts into its own
+folder `runs/<id>/` and publishes them together at the end (one rename of the
+`marts` link). The kill is triggered by the step's first rename in that folder:
+once its `returns_valid.parquet` has been replaced by a new file, the run is
+inside the validation step (its other tables are still to be written) and the
+panel has not started. The kill comes as soon as the next temporary Parquet
+file appears (mid-export), or 0.2 s later.
 
-After the kill: each mart is either the previous version or the complete new
-one, readers globbing `*.parquet` see no temporary file, the warehouse opens,
-the dead run's lock blocks nobody, and the next `swps run` gives the marts of
-a clean run.
+After the kill: every published mart is the previous version (none from the
+killed run), readers globbing `*.parquet` see no temporary file, the warehouse
+opens, the dead run's lock blocks nobody, and the next `swps run` removes the
+killed run's folder and gives the marts of a clean run.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def file_identity(path: Path) -> tuple[int, int] | None:
 def start_and_kill_in_validation(
     command: list[str], environment: dict, marts: Path, logs: Path
 ) -> tuple[subprocess.Popen, bool]:
+    runs = marts.parent / "runs"
     """Start `swps run`; SIGKILL it (and its process group) once the trigger mart has been replaced.
 
     Returns the process and whether the trigger was seen (if not, the process ended by itself or was
@@ -63,11 +66,11 @@ def start_and_kill_in_validation(
     deadline, triggered = time.monotonic() + KILL_DEADLINE_S, False
     try:
         while process.poll() is None and time.monotonic() < deadline:
-            if file_identity(trigger) != before:
+            if any(file_identity(path) not in (before, None) for path in runs.glob(f"*/{TRIGGER}.parquet")):
                 # Inside the validation step. Give it a moment to start writing its next table, so the kill
                 # often lands in the middle of a Parquet export (a `.tmp` file on disk); kill anyway after that.
                 triggered, window = True, time.monotonic() + MID_WRITE_WINDOW_S
-                while time.monotonic() < window and not any(marts.glob(".*.tmp")):
+                while time.monotonic() < window and not any(runs.glob("*/.*.tmp")):
                     time.sleep(0.0005)
                 os.killpg(process.pid, signal.SIGKILL)
                 break
@@ -102,18 +105,16 @@ def test_a_run_killed_in_the_validation_step_leaves_whole_marts_and_the_next_run
     for stray in marts.iterdir():
         assert stray.suffix == ".parquet" or (stray.name.startswith(".") and stray.name.endswith(".tmp")), stray
 
-    # Every mart is whole: the previous version or the complete new one, never a mix or a truncated file.
-    after_kill = support.read_marts(marts)
-    versions = {}
-    for name, frame in after_kill.items():
-        old, new = original_run.marts[name], corrected_run.marts[name]
-        versions[name] = "old" if frame.equals(old) else "new" if frame.equals(new) else None
-        assert versions[name] is not None, f"{name}.parquet is neither the previous nor the new version"
-    # The kill landed where intended: the trigger was rewritten, the panel's national table was not.
+    # The published marts are all those of the previous run: the killed run published nothing.
+    support.assert_same_marts(support.read_marts(marts), original_run.marts, "published marts after the kill")
+    # The kill landed where intended: in the killed run's own folder, the trigger was rewritten, the panel's
+    # national table was not.
+    (killed_folder,) = [folder for folder in (output / "runs").iterdir() if folder != marts.resolve()]
+    in_progress = support.read_marts(killed_folder)
     assert not original_run.marts[TRIGGER].equals(corrected_run.marts[TRIGGER])
-    assert versions[TRIGGER] == "new"
+    assert in_progress[TRIGGER].equals(corrected_run.marts[TRIGGER])
     assert not original_run.marts[LATER].equals(corrected_run.marts[LATER])
-    assert versions[LATER] == "old", "the run got past the panel step before the kill"
+    assert in_progress[LATER].equals(original_run.marts[LATER]), "the run got past the panel step before the kill"
 
     # The warehouse opens (DuckDB replays or drops what the dead run left in its log) and holds every table.
     with duckdb.connect(str(output / "swps.duckdb")) as connection:
@@ -136,6 +137,8 @@ def test_a_run_killed_in_the_validation_step_leaves_whole_marts_and_the_next_run
     assert "swps run: done" in following.stdout
     support.assert_same_marts(support.read_marts(marts), corrected_run.marts, "run after the crash")
     assert not list(marts.glob(".*.tmp")), "the next run removes the temporary files the killed run left"
+    assert not killed_folder.exists(), "the next run removes the killed run's folder"
+    assert marts.is_symlink() and len(list((output / "runs").iterdir())) <= 2  # this run's, and the one before
     assert lock.read_text().strip() != f"pid {killed.pid}"
     with duckdb.connect(str(output / "swps.duckdb"), read_only=True) as connection:
         valid = connection.execute("SELECT * FROM main.returns_valid ORDER BY ALL").fetchdf()

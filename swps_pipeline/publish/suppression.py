@@ -1,0 +1,226 @@
+"""Complementary cell suppression that holds against arithmetic.
+
+The published counts are tied by linear relations (a breakdown adds up to its
+total, the départements add up to the nation, a share times its denominator
+is its numerator). Hiding only the small counts (primary suppression) lets a
+reader recover them by subtraction. This module hides enough further cells
+(secondary, or complementary, suppression) that no small count can be worked
+out, following the linear-programming approach of τ-Argus and `sdcTable`
+(Hundepool et al., *Statistical Disclosure Control*, Wiley 2012, ch. 4):
+
+1. every relation with exactly one hidden cell gets a second one (the
+   smallest publishable cell of the relation: least information lost);
+2. then the attacker is played: for each hidden small count, a linear
+   program over every relation of its connected block finds the smallest
+   and largest values it can take given what is published; a cell whose
+   interval is narrower than `PROTECTION_WIDTH` gets one more complement,
+   the smallest cell next to it in the relations, and the audit runs again.
+
+The attacker knows every published value, every relation, that a cell shown
+as "<5" holds 1 to 4 and that any other hidden cell holds at least 1 (zeros are
+published and never hidden). The rule (`PROTECTION_WIDTH`): for every small
+count the interval is at least 2 wide, so at least three whole values stay
+possible. Where the "<5" labels alone would narrow a count further (a "<5"
+total of three "<5" parts), those small counts are shown as hidden cells
+instead, which says only "at least 1".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linprog
+
+from swps_pipeline.assumptions import DISCLOSURE_THRESHOLD
+
+#: The narrowest interval an attacker may be left with for a hidden small count
+#: (2: at least three whole values remain possible, a guess is right at most once in three).
+PROTECTION_WIDTH = 2
+_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Relation:
+    """`total = sum(parts)` when `exact`; `total >= sum(parts)` when contributions are unpublished."""
+
+    total: int
+    parts: tuple[int, ...]
+    exact: bool = True
+
+    @property
+    def cells(self) -> tuple[int, ...]:
+        return (self.total, *self.parts)
+
+
+@dataclass
+class CellModel:
+    """The published counts (by key) and the relations between them."""
+
+    values: list[int] = field(default_factory=list)
+    keys: list[Hashable] = field(default_factory=list)
+    index: dict[Hashable, int] = field(default_factory=dict)
+    relations: list[Relation] = field(default_factory=list)
+
+    def cell(self, key: Hashable, value: int) -> int:
+        """The index of the cell `key`, registered with `value` the first time it is seen."""
+        if key not in self.index:
+            self.index[key] = len(self.values)
+            self.keys.append(key)
+            self.values.append(int(value))
+        return self.index[key]
+
+    def relate(self, total: Hashable, parts: Iterable[Hashable], complete: bool = True) -> None:
+        """Record `total = sum(parts)` (`complete`) or `total >= sum(parts)`, both as the data have them.
+
+        A relation the data do not satisfy (a breakdown reported only in part)
+        is recorded as the inequality it does satisfy, or not at all.
+        """
+        part_ids = tuple(self.index[key] for key in parts if key in self.index)
+        if total not in self.index or not part_ids:
+            return
+        total_id = self.index[total]
+        gap = self.values[total_id] - sum(self.values[i] for i in part_ids)
+        if gap < 0:
+            return
+        self.relations.append(Relation(total_id, part_ids, exact=complete and gap == 0))
+
+    def primary(self) -> set[int]:
+        return {i for i, value in enumerate(self.values) if 1 <= value < DISCLOSURE_THRESHOLD}
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """What to hide: `small` cells are shown as "<5", the other `hidden` cells as hidden."""
+
+    hidden: frozenset[int]
+    small: frozenset[int]
+
+
+def protect(model: CellModel) -> Suppression:
+    """The cells to hide: the small counts and enough complements that each one stays protected.
+
+    Hiding more cells only widens an attacker's intervals, so a small count
+    found protected is not audited again.
+    """
+    hidden, small = model.primary(), model.primary()
+    by_cell: dict[int, list[Relation]] = defaultdict(list)
+    for relation in model.relations:
+        for c in relation.cells:
+            by_cell[c].append(relation)
+    pending = sorted(small)
+    while pending:
+        _close_single_hidden(model, hidden)
+        attack = attack_relations(model, hidden)
+        still = [c for c in pending if not protected(interval(model, hidden, small, c, attack.get(c, [])))]
+        for cell in still:
+            complement = _nearest_complement(model, hidden, cell, by_cell)
+            if complement is not None:
+                hidden.add(complement)
+            else:  # everything around is hidden: the "<5" labels themselves give the cell away
+                small -= {c for relation in attack.get(cell, []) for c in relation.cells} | {cell}
+        pending = still
+    return Suppression(frozenset(hidden), frozenset(small))
+
+
+def protected(bounds: tuple[float, float]) -> bool:
+    low, high = bounds
+    return high - low >= PROTECTION_WIDTH - _TOLERANCE
+
+
+def attack_relations(model: CellModel, hidden: set[int]) -> dict[int, list[Relation]]:
+    """For every hidden cell, the relations an attacker can combine to bound it: those linked to it
+    through hidden cells or unpublished contributions (relations of published cells only are constants)."""
+    parent: dict[int, int] = {}
+
+    def root(node: int) -> int:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    linked = []
+    for number, relation in enumerate(model.relations):
+        nodes = [c for c in relation.cells if c in hidden] + ([] if relation.exact else [-1 - number])
+        if nodes:
+            for node in nodes[1:]:
+                parent[root(node)] = root(nodes[0])
+            linked.append((relation, nodes[0]))
+    by_root: dict[int, list[Relation]] = defaultdict(list)
+    for relation, node in linked:
+        by_root[root(node)].append(relation)
+    return {c: by_root[root(c)] for c in hidden if root(c) in by_root}
+
+
+def interval(
+    model: CellModel, hidden: set[int], small: set[int], cell: int, relations: list[Relation]
+) -> tuple[float, float]:
+    """The attacker's smallest and largest value of hidden `cell` from `relations` (linear
+    relaxation, as τ-Argus); cells in `small` are known to hold 1 to 4, other hidden cells at least 1."""
+    variables = sorted({c for relation in relations for c in relation.cells if c in hidden} | {cell})
+    position = {c: i for i, c in enumerate(variables)}
+    slacks = {id(relation): len(variables) + i for i, relation in enumerate(r for r in relations if not r.exact)}
+    matrix = np.zeros((len(relations), len(variables) + len(slacks)))
+    rhs = np.zeros(len(relations))
+    for row, relation in enumerate(relations):
+        for c, sign in [(relation.total, 1), *((p, -1) for p in relation.parts)]:
+            if c in position:
+                matrix[row, position[c]] += sign
+            else:
+                rhs[row] -= sign * model.values[c]
+        if not relation.exact:
+            matrix[row, slacks[id(relation)]] = -1
+    bounds = [(1, DISCLOSURE_THRESHOLD - 1) if c in small else (1, None) for c in variables]
+    bounds += [(0, None)] * len(slacks)
+    objective = np.zeros(matrix.shape[1])
+    objective[position[cell]] = 1
+    found = []
+    for sign in (1, -1):
+        result = linprog(sign * objective, A_eq=matrix if len(relations) else None,
+                         b_eq=rhs if len(relations) else None, bounds=bounds, method="highs")
+        if result.status == 3:  # unbounded
+            found.append(np.inf)
+        elif result.status == 0:
+            found.append(sign * result.fun)
+        else:
+            raise RuntimeError(f"disclosure control: linear program failed ({result.message})")
+    return found[0], found[1]
+
+
+def _cost(model: CellModel, cell: int) -> tuple[bool, int, int]:
+    """Prefer publishable cells (hiding a small one protects little), then the smallest."""
+    value = model.values[cell]
+    return (value < DISCLOSURE_THRESHOLD, value, cell)
+
+
+def _close_single_hidden(model: CellModel, hidden: set[int]) -> None:
+    """Give every exact relation with a single hidden cell a second one, until none is left."""
+    changed = True
+    while changed:
+        changed = False
+        for relation in model.relations:
+            if not relation.exact or sum(c in hidden for c in relation.cells) != 1:
+                continue
+            candidates = [c for c in relation.cells if c not in hidden and model.values[c] > 0]
+            if candidates:
+                hidden.add(min(candidates, key=lambda c: _cost(model, c)))
+                changed = True
+
+
+def _nearest_complement(
+    model: CellModel, hidden: set[int], cell: int, by_cell: dict[int, list[Relation]]
+) -> int | None:
+    """The cheapest published non-zero cell sharing a relation with `cell` or, failing that,
+    with the hidden cells around it (breadth first)."""
+    seen, frontier = {cell}, [cell]
+    while frontier:
+        around = {c for f in frontier for relation in by_cell[f] for c in relation.cells} - seen
+        candidates = [c for c in around if c not in hidden and model.values[c] > 0]
+        if candidates:
+            return min(candidates, key=lambda c: _cost(model, c))
+        seen |= around
+        frontier = [c for c in around if c in hidden]
+    return None

@@ -1,0 +1,151 @@
+"""Disclosure control against arithmetic: an attacker (tests/publish/attacker.py) solves what is published."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from swps_pipeline import contract
+from swps_pipeline.publish.disclosure import HIDDEN_LABEL, SUPPRESSED_LABEL, disclose
+from swps_pipeline.publish.evaluation import pack_view
+from tests.publish.attacker import exposed, intervals
+
+
+def held_out_panel(seed: int, departments: int = 8, years: tuple[int, ...] = (2021,)):
+    """Département × year sums of positions with small Poisson counts: many cells of 1 to 4.
+
+    Breakdowns add up to their totals (the unknown member takes the rest), the
+    nation is the sum of the départements, as in the pipeline's panel."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for year in years:
+        for number in range(1, departments + 1):
+            row = {"department_code": f"{number:02d}", "year": year, "positions_reporting": 1}
+            for column in contract.COUNT_COLUMNS:
+                row[column] = int(rng.poisson(1.2))
+            for total, members, unknown in contract.SUM_GROUPS.values():
+                named = [m for m in members if m != unknown]
+                row[total] = max(row[total], sum(row[m] for m in named))
+                if unknown:
+                    row[unknown] = row[total] - sum(row[m] for m in named)
+            source = contract.SUM_GROUPS["source"][1]
+            row["new_cases"] = max(row["new_cases"], sum(row[m] for m in source))
+            row["source_other"] += row["new_cases"] - sum(row[m] for m in source)
+            row["cases_public_unknown"] = row["new_cases"] - sum(row[m] for m in contract.GROUPS["cases"][:3])
+            rows.append(row)
+    department_year = pd.DataFrame(rows)
+    counts = department_year[contract.COUNT_COLUMNS].astype("Int64")
+    department_year[contract.COUNT_COLUMNS] = counts
+    national_year = department_year.groupby("year", as_index=False)[contract.COUNT_COLUMNS].sum()
+    return {"national_year": national_year, "department_year": department_year}
+
+
+def primary_only(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """What the pack published before complementary suppression: counts 1-4 shown as <5, nothing else."""
+    shown = {}
+    for name, frame in tables.items():
+        frame = frame.copy()
+        for column in contract.COUNT_COLUMNS:
+            small = frame[column].between(1, 4).fillna(False)
+            frame[column] = frame[column].astype(object).where(~small, SUPPRESSED_LABEL)
+        shown[name] = frame
+    return shown
+
+
+def test_held_out_many_small_cells_primary_only_is_recovered_by_subtraction():
+    tables = held_out_panel(seed=7)
+    found = intervals(primary_only(tables), tables)
+    assert len(found) > 150  # many small cells
+    pinned = {key: item for key, item in found.items() if item[2] == item[3]}
+    # Recovered exactly: the attacker's only possible value is the true one.
+    assert pinned and all(abs(low - value) < 1e-6 for value, _, low, _ in pinned.values())
+
+
+@pytest.mark.parametrize("seed", [11])
+def test_held_out_many_small_cells_protected_after_complementary_suppression(seed):
+    tables = held_out_panel(seed=seed)
+    before = exposed(intervals(primary_only(tables), tables))
+    published = {name: frame for name, (frame, _) in disclose(tables).items()}
+    found = intervals(published, tables)
+
+    assert before and not exposed(found)
+    for key in before:  # each cell recoverable before is now hidden and left at least 2 wide
+        value, shown, low, high = found[key]
+        assert shown in (SUPPRESSED_LABEL, HIDDEN_LABEL) and low <= value <= high and high - low >= 2
+    shown = pd.concat([published["department_year"][contract.COUNT_COLUMNS].stack()])
+    assert (shown == HIDDEN_LABEL).sum() > 0  # complements were needed
+
+
+def test_a_single_subtraction_is_closed_by_a_complement_and_totals_stay_true():
+    tables = {"department_year": pd.DataFrame({
+        "department_code": ["01"], "year": [2021], "new_cases": pd.array([50], dtype="Int64"),
+        "cases_victim": pd.array([30], dtype="Int64"), "cases_offender": pd.array([12], dtype="Int64"),
+        "cases_third_party": pd.array([5], dtype="Int64"), "cases_public_unknown": pd.array([3], dtype="Int64"),
+    })}
+    safe, hidden = disclose(tables)["department_year"]
+    row = safe.iloc[0]
+    # 50 - 30 - 12 - 5 = 3: the smallest publishable cell of the breakdown (5) is hidden with it.
+    assert row["cases_public_unknown"] == SUPPRESSED_LABEL and row["cases_third_party"] == HIDDEN_LABEL
+    assert (row["new_cases"], row["cases_victim"], row["cases_offender"]) == (50, 30, 12) and hidden == 2
+    found = intervals({"department_year": safe}, tables)
+    assert found[("department", "01", 2021, "cases_public_unknown")][2:] == (1.0, 4.0)  # 3 + x = 8, x >= 1, <= 4
+
+
+def test_share_and_denominator_next_to_a_small_numerator_are_hidden():
+    """Issue 18 case 4: 0.2 x 15 = 3 must not be readable from indicator_outliers."""
+    outliers = pd.DataFrame({
+        "level": ["department", "department"], "entity": ["04", "05"], "year": [2021, 2021],
+        "indicator": ["share_victims", "share_victims"], "value": [0.2, 0.5], "median": [0.6, 0.6],
+        "robust_z": [-5.1, -4.2], "numerator": [3.0, 20.0], "denominator": [15.0, 40.0],
+        "positions_reporting": [1, 2],
+    })
+    safe, hidden = disclose({"indicator_outliers": outliers})["indicator_outliers"]
+    assert safe.loc[0, ["numerator", "value", "robust_z"]].tolist() == [SUPPRESSED_LABEL, HIDDEN_LABEL, HIDDEN_LABEL]
+    assert safe.loc[0, "denominator"] == 15.0 and safe.loc[0, "median"] == 0.6  # the median describes nobody
+    assert safe.loc[1, ["numerator", "value", "denominator"]].tolist() == [20.0, 0.5, 40.0]
+    assert hidden == 3
+
+
+def test_indicator_numerator_is_the_same_cell_as_the_departement_count():
+    """A count hidden as a complement in department_year is hidden in the indicator row that repeats it."""
+    department_year = pd.DataFrame({
+        "department_code": ["01"], "year": [2021], "new_cases": pd.array([50], dtype="Int64"),
+        "cases_victim": pd.array([30], dtype="Int64"), "cases_offender": pd.array([12], dtype="Int64"),
+        "cases_third_party": pd.array([5], dtype="Int64"), "cases_public_unknown": pd.array([3], dtype="Int64"),
+    })
+    outliers = pd.DataFrame({
+        "level": ["department"], "entity": ["01"], "year": [2021], "indicator": ["share_third_parties"],
+        "value": [0.1], "robust_z": [-4.5], "numerator": [5.0], "denominator": [50.0], "positions_reporting": [1],
+    })
+    safe = disclose({"department_year": department_year, "indicator_outliers": outliers})
+    assert safe["department_year"][0].loc[0, "cases_third_party"] == HIDDEN_LABEL
+    assert safe["indicator_outliers"][0].loc[0, ["numerator", "value"]].tolist() == [HIDDEN_LABEL, HIDDEN_LABEL]
+
+
+def test_quarantine_raw_rows_stay_in_the_warehouse():
+    """Issue 18 case 4: `raw` holds the counts of the rejected row as read; the pack drops it."""
+    quarantine = pd.DataFrame({"source_file": ["returns/2021/a.csv"], "source_row": [3], "year": [2021],
+                               "position_id": ["01-001"], "rules": ["sum_cases"], "message": ["does not add up"],
+                               "raw": ['{"cases_victim": "3", "new_cases": "2"}']})
+    shown = pack_view("returns_quarantine", quarantine)
+    assert "raw" not in shown.columns and shown["message"].tolist() == ["does not add up"]
+    assert "raw" in quarantine.columns
+
+
+@pytest.mark.slow
+def test_audit_of_the_bundled_pack(bundled_marts):
+    """Every small count of department_year and national_year in the bundled pack stays protected."""
+    from swps_pipeline.publish.warehouse import read_mart
+
+    pack = bundled_marts.parent / "evaluation_pack" / "csv"
+    published, truth = {}, {}
+    for name in ("department_year", "national_year"):
+        frame = pd.read_csv(pack / f"{name}.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        for column in contract.COUNT_COLUMNS:
+            frame[column] = frame[column].map(lambda v: v if v in (SUPPRESSED_LABEL, HIDDEN_LABEL, "") else float(v))
+        frame["year"] = frame["year"].astype(int)
+        published[name], truth[name] = frame, read_mart(bundled_marts, name)
+    found = intervals(published, truth)
+    assert len(found) > 500
+    assert not exposed(found)
