@@ -458,13 +458,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     work = BENCH_DATA / "runs"
     measures: list[Measure] = []
-    for scale in args.scales:
+    previous_date, previous = previous_figures(RESULTS)
+    for scale in args.scales:  # the results are written after each scale: an interrupted run keeps what it measured
         print(f"scale {scale}×", flush=True)
         measures += bench_scale(scale, work)
-    positions = {scale: positions_per_year(scale) for scale in args.scales}
-    previous_date, previous = previous_figures(RESULTS)
-    report = markdown(measures, positions, time.perf_counter() - started, previous_date, previous)
-    RESULTS.write_text(report, encoding="utf-8")
+        positions = {done: positions_per_year(done) for done in args.scales if done <= scale}
+        report = markdown(measures, positions, time.perf_counter() - started, previous_date, previous)
+        RESULTS.write_text(report, encoding="utf-8")
     print(report)
     return 0
 
