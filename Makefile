@@ -6,7 +6,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export SWPS_DATA_DIR ?= $(CURDIR)/data/raw
 export SWPS_OUTPUT_DIR ?= $(CURDIR)/data/warehouse
 
-.PHONY: install run test ui bench generate system-deps clean
+.PHONY: install run test ui bench generate system-deps clean serve backup
 
 $(BIN)/swps: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,8 @@ run: install
 
 ## system-deps: the Debian programs the tests start (browsers and servers cannot be downloaded here):
 ## Chromium (UI), LibreOffice Calc + poppler (workbook printing), PostgreSQL and nginx (team deployment)
-SYSTEM_PACKAGES := chromium libreoffice-calc-nogui poppler-utils postgresql nginx apache2-utils
-SYSTEM_COMMANDS := chromium soffice pdftotext nginx htpasswd
+SYSTEM_PACKAGES := chromium libreoffice-calc-nogui poppler-utils postgresql nginx apache2-utils openssl
+SYSTEM_COMMANDS := chromium soffice pdftotext nginx htpasswd openssl
 system-deps:
 	@for c in $(SYSTEM_COMMANDS); do command -v $$c >/dev/null 2>&1 || [ -x /usr/sbin/$$c ] || missing=1; done; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing=1; \
@@ -37,6 +37,15 @@ test: install system-deps
 ## ui: the Dagster UI on http://127.0.0.1:3000, with the runs of `make run`
 ui: install
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
+## serve: the team deployment from deploy/server.env (README, "Deploying for a team"): Dagster webserver on
+## 127.0.0.1 and dagster-daemon (and nginx when SWPS_PROXY_LISTEN is set); PostgreSQL when configured, else SQLite
+serve: install
+	$(BIN)/swps serve
+
+## backup: the instance (pg_dump, or its SQLite files) and the outputs into SWPS_BACKUP_DIR/<date>/
+backup: install
+	$(BIN)/swps backup
 
 ## bench: 1x, 10x, 100x data; writes bench/results.md
 bench: install

@@ -47,6 +47,14 @@ SYNTHETIC_NOTICE = (
     "Do not read results on the bundled data as findings about the programme."
 )
 
+#: Collection calendar (assumption: no date is published): the returns of year Y are due on 15 February
+#: of Y + 1, two weeks before the yearly schedule ingests them (1 March, README "Configuration").
+#: `swps template --due-date` overrides it.
+RETURNS_DUE_MONTH_DAY = (2, 15)
+
+#: Whom the départements send their returns to, printed in every template (`swps template --recipient`).
+RETURNS_RECIPIENT = "la coordination nationale du programme (intervenants sociaux en commissariat et gendarmerie)"
+
 #: Year folders `returns/<YYYY>/` outside this range are typos (`2402`, `0999`):
 #: they are rejected and recorded, never read (issue 18). The programme starts
 #: in 2019; 1980 leaves room for historical series, 2100 for any plausible future.
@@ -66,3 +74,16 @@ MAX_COLUMNS = 500
 MAX_CELLS = 5_000_000
 #: Uncompressed size of an XLSX's XML parts: a zip bomb is small on disk only.
 MAX_XLSX_UNCOMPRESSED_BYTES = 200_000_000
+
+#: The SSMSI recorded-crime dataset on the national open-data portal
+#: (data.gouv.fr, Licence Ouverte 2.0): "Bases statistiques communale,
+#: départementale et régionale de la délinquance enregistrée par la police et la
+#: gendarmerie nationales". `swps fetch crime` reads its resources from the
+#: portal's API (`/api/1/datasets/<slug>/`) and takes the newest département
+#: file, named `donnee-dep-data.gouv-<year>-geographie<year>-produit-le<date>`
+#: (shared/contract/recorded_crime.md).
+SSMSI_PORTAL = "https://www.data.gouv.fr"
+SSMSI_DATASET_SLUG = (
+    "bases-statistiques-communale-departementale-et-regionale-de-la-delinquance-enregistree-par-la-police-et-la-"
+    "gendarmerie-nationales"
+)

@@ -80,11 +80,10 @@ def preflight(settings: Settings, parameters_file: str | None = None, only_year:
 
     if parameters_file:
         check_regular_file(Path(parameters_file), "parameter file")
-    try:
-        impact.read_recorded_crime(settings.crime_dir, settings.crime_edition)
+    try:  # no or a bad recorded-crime file is no reason to stop: only the impact is skipped (run summary)
         economics.load_parameters(Path(parameters_file) if parameters_file else None)
         impact.settings_from_parameters_file(parameters_file)
-    except (impact.CrimeFileError, economics.ParameterError, impact.ImpactSettingsError) as error:
+    except (economics.ParameterError, impact.ImpactSettingsError) as error:
         raise CannotRun(str(error)) from None
     check_writable_folder(dagster_home(), "Dagster instance folder (DAGSTER_HOME)")
     check_writable_folder(settings.output_dir, "output folder (SWPS_OUTPUT_DIR)")
@@ -151,6 +150,14 @@ def print_summary(settings: Settings, seconds: float) -> None:
     print(f"  marts:     {settings.marts_dir}/<table>.parquet")
 
 
+def recorded_crime_status(result) -> str:
+    """The edition the run read, or why the impact was skipped and how to add a file (`recorded_crime` metadata)."""
+    from swps_pipeline.defs.impact import CRIME_STATUS
+
+    materialisation = result.asset_materializations_for_node("recorded_crime")[0]
+    return materialisation.metadata[CRIME_STATUS].value
+
+
 def command_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     started = time.perf_counter()
@@ -178,6 +185,7 @@ def command_run(args: argparse.Namespace) -> int:
         print(f"swps run: failed — {reasons or 'see the run in the Dagster UI'}", file=sys.stderr)
         return EXIT_RUN_FAILED
     print_summary(settings, time.perf_counter() - started)
+    print(f"  recorded crime: {recorded_crime_status(result)}")
     return 0
 
 
@@ -204,6 +212,62 @@ def command_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_collect(args: argparse.Namespace) -> int:
+    """`template`, `feedback`, `status --year`: the yearly collection loop (swps_pipeline/collect/)."""
+    from swps_pipeline.collect.commands import CollectionError
+    from swps_pipeline.ingest.registry import RegistryError
+
+    try:
+        print(args.collect(args, Settings.from_env()))
+    except (CollectionError, RegistryError) as problem:
+        raise CannotRun(str(problem)) from None
+    return 0
+
+
+def command_status(args: argparse.Namespace) -> int:
+    """`swps status`: the deployment's health; `swps status --year YYYY`: where that year's collection stands."""
+    if args.year is None:
+        return command_server(args)
+    return command_collect(args)
+
+
+def command_fetch(args: argparse.Namespace) -> int:
+    """`swps fetch crime`: the current SSMSI edition into crime/ (swps_pipeline/impact/fetch.py)."""
+    from swps_pipeline.impact.fetch import FetchError, fetch_crime
+
+    settings = Settings.from_env()
+    try:
+        with exclusive_run_lock(settings.output_dir):  # never swap the file under a running pipeline
+            fetched = fetch_crime(settings.crime_dir)
+    except FetchError as error:
+        raise CannotRun(str(error)) from None
+    record = fetched.record
+    replaced = f"; replaced {', '.join(fetched.replaced)}" if fetched.replaced else ""
+    print(f"swps fetch crime: {fetched.path} ({record['rows']:,} rows, {record['years'][0]}–{record['years'][1]}, "
+          f"sha256 {record['sha256'][:16]}…{replaced})")
+    return 0
+
+
+def command_server(args: argparse.Namespace) -> int:
+    """`swps serve | status | backup`: the team deployment (swps_pipeline/server.py)."""
+    from swps_pipeline import server
+
+    try:
+        config = server.ServerConfig.load(args.config)
+        if args.command == "serve":
+            if args.print_nginx:
+                print(server.nginx_site(config), end="")
+                return 0
+            return server.serve(config, args.only)
+        if args.command == "status":
+            print("\n".join(server.status(config)))
+            return 0
+        print(f"swps backup: {server.backup(config)}")
+        return 0
+    except server.ServerError as error:
+        raise CannotRun(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swps", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -216,11 +280,40 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write the evaluation pack from the current marts")
     export.set_defaults(handler=command_export)
 
+    fetch = commands.add_parser("fetch", help="download the current SSMSI recorded-crime file into crime/")
+    fetch.add_argument("what", choices=["crime"])
+    fetch.set_defaults(handler=command_fetch)
+
+    config_help = "the deployment's settings (default deploy/server.env, or $SWPS_SERVER_CONFIG)"
+    serve = commands.add_parser("serve", help="the team deployment: Dagster webserver, daemon (and nginx)")
+    serve.add_argument("--config", help=config_help)
+    serve.add_argument("--only", choices=["webserver", "daemon", "proxy"], help="run just this process (services)")
+    serve.add_argument("--print-nginx", action="store_true", help="print the nginx site for this configuration")
+    backup = commands.add_parser("backup", help="dump the instance and archive the outputs into SWPS_BACKUP_DIR")
+    backup.add_argument("--config", help=config_help)
+    for subcommand in (serve, backup):
+        subcommand.set_defaults(handler=command_server)
+
     generate = commands.add_parser("generate", help="write the deterministic synthetic data set")
     generate.add_argument("--out", default="data/raw", help="output folder (default data/raw)")
     generate.add_argument("--seed", type=int, default=2023, help="random seed (default 2023)")
     generate.add_argument("--scale", type=int, default=1, help="multiply the number of positions (benchmarks)")
     generate.set_defaults(handler=command_generate)
+
+    from swps_pipeline.collect import commands as collect
+
+    template = commands.add_parser("template", help="write the XLSX return templates of a year, per département")
+    collect.add_template_arguments(template)
+    template.set_defaults(handler=command_collect, collect=collect.template)
+    feedback = commands.add_parser("feedback", help="write the French feedback of a year, per département")
+    collect.add_feedback_arguments(feedback)
+    feedback.set_defaults(handler=command_collect, collect=collect.feedback)
+    status = commands.add_parser(
+        "status", help="instance, last runs, schedule's next tick, daemon heartbeat; with --year: that year's collection"
+    )
+    status.add_argument("--config", help=config_help)
+    status.add_argument("--year", type=int, help="the collection year (returns/<year>/)")
+    status.set_defaults(handler=command_status, collect=collect.status)
     return parser
 
 

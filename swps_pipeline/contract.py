@@ -176,6 +176,12 @@ HEADER_ALIASES: dict[str, str] = {
     **{normalise_header(c.label_fr): c.name for c in COLUMNS},
 }
 
+#: Columns of the XLSX template (`swps template`) whose normalised header starts with this are its check
+#: columns (formulas showing whether a group adds up): the reader sets them aside without an `extra_column`.
+TEMPLATE_CHECK_PREFIX = "controle"
+#: The template's sheet of definitions (no header row, by design): the reader does not report it as unread.
+TEMPLATE_DEFINITIONS_SHEET = "Définitions"
+
 #: Values that mean "not reported" in a numeric cell (compared after strip + lower-case).
 NOT_REPORTED = frozenset({"", "-", "nr", "n.r.", "n/a"})
 

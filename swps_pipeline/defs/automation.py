@@ -3,6 +3,8 @@
 
 import hashlib
 import json
+import os
+from pathlib import Path
 
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
@@ -10,18 +12,31 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from swps_pipeline.defs.ingest import FINGERPRINTS, folder_fingerprint, returns_year
 from swps_pipeline.defs.resources import PipelineSettings
 
-swps_all = dg.define_asset_job(
-    "swps_all",
-    selection=dg.AssetSelection.all(),
-    description="Every asset: the chosen years' returns and everything computed from them.",
-)
+#: Run tag naming the output folder a run writes: the team deployment's run queue (deploy/, `swps serve`) lets
+#: one run at a time through per value of this tag.
+OUTPUT_FOLDER_TAG = "swps/output_dir"
+#: `swps serve` (the team deployment) sets it so the yearly schedule runs without anyone switching it on;
+#: `dagster dev`, `swps run` and the tests leave it stopped.
+SCHEDULE_RUNNING_VARIABLE = "SWPS_SCHEDULE_RUNNING"
+
+
+def swps_all_job(output_dir: Path):
+    """Every asset; its runs carry the output folder they write as a tag, for the run queue."""
+    return dg.define_asset_job(
+        "swps_all",
+        selection=dg.AssetSelection.all(),
+        description="Every asset: the chosen years' returns and everything computed from them.",
+        tags={OUTPUT_FOLDER_TAG: str(output_dir)},
+    )
 
 
 @dg.schedule(
-    job=swps_all,
+    job_name="swps_all",
     cron_schedule="0 6 1 3 *",
     execution_timezone="Europe/Paris",
     description="On 1 March (returns are due by then), ingest the previous year's returns and recompute downstream.",
+    default_status=dg.DefaultScheduleStatus.RUNNING if os.environ.get(SCHEDULE_RUNNING_VARIABLE) == "1"
+    else dg.DefaultScheduleStatus.STOPPED,
 )
 def yearly_returns_schedule(context: dg.ScheduleEvaluationContext, settings: PipelineSettings):
     year = str(context.scheduled_execution_time.year - 1)
@@ -47,7 +62,7 @@ def materialised_fingerprints(instance: dg.DagsterInstance, years: list[str]) ->
 
 
 @dg.sensor(
-    job=swps_all,
+    job_name="swps_all",
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Watches returns/<year>/ and requests one run for the years whose files were added or changed "

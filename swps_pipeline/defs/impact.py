@@ -12,8 +12,12 @@ from swps_pipeline.impact import settings as impact_settings
 from swps_pipeline.assumptions import IMPACT_FIRST_YEAR
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.impact.estimators import DIAGNOSTIC_COLUMNS, ESTIMATE_COLUMNS, EVENT_STUDY_COLUMNS
+from swps_pipeline.impact.panel import IMPACT_PANEL_DTYPES
 
 IMPACT = {"group_name": "impact", "kinds": KINDS, "owners": OWNERS}
+#: Metadata key of `recorded_crime` (and of the assets skipped without it): the edition read, or why none.
+CRIME_STATUS = "recorded crime"
 REPORTING_CAVEAT = (
     "Recorded intrafamily violence measures reporting as well as victimisation: a rise after the roll-out "
     "can be a success of the programme (more victims reporting)."
@@ -26,12 +30,25 @@ REPORTING_CAVEAT = (
     "recorded_crime.md, one edition). Grain: (department_code, year, indicator, unit). " + REPORTING_CAVEAT,
 )
 def recorded_crime(context: dg.AssetExecutionContext, settings: PipelineSettings) -> pd.DataFrame:
-    try:
-        table = impact.read_recorded_crime(settings.paths.crime_dir, settings.paths.crime_edition)
-    except impact.CrimeFileError as error:
-        raise dg.Failure(description=str(error), allow_retries=False) from None
-    context.add_output_metadata(table_metadata(table))
-    return table
+    """Empty, with the reason in its metadata, when no usable file is given: everything but the impact still runs."""
+    crime = impact.load_recorded_crime(settings.paths.crime_dir, settings.paths.crime_edition)
+    context.add_output_metadata({**table_metadata(crime.table), CRIME_STATUS: crime.status})
+    return crime.table
+
+
+def crime_skip_reason(context: dg.AssetExecutionContext) -> str:
+    """Why `recorded_crime` is empty, as its materialisation in this run recorded it."""
+    event = context.instance.get_latest_materialization_event(recorded_crime.key)
+    return event.asset_materialization.metadata[CRIME_STATUS].value
+
+
+def skipped_metadata(context: dg.AssetExecutionContext) -> dict:
+    """The metadata of an asset left empty for want of recorded-crime data: why, and how to add it."""
+    return {"dagster/row_count": 0, CRIME_STATUS: crime_skip_reason(context)}
+
+
+def empty_table(dtypes: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(dtypes)).astype(dtypes)
 
 
 @dg.asset(
@@ -42,9 +59,9 @@ def recorded_crime(context: dg.AssetExecutionContext, settings: PipelineSettings
 def department_population(
     context: dg.AssetExecutionContext, settings: PipelineSettings, recorded_crime: pd.DataFrame
 ) -> pd.DataFrame:
-    last_year = max([int(recorded_crime["year"].max()), *settings.paths.returns_years()])
+    last_year = max([*recorded_crime["year"].astype(int), *settings.paths.returns_years()])
     table = impact.population_by_department_year(recorded_crime, range(IMPACT_FIRST_YEAR, last_year + 1))
-    context.add_output_metadata(table_metadata(table))
+    context.add_output_metadata(table_metadata(table) if len(table) else skipped_metadata(context))
     return table
 
 
@@ -60,11 +77,15 @@ def deployment_department_year(
     position_year: pd.DataFrame,
     department_population: pd.DataFrame,
 ) -> pd.DataFrame:
+    last_year = int(department_population["year"].max()) if len(department_population) else int(
+        position_year["year"].max())
     table = impact.deployment_department_year(
-        positions_registry, position_year, department_population,
-        IMPACT_FIRST_YEAR, int(department_population["year"].max()),
+        positions_registry, position_year, department_population, IMPACT_FIRST_YEAR, last_year,
     )
-    context.add_output_metadata(table_metadata(table))
+    metadata = table_metadata(table)
+    if department_population.empty:
+        metadata[CRIME_STATUS] = "fte_per_100k and cohort_intensity are null: " + crime_skip_reason(context)
+    context.add_output_metadata(metadata)
     return table
 
 
@@ -76,6 +97,9 @@ def deployment_department_year(
 def impact_panel(
     context: dg.AssetExecutionContext, deployment_department_year: pd.DataFrame, recorded_crime: pd.DataFrame
 ) -> pd.DataFrame:
+    if recorded_crime.empty:
+        context.add_output_metadata(skipped_metadata(context))
+        return empty_table(IMPACT_PANEL_DTYPES)
     table = impact.impact_panel(deployment_department_year, recorded_crime)
     context.add_output_metadata(table_metadata(table))
     return table
@@ -145,6 +169,14 @@ def impact_estimates(context: dg.AssetExecutionContext, config: ImpactConfig, im
         settings = config.settings()
     except impact_settings.ImpactSettingsError as error:
         raise dg.Failure(description=str(error), allow_retries=False) from None
+    if impact_panel.empty:  # no recorded-crime data: no estimate, and the diagnostics say why
+        reason = skipped_metadata(context)
+        yield dg.Output(empty_table(ESTIMATE_COLUMNS), output_name="impact_estimates", metadata=reason)
+        yield dg.Output(empty_table(EVENT_STUDY_COLUMNS), output_name="event_study", metadata=reason)
+        diagnostics = pd.DataFrame({"model": ["all"], "term": ["all"], "check": ["recorded_crime"],
+                                    "message": [reason[CRIME_STATUS]]}).astype(DIAGNOSTIC_COLUMNS)
+        yield dg.Output(diagnostics, output_name="impact_diagnostics", metadata={**reason, "dagster/row_count": 1})
+        return
     result = impact.estimate_impact(impact_panel, settings)
     interpretation = dg.MetadataValue.md(impact.interpretation_markdown(result))
     warning = {"few-cluster warning": dg.MetadataValue.md(result.warnings()[0])} if result.warnings() else {}

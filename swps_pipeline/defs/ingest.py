@@ -10,10 +10,12 @@ import pandas as pd
 
 from swps_pipeline.defs.metadata import KINDS, OWNERS, preview, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.ingest.folder import CORRECTIONS
 from swps_pipeline.ingest.registry import RegistryError, read_registry
 from swps_pipeline.reference import departements as official_departements
 from swps_pipeline.reference import official_department_codes
 from swps_pipeline.validate import validate_year
+from swps_pipeline.validate.tables import ACCOUNTING_COUNTS
 
 returns_year = dg.DynamicPartitionsDefinition(name="returns_year")
 """One partition per folder `returns/<YYYY>/`: a new year needs no code change."""
@@ -33,10 +35,13 @@ FINGERPRINTS = "returns folder fingerprints"
 
 
 def folder_fingerprint(folder: Path) -> str:
-    """Names, sizes and modification times of a year's files: changes when a file is added, replaced or touched."""
+    """Names, sizes and modification times of a year's files (and of its corrections/): changes when a file is
+    added, replaced or touched."""
     entries = sorted(
-        (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()
-    ) if folder.is_dir() else []
+        (p.relative_to(folder).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
+        for directory in (folder, folder / CORRECTIONS) if directory.is_dir()
+        for p in directory.iterdir() if p.is_file()
+    )
     return hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
 
 
@@ -84,7 +89,8 @@ INGEST_TABLES = {
     "files_ignored": "Entries of a year folder that are not returns and are not read (Excel lock files, "
     "system files, sub-folders other than corrections/), with the reason. Grain: one row per entry.",
     "ingestion_accounting": "Where every input row went: rows_read = valid + quarantined + summary skipped + "
-    "duplicates dropped. Grain: one row per (year, source_file).",
+    "duplicates dropped + superseded by a correction (returns/<year>/corrections/). Grain: one row per "
+    "(year, source_file).",
 }
 
 
@@ -109,7 +115,8 @@ def _most_broken_rules(quarantine: pd.DataFrame) -> pd.DataFrame:
     ins={"positions_registry": dg.AssetIn()},
     check_specs=[
         dg.AssetCheckSpec("accounting_balances", asset="ingestion_accounting",
-                          description="For every file: rows_read = valid + quarantined + skipped + dropped."),
+                          description="For every file: rows_read = valid + quarantined + skipped + dropped "
+                                      "+ superseded."),
         dg.AssetCheckSpec("position_year_unique", asset="returns_valid",
                           description="(position_id, year) is unique among valid returns."),
         dg.AssetCheckSpec("department_codes_official", asset="returns_valid",
@@ -124,8 +131,7 @@ def validated_returns(context: dg.AssetExecutionContext, settings: PipelineSetti
 
     valid, quarantine, accounting = tables["returns_valid"], tables["returns_quarantine"], tables["ingestion_accounting"]
     per_year = (
-        accounting.groupby("year")[["rows_read", "rows_valid", "rows_quarantined", "rows_summary_skipped",
-                                    "rows_duplicate_dropped"]].sum().reset_index()
+        accounting.groupby("year")[ACCOUNTING_COUNTS].sum().reset_index()
     )
     not_read = pd.DataFrame(settings.paths.returns_folders()[1], columns=["entry of returns/", "why not read"])
     summary = {
@@ -140,9 +146,7 @@ def validated_returns(context: dg.AssetExecutionContext, settings: PipelineSetti
             extra = {"rules most broken": preview(_most_broken_rules(table), rows=20)}
         yield dg.Output(table, output_name=name, metadata={**table_metadata(table), **extra})
 
-    balance = accounting["rows_read"] - accounting[
-        ["rows_valid", "rows_quarantined", "rows_summary_skipped", "rows_duplicate_dropped"]
-    ].sum(axis=1)
+    balance = accounting["rows_read"] - accounting[ACCOUNTING_COUNTS[1:]].sum(axis=1)
     unbalanced = accounting.loc[balance != 0, ["year", "source_file"]]
     yield dg.AssetCheckResult(
         check_name="accounting_balances", asset_key="ingestion_accounting", passed=unbalanced.empty,

@@ -2,6 +2,8 @@
 
 from swps_pipeline.impact.crime import (
     CrimeFileError,
+    RecordedCrime,
+    load_recorded_crime,
     population_by_department_year,
     read_recorded_crime,
 )
@@ -10,6 +12,7 @@ from swps_pipeline.impact.panel import impact_panel
 from swps_pipeline.impact.settings import ImpactSettings, ImpactSettingsError, settings_from_parameters_file
 from swps_pipeline.impact.results import (
     ImpactResult,
+    breakdown_headlines,
     breakdown_text,
     estimate_impact,
     event_study_chart,
@@ -19,14 +22,17 @@ from swps_pipeline.impact.results import (
 __all__ = [
     "CrimeFileError",
     "ImpactResult",
+    "RecordedCrime",
     "ImpactSettings",
     "ImpactSettingsError",
+    "breakdown_headlines",
     "breakdown_text",
     "deployment_department_year",
     "estimate_impact",
     "event_study_chart",
     "impact_panel",
     "interpretation_markdown",
+    "load_recorded_crime",
     "population_by_department_year",
     "read_recorded_crime",
     "settings_from_parameters_file",

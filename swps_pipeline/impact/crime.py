@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -195,6 +196,35 @@ def read_crime_file(path: Path) -> pd.DataFrame:
 def read_recorded_crime(crime_dir: Path, edition: str | None = None) -> pd.DataFrame:
     """The canonical `recorded_crime` table of the one edition in `crime_dir` (or the named one)."""
     return read_crime_file(find_crime_file(crime_dir, edition))
+
+
+@dataclass(frozen=True)
+class RecordedCrime:
+    """The edition read, or an empty table and why there is none: without crime data only the impact is skipped."""
+
+    table: pd.DataFrame
+    status: str  # the file read, or the problem and how to add a file
+
+    @property
+    def available(self) -> bool:
+        return not self.table.empty
+
+
+def empty_recorded_crime() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(RECORDED_CRIME_DTYPES)).astype(RECORDED_CRIME_DTYPES)
+
+
+def load_recorded_crime(crime_dir: Path, edition: str | None = None) -> RecordedCrime:
+    """`read_recorded_crime`, turning a missing or bad file into a status instead of an error."""
+    how_to_add = f"run `swps fetch crime` or copy the SSMSI département file into {crime_dir}"
+    try:
+        path = find_crime_file(crime_dir, edition)
+        table = read_crime_file(path)
+    except CrimeFileError as error:
+        return RecordedCrime(empty_recorded_crime(), f"{error}; impact skipped — {how_to_add}")
+    if table.empty:
+        return RecordedCrime(table, f"recorded-crime file {path.name} has no rows; impact skipped — {how_to_add}")
+    return RecordedCrime(table, f"{path.name}: {len(table):,} rows, {table['year'].min()}–{table['year'].max()}")
 
 
 def carry_to_years(table: pd.DataFrame, values: list[str], years: Iterable[int]) -> pd.DataFrame:

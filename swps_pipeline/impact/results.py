@@ -12,6 +12,7 @@ from swps_pipeline.impact import estimators as est
 from swps_pipeline.impact import sensitivity
 from swps_pipeline.impact.dose import dose_response
 from swps_pipeline.impact.settings import ImpactSettings
+from swps_pipeline.publish.pack import Headline
 
 #: Model of the sensitivity rows; terms `breakdown_mbar_<target>` (relative magnitudes), `breakdown_m_<target>`.
 HONEST_MODEL = "honest_did"
@@ -145,6 +146,21 @@ def breakdown_text(result: ImpactResult) -> str:
                 "(breakdown M̄ = 0): there is no finding for a trend violation to overturn.")
     return (f"Breakdown value M̄ = {row['estimate']:.2f}: the average post-adoption effect stays significant unless "
             f"post-adoption trend violations reach {row['estimate']:.2f} times the largest pre-adoption one.")
+
+
+def breakdown_headlines(impact_estimates: pd.DataFrame) -> list[Headline]:
+    """The relative-magnitudes breakdown values as headlines of the evaluation pack's summary."""
+    if "term" not in impact_estimates.columns:
+        return []
+    rows = impact_estimates[impact_estimates["term"].astype(str).str.startswith(RESTRICTIONS["relative_magnitudes"])]
+    note = ("HonestDiD (Rambachan & Roth): the smallest post-adoption trend violation, in multiples of the largest "
+            "pre-adoption one, at which the effect is no longer significant; 0 = not significant even under "
+            "parallel trends")
+    return [Headline(f"Breakdown value M̄, {row['term'].removeprefix(RESTRICTIONS['relative_magnitudes'])}",
+                     None if pd.isna(row["estimate"]) else float(row["estimate"]), "0.00",
+                     note if pd.notna(row["estimate"]) else note + f"; beyond {sensitivity.MBAR_MAX:g}, the largest "
+                                                                  "value searched")
+            for _, row in rows.iterrows()]
 
 
 def interpretation_markdown(result: ImpactResult, deployment_synthetic: bool = True) -> str:

@@ -111,6 +111,8 @@ def _area_terms(department_year: pd.DataFrame, national_year: pd.DataFrame,
         out["fte"] = grouped["fte"].sum(min_count=1)
         out["population"] = grouped["population"].sum().where(grouped["population"].count() == grouped.size())
         out["population_year"] = grouped["population_year"].min()
+        # Without a population (no recorded-crime file), whether the target is met is unknown, not "no".
+        out["departments_meeting_target"] = out["departments_meeting_target"].where(out["population"].notna())
         return out
 
     national = summed(["year"])

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from swps_pipeline.contract import BY_NAME, HEADER_ALIASES, REQUIRED, normalise_header
+from swps_pipeline.contract import BY_NAME, HEADER_ALIASES, REQUIRED, TEMPLATE_CHECK_PREFIX, normalise_header
 from swps_pipeline.ingest.folder import safe_name, scan_year_folder
 from swps_pipeline.ingest.lines import FileRejected, Lines, check_file_size, check_shape, csv_lines, xlsx_lines
 
@@ -64,6 +64,12 @@ class YearFiles:
 def is_header(cells: list[str]) -> bool:
     """The header row is the first row with a position-identifier column (any alias)."""
     return any(normalise_header(cell) in POSITION_ID_ALIASES for cell in cells)
+
+
+def is_template_check(title: str) -> bool:
+    """A check column of the national XLSX template (`swps template`): computed there, set aside silently."""
+    normalised = normalise_header(title)
+    return normalised == TEMPLATE_CHECK_PREFIX or normalised.startswith(TEMPLATE_CHECK_PREFIX + "_")
 
 
 def _strip_all(grid: np.ndarray) -> np.ndarray:
@@ -124,7 +130,7 @@ def parse_lines(lines: Lines, source_file: str) -> RawFile:
     extra = tuple(
         title or name
         for i, (name, title) in enumerate(zip(names, titles))
-        if name not in known and (title or (grid[:, i] != "").any())
+        if name not in known and (title or (grid[:, i] != "").any()) and not is_template_check(title)
     )
     return RawFile(
         source_file=source_file,

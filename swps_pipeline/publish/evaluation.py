@@ -91,6 +91,8 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
     national = cba_summary
     if "scope_level" in national.columns:
         national = national[national["scope_level"] == "national"]
+    if "headline" in national.columns:  # the row to quote (economics: whole period, chosen effect source)
+        national = national[national["headline"].astype(bool)]
     if len(national):
         span = national["last_year"] - national["first_year"]
         row = national.loc[span.idxmax()]
@@ -98,7 +100,7 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
         rate = f"discount rate {row['discount_rate']:.1%}" if "discount_rate" in row else ""
         money = [("npv_mean_eur", "Mean net present value"), ("npv_p5_eur", "NPV, 5th percentile"),
                  ("npv_p50_eur", "NPV, median"), ("npv_p95_eur", "NPV, 95th percentile"),
-                 ("npv_central_eur", "NPV at the central values")]
+                 ("npv_central_eur", "NPV at the central values"), ("npv_at_means_eur", "NPV at the parameters' means")]
         result += [Headline(f"{label}, {years} (M€)", row[column] / 1e6, '#,##0.0 "M€"', rate)
                    for column, label in money if column in row and pd.notna(row[column])]
         if "probability_npv_positive" in row:
@@ -106,7 +108,8 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
                                    PERCENT, f"Monte Carlo, {row.get('n_draws', 'n/a')} draws"))
         if "benefit_cost_ratio" in row:
             result.append(Headline(f"Benefit-cost ratio (mean), {years}", row["benefit_cost_ratio"], ESTIMATE))
-        for column in sorted(c for c in row.index if "per_position_year" in c or "per_euro" in c):
+        per_unit = ("per_position_year", "per_euro", "per_public_euro")
+        for column in sorted(c for c in row.index if any(unit in c for unit in per_unit)):
             per = column.removesuffix("_eur").replace("_", " ")
             euros = column.endswith("_eur")
             result.append(Headline(f"{per.capitalize()}, {years}", row[column],
@@ -119,7 +122,7 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
         extra = [str(row[c]) for c in row.index if ("warning" in c or "breakdown" in c) and pd.notna(row[c])]
         result.append(Headline(f"Impact on {row['outcome'].replace('_', ' ')}: {row['model'].replace('_', ' ')}",
                                row["estimate"], ESTIMATE, "; ".join([note, *extra])))
-    return result
+    return result + impact.breakdown_headlines(impact_estimates)
 
 
 def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:

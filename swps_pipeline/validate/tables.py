@@ -14,7 +14,9 @@ from swps_pipeline.contract import COLUMNS
 
 _CONTRACT_DTYPES = {"int": "Int64", "float": "float64", "str": object, "enum": object}
 
-ACCOUNTING_COUNTS = ["rows_read", "rows_valid", "rows_quarantined", "rows_summary_skipped", "rows_duplicate_dropped"]
+#: rows_read = rows_valid + rows_quarantined + rows_summary_skipped + rows_duplicate_dropped + rows_superseded.
+ACCOUNTING_COUNTS = ["rows_read", "rows_valid", "rows_quarantined", "rows_summary_skipped", "rows_duplicate_dropped",
+                     "rows_superseded"]
 
 SCHEMAS: dict[str, dict[str, object]] = {
     "returns_valid": {

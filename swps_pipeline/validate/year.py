@@ -1,7 +1,8 @@
 """One year's returns, from files to the five ingestion tables of `outputs.md`.
 
-Every input row ends as exactly one of valid, quarantined, summary skipped or
-duplicate dropped, and the accounting says so per file. Bad data never
+Every input row ends as exactly one of valid, quarantined, summary skipped,
+duplicate dropped or superseded by a correction (`corrections.py`), and the
+accounting says so per file. Bad data never
 raises: it ends in the quarantine or in `files_rejected`.
 """
 
@@ -21,7 +22,8 @@ from swps_pipeline.validate.messages import cell_messages, cross_field_messages
 from swps_pipeline.validate.parse import parse_returns
 from swps_pipeline.validate.schema import FAILURE_COLUMNS, hard_rule_failures
 from swps_pipeline.validate.soft import derive_unknowns, soft_rule_warnings
-from swps_pipeline.validate.tables import ValidationResult, table
+from swps_pipeline.validate.corrections import superseded_rows
+from swps_pipeline.validate.tables import ACCOUNTING_COUNTS, ValidationResult, table
 
 _RULE_ORDER = {rule: i for i, rule in enumerate(HARD_RULES + SOFT_RULES)}
 _COLUMN_ORDER = {name: i for i, name in enumerate(COLUMN_NAMES)}
@@ -126,7 +128,7 @@ def _duplicate_warnings(rows: pd.DataFrame, typed: pd.DataFrame, duplicates: Dup
 def _accounting(files: list[RawFile], rejected: list[tuple[str, str]], rows: pd.DataFrame, outcome: pd.Series,
                 year: int) -> pd.DataFrame:
     counts = pd.crosstab(rows["file"], outcome).reindex(
-        index=range(len(files)), columns=["valid", "quarantined", "duplicate_dropped"], fill_value=0)
+        index=range(len(files)), columns=["valid", "quarantined", "duplicate_dropped", "superseded"], fill_value=0)
     read = pd.DataFrame({
         "year": year,
         "source_file": [raw.source_file for raw in files],
@@ -135,12 +137,11 @@ def _accounting(files: list[RawFile], rejected: list[tuple[str, str]], rows: pd.
         "rows_quarantined": counts["quarantined"].to_numpy(),
         "rows_summary_skipped": [raw.summary_rows for raw in files],
         "rows_duplicate_dropped": counts["duplicate_dropped"].to_numpy(),
+        "rows_superseded": counts["superseded"].to_numpy(),
         "file_rejected": False,
     })
     unread = pd.DataFrame({"year": year, "source_file": [source for source, _ in rejected], "file_rejected": True})
-    accounting = pd.concat([read, unread], ignore_index=True).fillna(
-        {c: 0 for c in ["rows_read", "rows_valid", "rows_quarantined", "rows_summary_skipped",
-                        "rows_duplicate_dropped"]})
+    accounting = pd.concat([read, unread], ignore_index=True).fillna(dict.fromkeys(ACCOUNTING_COUNTS, 0))
     return table("ingestion_accounting", accounting.sort_values("source_file"))
 
 
@@ -155,13 +156,17 @@ def validate_year(data_dir: Path, year: int, registry: pd.DataFrame | None) -> V
     typed, unreadable = parse_returns(rows[COLUMN_NAMES])
     # A formula without a saved value has no value to read, whatever the column's type.
     unreadable |= rows[COLUMN_NAMES].apply(lambda column: column.str.startswith(UNSAVED_FORMULA)).to_numpy(bool)
-    duplicates = find_duplicates(typed, unreadable, rows[["source_file", "source_row"]])
+    superseded = superseded_rows(rows["source_file"], typed["position_id"], year)
+    # A superseded row takes no part in duplicates: its correction is the position's return.
+    duplicates = find_duplicates(typed.assign(position_id=typed["position_id"].mask(superseded)), unreadable,
+                                 rows[["source_file", "source_row"]])
     failures = collect_failures(typed, unreadable, duplicates, year)
+    failures = failures[~superseded[failures["row"].to_numpy()]].reset_index(drop=True)
 
     quarantined = np.zeros(len(rows), dtype=bool)
     quarantined[failures["row"].to_numpy()] = True
-    outcome = pd.Series(np.select([quarantined, duplicates.dropped], ["quarantined", "duplicate_dropped"], "valid"),
-                        index=rows.index)
+    outcome = pd.Series(np.select([superseded, quarantined, duplicates.dropped],
+                                  ["superseded", "quarantined", "duplicate_dropped"], "valid"), index=rows.index)
     kept = (outcome == "valid").to_numpy()
     valid = typed[kept].assign(source_file=rows["source_file"][kept], source_row=rows["source_row"][kept])
     valid, derived_warnings = derive_unknowns(valid)

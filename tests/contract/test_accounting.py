@@ -1,4 +1,5 @@
-"""Nothing that enters vanishes: per file, rows_read = valid + quarantined + summary skipped + duplicates dropped,
+"""Nothing that enters vanishes: per file, rows_read = valid + quarantined + summary skipped + duplicates dropped
++ superseded by a correction,
 and a rejected file has its row of zeros. Then one data folder mixing everything the contract allows or refuses."""
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ BLANK_PERSONS_GROUPS = {c: None for c in GROUPS["persons_sex"] + GROUPS["persons
 
 def assert_rows_add_up(accounting: pd.DataFrame) -> None:
     read = accounting["rows_read"]
-    parts = accounting[["rows_valid", "rows_quarantined", "rows_summary_skipped", "rows_duplicate_dropped"]]
+    parts = accounting[["rows_valid", "rows_quarantined", "rows_summary_skipped", "rows_duplicate_dropped",
+                        "rows_superseded"]]
     assert (read == parts.sum(axis=1)).all()
 
 
@@ -35,9 +37,9 @@ def test_every_row_is_accounted_for_in_each_file(folder):
     assert list(accounting.columns) == list(SCHEMAS["ingestion_accounting"])
     # Blank lines (and a line of separators only) are not rows; the Total row is read and skipped.
     assert accounting[["source_file", *ACCOUNTING_COUNTS, "file_rejected"]].values.tolist() == [
-        ["returns/2022/a.csv", 4, 2, 1, 1, 0, False],
-        ["returns/2022/b.csv", 2, 0, 1, 0, 1, False],
-        ["returns/2022/c.csv", 0, 0, 0, 0, 0, True],
+        ["returns/2022/a.csv", 4, 2, 1, 1, 0, 0, False],
+        ["returns/2022/b.csv", 2, 0, 1, 0, 1, 0, False],
+        ["returns/2022/c.csv", 0, 0, 0, 0, 0, 0, True],
     ]
     assert_rows_add_up(accounting)
     assert accounting["year"].tolist() == [2022] * 3
@@ -50,8 +52,8 @@ def test_a_year_of_rejected_files_only(folder):
     folder.write_bytes("b.csv", b"\x00\x00")
     result = folder.validate()
     assert result.ingestion_accounting[["source_file", *ACCOUNTING_COUNTS, "file_rejected"]].values.tolist() == [
-        ["returns/2022/a.txt", 0, 0, 0, 0, 0, True],
-        ["returns/2022/b.csv", 0, 0, 0, 0, 0, True],
+        ["returns/2022/a.txt", 0, 0, 0, 0, 0, 0, True],
+        ["returns/2022/b.csv", 0, 0, 0, 0, 0, 0, True],
     ]
     assert result.returns_valid.empty and result.returns_quarantine.empty and result.returns_warnings.empty
     assert list(result.returns_valid.columns) == list(SCHEMAS["returns_valid"])
@@ -145,12 +147,12 @@ def test_mixed_year_files_rejected_and_accounting(mixed_year):
     ]
     accounting = mixed_year.ingestion_accounting
     assert accounting[["source_file", *ACCOUNTING_COUNTS, "file_rejected"]].values.tolist() == [
-        ["returns/2022/ain.xlsx", 4, 2, 1, 1, 0, False],
-        ["returns/2022/bouches-du-rhone.csv", 5, 2, 2, 1, 0, False],
-        ["returns/2022/incomplet.csv", 0, 0, 0, 0, 0, True],
-        ["returns/2022/notes.txt", 0, 0, 0, 0, 0, True],
-        ["returns/2022/var.csv", 3, 2, 1, 0, 0, False],
-        ["returns/2022/var_copie.csv", 2, 0, 1, 0, 1, False],
-        ["returns/2022/vide.csv", 0, 0, 0, 0, 0, True],
+        ["returns/2022/ain.xlsx", 4, 2, 1, 1, 0, 0, False],
+        ["returns/2022/bouches-du-rhone.csv", 5, 2, 2, 1, 0, 0, False],
+        ["returns/2022/incomplet.csv", 0, 0, 0, 0, 0, 0, True],
+        ["returns/2022/notes.txt", 0, 0, 0, 0, 0, 0, True],
+        ["returns/2022/var.csv", 3, 2, 1, 0, 0, 0, False],
+        ["returns/2022/var_copie.csv", 2, 0, 1, 0, 1, 0, False],
+        ["returns/2022/vide.csv", 0, 0, 0, 0, 0, 0, True],
     ]
     assert_rows_add_up(accounting)

@@ -78,7 +78,7 @@ def test_definitions_load_without_warnings(tmp_path):
         specs = definitions.resolve_all_asset_specs()
     assert [str(w.message) for w in caught if not issubclass(w.category, ResourceWarning)] == []
     assert {spec.group_name for spec in specs} == {
-        "reference", "ingest", "panel", "indicators", "economics", "impact", "publish"
+        "reference", "ingest", "panel", "indicators", "economics", "impact", "publish", "collect"
     }
     assert all(spec.description for spec in specs)
 

@@ -300,3 +300,25 @@ def test_a_channel_whose_count_nobody_reports_is_off_for_the_scope_and_named(cba
     housing = result.cba_channels.set_index(["channel", "kind"]).loc[("emergency_housing", "cost")]
     assert (housing["enabled"], housing["pv_mean_eur"]) == (False, 0.0)
     assert summary["position_years_imputed"] == 0
+
+
+def test_the_pack_headlines_quote_the_headline_row(panel):
+    """The evaluation pack's summary reads cba_summary by name: the row flagged `headline`, not the side-by-side one."""
+    from swps_pipeline.economics import cost_benefit_tables
+    from swps_pipeline.publish.evaluation import headlines
+
+    position_year, registry = panel
+    params = load_parameters(overrides={"settings": {"n_draws": 500}})
+    costs = build_cost_tables(position_year, registry, params)
+    estimates = pd.DataFrame({"model": ["callaway_santanna"], "term": ["att_overall"], "estimate": [0.05],
+                              "std_error": [0.02], "ci_low": [0.01], "ci_high": [0.09], "p_value": [0.01],
+                              "n_clusters": [90], "outcome": ["log_x"]})
+    tables, headline, years, notes = cost_benefit_tables(costs, position_year, estimates, params)
+    summary = tables["cba_summary"]
+    assert (years, notes) == ([2021, 2022], [])
+    assert summary["headline"].sum() == 1 and len(summary) == 4  # whole period twice, then each year
+    shuffled = summary.iloc[::-1]  # the warehouse may store rows in any order
+    shown = {h.label: h.value for h in headlines(shuffled, estimates.iloc[0:0])}
+    assert shown["Mean net present value, 2021–2022 (M€)"] == pytest.approx(headline.cba_summary.iloc[0]["npv_mean_eur"]
+                                                                             / 1e6)
+    assert shown["Npv per public euro, 2021–2022"] == pytest.approx(headline.cba_summary.iloc[0]["npv_per_public_euro"])

@@ -1,0 +1,336 @@
+"""The feedback a département coordinator receives: what to correct, what to check, what is missing, in French.
+
+Each quarantined row is typed again from its `raw` JSON and run through the
+ingestion's own failure collection (`validate.year.collect_failures`), so the
+feedback names exactly the rules and cells validation found; the French
+message is built here from the rule id and the row's values (`french.py`).
+One line per problem, sorted by position, file and row, so the coordinator
+can act line by line.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from swps_pipeline.collect import french
+from swps_pipeline.collect.attribution import position_prefix
+from swps_pipeline.collect.inputs import CollectionYear
+from swps_pipeline.collect.status import collection_status, missing_positions
+from swps_pipeline.contract import BY_NAME, COUNT_COLUMNS, GROUPS, HARD_RULES, SOFT_RULES, SUM_GROUPS
+from swps_pipeline.reference import departements
+from swps_pipeline.validate.duplicates import Duplicates
+from swps_pipeline.validate.parse import ENUMS
+from swps_pipeline.validate.schema import group_sum, known_exceed_total, problem_bounds, problems_over_bound
+from swps_pipeline.validate.year import collect_failures
+
+FEEDBACK_INDEX_COLUMNS = ["year", "department_code", "lines_to_correct", "lines_to_check", "returns_missing",
+                          "files_rejected", "xlsx", "html"]
+LINE_COLUMNS = ["department_code", "position_id", "source_file", "source_row", "rule", "cells", "message"]
+_RULE_ORDER = {rule: i for i, rule in enumerate(HARD_RULES + SOFT_RULES)}
+
+
+def _number(value) -> str:
+    """A value as a French reader writes it: 0,8 not 0.8; blank as « vide »."""
+    if value is None or pd.isna(value):
+        return "vide"
+    if isinstance(value, float | np.floating) and not float(value).is_integer():
+        return f"{value:.2f}".rstrip("0").replace(".", ",")
+    return str(int(value)) if isinstance(value, float | np.floating | int | np.integer) else str(value)
+
+
+class _Row:
+    """One quarantined row: its values as read and typed, and where its cells are in its file."""
+
+    def __init__(self, collection: CollectionYear, index: int):
+        read_back = collection.read_back
+        self.text = read_back.text.iloc[index]
+        self.typed = read_back.typed.iloc[[index]]
+        self.positions = read_back.positions.iloc[index]
+        self.record = collection.quarantine.iloc[index]
+        self.year = collection.year
+
+    def cell(self, column: str) -> str:
+        """The French label of a column with the cell the person opens (K12, or line and column of a CSV)."""
+        position, row = self.positions[column], int(self.record["source_row"])
+        if pd.isna(position):
+            return french.label(column)
+        if str(self.record["source_file"]).lower().endswith(".xlsx"):
+            return french.CELL_IN_XLSX.format(label=french.label(column), cell=f"{get_column_letter(position)}{row}")
+        return french.CELL_IN_CSV.format(label=french.label(column), row=row, column=int(position))
+
+    def value(self, column: str):
+        return self.typed[column].iloc[0]
+
+    def read(self, column: str) -> str:
+        return self.text[column] or "vide"
+
+
+def _cell_problem(row: _Row, rule: str, column: str) -> str:
+    words = {"column": french.label(column), "value": row.read(column)}
+    if rule == "required":
+        return french.REQUIRED_MESSAGE.format(**words)
+    if rule == "type":
+        return french.TYPE_MESSAGE.format(**words, expected=french.TYPE_EXPECTED[BY_NAME[column].type])
+    if rule == "range":
+        kind = "count" if column in COUNT_COLUMNS else column
+        return french.RANGE_MESSAGE.format(**words, expected=french.RANGE_EXPECTED[kind])
+    if rule == "enum":
+        return french.ENUM_MESSAGE.format(**words, choices=", ".join(french.choice_labels(ENUMS[column])))
+    if rule == "department_code":
+        return french.DEPARTMENT_CODE_MESSAGE.format(**words)
+    if rule == "position_id":
+        return french.POSITION_ID_MALFORMED_MESSAGE.format(**words)
+    return french.YEAR_MISMATCH_MESSAGE.format(**words, year=row.year)
+
+
+def _row_problems(row: _Row, rule: str, copies: str) -> list[tuple[list[str], str]]:
+    """(columns at fault, message) of a rule about a whole row; several when several groups or columns fail."""
+    if rule.startswith("sum_"):
+        group = rule.removeprefix("sum_")
+        total, members, _ = SUM_GROUPS[group]
+        total_words, members_words = french.SUM_WORDS[group]
+        return [([total, *members], french.SUM_MESSAGE.format(
+            total_words=total_words, total=_number(row.value(total)), members_words=members_words,
+            sum=_number(group_sum(row.typed, members).iloc[0])))]
+    if rule == "unknown_negative":
+        problems = []
+        for group, (total, members, unknown) in SUM_GROUPS.items():
+            if unknown is not None and known_exceed_total(row.typed, group).iloc[0]:
+                known = [m for m in members if m != unknown]
+                problems.append(([total, *known], french.UNKNOWN_NEGATIVE_MESSAGE.format(
+                    sum=_number(group_sum(row.typed, known).iloc[0]), total_words=french.SUM_WORDS[group][0],
+                    total=_number(row.value(total)), unknown=french.label(unknown))))
+        return problems
+    if rule == "problem_bound":
+        over = problems_over_bound(row.typed).iloc[0]
+        bound_words = french.PROBLEM_BOUND_WORDS["ongoing" if pd.notna(row.value("ongoing_cases")) else "persons"]
+        bound = _number(problem_bounds(row.typed).iloc[0])
+        return [([column], french.PROBLEM_BOUND_MESSAGE.format(
+            column=french.label(column), value=_number(row.value(column)), bound_words=bound_words, bound=bound))
+            for column in GROUPS["problem"] if over[column]]
+    if rule == "position_id":
+        return [(["position_id", "department_code"], french.POSITION_ID_PREFIX_MESSAGE.format(
+            position_id=row.value("position_id"), department_code=row.value("department_code")))]
+    return [(["position_id"], french.CONFLICT_MESSAGE.format(position_id=row.value("position_id"), year=row.year,
+                                                             copies=copies))]
+
+
+def _failures(collection: CollectionYear) -> pd.DataFrame:
+    """(row, rule, column) of every hard-rule failure of the quarantined rows, as validation found them."""
+    read_back, quarantine = collection.read_back, collection.quarantine
+    conflicting = quarantine["rules"].str.split(";").map(lambda rules: "conflicting_duplicate" in rules)
+    no_copies = Duplicates(dropped=np.zeros(len(quarantine), dtype=bool), conflicting=conflicting.to_numpy(bool),
+                           kept_at=pd.Series(dtype=object), copies_at=pd.Series(dtype=object))
+    return collect_failures(read_back.typed.reset_index(drop=True), read_back.unreadable.reset_index(drop=True),
+                            no_copies, collection.year)
+
+
+def _conflict_copies(quarantine: pd.DataFrame) -> pd.Series:
+    """For each quarantined row, where all the conflicting copies of its position are (French)."""
+    where = quarantine.apply(lambda r: french.COPY_AT.format(file=r["source_file"], row=r["source_row"]), axis=1)
+    conflicting = quarantine["rules"].str.contains("conflicting_duplicate", regex=False)
+    return where.where(conflicting).groupby(quarantine["position_id"]).transform(
+        lambda copies: " ; ".join(copies.dropna())) if len(quarantine) else where
+
+
+def quarantine_lines(collection: CollectionYear) -> pd.DataFrame:
+    """One line per problem of each quarantined row: département, position, file, row, rule, cells, message."""
+    quarantine = collection.quarantine.reset_index(drop=True)
+    copies = _conflict_copies(quarantine)
+    lines = []
+    for failure in _failures(collection).itertuples(index=False):
+        row = _Row(collection, failure.row)
+        if isinstance(failure.column, str):
+            problems = [([failure.column], _cell_problem(row, failure.rule, failure.column))]
+        else:
+            problems = _row_problems(row, failure.rule, copies.iloc[failure.row])
+        for columns, message in problems:
+            lines.append({"department_code": collection.quarantine_departments.iloc[failure.row],
+                          "position_id": row.record["position_id"], "source_file": row.record["source_file"],
+                          "source_row": row.record["source_row"], "rule": failure.rule,
+                          "cells": ", ".join(row.cell(c) for c in columns), "message": message,
+                          "order": _RULE_ORDER[failure.rule]})
+    return _sorted(pd.DataFrame(lines, columns=[*LINE_COLUMNS, "order"]))
+
+
+def _sorted(lines: pd.DataFrame) -> pd.DataFrame:
+    return lines.sort_values(["position_id", "source_file", "source_row", "order"], na_position="last",
+                             kind="stable").drop(columns="order").reset_index(drop=True)
+
+
+def warning_lines(collection: CollectionYear) -> pd.DataFrame:
+    """One line per warning worth a look (`french.WARNING_MESSAGES`), with the row's figures."""
+    warnings = collection.warnings[collection.warnings["rule"].isin(list(french.WARNING_MESSAGES))]
+    figures = collection.valid[["source_file", "source_row", "department_code", "persons_received", "new_cases",
+                                "actions", "fte"]]
+    rows = warnings.merge(figures, on=["source_file", "source_row"], how="left")
+    rows["department_code"] = rows["department_code"].fillna(position_prefix(rows["position_id"]))
+    per_fte = rows["persons_received"].astype("float64") / rows["fte"]
+    rows["message"] = [
+        french.WARNING_MESSAGES[r.rule].format(
+            position_id=r.position_id, new_cases=_number(r.new_cases), persons_received=_number(r.persons_received),
+            actions=_number(r.actions), fte=_number(r.fte), per_fte=_number(round(ratio, 1)))
+        for r, ratio in zip(rows.itertuples(index=False), per_fte)
+    ]
+    rows["cells"] = ""
+    rows["order"] = rows["rule"].map(_RULE_ORDER)
+    return _sorted(rows[[*LINE_COLUMNS, "order"]])
+
+
+def rejected_lines(collection: CollectionYear) -> pd.DataFrame:
+    files = collection.files_rejected.merge(collection.files[["source_file", "department_code"]], on="source_file",
+                                            how="left")
+    return pd.DataFrame({"department_code": files["department_code"], "source_file": files["source_file"],
+                         "reason": files["reason"].map(french.rejection_reason)})
+
+
+def _department(code) -> str:
+    return code if isinstance(code, str) else french.UNATTRIBUTED
+
+
+def feedback_tables(collection: CollectionYear) -> dict[str, dict[str, pd.DataFrame]]:
+    """Per département (code, or `french.UNATTRIBUTED`): its status row and its four lists of lines."""
+    status = collection_status(collection)
+    tables = {
+        "quarantine": quarantine_lines(collection),
+        "warnings": warning_lines(collection),
+        "missing": missing_positions(collection)[["department_code", "position_id", "host_site"]],
+        "rejected": rejected_lines(collection),
+    }
+    parts = {name: _by_department(table) for name, table in tables.items()}
+    involved = status[(status["positions_expected"] > 0) | (status["returns_received"] > 0)
+                      | (status["files_rejected"] > 0)]
+    return {code: {"summary": summary.to_frame().T, **{name: part(code) for name, part in parts.items()}}
+            for code, summary in involved.set_index("department_code", drop=False).iterrows()}
+
+
+def _by_department(table: pd.DataFrame):
+    """code -> that département's lines (without the code column), split once."""
+    codes = table["department_code"].map(_department)
+    lines = table.drop(columns="department_code")
+    groups = {code: part for code, part in lines.groupby(codes.to_numpy(), sort=False)}
+    return lambda code: groups.get(code, lines.iloc[:0])
+
+
+def _department_name(code: str) -> str:
+    if code == french.UNATTRIBUTED:
+        return french.UNATTRIBUTED_NAME
+    return f"{departements().set_index('department_code')['department_name'][code]} ({code})"
+
+
+def _summary_pairs(summary: pd.DataFrame) -> list[tuple[str, str]]:
+    row = summary.iloc[0]
+    date = row["last_file_date"]
+    return [(label, date.strftime("%d/%m/%Y") if column == "last_file_date" and pd.notna(date) else
+             ("—" if column == "last_file_date" else str(int(row[column]))))
+            for column, label in french.SUMMARY_LABELS.items()]
+
+
+def _french_headers(frame: pd.DataFrame) -> pd.DataFrame:
+    shown = frame.assign(rule=frame["rule"].map(french.RULE_NAMES)) if "rule" in frame and len(frame) else frame
+    return shown.set_axis([french.FEEDBACK_COLUMNS[c] for c in frame.columns], axis=1)
+
+
+def write_xlsx(report: dict[str, pd.DataFrame], title: str, intro: str, synthetic: bool, path: Path) -> None:
+    """One printable sheet, the same sections as the HTML page one under the other."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = french.FEEDBACK_SHEET
+    bold = Font(bold=True)
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append([intro])
+    if synthetic:
+        sheet.append([french.FEEDBACK_SYNTHETIC])
+        sheet.cell(sheet.max_row, 1).font = Font(bold=True, color="B22222")
+    sheet.append([])
+    sheet.append([french.FEEDBACK_SECTIONS["summary"]])
+    sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=12)
+    for pair in _summary_pairs(report["summary"]):
+        sheet.append(list(pair))
+    for name in ["quarantine", "warnings", "missing", "rejected"]:
+        sheet.append([])
+        sheet.append([french.FEEDBACK_SECTIONS[name]])
+        sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=12)
+        table = _french_headers(report[name])
+        if table.empty:
+            sheet.append([french.FEEDBACK_NOTHING[name]])
+            continue
+        sheet.append(list(table.columns))
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+        for record in table.itertuples(index=False):
+            sheet.append([None if pd.isna(v) else (int(v) if isinstance(v, np.integer) else v) for v in record])
+    for letter, width in zip("ABCDEF", (28, 45, 8, 24, 50, 80)):
+        sheet.column_dimensions[letter].width = width
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    workbook.save(path)
+
+
+_CSS = """
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; margin: 1.5em; color: #111; }
+h1 { font-size: 15pt; } h2 { font-size: 12pt; margin-top: 1.4em; border-bottom: 1px solid #999; }
+table { border-collapse: collapse; width: 100%; } th, td { border: 1px solid #bbb; padding: 3px 6px;
+vertical-align: top; text-align: left; } th { background: #DDEBF7; } tr { page-break-inside: avoid; }
+.notice { color: #B22222; font-weight: bold; } table.summary { width: auto; } .summary td:first-child { width: 16em; }
+td:first-child { white-space: nowrap; }
+@page { size: A4 landscape; margin: 12mm; }
+"""
+
+
+def _html_table(frame: pd.DataFrame, nothing: str) -> str:
+    if frame.empty:
+        return f"<p>{html.escape(nothing)}</p>"
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>" for v in record)
+                   + "</tr>" for record in frame.itertuples(index=False))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_html(report: dict[str, pd.DataFrame], title: str, intro: str, synthetic: bool) -> str:
+    """A printable page (A4 landscape): summary, then the four lists in the order a coordinator acts."""
+    parts = [f"<h1>{html.escape(title)}</h1>", f"<p>{html.escape(intro)}</p>"]
+    if synthetic:
+        parts.append(f'<p class="notice">{html.escape(french.FEEDBACK_SYNTHETIC)}</p>')
+    summary = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
+                      for k, v in _summary_pairs(report["summary"]))
+    parts.append(f"<h2>{html.escape(french.FEEDBACK_SECTIONS['summary'])}</h2>"
+                 f'<table class="summary"><tbody>{summary}</tbody></table>')
+    for name in ["quarantine", "warnings", "missing", "rejected"]:
+        parts.append(f"<h2>{html.escape(french.FEEDBACK_SECTIONS[name])}</h2>")
+        parts.append(_html_table(_french_headers(report[name]), french.FEEDBACK_NOTHING[name]))
+    return (f'<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>\n")
+
+
+def write_feedback(collection: CollectionYear, out_dir: Path) -> pd.DataFrame:
+    """Write `retour_<year>_<code>.xlsx` and `.html` per département; return the index of what was written:
+    year, department_code, lines to correct / to check, missing, files refused, the two file names (in
+    `out_dir`, so that the table is the same wherever it is written)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    index = []
+    for code, report in feedback_tables(collection).items():
+        title = french.FEEDBACK_TITLE.format(year=collection.year, department=_department_name(code))
+        intro = french.FEEDBACK_INTRO.format(year=collection.year)
+        stem = out_dir / f"retour_{collection.year}_{code.replace(' ', '_')}"
+        write_xlsx(report, title, intro, collection.synthetic, stem.with_suffix(".xlsx"))
+        stem.with_suffix(".html").write_text(render_html(report, title, intro, collection.synthetic),
+                                             encoding="utf-8")
+        index.append({"year": collection.year, "department_code": code,
+                      "lines_to_correct": len(report["quarantine"]), "lines_to_check": len(report["warnings"]),
+                      "returns_missing": len(report["missing"]), "files_rejected": len(report["rejected"]),
+                      "xlsx": stem.with_suffix(".xlsx").name, "html": stem.with_suffix(".html").name})
+    return pd.DataFrame(index, columns=FEEDBACK_INDEX_COLUMNS)

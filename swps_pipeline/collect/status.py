@@ -1,0 +1,154 @@
+"""Where the collection of a year stands, per département and for the nation: whom to chase.
+
+A *return* here is one position's row for the year. Received = valid +
+quarantined (a position with a valid row counts once as valid, whatever
+else it sent; a quarantined row without a readable position id counts on its
+own). Missing = positions the registry expects that sent nothing at all (a
+position whose rows were all quarantined is *to correct*, not missing; the
+panel's `missing_returns` counts both as without a valid return). Correction files are those of
+`returns/<year>/corrections/` (`validate/corrections.py`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from swps_pipeline.collect import french
+from swps_pipeline.collect.inputs import CollectionYear, read_collection_year
+from swps_pipeline.collect.template import positions_to_report
+from swps_pipeline.reference import departements
+from swps_pipeline.settings import Settings
+from swps_pipeline.validate.corrections import is_correction
+
+COUNTS = ["positions_expected", "returns_received", "returns_valid", "returns_quarantined", "returns_missing",
+          "files_rejected", "correction_files"]
+STATUS_DTYPES = {"year": "int64", "department_code": object, "department_name": object,
+                 **dict.fromkeys(COUNTS, "int64"), "last_file_date": object}
+
+
+def received_returns(collection: CollectionYear) -> pd.DataFrame:
+    """One row per return received: (department_code, key, position_id, valid); `key` is the position id, or the
+    file and row of a quarantined row without one. Null department_code: unattributed."""
+    valid = pd.DataFrame({"department_code": collection.valid["department_code"].to_numpy(),
+                          "position_id": collection.valid["position_id"].to_numpy(), "valid": True})
+    quarantine = collection.quarantine
+    where = quarantine["source_file"] + " ligne " + quarantine["source_row"].astype("string")
+    quarantined = pd.DataFrame({"department_code": collection.quarantine_departments.to_numpy(),
+                                "position_id": quarantine["position_id"].to_numpy(),
+                                "key": quarantine["position_id"].fillna(where).to_numpy(), "valid": False})
+    rows = pd.concat([valid.assign(key=valid["position_id"]), quarantined], ignore_index=True)
+    # A key with a valid row is valid; a key quarantined in several rows (conflicting copies) is one return.
+    rows = rows.sort_values("valid", ascending=False, kind="stable")
+    return rows.drop_duplicates(["department_code", "key"], ignore_index=True)
+
+
+def missing_positions(collection: CollectionYear) -> pd.DataFrame:
+    """The registry's positions expected this year that sent nothing at all (registry columns)."""
+    expected = positions_to_report(collection.registry, collection.year)
+    return expected[~expected["position_id"].isin(received_returns(collection)["position_id"])]
+
+
+def collection_status(collection: CollectionYear) -> pd.DataFrame:
+    """Per département (all 101, plus an unattributed row when some rows or files have no département):
+    positions expected, returns received / valid / quarantined, missing, files refused, last file date."""
+    codes = departements()[["department_code", "department_name"]]
+    expected = positions_to_report(collection.registry, collection.year)
+    received = received_returns(collection)
+    missing = missing_positions(collection)
+    rejected = collection.files_rejected[["source_file"]].merge(collection.files, on="source_file", how="left")
+    corrections = collection.files[is_correction(collection.files["source_file"], collection.year)]
+    key = received["department_code"].fillna(french.UNATTRIBUTED)
+    per_department = pd.DataFrame({
+        "positions_expected": expected.groupby("department_code").size(),
+        "returns_valid": received[received["valid"]].groupby(key).size(),
+        "returns_quarantined": received[~received["valid"]].groupby(key).size(),
+        "returns_missing": missing.groupby("department_code").size(),
+        "files_rejected": rejected.groupby(rejected["department_code"].fillna(french.UNATTRIBUTED)).size(),
+        "correction_files": corrections.groupby("department_code")["source_file"].nunique(),
+    })
+    last = collection.files.groupby("department_code")["received"].max()
+    rows = codes.copy()
+    if french.UNATTRIBUTED in per_department.index:
+        rows.loc[len(rows)] = [french.UNATTRIBUTED, french.UNATTRIBUTED_NAME]
+    status = rows.join(per_department.fillna(0).astype("int64"), on="department_code").fillna(
+        dict.fromkeys(COUNTS, 0))
+    status["returns_received"] = status["returns_valid"] + status["returns_quarantined"]
+    status["last_file_date"] = status["department_code"].map(last).astype(object)
+    status["year"] = collection.year
+    return status[list(STATUS_DTYPES)].astype(STATUS_DTYPES).reset_index(drop=True)
+
+
+def national_status(status: pd.DataFrame) -> pd.DataFrame:
+    """One row per year: the sums over départements (and the unattributed row), the last file date."""
+    grouped = status.groupby("year")
+    national = grouped[COUNTS].sum()
+    national["departments_complete"] = grouped.apply(
+        lambda rows: int(((rows["returns_missing"] == 0) & (rows["returns_quarantined"] == 0)
+                          & (rows["department_code"] != french.UNATTRIBUTED)).sum()), include_groups=False)
+    national["last_file_date"] = grouped["last_file_date"].agg(lambda dates: dates.dropna().max()
+                                                              if dates.notna().any() else None)
+    return national.reset_index()
+
+
+def to_chase(status: pd.DataFrame) -> pd.DataFrame:
+    """Départements with returns missing or to correct, most to do first."""
+    todo = status[(status["returns_missing"] > 0) | (status["returns_quarantined"] > 0)
+                  | (status["files_rejected"] > 0)]
+    order = todo["returns_missing"] + todo["returns_quarantined"] + todo["files_rejected"]
+    return todo.assign(order=order).sort_values(["order", "department_code"], ascending=[False, True]).drop(
+        columns="order")
+
+
+def _date(value) -> str:
+    return value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else "—"
+
+
+def format_status(status: pd.DataFrame, synthetic: bool, today: dt.date) -> str:
+    """The collection status as text for the terminal, in French: national view first, then whom to chase."""
+    year = int(status["year"].iloc[0])
+    national = national_status(status).iloc[0]
+    labels = french.SUMMARY_LABELS
+    lines = [french.STATUS_TITLE.format(year=year, today=_date(today))]
+    if synthetic:
+        lines.append(french.FEEDBACK_SYNTHETIC)
+    lines.append(f"{french.STATUS_NATIONAL} : " + ", ".join(
+        f"{labels[c].lower()} {int(national[c])}" for c in COUNTS) + f", {labels['last_file_date'].lower()} "
+        f"{_date(national['last_file_date'])}")
+    chase = to_chase(status)
+    if chase.empty:
+        lines.append(french.STATUS_ALL_IN)
+        return "\n".join(lines)
+    lines.append(french.STATUS_TO_CHASE)
+    table = chase[["department_code", "department_name", *COUNTS, "last_file_date"]].copy()
+    table["last_file_date"] = table["last_file_date"].map(_date)
+    table.columns = ["Code", "Département", *(labels[c] for c in COUNTS), labels["last_file_date"]]
+    lines.append(table.to_string(index=False))
+    return "\n".join(lines)
+
+
+def collection_status_report(year: int, settings: Settings) -> str:
+    """`swps status --year`: the collection status of the year folder as it is now. Raises `RegistryError`."""
+    collection = read_collection_year(settings, year)
+    return format_status(collection_status(collection), collection.synthetic, dt.date.today())
+
+
+def status_chart(national: pd.DataFrame, synthetic: bool) -> bytes:
+    """Returns valid / to correct / missing per year (stacked bars), as PNG with `figures.to_png`."""
+    from swps_pipeline.figures import new_figure, to_png
+
+    figure = new_figure(7.0, 4.0)
+    axis = figure.add_subplot()
+    years = national["year"].astype(str).to_numpy()
+    bottom = np.zeros(len(national))
+    for column, colour in [("returns_valid", "#2E7D32"), ("returns_quarantined", "#F9A825"),
+                           ("returns_missing", "#C62828")]:
+        values = national[column].to_numpy(dtype=float)
+        axis.bar(years, values, bottom=bottom, color=colour, label=french.SUMMARY_LABELS[column])
+        bottom += values
+    axis.set_ylabel(french.CHART_AXIS)
+    axis.set_title(french.CHART_TITLE)
+    axis.legend(loc="upper left", fontsize=8)
+    return to_png(figure, synthetic=synthetic)

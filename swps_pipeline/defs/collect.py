@@ -1,0 +1,62 @@
+"""The yearly collection loop in the UI: where each year's collection stands, and the feedback to send back."""
+
+
+import dagster as dg
+import pandas as pd
+
+from swps_pipeline.collect.feedback import write_feedback
+from swps_pipeline.collect.inputs import from_tables, is_synthetic
+from swps_pipeline.collect.status import collection_status, national_status, status_chart, to_chase
+from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, preview, table_metadata
+from swps_pipeline.defs.resources import PipelineSettings
+
+COLLECT = {"group_name": "collect", "kinds": KINDS, "owners": OWNERS}
+INGESTION = ["returns_valid", "returns_quarantine", "returns_warnings", "files_rejected"]
+
+
+def _years(tables: dict[str, pd.DataFrame]) -> set[int]:
+    return {int(y) for frame in tables.values() for y in frame["year"].unique()}
+
+
+@dg.multi_asset(
+    outs={
+        "collection_status": dg.AssetOut(**COLLECT, description=(
+            "Where the collection of each year stands, per département: positions expected, returns received, "
+            "valid, to correct (quarantined), missing (nothing received), files refused, date of the last file. "
+            "Grain: (year, department_code), all 101 départements (plus 'non attribué' when a row or file has no "
+            "recognisable département). Source: registry + ingestion tables + file dates (synthetic in the "
+            "bundled data).")),
+        "collection_feedback": dg.AssetOut(**COLLECT, description=(
+            "The French feedback of the latest year folder, one XLSX and one printable HTML page per département "
+            "under $SWPS_OUTPUT_DIR/feedback/<year>/ (`swps feedback --year` writes any year). Grain: one row per "
+            "département report: lines to correct, lines to check, missing returns, files refused, the names of "
+            "the two files.")),
+    },
+)
+def collection(context: dg.AssetExecutionContext, settings: PipelineSettings, positions_registry: pd.DataFrame,
+               returns_valid: pd.DataFrame, returns_quarantine: pd.DataFrame, returns_warnings: pd.DataFrame,
+               files_rejected: pd.DataFrame):
+    """The status of every year, and the feedback of the latest one (the collection in progress)."""
+    ingestion = dict(zip(INGESTION, [returns_valid, returns_quarantine, returns_warnings, files_rejected]))
+    # The year folders (a run needs at least one), plus any year a table holds.
+    years = sorted(set(settings.paths.returns_years()) | _years(ingestion))
+    collections = [from_tables(year, settings.paths.data_dir, positions_registry, ingestion) for year in years]
+    status = pd.concat([collection_status(c) for c in collections], ignore_index=True)
+    national = national_status(status)
+    latest = status[status["year"] == years[-1]]
+    yield dg.Output(status, output_name="collection_status", metadata={
+        **table_metadata(status),
+        "national view": preview(national, rows=50),
+        f"départements to chase ({years[-1]})": preview(to_chase(latest), rows=101),
+        "collection by year": chart(status_chart(national, is_synthetic(settings.paths.data_dir)),
+                                    "Returns valid, to correct and missing, by year"),
+    })
+    folder = settings.paths.output_dir / "feedback" / str(years[-1])
+    index = write_feedback(collections[-1], folder)
+    yield dg.Output(index, output_name="collection_feedback", metadata={
+        **table_metadata(index), "folder": dg.MetadataValue.path(str(folder)),
+        "lines to correct": int(index["lines_to_correct"].sum()),
+    })
+
+
+ASSETS = [collection]

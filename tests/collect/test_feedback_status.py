@@ -1,0 +1,150 @@
+"""Feedback and collection status on the bundled data (and on a small folder whose dates we set)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from swps_pipeline import cli
+from swps_pipeline.collect import french
+from swps_pipeline.collect.feedback import feedback_tables, write_feedback
+from swps_pipeline.collect.inputs import read_collection_year
+from swps_pipeline.collect.status import collection_status, national_status
+from swps_pipeline.collect.template import write_templates
+from swps_pipeline.settings import Settings
+
+from .conftest import BUNDLED, YEAR, expected_positions, fill_template
+
+BUNDLED_YEARS = range(2019, 2026)
+
+
+@pytest.fixture(scope="module")
+def collections(tmp_path_factory):
+    settings = Settings(BUNDLED, tmp_path_factory.mktemp("out"))
+    return {year: read_collection_year(settings, year) for year in BUNDLED_YEARS}
+
+
+def test_every_quarantined_row_is_in_exactly_one_departements_feedback(collections):
+    for year, collection in collections.items():
+        reports = feedback_tables(collection)
+        seen = pd.concat([report["quarantine"].assign(department=code) for code, report in reports.items()])
+        places = seen.groupby(["source_file", "source_row"])["department"].agg(set)
+        quarantine = collection.quarantine
+        assert len(quarantine) == 10 and len(places) == len(quarantine), year
+        for row in quarantine.itertuples():
+            departments = places[(row.source_file, row.source_row)]
+            # Bundled ids are "<code>-<digits>" even when malformed (e.g. 06-07): the code is their prefix.
+            assert departments == {row.position_id.split("-")[0]}, (year, row.source_file, row.source_row)
+        assert french.UNATTRIBUTED not in reports
+
+
+def test_the_sum_message_gives_the_figures_of_the_file(collections):
+    path = BUNDLED / "returns" / "2023" / "retours_2023_dep55.csv"
+    with path.open(encoding="utf-8") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["position_id"] == "55-001")
+    total = int(row["new_cases"])
+    members = sum(int(row[c]) for c in ["cases_victim", "cases_offender", "cases_third_party",
+                                        "cases_public_unknown"])
+    assert total != members
+    lines = feedback_tables(collections[2023])["55"]["quarantine"]
+    line = lines[lines["position_id"] == "55-001"].iloc[0]
+    assert line["rule"] == "sum_cases"
+    assert line["message"] == (f"Le total des nouvelles situations ({total}) ne correspond pas à la somme "
+                               f"victimes + mis en cause + tiers + public non renseigné ({members}).")
+    assert line["cells"].startswith("Nouvelles situations (ligne 2, colonne 11), Situations victimes (ligne 2, "
+                                    "colonne 15)")
+
+
+def test_feedback_lists_conflicts_missing_returns_refused_files_and_warnings(collections):
+    collection = collections[2023]
+    reports = feedback_tables(collection)
+    conflict = reports["95"]["quarantine"]
+    conflict = conflict[conflict["rule"] == "conflicting_duplicate"]
+    assert conflict["source_row"].tolist() == [8, 9]
+    assert "(returns/2023/retours_2023_dep95.csv ligne 8 ; returns/2023/retours_2023_dep95.csv ligne 9)" in \
+        conflict["message"].iloc[0]
+
+    received = set(collection.valid["position_id"]) | set(collection.quarantine["position_id"])
+    nord = expected_positions(collection.registry, 2023).query("department_code == '59'")
+    assert reports["59"]["missing"]["position_id"].tolist() == sorted(set(nord["position_id"]) - received)
+    assert len(reports["59"]["missing"]) == 3
+
+    refused = reports["93"]["rejected"]
+    assert refused["source_file"].tolist() == ["returns/2023/scan_bilan_93_2023.xlsx"]
+    assert refused["reason"].iloc[0].startswith("classeur illisible")
+
+    outlier = reports["78"]["warnings"].set_index("position_id").loc["78-012"]
+    row = collection.valid.set_index("position_id").loc["78-012"]
+    assert outlier["rule"] == "activity_outlier"
+    per_fte = f"{row['persons_received'] / row['fte']:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+    assert outlier["message"].startswith(f"{per_fte} personnes reçues par ETP ({row['persons_received']} personnes")
+
+
+def test_feedback_files_per_departement(collections, tmp_path):
+    index = write_feedback(collections[2023], tmp_path)
+    assert len(index) == 101
+    row = index.set_index("department_code").loc["55"]
+    assert (row["lines_to_correct"], row["returns_missing"]) == (1, 0)
+    html_page = (tmp_path / "retour_2023_55.html").read_text(encoding="utf-8")
+    assert "Retour sur les bilans 2023 — Meuse (55)" in html_page
+    assert "ne correspond pas à la somme victimes + mis en cause + tiers + public non renseigné" in html_page
+    assert french.FEEDBACK_SYNTHETIC in html_page
+    rows = list(load_workbook(tmp_path / "retour_2023_55.xlsx").worksheets[0].iter_rows(values_only=True))
+    assert rows[0][0] == "Retour sur les bilans 2023 — Meuse (55)"
+    header = rows.index(("Poste", "Fichier", "Ligne", "Règle", "Cases en cause", "Message"))
+    assert rows[header - 1][0] == "À corriger : lignes rejetées"
+    assert rows[header + 1][:4] == ("55-001", "returns/2023/retours_2023_dep55.csv", 2, "total des situations")
+    summary = {r[0]: r[1] for r in rows if r[0] in french.SUMMARY_LABELS.values()}
+    assert summary["Bilans reçus"] == "3" and summary["Bilans à corriger"] == "1"
+    assert ("Aucun bilan manquant.", None, None, None, None, None) in rows
+
+
+def test_status_national_view_matches_the_files(collections):
+    for year, collection in collections.items():
+        status = collection_status(collection)
+        national = national_status(status).iloc[0]
+        expected = expected_positions(collection.registry, year)
+        valid = set(collection.valid["position_id"])
+        to_correct = set(collection.quarantine["position_id"]) - valid
+        missing = set(expected["position_id"]) - valid - to_correct
+        assert (national["positions_expected"], national["returns_valid"], national["returns_quarantined"],
+                national["returns_missing"], national["returns_received"], national["files_rejected"]) == (
+            len(expected), len(valid), len(to_correct), len(missing), len(valid) + len(to_correct), 1), year
+        assert len(status) == 101
+
+
+def test_status_dates_and_command_line(data_dir, registry, capsys, monkeypatch):
+    path, = write_templates(registry, YEAR, data_dir / "returns" / str(YEAR), department_code="77")
+    fill_template(path, seed=1)
+    (data_dir / "returns" / str(YEAR) / "77_relance.csv").write_text("", encoding="utf-8")
+    stamp = dt.datetime(2024, 2, 10, 12, tzinfo=dt.timezone.utc).timestamp()
+    os.utime(path, (stamp, stamp))
+    collection = read_collection_year(Settings(data_dir, data_dir.parent / "out"), YEAR)
+    status = collection_status(collection).set_index("department_code")
+    seine_et_marne = expected_positions(registry, YEAR).query("department_code == '77'")
+    assert status.loc["77", ["positions_expected", "returns_valid", "returns_missing", "files_rejected"]].tolist() == [
+        len(seine_et_marne), len(seine_et_marne), 0, 1]
+    assert status.loc["77", "last_file_date"] >= dt.date(2024, 2, 10)  # the empty file was written today
+    assert status.loc["01", "returns_missing"] == len(expected_positions(registry, YEAR).query(
+        "department_code == '01'"))
+    assert pd.isna(status.loc["01", "last_file_date"])
+
+    monkeypatch.setenv("SWPS_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("SWPS_OUTPUT_DIR", str(data_dir.parent / "out"))
+    assert cli.main(["status", "--year", str(YEAR)]) == 0
+    out = capsys.readouterr().out
+    total = len(expected_positions(registry, YEAR))
+    assert f"France entière : postes attendus {total}, bilans reçus {len(seine_et_marne)}," in out
+    assert "Départements à relancer" in out
+    assert cli.main(["status", "--year", "1990"]) == 2
+    assert "no return received for 1990 yet" in capsys.readouterr().err
+    assert cli.main(["feedback", "--year", str(YEAR)]) == 0
+    assert (data_dir.parent / "out" / "feedback" / str(YEAR) / "retour_2023_77.html").is_file()
+    assert cli.main(["template", "--year", str(YEAR), "--department", "7"]) == 0
+    assert "1 return template(s) for 2023" in capsys.readouterr().out
+    assert (data_dir.parent / "out" / "templates" / str(YEAR) / "bilan_2023_07_Ardeche.xlsx").is_file()
