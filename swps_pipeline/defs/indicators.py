@@ -5,7 +5,7 @@ import dagster as dg
 import pandas as pd
 
 from swps_pipeline import indicators as catalogue
-from swps_pipeline.defs.impact import CRIME_STATUS, crime_skip_reason
+from swps_pipeline.defs.impact import add_table_metadata
 from swps_pipeline.defs.ingest import PER_YEAR
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 
@@ -40,10 +40,7 @@ def indicators(
     department_population: pd.DataFrame,
 ) -> pd.DataFrame:
     table = catalogue.build_indicators(position_year, department_year, national_year, department_population)
-    metadata = table_metadata(table, rows=10)
-    if department_population.empty:  # populations come with the recorded-crime file
-        metadata[CRIME_STATUS] = "per-capita indicators are null: " + crime_skip_reason(context)
-    context.add_output_metadata(metadata)
+    add_table_metadata(context, table, department_population, "per-capita indicators")
     return table
 
 
