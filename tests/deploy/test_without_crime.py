@@ -131,7 +131,7 @@ def test_swps_run_without_crime_file_gives_every_other_mart_unchanged(tmp_path, 
     differing = shared[provenance["with"][shared] != provenance["without"][shared]]
     assert differing.tolist() == ["dagster_run_id", "input_files"]
     assert int(provenance["with"]["input_files"]) == int(provenance["without"]["input_files"]) + 1
-    for name in sorted(set(with_crime) - CRIME_ASSETS - {"indicators", "indicator_outliers"}):
+    for name in sorted(set(with_crime) - CRIME_ASSETS - {"indicators", "indicator_outliers", "indicator_changes"}):
         if "effect_source" in with_crime[name]:  # the cost-benefit model's side-by-side run on the impact estimate
             assert set(without[name]["effect_source"]) == {"literature"}, name
             kept = with_crime[name][with_crime[name]["effect_source"] == "literature"].reset_index(drop=True)
@@ -150,7 +150,7 @@ def test_swps_run_without_crime_file_gives_every_other_mart_unchanged(tmp_path, 
     per_capita = set(definitions.loc[definitions["numerator"].isin(POPULATION_TERMS)
                                      | definitions["denominator"].isin(POPULATION_TERMS), "indicator"])
     assert {"persons_received_per_100k", "positions_per_150k", "meets_target"} <= per_capita
-    for name in ("indicators", "indicator_outliers"):
+    for name in ("indicators", "indicator_outliers", "indicator_changes"):
         kept = {table: frame[~frame["indicator"].isin(per_capita)].reset_index(drop=True)
                 for table, frame in (("with", with_crime[name]), ("without", without[name]))}
         pd.testing.assert_frame_equal(kept["without"], kept["with"], check_exact=True, obj=name)
