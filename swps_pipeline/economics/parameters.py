@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import functools
 import io
 import math
 import os
@@ -23,6 +22,7 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,7 @@ EFFECT_SOURCES = ("literature", "impact_estimate")
 MISSING_COUNTS = ("impute", "leave_out")
 
 
-@functools.cache
+@cache
 def z90() -> float:
     """z of the 95th percentile: a lognormal's 90 % interval spans 2 × z90 standard deviations of its log.
 
