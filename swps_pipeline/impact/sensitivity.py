@@ -71,7 +71,8 @@ def relative_magnitudes_ci(data: EventStudyInput, mbar: float, l_vec: np.ndarray
 
 def smoothness_ci(data: EventStudyInput, m: float, l_vec: np.ndarray, alpha: float = 0.05,
                   bias: SmoothnessBias | None = None) -> tuple[float, float]:
-    """HonestDiD's Δ^SD(M) fixed-length confidence interval for θ = l'τ_post (`bias`: that of `data`, `l_vec`)."""
+    """HonestDiD's Δ^SD(M) fixed-length confidence interval for θ = l'τ_post: moderndid's `compute_flci`, its
+    inner worst-case-bias program replaced by `bias` (built for `data` and `l_vec`; compiled once)."""
     from unittest import mock
 
     from moderndid.didhonest import fixed_length_ci
