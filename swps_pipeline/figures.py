@@ -8,10 +8,10 @@ import, so a notebook that imports the package keeps its inline charts.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+if TYPE_CHECKING:  # matplotlib is imported by the functions that draw: it costs half a second at start-up
+    from matplotlib.figure import Figure
 
 #: Short stamp printed at the foot of every chart drawn from the bundled (synthetic) data.
 SYNTHETIC_STAMP = "SYNTHETIC DATA (swps generate): not findings about the programme"
@@ -19,6 +19,9 @@ SYNTHETIC_STAMP = "SYNTHETIC DATA (swps generate): not findings about the progra
 
 def new_figure(width: float = 7.0, height: float = 4.0) -> Figure:
     """A Matplotlib figure on its own Agg canvas: no global pyplot state, safe in any process."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(width, height))
     FigureCanvasAgg(figure)
     return figure
@@ -26,6 +29,8 @@ def new_figure(width: float = 7.0, height: float = 4.0) -> Figure:
 
 def euro_axis(axis, which: str = "y", scale: float = 1e6, unit: str = "M€") -> None:
     """Label a money axis in `unit` (values drawn in euros), with thousands separators and no offset."""
+    from matplotlib.ticker import FuncFormatter
+
     formatter = FuncFormatter(lambda value, _position: f"{value / scale:,.1f}".replace(",", "\u202f"))
     target = axis.yaxis if which == "y" else axis.xaxis
     target.set_major_formatter(formatter)

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from swps_pipeline.economics.costs import NATIONAL_ENTITY
-from swps_pipeline.economics.parameters import Z90, Distribution, Parameter, ParameterError, Parameters
+from swps_pipeline.economics.parameters import Distribution, Parameter, ParameterError, Parameters, z90
 
 SENSITIVITY_QUANTILES = (0.10, 0.90)
 NPV_PERCENTILES = (5, 50, 95)
@@ -297,7 +297,7 @@ def with_impact_estimate(params: Parameters, impact_estimates: pd.DataFrame) -> 
     mean, sigma = 1 - math.exp(estimate), math.exp(estimate) * std_error
     prior = params.parameters[REDUCTION]
     drawn = Parameter(
-        REDUCTION, f"{prior.label} (impact estimate)", mean, Distribution("normal", mean - Z90 * sigma, mean + Z90 * sigma), prior.bounds, prior.unit,
+        REDUCTION, f"{prior.label} (impact estimate)", mean, Distribution("normal", mean - z90() * sigma, mean + z90() * sigma), prior.bounds, prior.unit,
         None, f"impact_estimates: {model} {IMPACT_TERM} = {estimate:.4f} (se {std_error:.4f}) on log recorded crime",
         None, prior.uses,
     )

@@ -22,13 +22,13 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
-from scipy import stats
 
 from swps_pipeline import assumptions
 
@@ -44,8 +44,20 @@ PARAMETER_USES = (*CHANNELS, "costs", "cost_model")
 EFFECT_SOURCES = ("literature", "impact_estimate")
 #: What a position-year with a valid return but a missing count an enabled channel reads becomes.
 MISSING_COUNTS = ("impute", "leave_out")
-#: z of the 95th percentile: a lognormal's 90 % interval spans 2 × Z90 standard deviations of its log.
-Z90 = float(stats.norm.ppf(0.95))
+
+
+@cache
+def z90() -> float:
+    """z of the 95th percentile: a lognormal's 90 % interval spans 2 × z90 standard deviations of its log.
+
+    `ndtri` is what `scipy.stats.norm.ppf` computes, imported when first needed: the definitions load the
+    packaged parameters at start-up, and `scipy.stats` alone costs a second to import.
+    """
+    from scipy.special import ndtri
+
+    return float(ndtri(0.95))
+
+
 #: A lognormal's `value` must be the mean its 90 % interval implies, within this relative tolerance.
 LOGNORMAL_MEAN_TOLERANCE = 0.005
 
@@ -105,6 +117,8 @@ class Distribution:
         return rng.lognormal(math.log(self.median(mean)), self.log_sigma(), n)
 
     def quantile(self, mean: float, q: float) -> float:
+        from scipy import stats
+
         low, high = self.low, self.high
         if self.type == "fixed":
             return mean
@@ -125,11 +139,11 @@ class Distribution:
 
     def log_sigma(self) -> float:
         """Sigma of log(x) from the width of the 90 % interval [low, high]."""
-        return math.log(self.high / self.low) / (2 * Z90)
+        return math.log(self.high / self.low) / (2 * z90())
 
     def normal_sigma(self) -> float:
         """Normal: the standard deviation from its 90 % interval [low, high]."""
-        return (self.high - self.low) / (2 * Z90)
+        return (self.high - self.low) / (2 * z90())
 
     def median(self, mean: float) -> float:
         """Lognormal: the median that gives this mean (mean = median × exp(sigma² / 2))."""

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from swps_pipeline.impact.settings import ImpactSettings
 
@@ -206,6 +205,7 @@ def multiplier_bootstrap(influence: np.ndarray, weights: str, n_boot: int, rng: 
 
     Columns without variability (a reference cell) get a NaN SE and do not enter the sup-t.
     """
+    from scipy import stats
     n = influence.shape[0]
     draws = np.sqrt(n) * (bootstrap_weights(weights, (n_boot, n), rng) @ influence) / n
     q75, q25 = np.quantile(draws, [0.75, 0.25], axis=0)
@@ -234,6 +234,7 @@ def wald_pretest(gt: GroupTime) -> WaldPretest:
     Without a statistic (NaN) when there is no such cell or their covariance is
     singular (as R, which then warns); `note` says which.
     """
+    from scipy import stats
     cells = gt.cells
     pre = ((cells["status"] == ESTIMATED) & (cells["cohort"] - gt.anticipation > cells["year"])).to_numpy()
     se = analytic_se(gt.influence)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from swps_pipeline.impact import did, twfe
 from swps_pipeline.impact.settings import FEW_CLUSTERS, SMALL_COHORT, ImpactSettings
@@ -66,7 +65,6 @@ GROUP_TIME_COLUMNS: dict[str, str] = {
 DIAGNOSTIC_COLUMNS: dict[str, str] = {"model": "object", "term": "object", "check": "object", "message": "object"}
 
 LEVEL = 0.95
-Z = stats.norm.ppf(0.5 + LEVEL / 2)
 #: Event-study window: leads up to -MAX_LEAD and lags up to MAX_LAG, the end points binned; -1 is the reference.
 MAX_LEAD = 4
 MAX_LAG = 4
@@ -174,9 +172,13 @@ class BootstrapInference:
 
     @property
     def critical(self) -> float:
-        return float(stats.t.ppf(0.5 + LEVEL / 2, self.n_clusters - 1)) if self.few else float(Z)
+        from scipy import stats  # imported when needed, as everywhere in impact/: it costs a second at start-up
+
+        return float(stats.t.ppf(0.5 + LEVEL / 2, self.n_clusters - 1) if self.few else stats.norm.ppf(0.5 + LEVEL / 2))
 
     def p_value(self, estimate: float, se: float) -> float:
+        from scipy import stats
+
         if not se > 0:
             return np.nan
         t = abs(estimate / se)

@@ -32,8 +32,6 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import coo_matrix
 
 from swps_pipeline.assumptions import DISCLOSURE_THRESHOLD
 
@@ -121,7 +119,9 @@ def protect(model: CellModel) -> Suppression:
             relations = attack.get(cell, [])
             if not relations:  # nothing published relates to it: its label is all there is
                 continue
-            system = systems.setdefault(id(relations), _Attacker(model, hidden, small, relations))
+            if id(relations) not in systems:  # one model per block
+                systems[id(relations)] = _Attacker(model, hidden, small, relations)
+            system = systems[id(relations)]
             if not system.wide_enough(cell, model.values[cell]):
                 still.append(cell)
         for cell in still:
@@ -174,31 +174,49 @@ def interval(
 class _Attacker:
     """The linear system an attacker solves over one block of relations (linear relaxation, as
     τ-Argus): hidden cells in `small` hold 1 to 4, other hidden cells at least 1, unpublished
-    contributions at least 0; published cells are constants."""
+    contributions at least 0; published cells are constants.
+
+    The block's model is handed to HiGHS once; each bound changes only the objective and is
+    re-solved from the previous optimal basis (rebuilding the model for each of the thousands of
+    bounds cost most of the evaluation pack's time). An LP's optimal value is unique, so the bounds
+    are those of a fresh solve.
+    """
 
     def __init__(self, model: CellModel, hidden: set[int], small: set[int], relations: list[Relation]) -> None:
+        from highspy import HighsLp, HighsModelStatus, MatrixFormat, kHighsInf
+        from highspy._core import _Highs  # the bare solver: the public wrapper prints a banner on stdout
+
         variables = sorted({c for relation in relations for c in relation.cells if c in hidden})
         self.position = {c: i for i, c in enumerate(variables)}
-        rows, columns, signs = [], [], []
-        self.rhs = np.zeros(len(relations))
+        entries: dict[tuple[int, int], int] = defaultdict(int)  # (column, row) -> coefficient
+        rhs = np.zeros(len(relations))
         slacks = 0
         for row, relation in enumerate(relations):
             for c, sign in [(relation.total, 1), *((p, -1) for p in relation.parts)]:
                 if c in self.position:
-                    rows.append(row)
-                    columns.append(self.position[c])
-                    signs.append(sign)
+                    entries[self.position[c], row] += sign
                 else:
-                    self.rhs[row] -= sign * model.values[c]
+                    rhs[row] -= sign * model.values[c]
             if not relation.exact:
-                rows.append(row)
-                columns.append(len(variables) + slacks)
-                signs.append(-1)
+                entries[len(variables) + slacks, row] = -1
                 slacks += 1
-        shape = (len(relations), len(variables) + slacks)
-        self.matrix = coo_matrix((signs, (rows, columns)), shape=shape).tocsr()  # duplicates are summed
-        self.bounds = [(1, DISCLOSURE_THRESHOLD - 1) if c in small else (1, None) for c in variables]
-        self.bounds += [(0, None)] * slacks
+        columns = len(variables) + slacks
+        lp = HighsLp()
+        lp.num_col_, lp.num_row_ = columns, len(relations)
+        lp.col_cost_ = np.zeros(columns)
+        lp.col_lower_ = np.array([1.0] * len(variables) + [0.0] * slacks)
+        lp.col_upper_ = np.array([DISCLOSURE_THRESHOLD - 1 if c in small else kHighsInf for c in variables]
+                                 + [kHighsInf] * slacks, dtype=float)
+        lp.row_lower_ = lp.row_upper_ = rhs
+        nonzero = sorted(key for key, value in entries.items() if value)  # a cell on both sides cancels out
+        lp.a_matrix_.format_ = MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.searchsorted([column for column, _ in nonzero], np.arange(columns + 1))
+        lp.a_matrix_.index_ = np.array([row for _, row in nonzero], dtype=np.int32)
+        lp.a_matrix_.value_ = np.array([entries[key] for key in nonzero], dtype=float)
+        self.solver = _Highs()
+        self.solver.setOptionValue("output_flag", False)
+        self.solver.passModel(lp)
+        self.status = HighsModelStatus
 
     def interval(self, cell: int) -> tuple[float, float]:
         return self._extreme(cell, 1), self._extreme(cell, -1)
@@ -214,15 +232,17 @@ class _Attacker:
         return protected((self._extreme(cell, 1), high))
 
     def _extreme(self, cell: int, sign: int) -> float:
-        """The smallest (`sign` 1) or largest (-1) value of `cell`."""
-        objective = np.zeros(self.matrix.shape[1])
-        objective[self.position[cell]] = sign
-        result = linprog(objective, A_eq=self.matrix, b_eq=self.rhs, bounds=self.bounds, method="highs")
-        if result.status == 3:  # unbounded
+        """The smallest (`sign` 1) or largest (-1) value of `cell`: minimise `sign` × cell."""
+        column = self.position[cell]
+        self.solver.changeColCost(column, sign)
+        self.solver.run()
+        status, optimum = self.solver.getModelStatus(), self.solver.getInfo().objective_function_value
+        self.solver.changeColCost(column, 0)  # (clears the status just read)
+        if status in (self.status.kUnbounded, self.status.kUnboundedOrInfeasible):  # the true values are feasible
             return -sign * np.inf
-        if result.status != 0:
-            raise RuntimeError(f"disclosure control: linear program failed ({result.message})")
-        return sign * result.fun
+        if status != self.status.kOptimal:
+            raise RuntimeError(f"disclosure control: linear program failed ({self.solver.modelStatusToString(status)})")
+        return sign * optimum
 
 
 def _cost(model: CellModel, cell: int) -> tuple[bool, int, int]:

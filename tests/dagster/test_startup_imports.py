@@ -1,0 +1,19 @@
+"""Loading the definitions (every `swps` command, the UI's code location, the daemon) leaves out the heavy
+libraries that only some steps use: they are imported by the functions that need them (issue 17)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+#: Imported by the steps that draw, estimate or solve, never by `import swps_pipeline.definitions`.
+DEFERRED = ["scipy.stats", "scipy.optimize", "scipy.sparse", "matplotlib", "statsmodels", "moderndid", "cvxpy",
+            "highspy", "threadpoolctl"]
+
+
+def test_loading_the_definitions_imports_no_step_only_library():
+    code = ("import json, sys, swps_pipeline.definitions; "
+            f"print(json.dumps([m for m in {DEFERRED!r} if m in sys.modules]))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(loaded.stdout.strip().splitlines()[-1]) == []
