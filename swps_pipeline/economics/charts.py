@@ -47,7 +47,7 @@ def tornado_png(cba_sensitivity: pd.DataFrame, title: str = "One-way sensitivity
                                       ("npv_high_eur", "#4C72B0", "parameter at p90")):
             axis.barh(positions, table[column] - base, left=base, color=colour, alpha=0.8, label=label)
         axis.set_yticks(positions, table["label"].astype(str).tolist(), fontsize=7)
-        axis.axvline(base, color="black", linewidth=1)
+        axis.axvline(base, color="black", linewidth=1, label=f"NPV at the parameters' means ({base / 1e6:,.1f} M€)")
         axis.legend(fontsize=8)
     axis.set_title(title, fontsize=9)
     axis.set_xlabel("net present value")
