@@ -18,6 +18,9 @@ from swps_pipeline.publish.pack import Headline
 #: Model of the sensitivity rows; terms `breakdown_mbar_<target>` (relative magnitudes), `breakdown_m_<target>`.
 HONEST_MODEL = "honest_did"
 HONEST_TARGETS = ("att_dynamic_overall", "event_time_0")
+#: The HonestDiD targets as a reader names them.
+HONEST_TARGET_LABELS = {"att_dynamic_overall": "average post-adoption effect",
+                        "event_time_0": "effect in the year of adoption"}
 RESTRICTIONS = {"relative_magnitudes": "breakdown_mbar_", "smoothness": "breakdown_m_"}
 
 
@@ -169,7 +172,11 @@ def breakdown_headlines(impact_estimates: pd.DataFrame) -> list[Headline]:
     note = ("HonestDiD (Rambachan & Roth): the smallest post-adoption trend violation, in multiples of the largest "
             "pre-adoption one, at which the effect is no longer significant; 0 = not significant even under "
             "parallel trends")
-    return [Headline(f"Breakdown value M̄, {row['term'].removeprefix(RESTRICTIONS['relative_magnitudes'])}",
+    def target(term: str) -> str:
+        name = term.removeprefix(RESTRICTIONS["relative_magnitudes"])
+        return HONEST_TARGET_LABELS.get(name, name.replace("_", " "))
+
+    return [Headline(f"Breakdown value M̄, {target(row['term'])}",
                      None if pd.isna(row["estimate"]) else float(row["estimate"]), "0.00",
                      note if pd.notna(row["estimate"]) else note + f"; beyond {sensitivity.MBAR_MAX:g}, the largest "
                                                                   "value searched")

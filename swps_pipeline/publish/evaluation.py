@@ -10,6 +10,7 @@ import pandas as pd
 from swps_pipeline import economics, impact, indicators
 from swps_pipeline.indicators.catalogue import BY_ID
 from swps_pipeline.publish.pack import Headline, PackManifest, write_evaluation_pack
+from swps_pipeline.publish.reading import model_label, outcome_label, summary_reading
 from swps_pipeline.publish.warehouse import read_mart
 from swps_pipeline.publish.xlsx import ESTIMATE, PERCENT
 
@@ -43,6 +44,13 @@ PACK_TABLES = {
     "warehouse: its counts are not disclosure-controlled).",
     "files_rejected": "Files rejected whole, with the reason.",
     "missing_returns": "Expected returns that never arrived.",
+}
+#: The charts of the pack, as a reader names them (Charts sheet, methods page).
+CHART_TITLES = {
+    "national_trend": "National trend: persons received and new cases per FTE-year",
+    "npv_distribution": "Net present value: distribution of the Monte Carlo draws",
+    "tornado": "One-way sensitivity of the net present value (tornado)",
+    "event_study": "Event study: recorded intrafamily physical violence around a département's first position",
 }
 SOURCES = (
     "Position returns and registry: synthetic (swps generate), following the published counts.",
@@ -118,7 +126,7 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
                f"{row['n_clusters']} départements (clusters)"
         extra = [str(row[c]) for c in row.index if ("warning" in c or "breakdown" in c) and pd.notna(row[c])
                  and str(row[c])]
-        result.append(Headline(f"Impact on {row['outcome'].replace('_', ' ')}: {row['model'].replace('_', ' ')}",
+        result.append(Headline(f"Impact on {outcome_label(row['outcome'])}: {model_label(row['model'])}",
                                row["estimate"], ESTIMATE, "; ".join([note, *extra])))
     return result + impact.breakdown_headlines(impact_estimates)
 
@@ -172,7 +180,9 @@ def build_evaluation_pack(marts_dir: Path, pack_dir: Path) -> PackManifest:
         synthetic=True, sources=SOURCES,
         position_departments=dict(zip(registry["position_id"], registry["department_code"])),
         summary=headlines(tables["cba_summary"], tables["impact_estimates"]),
-        provenance=_optional_mart(marts_dir, "run_provenance"))
+        provenance=_optional_mart(marts_dir, "run_provenance"),
+        reading=summary_reading(tables["cba_summary"], tables["impact_estimates"], tables["event_study"]),
+        chart_titles=CHART_TITLES)
 
 
 def _optional_mart(marts_dir: Path, name: str) -> pd.DataFrame | None:
