@@ -3,10 +3,14 @@
 Every measured step runs in its own child process, so its peak memory is its
 own (`os.wait4` gives the child's `ru_maxrss`). The whole run and the
 incremental run are the real `swps run` (process wall time, Dagster start-up
-included); the other steps call the pipeline's pure functions and time only
-their work (interpreter start-up and imports excluded, inputs read from the
-marts of the whole run). A plain DuckDB `read_csv` of the same CSV files is the
-floor of what reading them can cost. The table goes to `bench/results.md`.
+included), compared with Dagster's own floor measured in the same invocation:
+a trivial one-asset `dagster asset materialize` (bench/trivial.py). The other
+steps call the pipeline's pure functions and time only their work (interpreter
+start-up and imports excluded, inputs read from the marts of the whole run). A
+plain DuckDB `read_csv` of the same CSV files is the floor of what reading them
+can cost. A profile of the whole run at 1× (per step from Dagster's event log,
+start-up, imports) says where the time goes. The figures of the previous
+`bench/results.md` are shown beside the new ones.
 
 Usage: `python bench/benchmark.py [--scales 1 10 100]` (generated data is cached in `bench/data/`).
 """
@@ -29,13 +33,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 BENCH_DATA = REPO / "bench" / "data"
 RESULTS = REPO / "bench" / "results.md"
+TRIVIAL = REPO / "bench" / "trivial.py"
 SWPS = Path(sys.executable).with_name("swps")
+DAGSTER = Path(sys.executable).with_name("dagster")
 SEED = 2023  # the seed of the bundled data (`swps generate` default)
 SCALES = (1, 10, 100)
 DRAWS = (10_000, 100_000)
 
-# Targets of issue 7 (checked in the benchmark, never in timed tests).
+# Targets of issues 7 and 17 (checked in the benchmark, never in timed tests).
 TARGET_BUNDLED_RUN_S = 20.0
+TARGET_TRIVIAL_RATIO = 4.0  # whole bundled run / trivial one-asset Dagster run
 TARGET_INCREMENTAL_SHARE = 0.5
 TARGET_SCALING = 100.0
 TARGET_PEAK_MB_AT_100X = 4096.0
@@ -65,7 +72,7 @@ def step_ingest(data_dir: Path, output_dir: Path, draws: int) -> tuple[float, di
 
 
 def step_panel(data_dir: Path, output_dir: Path, draws: int) -> tuple[float, dict]:
-    """The panel tables and the indicators, from the run's registry, valid returns and populations."""
+    """The panel tables, the indicators and their changes, from the run's registry, valid returns and populations."""
     from swps_pipeline import indicators, panel
     from swps_pipeline.publish.warehouse import read_mart
 
@@ -79,6 +86,7 @@ def step_panel(data_dir: Path, output_dir: Path, draws: int) -> tuple[float, dic
     department_year = panel.department_year(position_year)
     national_year = panel.national_year(department_year)
     table = indicators.build_indicators(position_year, department_year, national_year, population)
+    indicators.indicator_changes(table)
     indicators.indicator_outliers(table)
     return time.perf_counter() - started, {"position_years": len(position_year), "indicator_rows": len(table)}
 
@@ -118,7 +126,37 @@ def step_duckdb_read_csv(data_dir: Path, output_dir: Path, draws: int) -> tuple[
     return time.perf_counter() - started, {"csv_files": len(files), "rows": rows}
 
 
+def step_run_profile(data_dir: Path, output_dir: Path, draws: int) -> tuple[float, dict]:
+    """Per-step wall times of the last run recorded in DAGSTER_HOME (Dagster's step events), and the run's span."""
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        run = instance.get_runs(limit=1)[0]
+        stats = instance.get_run_stats(run.run_id)
+        steps = sorted(instance.get_run_step_stats(run.run_id), key=lambda step: step.start_time)
+        detail = {"run_s": stats.end_time - stats.start_time,
+                  "steps": [(step.step_key, step.end_time - step.start_time) for step in steps]}
+    return detail["run_s"], detail
+
+
+def step_imports(data_dir: Path, output_dir: Path, draws: int) -> tuple[float, dict]:
+    """`python -X importtime` of the definitions: cumulative import time of the heaviest top-level packages."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", "import swps_pipeline.cli, swps_pipeline.runner"],
+                            capture_output=True, text=True, check=True, env={**os.environ, "DAGSTER_HOME": str(output_dir)})
+    cumulative: dict[str, float] = {}
+    for line in result.stderr.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            module = parts[2].strip()
+            if "." not in module:
+                cumulative[module] = cumulative.get(module, 0.0) + int(parts[1]) / 1e6
+    top = sorted(cumulative.items(), key=lambda item: -item[1])[:10]
+    return sum(cumulative.values()), {"top": top}
+
+
 STEPS = {
+    "run_profile": step_run_profile,
+    "imports": step_imports,
     "ingest": step_ingest,
     "panel": step_panel,
     "monte_carlo": step_monte_carlo,
@@ -162,15 +200,25 @@ def ensure_data(scale: int) -> Path:
     return data_dir
 
 
+def trivial_run(home: Path) -> tuple[float, float]:
+    """Dagster's floor: one trivial asset materialised in process by the CLI, on an instance like swps run's."""
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    seconds, peak_mb, _ = run_child([str(DAGSTER), "asset", "materialize", "-f", str(TRIVIAL), "--select", "trivial"],
+                                    env)
+    return seconds, peak_mb
+
+
 def swps_run(data_dir: Path, output_dir: Path, home: Path, year: int | None = None) -> tuple[float, float]:
     env = {**os.environ, "SWPS_DATA_DIR": str(data_dir), "SWPS_OUTPUT_DIR": str(output_dir), "DAGSTER_HOME": str(home)}
     seconds, peak_mb, _ = run_child([str(SWPS), "run", *(["--year", str(year)] if year else [])], env)
     return seconds, peak_mb
 
 
-def measure_step(step: str, data_dir: Path, output_dir: Path, draws: int = 0) -> tuple[float, float, dict]:
+def measure_step(step: str, data_dir: Path, output_dir: Path, draws: int = 0,
+                 home: Path | None = None) -> tuple[float, float, dict]:
+    env = {**os.environ, "DAGSTER_HOME": str(home)} if home else None
     _, peak_mb, stdout = run_child([sys.executable, __file__, "--step", step, "--data", str(data_dir),
-                                    "--output", str(output_dir), "--draws", str(draws)])
+                                    "--output", str(output_dir), "--draws", str(draws)], env)
     report = json.loads(stdout.strip().splitlines()[-1])
     return report["seconds"], peak_mb, report["detail"]
 
@@ -183,6 +231,12 @@ def change_one_file(data_dir: Path, year: int) -> Path:
     return path
 
 
+TRIVIAL_STEP = "trivial one-asset Dagster run (floor)"
+PROFILE_STEP = "run span (Dagster events)"
+IMPORTS_STEP = "imports (python -X importtime)"
+PROFILE_ONLY = {PROFILE_STEP, IMPORTS_STEP}  # in the profile section, not in the table
+
+
 def bench_scale(scale: int, work: Path) -> list[Measure]:
     data_dir = ensure_data(scale)
     output_dir, home = work / f"x{scale}" / "output", work / f"x{scale}" / "dagster_home"
@@ -193,9 +247,20 @@ def bench_scale(scale: int, work: Path) -> list[Measure]:
 
     def add(step: str, seconds: float, peak_mb: float, detail: dict | None = None) -> None:
         measures.append(Measure(scale, step, seconds, peak_mb, detail or {}))
-        print(f"  {scale:>3}×  {step:<28} {seconds:8.2f} s {peak_mb:8.0f} MB  {detail or ''}", flush=True)
+        print(f"  {scale:>3}×  {step:<28} {seconds:8.2f} s {peak_mb:8.0f} MB", flush=True)
 
+    if scale == 1:  # Dagster's floor, back to back with the whole run (its own instance)
+        trivial_home = work / "trivial_home"
+        shutil.rmtree(trivial_home, ignore_errors=True)
+        trivial_home.mkdir(parents=True)
+        (trivial_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+        add(TRIVIAL_STEP, *trivial_run(trivial_home))
     add("swps run (whole)", *swps_run(data_dir, output_dir, home))
+    if scale == 1:
+        seconds, _, detail = measure_step("run_profile", data_dir, output_dir, home=home)
+        add(PROFILE_STEP, seconds, 0.0, detail)
+        seconds, _, detail = measure_step("imports", data_dir, output_dir, home=home)
+        add(IMPORTS_STEP, seconds, 0.0, detail)
     add("ingestion + validation", *measure_step("ingest", data_dir, output_dir))
     add("panel + indicators", *measure_step("panel", data_dir, output_dir))
     for draws in DRAWS:
@@ -223,19 +288,66 @@ def positions_per_year(scale: int) -> int:
     return round(sum(active) / len(active))
 
 
+def previous_figures(path: Path) -> tuple[str, dict[tuple[int, str], tuple[float, float]]]:
+    """The date and the (scale, step) -> (seconds, MB) figures of the previous results file, to show beside the new."""
+    if not path.exists():
+        return "", {}
+    text = path.read_text(encoding="utf-8")
+    date = next((line.split()[1].rstrip(";") for line in text.splitlines() if line.startswith("Run ")), "")
+    figures = {}
+    for line in text.splitlines():  # rows of the measures table: | scale | positions | step | s | MB | ...
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) >= 5 and cells[0].endswith("×") and cells[0][:-1].isdigit():
+            try:
+                figures[(int(cells[0][:-1]), cells[2])] = (float(cells[3]), float(cells[4].replace(",", "")))
+            except ValueError:
+                continue
+    return date, figures
+
+
+def _by(measures: list[Measure]) -> dict[tuple[int, str], Measure]:
+    return {(m.scale, m.step): m for m in measures}
+
+
+def _incremental(measures: list[Measure], scale: int) -> Measure:
+    return next(m for m in measures if m.scale == scale and m.step.endswith("(incremental)"))
+
+
+def ratios(measures: list[Measure]) -> dict[int, dict[str, float]]:
+    """Per scale: whole run / trivial run, incremental / whole, ingestion / DuckDB read_csv, peak memory (MB)."""
+    by = _by(measures)
+    trivial = by.get((1, TRIVIAL_STEP))
+    out = {}
+    for scale in sorted({m.scale for m in measures}):
+        whole = by[(scale, "swps run (whole)")].seconds
+        out[scale] = {
+            "whole / trivial": whole / trivial.seconds if trivial else float("nan"),
+            "incremental / whole": _incremental(measures, scale).seconds / whole,
+            "ingestion / read_csv": by[(scale, "ingestion + validation")].seconds
+            / by[(scale, "DuckDB read_csv (floor)")].seconds,
+            "peak MB": max(m.peak_mb for m in measures if m.scale == scale),
+        }
+    return out
+
+
 def targets_table(measures: list[Measure]) -> list[tuple[str, str, bool]]:
-    by = {(m.scale, m.step): m for m in measures}
+    by = _by(measures)
     rows: list[tuple[str, str, bool]] = []
     scales = sorted({m.scale for m in measures})
     whole = {s: by[(s, "swps run (whole)")].seconds for s in scales}
+    if 1 in whole and (1, TRIVIAL_STEP) in by:
+        trivial = by[(1, TRIVIAL_STEP)].seconds
+        rows.append((f"whole bundled run ≤ {TARGET_TRIVIAL_RATIO:.0f}× the trivial Dagster run (1×)",
+                     f"{whole[1]:.1f} s / {trivial:.1f} s = {whole[1] / trivial:.1f}×",
+                     whole[1] <= TARGET_TRIVIAL_RATIO * trivial))
     if 1 in whole:
         rows.append((f"whole run on the bundled data (1×) < {TARGET_BUNDLED_RUN_S:.0f} s",
                      f"{whole[1]:.1f} s", whole[1] < TARGET_BUNDLED_RUN_S))
     for s in scales:
-        incremental = next(m for m in measures if m.scale == s and m.step.endswith("(incremental)"))
-        rows.append((f"incremental < half of the whole run ({s}×)",
+        incremental = _incremental(measures, s)
+        rows.append((f"incremental ≤ half of the whole run ({s}×)",
                      f"{incremental.seconds:.1f} s vs {whole[s]:.1f} s ({incremental.seconds / whole[s]:.0%})",
-                     incremental.seconds < TARGET_INCREMENTAL_SHARE * whole[s]))
+                     incremental.seconds <= TARGET_INCREMENTAL_SHARE * whole[s]))
     if 1 in whole and 100 in whole:
         ratio = whole[100] / whole[1]
         rows.append(("100× data in under 100× the time", f"{ratio:.1f}×", ratio < TARGET_SCALING))
@@ -250,25 +362,72 @@ def targets_table(measures: list[Measure]) -> list[tuple[str, str, bool]]:
     return rows
 
 
-def markdown(measures: list[Measure], positions: dict[int, int], total_seconds: float) -> str:
-    by = {(m.scale, m.step): m for m in measures}
+def _previous(previous: dict, m: Measure) -> tuple[str, str]:
+    if (m.scale, m.step) not in previous:
+        return "", ""
+    seconds, peak_mb = previous[(m.scale, m.step)]
+    return f"{seconds:.2f}", f"{peak_mb:,.0f}"
+
+
+def profile_lines(measures: list[Measure]) -> list[str]:
+    """Where the time of the whole run at 1× goes: start-up, each step, imports."""
+    by = _by(measures)
+    if (1, PROFILE_STEP) not in by:
+        return []
+    whole, span, imports = by[(1, "swps run (whole)")], by[(1, PROFILE_STEP)], by[(1, IMPORTS_STEP)]
+    steps = span.detail["steps"]
+    lines = ["", "## Profile of the whole run (1×)", "",
+             f"`swps run` took {whole.seconds:.2f} s of process wall time; the Dagster run itself (first event to "
+             f"last) {span.seconds:.2f} s, its {len(steps)} steps {sum(t for _, t in steps):.2f} s. The other "
+             f"{whole.seconds - span.seconds:.2f} s are the process start-up: interpreter, imports "
+             f"({imports.seconds:.2f} s cumulative, below), checks of the data folder, the Dagster instance and "
+             "definitions, the summary.", "",
+             "| step | wall (s) |", "| --- | ---: |"]
+    lines += [f"| {name} | {seconds:.2f} |" for name, seconds in sorted(steps, key=lambda step: -step[1])]
+    lines += ["", "Heaviest imports (`python -X importtime`, cumulative per top-level package):", "",
+              "| package | import (s) |", "| --- | ---: |"]
+    lines += [f"| {name} | {seconds:.2f} |" for name, seconds in imports.detail["top"]]
+    return lines
+
+
+def markdown(measures: list[Measure], positions: dict[int, int], total_seconds: float,
+             previous_date: str = "", previous: dict | None = None) -> str:
+    by = _by(measures)
+    previous = previous or {}
     lines = [
         "# Benchmark (`make bench`)",
         "",
         f"Run {dt.date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} CPU(s), "
         f"Python {platform.python_version()}; synthetic data of `swps generate --seed {SEED} --scale K`; "
-        f"the benchmark took {total_seconds / 60:.1f} min.",
+        f"the benchmark took {total_seconds / 60:.1f} min. Previous figures: the results file of "
+        f"{previous_date or 'no earlier run'}.",
         "",
         "Each step runs in its own process; peak memory is that process's maximum resident set size. "
         "`swps run` rows are the process wall time (start-up, Dagster, every asset, marts and evaluation pack); "
+        "the trivial run is Dagster's floor (`dagster asset materialize` of one asset returning 1, bench/trivial.py); "
         "the other rows time the pipeline functions alone on inputs read from the run's marts. "
-        "The incremental run follows a change to one CSV file of the last year.",
+        "The incremental run follows a change to one CSV file of the last year. "
+        "The machine is shared: absolute times vary with its load, ratios measured back to back less so.",
         "",
-        "| scale | positions/year | step | wall (s) | peak memory (MB) |",
-        "| --- | ---: | --- | ---: | ---: |",
+        "## Ratios",
+        "",
+        "| scale | whole run / trivial run | incremental / whole | ingestion / DuckDB read_csv | peak memory (MB) |",
+        "| --- | ---: | ---: | ---: | ---: |",
     ]
+    for scale, row in ratios(measures).items():
+        trivial = f"{row['whole / trivial']:.1f}×" if scale == 1 else ""
+        lines.append(f"| {scale}× | {trivial} | {row['incremental / whole']:.0%} | "
+                     f"{row['ingestion / read_csv']:.1f}× | {row['peak MB']:,.0f} |")
+    lines += ["", "## Measures", "",
+              "| scale | positions/year | step | wall (s) | peak memory (MB) | previous wall (s) | previous peak (MB) |",
+              "| --- | ---: | --- | ---: | ---: | ---: | ---: |"]
     for m in measures:
-        lines.append(f"| {m.scale}× | {positions[m.scale]:,} | {m.step} | {m.seconds:.2f} | {m.peak_mb:,.0f} |")
+        if m.step in PROFILE_ONLY:
+            continue
+        before_s, before_mb = _previous(previous, m)
+        lines.append(f"| {m.scale}× | {positions[m.scale]:,} | {m.step} | {m.seconds:.2f} | {m.peak_mb:,.0f} | "
+                     f"{before_s} | {before_mb} |")
+    lines += profile_lines(measures)
     lines += ["", "## Reading floor", "",
               "Ingestion + validation against a plain DuckDB `read_csv` of the same CSV files "
               "(XLSX files are not in the floor: DuckDB has no built-in XLSX reader).", "",
@@ -299,12 +458,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     work = BENCH_DATA / "runs"
     measures: list[Measure] = []
-    for scale in args.scales:
+    previous_date, previous = previous_figures(RESULTS)
+    for scale in args.scales:  # the results are written after each scale: an interrupted run keeps what it measured
         print(f"scale {scale}×", flush=True)
         measures += bench_scale(scale, work)
-    positions = {scale: positions_per_year(scale) for scale in args.scales}
-    report = markdown(measures, positions, time.perf_counter() - started)
-    RESULTS.write_text(report, encoding="utf-8")
+        positions = {done: positions_per_year(done) for done in args.scales if done <= scale}
+        report = markdown(measures, positions, time.perf_counter() - started, previous_date, previous)
+        RESULTS.write_text(report, encoding="utf-8")
     print(report)
     return 0
 

@@ -173,16 +173,17 @@ def command_run(args: argparse.Namespace) -> int:
     scenario = tags.get(SCENARIO_TAG)  # without the tag, no parameter is overridden: an official run
     with exclusive_run_lock(settings.output_dir):
         from swps_pipeline.publish.warehouse import publish_run_folder, remove_stale_runs, start_run_folder
-        from swps_pipeline.runner import materialise, run_config
+        from swps_pipeline.runner import StepProgress, materialise, run_config
 
         remove_stale_runs(settings.output_dir)
         config = run_config(str(Path(args.parameters).resolve()) if args.parameters else None, log_level="WARNING")
+        progress = StepProgress.for_stream(sys.stderr)
         if scenario:  # a what-if writes to scenarios/<name>/ only: the published marts stay as they are
-            result = materialise(settings, dagster_instance(), args.year, config, tags)
+            result = materialise(settings, dagster_instance(), args.year, config, tags, progress)
         else:
             run_folder = start_run_folder(settings.output_dir)
             result = materialise(dataclasses.replace(settings, run_folder=run_folder), dagster_instance(), args.year,
-                                 config, tags)
+                                 config, tags, progress)
             if result.success:
                 publish_run_folder(settings.output_dir, run_folder)
             else:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import dagster as dg
 
 from swps_pipeline.defs import collect, economics, impact, indicators, ingest, panel, provenance, publish
-from swps_pipeline.defs.automation import returns_folder_sensor, swps_all_job, yearly_returns_schedule
+from swps_pipeline.defs.automation import (
+    returns_folder_sensor,
+    returns_year_partitions,
+    swps_all_job,
+    yearly_returns_schedule,
+)
 from swps_pipeline.defs.resources import pipeline_resources
 from swps_pipeline.settings import Settings
 
@@ -22,7 +27,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         assets=[asset for stage in STAGES for asset in stage.ASSETS],
         jobs=[swps_all_job(settings.output_dir)],
         schedules=[yearly_returns_schedule],
-        sensors=[returns_folder_sensor],
+        sensors=[returns_folder_sensor, returns_year_partitions],
         resources=pipeline_resources(settings),
         executor=dg.in_process_executor,
     )

@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from swps_pipeline.defs.ingest import returns_year
+from swps_pipeline.defs.ingest import FINGERPRINTS, folder_fingerprint, returns_year
 from swps_pipeline.defs.resources import PipelineSettings
-from swps_pipeline.ingest.folder import CORRECTIONS
 
 #: Run tag naming the output folder a run writes: the team deployment's run queue (deploy/, `swps serve`) lets
 #: one run at a time through per value of this tag.
@@ -48,31 +48,56 @@ def yearly_returns_schedule(context: dg.ScheduleEvaluationContext, settings: Pip
     return dg.RunRequest(run_key=f"yearly-{year}", partition_key=year)
 
 
-def folder_fingerprint(folder: Path) -> str:
-    """Names, sizes and modification times of a year's files (and of its corrections/): changes when a file is
-    added, replaced or touched."""
-    entries = sorted(
-        (p.relative_to(folder).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
-        for directory in (folder, folder / CORRECTIONS) if directory.is_dir()
-        for p in directory.iterdir() if p.is_file()
-    )
-    return hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
+def materialised_fingerprints(instance: dg.DagsterInstance, years: list[str]) -> dict[str, str]:
+    """For each year, the folder fingerprint its last materialisation read (absent when never materialised)."""
+    found = {}
+    for year in years:
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey("ingestion_accounting"), asset_partitions=[year]), limit=1
+        ).records
+        metadata = records[0].asset_materialization.metadata if records else {}
+        if FINGERPRINTS in metadata and year in metadata[FINGERPRINTS].value:
+            found[year] = metadata[FINGERPRINTS].value[year]
+    return found
 
 
 @dg.sensor(
     job_name="swps_all",
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Watches returns/<year>/ and requests a run for each year whose files were added or changed.",
+    description="Watches returns/<year>/ and requests one run for the years whose files were added or changed "
+    "since they were last materialised (the range from the first to the last of them), nothing otherwise.",
 )
 def returns_folder_sensor(context: dg.SensorEvaluationContext, settings: PipelineSettings):
-    seen = json.loads(context.cursor) if context.cursor else {}
     paths = settings.paths
     current = {str(year): folder_fingerprint(paths.returns_dir / str(year)) for year in paths.returns_years()}
+    seen = json.loads(context.cursor) if context.cursor else materialised_fingerprints(context.instance, list(current))
     changed = [year for year, fingerprint in current.items() if seen.get(year) != fingerprint]
-    new_years = [year for year in changed if not context.instance.has_dynamic_partition(returns_year.name, year)]
+    known = context.instance.get_dynamic_partitions(returns_year.name)
+    new_years = sorted(year for year in current if year not in known)
+    ordered = [year for year in [*known, *new_years] if year in changed]
+    run_requests = []
+    if ordered:
+        first, last = ordered[0], ordered[-1]
+        key = hashlib.sha256(json.dumps({year: current[year] for year in ordered}).encode()).hexdigest()[:16]
+        tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+        run_requests.append(dg.RunRequest(run_key=f"{first}-{last}-{key}", tags=tags))
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=f"{year}-{current[year]}", partition_key=year) for year in changed],
+        run_requests=run_requests,
         dynamic_partitions_requests=[returns_year.build_add_request(new_years)] if new_years else [],
         cursor=json.dumps(current, sort_keys=True),
     )
+
+
+@dg.sensor(
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Registers each folder returns/<year>/ as a partition of returns_year (no run), so the UI's "
+    "\"Materialize all\" offers every year even before the first `swps run`.",
+)
+def returns_year_partitions(context: dg.SensorEvaluationContext, settings: PipelineSettings):
+    known = set(context.instance.get_dynamic_partitions(returns_year.name))
+    new_years = [str(year) for year in settings.paths.returns_years() if str(year) not in known]
+    if not new_years:
+        return dg.SkipReason("every year folder is already a partition")
+    return dg.SensorResult(dynamic_partitions_requests=[returns_year.build_add_request(new_years)])

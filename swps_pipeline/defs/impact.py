@@ -43,6 +43,16 @@ def crime_skip_reason(context: dg.AssetExecutionContext) -> str:
     return event.asset_materialization.metadata[CRIME_STATUS].value
 
 
+def add_table_metadata(context: dg.AssetExecutionContext, table: pd.DataFrame, department_population: pd.DataFrame,
+                       null_without_crime: str, rows: int = 10) -> None:
+    """The table's metadata and, when the population (it comes with the crime file) is missing, which
+    columns are null and why."""
+    metadata = table_metadata(table, rows=rows)
+    if department_population.empty:
+        metadata[CRIME_STATUS] = f"{null_without_crime} are null: " + crime_skip_reason(context)
+    context.add_output_metadata(metadata)
+
+
 def skipped_metadata(context: dg.AssetExecutionContext) -> dict:
     """The metadata of an asset left empty for want of recorded-crime data: why, and how to add it."""
     return {"dagster/row_count": 0, CRIME_STATUS: crime_skip_reason(context)}
@@ -85,10 +95,7 @@ def deployment_department_year(
     table = impact.deployment_department_year(
         positions_registry, position_year, department_population, IMPACT_FIRST_YEAR, last_year,
     )
-    metadata = table_metadata(table)
-    if department_population.empty:
-        metadata[CRIME_STATUS] = "fte_per_100k and cohort_intensity are null: " + crime_skip_reason(context)
-    context.add_output_metadata(metadata)
+    add_table_metadata(context, table, department_population, "fte_per_100k and cohort_intensity")
     return table
 
 

@@ -5,7 +5,8 @@ import dagster as dg
 import pandas as pd
 
 from swps_pipeline import indicators as catalogue
-from swps_pipeline.defs.impact import CRIME_STATUS, crime_skip_reason
+from swps_pipeline.defs.impact import add_table_metadata
+from swps_pipeline.defs.ingest import PER_YEAR
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 
 INDICATORS = {"group_name": "indicators", "kinds": KINDS, "owners": OWNERS}
@@ -24,10 +25,12 @@ def indicator_definitions(context: dg.AssetExecutionContext) -> pd.DataFrame:
 
 @dg.asset(
     **INDICATORS,
+    **PER_YEAR,
     description="Every indicator at every level (national, region, département, position, host and employer "
-    "type) and year, with numerator, denominator, positions reporting / expected and year-on-year change. "
-    "Shares over a breakdown group count only the positions that reported it. Grain: (level, entity, year, "
-    "indicator). Source: the panel and the population of the crime file (synthetic in the bundled data).",
+    "type) and year, with numerator, denominator and positions reporting / expected (year-on-year change: "
+    "`indicator_changes`). Shares over a breakdown group count only the positions that reported it. Grain: "
+    "(level, entity, year, indicator). Source: the panel and the population of the crime file (synthetic in the "
+    "bundled data).",
 )
 def indicators(
     context: dg.AssetExecutionContext,
@@ -37,22 +40,34 @@ def indicators(
     department_population: pd.DataFrame,
 ) -> pd.DataFrame:
     table = catalogue.build_indicators(position_year, department_year, national_year, department_population)
-    latest = int(table["year"].max())
-    metadata = {
-        "dagster/row_count": len(table),
-        f"national headline indicators, {latest}": dg.MetadataValue.md(
-            catalogue.national_headline_markdown(table, latest)),
-        "national trend": chart(catalogue.national_trend_png(table),
-                                "Persons received and new cases per FTE-year, national"),
-    }
-    if department_population.empty:  # populations come with the recorded-crime file
-        metadata[CRIME_STATUS] = "per-capita indicators are null: " + crime_skip_reason(context)
-    context.add_output_metadata(metadata)
+    add_table_metadata(context, table, department_population, "per-capita indicators")
     return table
 
 
 @dg.asset(
     **INDICATORS,
+    description="Year-on-year change of every indicator at national and département level: value, "
+    "value_previous_year, change_abs, change_rel. Grain: (level, entity, indicator, year). Whole period: a "
+    "corrected year changes its own row and the next year's. Source: `indicators` (synthetic).",
+    ins={"indicators": dg.AssetIn(metadata={"columns": [
+        "level", "entity", "year", "indicator", "value", "positions_reporting", "positions_expected"]})},
+)
+def indicator_changes(context: dg.AssetExecutionContext, indicators: pd.DataFrame) -> pd.DataFrame:
+    table = catalogue.indicator_changes(indicators)
+    latest = int(table["year"].max())
+    context.add_output_metadata({
+        **table_metadata(table, rows=10),
+        f"national headline indicators, {latest}": dg.MetadataValue.md(
+            catalogue.national_headline_markdown(table, latest)),
+        "national trend": chart(catalogue.national_trend_png(table),
+                                "Persons received and new cases per FTE-year, national"),
+    })
+    return table
+
+
+@dg.asset(
+    **INDICATORS,
+    **PER_YEAR,
     description="Position and département values more than 4 robust z-scores (median/MAD) from the year's "
     "median, for a reviewer to check. Grain: (level, entity, year, indicator). Source: the indicators table.",
 )
@@ -62,4 +77,4 @@ def indicator_outliers(context: dg.AssetExecutionContext, indicators: pd.DataFra
     return table
 
 
-ASSETS = [indicator_definitions, indicators, indicator_outliers]
+ASSETS = [indicator_definitions, indicators, indicator_changes, indicator_outliers]

@@ -1,11 +1,16 @@
 """Reference data and the yearly returns: read, validated, quarantined, accounted for."""
 
+import hashlib
+import json
+import warnings
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
 from swps_pipeline.defs.metadata import KINDS, OWNERS, preview, table_metadata, year_metadata
 from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.ingest.folder import CORRECTIONS
 from swps_pipeline.ingest.registry import RegistryError, read_registry
 from swps_pipeline.reference import departements as official_departements
 from swps_pipeline.reference import official_department_codes
@@ -16,6 +21,28 @@ returns_year = dg.DynamicPartitionsDefinition(name="returns_year")
 """One partition per folder `returns/<YYYY>/`: a new year needs no code change."""
 
 YEAR_PARTITION = {"partition_expr": "year"}
+warnings.filterwarnings("ignore", "Parameter `backfill_policy`", dg.BetaWarning)  # relied on deliberately
+PER_YEAR = {
+    "partitions_def": returns_year,
+    "backfill_policy": dg.BackfillPolicy.single_run(),
+    "metadata": YEAR_PARTITION,
+}
+"""A table computed year by year from that year's returns: a corrected year recomputes only itself, and a
+run over several years (every run of `swps run`, "Materialize all") is one step per asset."""
+
+FINGERPRINTS = "returns folder fingerprints"
+"""Metadata of `ingestion_accounting`: each year's folder fingerprint when it was read (the sensor compares)."""
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """Names, sizes and modification times of a year's files (and of its corrections/): changes when a file is
+    added, replaced or touched."""
+    entries = sorted(
+        (p.relative_to(folder).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
+        for directory in (folder, folder / CORRECTIONS) if directory.is_dir()
+        for p in directory.iterdir() if p.is_file()
+    )
+    return hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
 
 
 @dg.asset(
@@ -100,6 +127,7 @@ def _most_broken_rules(quarantine: pd.DataFrame) -> pd.DataFrame:
 def validated_returns(context: dg.AssetExecutionContext, settings: PipelineSettings, positions_registry: pd.DataFrame):
     """Read and validate each year's files; every row ends valid, quarantined or skipped."""
     years = sorted(context.partition_keys, key=int)
+    fingerprints = {year: folder_fingerprint(settings.paths.returns_dir / year) for year in years}
     results = [validate_year(settings.paths.data_dir, int(year), positions_registry) for year in years]
     tables = {name: pd.concat([getattr(r, name) for r in results], ignore_index=True) for name in INGEST_TABLES}
 
@@ -109,6 +137,7 @@ def validated_returns(context: dg.AssetExecutionContext, settings: PipelineSetti
     )
     not_read = pd.DataFrame(settings.paths.returns_folders()[1], columns=["entry of returns/", "why not read"])
     summary = {
+        FINGERPRINTS: dg.MetadataValue.json(fingerprints),
         "years": ", ".join(years),
         "rows valid / quarantined per year": preview(per_year, rows=50),
         "folders not read": preview(not_read),

@@ -5,11 +5,11 @@ import dagster as dg
 import pandas as pd
 
 from swps_pipeline import panel
-from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.defs.ingest import PER_YEAR
 from swps_pipeline.defs.metadata import KINDS, OWNERS, preview, table_metadata
 from swps_pipeline.reference import official_department_codes
 
-PANEL = {"group_name": "panel", "kinds": KINDS, "owners": OWNERS}
+PANEL = {"group_name": "panel", "kinds": KINDS, "owners": OWNERS, **PER_YEAR}
 
 
 @dg.asset(
@@ -21,12 +21,9 @@ PANEL = {"group_name": "panel", "kinds": KINDS, "owners": OWNERS}
     ),
 )
 def position_year(
-    context: dg.AssetExecutionContext,
-    settings: PipelineSettings,
-    positions_registry: pd.DataFrame,
-    returns_valid: pd.DataFrame,
+    context: dg.AssetExecutionContext, positions_registry: pd.DataFrame, returns_valid: pd.DataFrame
 ) -> pd.DataFrame:
-    table = panel.position_year(positions_registry, returns_valid, settings.paths.returns_years())
+    table = panel.position_year(positions_registry, returns_valid, [int(year) for year in context.partition_keys])
     context.add_output_metadata(
         {**table_metadata(table), "with a valid return": int(table["has_return"].sum())}
     )

@@ -8,6 +8,9 @@ from swps_pipeline.defs.resources import PipelineSettings
 from swps_pipeline.defs.scenario import run_parameters, run_record, run_scenario
 from swps_pipeline.publish import provenance
 
+#: Input checksums of the last run, so a re-run reads only the files that changed (in the output folder).
+CHECKSUM_CACHE = ".input_checksums.json"
+
 
 @dg.asset(
     group_name="publish",
@@ -31,7 +34,7 @@ def run_provenance(context: dg.AssetExecutionContext, settings: PipelineSettings
         run_id=context.run.run_id,
         parameters=record,
         parameters_loaded_from=" + ".join(parameters.sources),
-        input_files=provenance.file_checksums(settings.paths.data_dir),
+        input_files=provenance.file_checksums(settings.paths.data_dir, settings.paths.output_dir / CHECKSUM_CACHE),
     )
     facts = table.set_index("key")["value"]
     context.add_output_metadata({

@@ -12,7 +12,8 @@ from swps_pipeline.publish.evaluation import PACK_TABLES, build_evaluation_pack
 from swps_pipeline.publish.provenance import OFFICIAL
 from swps_pipeline.publish.warehouse import overlay_marts
 
-PACK_SOURCES = sorted({*PACK_TABLES, "indicators", "cba_npv_draws", "run_provenance"} - {"indicators_national"})
+PACK_SOURCES = sorted({*PACK_TABLES, "indicators", "indicator_changes", "cba_npv_draws", "run_provenance"}
+                      - {"indicators_national"})
 
 
 @dg.asset(

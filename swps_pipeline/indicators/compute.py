@@ -37,6 +37,10 @@ INDICATOR_DTYPES: dict[str, str] = {
     "positions_reporting": "Int64",
     "positions_expected": "Int64",
     "population_year": "Int64",
+}
+CHANGE_DTYPES: dict[str, str] = {
+    **{name: INDICATOR_DTYPES[name] for name in
+       ("level", "entity", "year", "indicator", "value", "positions_reporting", "positions_expected")},
     "value_previous_year": "float64",
     "change_abs": "float64",
     "change_rel": "float64",
@@ -254,21 +258,6 @@ def _long_table(parts: list[tuple[Indicator, _Level, dict[str, np.ndarray]]]) ->
     })
 
 
-def _with_change(table: pd.DataFrame) -> pd.DataFrame:
-    """value_previous_year (same level, entity, indicator, year - 1), change_abs and change_rel."""
-    keys = ["level", "entity", "indicator", "year"]
-    changing = table["level"].isin(CHANGE_LEVELS)
-    previous = table.loc[changing, keys + ["value"]].assign(year=lambda f: f["year"] + 1)
-    previous = previous.rename(columns={"value": "value_previous_year"})
-    merged = table.loc[changing, keys].merge(previous, on=keys, how="left")
-    merged.index = table.index[changing]
-    table["value_previous_year"] = merged["value_previous_year"]
-    table["change_abs"] = table["value"] - table["value_previous_year"]
-    base = table["value_previous_year"].abs()
-    table["change_rel"] = table["change_abs"] / base.where(base != 0)
-    return table
-
-
 def build_indicators(position_year: pd.DataFrame, department_year: pd.DataFrame, national_year: pd.DataFrame,
                      population: pd.DataFrame) -> pd.DataFrame:
     """Every catalogue indicator at every level it is defined for: the long `indicators` table.
@@ -277,7 +266,8 @@ def build_indicators(position_year: pd.DataFrame, department_year: pd.DataFrame,
     year carried forward for later years). `positions_expected` is the number
     of positions active in the entity-year (registry-active plus unregistered
     that reported); `positions_reporting` the positions whose returns entered
-    the figure. Year-on-year columns are filled at national and département level.
+    the figure. Each year is computed from that year's rows alone, so the table
+    of several years is the concatenation of the single years (one partition each).
     """
     position_year = position_year.reset_index(drop=True)
     terms = _position_terms(position_year)
@@ -295,4 +285,20 @@ def build_indicators(position_year: pd.DataFrame, department_year: pd.DataFrame,
                        else _positions_indicator(indicator, level, weights))
             parts[name].append((indicator, level, columns))
     table = _long_table([part for name in LEVELS for part in parts[name]])
-    return _with_change(table).astype(INDICATOR_DTYPES, copy=False)
+    return table.astype(INDICATOR_DTYPES, copy=False)
+
+
+def indicator_changes(indicators: pd.DataFrame) -> pd.DataFrame:
+    """Year-on-year change at national and département level: value_previous_year (same entity and
+    indicator, year - 1), change_abs and change_rel (null when the previous value is 0 or missing).
+
+    A whole-period table: a corrected year changes its own row and the next year's.
+    """
+    keys = ["level", "entity", "indicator", "year"]
+    table = indicators.loc[indicators["level"].isin(CHANGE_LEVELS), list(CHANGE_DTYPES)[:7]]
+    previous = table[keys + ["value"]].assign(year=table["year"] + 1).rename(columns={"value": "value_previous_year"})
+    table = table.merge(previous, on=keys, how="left")
+    table["change_abs"] = table["value"] - table["value_previous_year"]
+    base = table["value_previous_year"].abs()
+    table["change_rel"] = table["change_abs"] / base.where(base != 0)
+    return table.sort_values(["level", "entity", "indicator", "year"], ignore_index=True).astype(CHANGE_DTYPES)

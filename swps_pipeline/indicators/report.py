@@ -38,9 +38,10 @@ def _number(value: float, unit: str) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
-def national_headline_markdown(indicators: pd.DataFrame, year: int) -> str:
-    """A Markdown table of the national headline indicators of `year`, with the change on the previous year."""
-    rows = _national(indicators[indicators["year"] == year], HEADLINE)
+def national_headline_markdown(changes: pd.DataFrame, year: int) -> str:
+    """A Markdown table of the national headline indicators of `year` and their previous-year values
+    (`changes`: the `indicator_changes` table)."""
+    rows = _national(changes[changes["year"] == year], HEADLINE)
     lines = [f"**National indicators, {year}**", "",
              "| indicator | value | previous year | positions reporting / expected |", "| --- | --- | --- | --- |"]
     for indicator_id in HEADLINE:

@@ -62,12 +62,17 @@ SOURCES = (
 
 #: Levels of the tables published at one level only (the marts keep every level).
 _NATIONAL_ONLY = {"indicators_national": "indicators", "cost_per_case": "cost_per_case"}
+#: The year-on-year change (a whole-period mart) joins the national indicators on these keys.
+_CHANGE_KEYS = ["level", "entity", "indicator", "year"]
 #: Columns kept out of the pack: the quarantined row as read holds raw counts.
 _WAREHOUSE_ONLY = {"returns_quarantine": ["raw"]}
 
 
 def _pack_tables(marts_dir: Path) -> dict[str, pd.DataFrame]:
-    return {name: pack_view(name, read_mart(marts_dir, _NATIONAL_ONLY.get(name, name))) for name in PACK_TABLES}
+    tables = {name: pack_view(name, read_mart(marts_dir, _NATIONAL_ONLY.get(name, name))) for name in PACK_TABLES}
+    changes = read_mart(marts_dir, "indicator_changes")[[*_CHANGE_KEYS, "value_previous_year", "change_abs", "change_rel"]]
+    tables["indicators_national"] = tables["indicators_national"].merge(changes, on=_CHANGE_KEYS, how="left")
+    return tables
 
 
 def pack_view(name: str, mart: pd.DataFrame) -> pd.DataFrame:

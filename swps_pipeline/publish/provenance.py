@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import re
 import subprocess
 from collections.abc import Mapping
@@ -77,19 +78,49 @@ def scenario_of(tags: Mapping[str, str], parameters_hash: str, default_parameter
     return OFFICIAL
 
 
-def file_checksums(root: Path) -> dict[str, str]:
-    """SHA-256 of every file under `root` (hidden files aside), keyed by its path relative to `root`."""
-    checksums = {}
+def file_checksums(root: Path, cache_file: Path | None = None) -> dict[str, str]:
+    """SHA-256 of every file under `root` (hidden files aside), keyed by its path relative to `root`.
+
+    With `cache_file`, a file whose size and modification time are those recorded by the last run is not
+    read again, so a corrected year's re-run reads that year's files only (the same test the returns sensor
+    uses to notice a changed file); the cache is then rewritten for the next run.
+    """
+    known = _read_cache(cache_file)
+    checksums, cache = {}, {}
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         relative = path.relative_to(root)
         if any(part.startswith(".") for part in relative.parts):
             continue
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        checksums[safe_name(relative.as_posix())] = digest.hexdigest()  # names that are not UTF-8, escaped
+        name = safe_name(relative.as_posix())  # names that are not UTF-8, escaped
+        status = path.stat()
+        stamp = [status.st_size, status.st_mtime_ns]
+        previous = known.get(name)
+        digest = previous[2] if isinstance(previous, list) and previous[:2] == stamp and len(previous) == 3 \
+            else _sha256(path)
+        checksums[name] = digest
+        cache[name] = [*stamp, digest]
+    if cache_file is not None:
+        staging = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
+        staging.write_text(json.dumps(cache), encoding="utf-8")
+        os.replace(staging, cache_file)
     return checksums
+
+
+def _read_cache(cache_file: Path | None) -> dict[str, list]:
+    """The last run's checksums; none (every file read) when the cache is missing or unreadable."""
+    try:
+        cache = json.loads(cache_file.read_text(encoding="utf-8")) if cache_file else {}
+    except (OSError, ValueError):
+        return {}
+    return cache if isinstance(cache, dict) else {}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def git_commit(directory: Path = REPO) -> str:

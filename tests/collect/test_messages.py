@@ -10,7 +10,7 @@ from swps_pipeline.collect.feedback import quarantine_lines
 from swps_pipeline.collect.inputs import from_tables
 from swps_pipeline.contract import HARD_RULES
 from swps_pipeline.validate import validate_year
-from tests.validate.conftest import VALID_RETURN
+from tests.validate.returns import VALID_RETURN
 
 #: One valid return (text cells): 100 persons = 70 + 25 + 5 by sex; 80 new cases; 20 ongoing.
 VALID = VALID_RETURN

@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 from zoneinfo import ZoneInfo
 
-from swps_pipeline.defs.automation import returns_folder_sensor, yearly_returns_schedule
+from swps_pipeline.defs.automation import returns_folder_sensor, returns_year_partitions, yearly_returns_schedule
 from swps_pipeline.defs.resources import PipelineSettings
 
 
@@ -62,12 +62,17 @@ def _tick(instance, cursor, settings):
     return result
 
 
-def test_sensor_requests_each_year_once_then_only_what_changed(tmp_path):
+def _ranges(result) -> list[tuple[str, str]]:
+    return [(r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+            for r in result.run_requests]
+
+
+def test_sensor_requests_one_run_for_the_changed_years_together_then_only_what_changed(tmp_path):
     _year_folders(tmp_path, [2019, 2020, 2021])
     settings = _settings(tmp_path, tmp_path / "out")
     with dg.instance_for_test() as instance:
-        first = _tick(instance, None, settings)
-        assert sorted(r.partition_key for r in first.run_requests) == ["2019", "2020", "2021"]
+        first = _tick(instance, None, settings)  # nothing materialised yet: every year, in one run
+        assert _ranges(first) == [("2019", "2021")]
         assert sorted(first.dynamic_partitions_requests[0].partition_keys) == ["2019", "2020", "2021"]
 
         second = _tick(instance, first.cursor, settings)
@@ -77,11 +82,25 @@ def test_sensor_requests_each_year_once_then_only_what_changed(tmp_path):
         stat = touched.stat()
         os.utime(touched, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
         third = _tick(instance, second.cursor, settings)
-        assert [r.partition_key for r in third.run_requests] == ["2020"]
+        assert _ranges(third) == [("2020", "2020")]
         assert third.dynamic_partitions_requests == []
 
         _year_folders(tmp_path, [2022])
-        fourth = _tick(instance, third.cursor, settings)
-        assert [r.partition_key for r in fourth.run_requests] == ["2022"]
+        (tmp_path / "returns" / "2019" / "late.csv").write_text("year\n2019\n", encoding="utf-8")
+        fourth = _tick(instance, third.cursor, settings)  # a late 2019 file and a new year: one run, 2019-2022
+        assert _ranges(fourth) == [("2019", "2022")]
         assert list(fourth.dynamic_partitions_requests[0].partition_keys) == ["2022"]
         assert set(json.loads(fourth.cursor)) == {"2019", "2020", "2021", "2022"}
+
+
+def test_the_partition_sensor_registers_new_year_folders_without_a_run(tmp_path):
+    _year_folders(tmp_path, [2024, 2025])
+    settings = _settings(tmp_path, tmp_path / "out")
+    with (dg.instance_for_test() as instance,
+          dg.build_sensor_context(instance=instance, resources={"settings": settings}) as context):
+        instance.add_dynamic_partitions("returns_year", ["2024"])
+        result = returns_year_partitions(context)
+        assert result.run_requests == []
+        assert list(result.dynamic_partitions_requests[0].partition_keys) == ["2025"]
+        instance.add_dynamic_partitions("returns_year", ["2025"])
+        assert isinstance(returns_year_partitions(context), dg.SkipReason)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import io
+import os
 import shutil
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 import pytest
+import yaml
 
 from swps_pipeline.publish.warehouse import read_mart
-from swps_pipeline.runner import materialise
+from swps_pipeline.definitions import build_definitions
+from swps_pipeline.defs.automation import returns_folder_sensor
+from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.runner import StepProgress, materialise
 from swps_pipeline.settings import Settings
 
 BUNDLED_DATA = Path(__file__).resolve().parents[2] / "data" / "raw"
@@ -45,17 +51,33 @@ def write_folder(root: Path) -> None:
     (root / "returns" / "2021" / "empty.csv").write_bytes(b"")
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
 @pytest.fixture(scope="module")
-def small_run(tmp_path_factory):
+def terminal():
+    """What `swps run` would show on a terminal's standard error during the small run."""
+    return Terminal()
+
+
+@pytest.fixture(scope="module")
+def instance():
+    with dg.instance_for_test() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory, terminal, instance):
     root = tmp_path_factory.mktemp("small")
     write_folder(root / "raw")
     settings = Settings(data_dir=root / "raw", output_dir=root / "out")
-    with dg.instance_for_test() as instance:
-        result = materialise(settings, instance)
-        checks = {
-            (e.asset_key.path[-1], e.check_name): e.passed
-            for e in result.get_asset_check_evaluations()
-        }
+    result = materialise(settings, instance, progress=StepProgress.for_stream(terminal))
+    checks = {
+        (e.asset_key.path[-1], e.check_name): e.passed
+        for e in result.get_asset_check_evaluations()
+    }
     return settings, result, checks
 
 
@@ -113,5 +135,47 @@ def test_each_year_partition_shows_its_own_row_count_and_the_columns_their_descr
     assert counts[("returns_quarantine", "2020")] == 0 and counts[("returns_quarantine", "2021")] == 1
     assert counts[("files_rejected", "2020")] == 0 and counts[("files_rejected", "2021")] == 1
     assert events[("ingestion_accounting", "2020")]["years"].value == "2020, 2021"
-    schema = events[("department_year", None)]["dagster/column_schema"].schema
+    schema = events[("department_year", "2021")]["dagster/column_schema"].schema
     assert all(column.description for column in schema.columns)
+
+
+def test_a_run_is_recorded_as_a_launch_from_the_code_location(small_run):
+    """The UI lists it under the location's job (Overview timeline, Runs tab) and re-executes it without a
+    version warning: same location, repository label and job snapshot as the code location's own job."""
+    settings, result, _ = small_run
+    run = result.dagster_run
+    workspace = yaml.safe_load((Path(__file__).resolve().parents[2] / "workspace.yaml").read_text(encoding="utf-8"))
+    location = workspace["load_from"][0]["python_module"]["location_name"]
+    assert run.remote_job_origin.location_name == location
+    assert run.tags_for_storage()[".dagster/repository"] == f"__repository__@{location}"
+    assert run.job_snapshot_id == build_definitions(settings).resolve_job_def("swps_all").get_job_snapshot_id()
+    assert (run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"]) == (
+        "2020", "2021")
+
+
+def test_progress_shows_each_step_and_how_many_are_done_on_a_terminal_only(small_run, terminal):
+    _, result, _ = small_run
+    steps = [event.step_key for event in result.all_events if event.is_step_start]
+    shown = [line.removesuffix("\x1b[K") for line in terminal.getvalue().split("\r")]
+    shown = [line for line in shown if line]
+    assert len(steps) == len(result.job_def.graph.nodes) > 10
+    for done, (step, line) in enumerate(zip(steps, shown, strict=True)):
+        assert line.startswith(f"swps run: [{done}/{len(steps)}] running {step} (")
+    assert terminal.getvalue().endswith("\r\x1b[K")  # the line is cleared when the run ends
+    assert StepProgress.for_stream(io.StringIO()) is None  # a file or a pipe: no progress line
+
+
+def test_the_sensor_switched_on_after_a_run_requests_nothing_until_a_year_changes(small_run, instance):
+    settings, _, _ = small_run
+    resources = {"settings": PipelineSettings(data_dir=str(settings.data_dir), output_dir=str(settings.output_dir))}
+    with dg.build_sensor_context(instance=instance, cursor=None, resources=resources) as context:
+        first = returns_folder_sensor(context)
+    assert first.run_requests == [] and first.dynamic_partitions_requests == []
+
+    touched = settings.data_dir / "returns" / "2021" / "77.csv"
+    stat = touched.stat()
+    os.utime(touched, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    with dg.build_sensor_context(instance=instance, cursor=first.cursor, resources=resources) as context:
+        second = returns_folder_sensor(context)
+    assert [(r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+            for r in second.run_requests] == [("2021", "2021")]

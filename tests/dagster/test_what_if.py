@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from pathlib import Path
 
@@ -138,6 +139,25 @@ def test_checksums_and_flattened_records(tmp_path: Path):
     record = provenance.flat_record({"b": {"y": 2, "x": None}, "a": (0.8, 0.5)})
     assert record == {"a": "[0.8, 0.5]", "b.x": "", "b.y": "2"}
     assert provenance.record_hash(record) == provenance.record_hash(dict(reversed(record.items())))
+
+
+def test_checksums_reread_only_the_files_whose_size_or_time_changed(tmp_path: Path):
+    data, cache = tmp_path / "raw", tmp_path / "out" / ".input_checksums.json"
+    (data / "returns" / "2021").mkdir(parents=True)
+    cache.parent.mkdir()
+    returns = data / "returns" / "2021" / "77.csv"
+    returns.write_bytes(b"abc")
+    abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # SHA-256("abc")
+    assert provenance.file_checksums(data, cache) == {"returns/2021/77.csv": abc}
+    stamp = returns.stat()
+    returns.write_bytes(b"xyz")  # same size, time put back: taken from the cache, not read
+    os.utime(returns, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert provenance.file_checksums(data, cache) == {"returns/2021/77.csv": abc}
+    os.utime(returns, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1))  # a new time: read again
+    xyz = "3608bca1e44ea6c4d268eb6db02260269892c0b42b86bbf1e77a6fa16c3c9282"  # SHA-256("xyz")
+    assert provenance.file_checksums(data, cache) == {"returns/2021/77.csv": xyz}
+    cache.write_text("[not a cache", encoding="utf-8")  # an unreadable cache: every file is read
+    assert provenance.file_checksums(data, cache) == {"returns/2021/77.csv": xyz}
 
 
 def test_overlay_prefers_the_scenario_marts(tmp_path: Path):

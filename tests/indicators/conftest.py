@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from swps_pipeline import contract, panel
-from swps_pipeline.indicators import build_indicators
+from swps_pipeline.indicators import build_indicators, indicator_changes
 from swps_pipeline.reference import departements
 
 POPULATION = {"77": 1_400_000, "01": 650_000}
@@ -107,7 +107,8 @@ def small_programme() -> dict[str, pd.DataFrame]:
     national_year = panel.national_year(department_year)
     indicators = build_indicators(position_year, department_year, national_year, population_frame())
     return {"registry": registry, "returns": returns, "position_year": position_year,
-            "department_year": department_year, "national_year": national_year, "indicators": indicators}
+            "department_year": department_year, "national_year": national_year, "indicators": indicators,
+            "indicator_changes": indicator_changes(indicators)}
 
 
 def _pick(indicators: pd.DataFrame, level: str, entity: str, year: int, indicator: str) -> pd.Series:

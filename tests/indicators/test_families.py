@@ -106,15 +106,16 @@ def test_a_missing_return_never_counts_as_zero(small_programme, row):
                 & (indicators["year"] == 2021) & (indicators["value"] == 0)).any()
 
 
-def test_year_on_year_change_at_national_and_department_level(row):
+def test_year_on_year_change_at_national_and_department_level(small_programme, pick):
     # 2022: 77-001 120 persons, 77-003 10; 77-002 missing.
-    found = row("department", "77", 2022, "persons_received")
+    changes = small_programme["indicator_changes"]
+    found = pick(changes, "department", "77", 2022, "persons_received")
     assert (found["value"], found["value_previous_year"]) == (130, 190)
     assert found["change_abs"] == -60 and found["change_rel"] == approx(-60 / 190)
-    national = row("national", "FR", 2022, "persons_received")
+    national = pick(changes, "national", "FR", 2022, "persons_received")
     assert (national["value"], national["value_previous_year"], national["change_abs"]) == (170, 190, -20)
-    assert pd.isna(row("department", "77", 2021, "persons_received")["value_previous_year"])
-    assert pd.isna(row("region", "11", 2022, "persons_received")["value_previous_year"])
+    assert pd.isna(pick(changes, "department", "77", 2021, "persons_received")["value_previous_year"])
+    assert set(changes["level"]) == {"national", "department"}
 
 
 def test_every_catalogue_indicator_appears_at_its_levels_with_one_row_per_entity_year(small_programme):

@@ -70,7 +70,7 @@ def test_the_doc_contains_the_generated_catalogue():
 
 
 def test_headline_and_trend(small_programme):
-    text = national_headline_markdown(small_programme["indicators"], 2022)
+    text = national_headline_markdown(small_programme["indicator_changes"], 2022)
     assert "| Persons received | 170 | 190 | 3 / 4 |" in text
     assert "| Returns received / expected | 75.0% | 75.0% | 3 / 4 |" in text
     image = matplotlib.image.imread(io.BytesIO(national_trend_png(small_programme["indicators"])), format="png")

@@ -12,7 +12,6 @@ import zipfile
 from pathlib import Path
 
 import duckdb
-import openpyxl
 import pytest
 
 from swps_pipeline.assumptions import MAX_FILE_BYTES
@@ -21,6 +20,7 @@ from swps_pipeline.ingest.folder import original_name, safe_name, scan_year_fold
 from swps_pipeline.ingest.read import read_year
 from swps_pipeline.publish.warehouse import duckdb_ready
 from swps_pipeline.validate import validate_year
+from tests.ingest.workbooks import workbook
 
 YEAR = 2021
 HEADER = ["year", "department_code", "position_id", "fte", "months_active", "persons_received", "new_cases",
@@ -32,20 +32,6 @@ BILLION_LAUGHS = (b'<!DOCTYPE worksheet [<!ENTITY lol "lol">' + b"".join(
     f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i > 1 else "&lol;" * 10}">'.encode() for i in range(1, 10))
     + b"]>", b"&lol9;")
 XXE = (b'<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', b"&xxe;")
-
-
-def workbook(sheets: dict[str, list[list[object]]], hidden: tuple[str, ...] = ()) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-        if name in hidden:
-            sheet.sheet_state = "hidden"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def with_part(content: bytes, part: str, xml: bytes) -> bytes:

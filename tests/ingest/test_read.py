@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from swps_pipeline.ingest.lines import FileRejected, cell_text
 from swps_pipeline.ingest.folder import scan_year_folder
 from swps_pipeline.ingest.read import read_returns_file, read_year
 from swps_pipeline.validate import validate_year
+from tests.ingest.workbooks import workbook
 
 FRENCH_HEADER = ["Année", "Département", "Identifiant du poste", "ETP", "Personnes reçues", "Nouvelles situations",
                  "Actes professionnels", "Coût du poste (€)"]
@@ -90,14 +90,8 @@ def test_extra_columns_are_kept_aside(tmp_path):
 
 
 def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    for title, rows in sheets.items():
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    path.write_bytes(workbook(sheets))
     return path
 
 

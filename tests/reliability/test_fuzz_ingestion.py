@@ -24,23 +24,15 @@ from hypothesis import strategies as st
 from swps_pipeline.contract import BY_NAME, GROUPS, HARD_RULES, REQUIRED, SOFT_RULES, normalise_header
 from swps_pipeline.ingest.registry import read_registry
 from swps_pipeline.validate import validate_year
+from tests.validate.returns import VALID_RETURN
 
 YEAR = 2021
 BUNDLED_REGISTRY = Path(__file__).resolve().parents[2] / "data" / "raw" / "positions.csv"
 
-#: Values of a return that breaks no rule, for the required columns and whole groups (each group adds up).
-CLEAN_VALUES = {
-    "host_type": "Commissariat", "host_site": "Commissariat de Meaux", "employer_type": "Collectivité",
-    "months_active": "12", "cost_eur": "52 000", "ongoing_cases": "20", "child_in_danger_reports": "5",
-    "cases_victim": "50", "cases_offender": "10", "cases_third_party": "15", "cases_public_unknown": "5",
-    "persons_women": "70", "persons_men": "25", "persons_sex_unknown": "5",
-    "persons_age_minor": "10", "persons_age_18_25": "20", "persons_age_26_59": "50", "persons_age_60_plus": "15",
-    "persons_age_unknown": "5",
-    "source_police": "30", "source_gendarmerie": "10", "source_self": "10", "source_social_services": "10",
-    "source_justice": "5", "source_health": "5", "source_education": "5", "source_association": "3",
-    "source_other": "2",
-    **{name: "3" for name in GROUPS["problem"] + GROUPS["orient"]},
-}
+#: A return that breaks no rule (the validation tests' own), with French labels and a spaced thousands figure
+#: as coordinators type them; each clean row sets its own year, ids and counts.
+CLEAN_VALUES = {**VALID_RETURN, "host_type": "Commissariat", "employer_type": "Collectivité", "cost_eur": "52 000",
+                **{name: "3" for name in GROUPS["problem"] + GROUPS["orient"]}}
 OPTIONAL_SINGLES = ["host_type", "host_site", "employer_type", "months_active", "cost_eur", "ongoing_cases",
                     "child_in_danger_reports"]
 TITLES = ["Bilan annuel des intervenants sociaux en commissariat et gendarmerie", "Département : Seine-et-Marne"]

@@ -1,0 +1,112 @@
+"""A corrected year re-run alone (`swps run --year Y`) gives the marts of a full run from scratch,
+and reads no other year's files."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from swps_pipeline.publish.warehouse import read_mart
+from swps_pipeline.runner import materialise
+from swps_pipeline.settings import Settings
+
+pytestmark = pytest.mark.slow  # three runs of the pipeline
+
+BUNDLED_DATA = Path(__file__).resolve().parents[2] / "data" / "raw"
+YEARS = (2023, 2024, 2025)
+CORRECTED = 2024  # a middle year: the next year's year-on-year changes depend on it
+CORRECTED_FILE = "03_Allier_bilan_2024.csv"  # its last line: 03-004, 165 persons received
+
+_opened: list[str] | None = None
+
+
+def _record_opens(event: str, args: tuple) -> None:
+    if event == "open" and _opened is not None and isinstance(args[0], (str, Path)):
+        _opened.append(str(args[0]))
+
+
+sys.addaudithook(_record_opens)  # audit hooks cannot be removed: it records only while `_opened` is a list
+
+
+def _copy_bundled(root: Path) -> Path:
+    root.mkdir()
+    shutil.copy(BUNDLED_DATA / "positions.csv", root / "positions.csv")
+    shutil.copytree(BUNDLED_DATA / "crime", root / "crime")
+    for year in YEARS:
+        shutil.copytree(BUNDLED_DATA / "returns" / str(year), root / "returns" / str(year))
+    return root
+
+
+def _drop_last_line(path: Path) -> None:
+    lines = path.read_bytes().rstrip(b"\r\n").splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[:-1]))
+
+
+def _marts(settings: Settings) -> dict[str, pd.DataFrame]:
+    return {path.stem: read_mart(settings.marts_dir, path.stem) for path in sorted(settings.marts_dir.glob("*.parquet"))}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    global _opened
+    root = tmp_path_factory.mktemp("incremental")
+    data = _copy_bundled(root / "raw")
+    incremental, scratch = Settings(data, root / "incremental"), Settings(data, root / "scratch")
+    with dg.instance_for_test() as instance:
+        assert materialise(incremental, instance).success
+        before = _marts(incremental)
+        corrected = data / "returns" / str(CORRECTED) / CORRECTED_FILE
+        _drop_last_line(corrected)
+        _opened = []
+        try:
+            assert materialise(incremental, instance, only_year=CORRECTED).success
+        finally:
+            opened, _opened = _opened, None
+    with dg.instance_for_test() as instance:
+        assert materialise(scratch, instance).success
+    return {"before": before, "incremental": _marts(incremental), "scratch": _marts(scratch),
+            "opened": opened, "data": data, "corrected": corrected}
+
+
+def test_a_corrected_year_re_run_alone_gives_the_marts_of_a_full_run(runs):
+    incremental, scratch = runs["incremental"], runs["scratch"]
+    assert sorted(incremental) == sorted(scratch)
+    for name in scratch:
+        pd.testing.assert_frame_equal(*(_without_run_id(marts[name]) for marts in (incremental, scratch)), obj=name)
+
+
+def _without_run_id(mart: pd.DataFrame) -> pd.DataFrame:
+    """run_provenance names the Dagster run that wrote it: by design the one row two runs never share."""
+    return mart[mart["key"] != "dagster_run_id"].reset_index(drop=True) if "key" in mart else mart
+
+
+def test_the_correction_reached_its_year_and_the_next_years_changes(runs):
+    def valid(marts, year):
+        accounting = marts["ingestion_accounting"]
+        return int(accounting.loc[accounting["year"] == year, "rows_valid"].sum())
+
+    before, after = runs["before"], runs["incremental"]
+    assert valid(after, CORRECTED) == valid(before, CORRECTED) - 1
+    assert all(valid(after, year) == valid(before, year) for year in YEARS if year != CORRECTED)
+
+    def national(marts, year, column):
+        changes = marts["indicator_changes"]
+        row = changes[(changes["level"] == "national") & (changes["year"] == year)
+                      & (changes["indicator"] == "persons_received")]
+        return float(row[column].iloc[0])
+
+    assert national(after, CORRECTED, "value") == national(before, CORRECTED, "value") - 165
+    assert national(after, CORRECTED + 1, "value_previous_year") == national(before, CORRECTED, "value") - 165
+    assert national(after, CORRECTED + 1, "value") == national(before, CORRECTED + 1, "value")
+
+
+def test_a_year_re_run_reads_only_that_years_files(runs):
+    returns_dir = runs["data"] / "returns"
+    read = {Path(path).resolve() for path in runs["opened"] if Path(path).resolve().is_relative_to(returns_dir)}
+    assert read == {path.resolve() for path in (returns_dir / str(CORRECTED)).iterdir()}
+    assert runs["corrected"].resolve() in read
