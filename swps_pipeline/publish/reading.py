@@ -107,6 +107,38 @@ def _other_effect_source(cba_summary: pd.DataFrame, row: pd.Series) -> pd.Series
     return same_scope.iloc[0] if len(same_scope) else None
 
 
+def tornado_reading(cba_sensitivity: pd.DataFrame, top: int = 3) -> str:
+    """The parameters that move the NPV most between their 10th and 90th percentiles."""
+    if cba_sensitivity.empty:
+        return "No parameter moves the NPV in this run."
+    ranked = cba_sensitivity.sort_values("swing_eur", ascending=False).head(top)
+    parts = [f"{row['label']}: {_millions(min(row['npv_low_eur'], row['npv_high_eur']))} to "
+             f"{_millions(max(row['npv_low_eur'], row['npv_high_eur']))}" for _, row in ranked.iterrows()]
+    return (f"With every other parameter at its mean (NPV {_millions(ranked['npv_at_means_eur'].iloc[0])}), the NPV "
+            f"moves most with these parameters between their 10th and 90th percentiles: {'; '.join(parts)}. Better "
+            "evidence on them would narrow the uncertainty most.")
+
+
+def scenarios_reading(cba_scenarios: pd.DataFrame, cba_summary: pd.DataFrame) -> str:
+    """The 'central' scenario is a median draw, not the expected value: say so with both figures."""
+    row = headline_row(cba_summary)
+    if row is None or cba_scenarios.empty:
+        return "No scenario in this run."
+    same = cba_scenarios[(cba_scenarios["first_year"] == row["first_year"])
+                         & (cba_scenarios["last_year"] == row["last_year"])
+                         & (cba_scenarios["effect_source"] == row["effect_source"])].set_index("scenario")
+    if "central" not in same.index:
+        return "No central scenario in this run."
+    text = (f"The central scenario is the simulated case at the median NPV ({_millions(same.loc['central', 'npv_eur'])}), "
+            f"not the expected value ({_millions(row['npv_mean_eur'])}): ")
+    text += ("the two differ because the NPV's distribution is skewed. " if abs(same.loc["central", "npv_eur"]
+             - row["npv_mean_eur"]) > 0.05 * abs(row["npv_p95_eur"] - row["npv_p5_eur"]) else "here they are close. ")
+    if {"conservative", "optimistic"} <= set(same.index):
+        text += (f"The conservative and optimistic cases (10th and 90th percentiles of the NPV) give "
+                 f"{_millions(same.loc['conservative', 'npv_eur'])} and {_millions(same.loc['optimistic', 'npv_eur'])}.")
+    return text
+
+
 def effect_reading(impact_estimates: pd.DataFrame) -> str:
     """The overall Callaway–Sant'Anna effect, TWFE beside it, and the placebo, in words."""
     def row(model: str, term: str) -> pd.Series | None:
