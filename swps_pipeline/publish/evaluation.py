@@ -115,7 +115,7 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
                    for column, label in money if column in row and pd.notna(row[column])]
         if "probability_npv_positive" in row:
             result.append(Headline(f"Probability that the NPV is positive, {years}", row["probability_npv_positive"],
-                                   PERCENT, f"Monte Carlo, {row.get('n_draws', 'n/a')} draws"))
+                                   PERCENT, f"Monte Carlo, {_draws(row.get('n_draws'))} draws"))
         ratio = next((c for c in ("benefit_cost_ratio_mean", "benefit_cost_ratio") if c in row), None)
         if ratio:
             result.append(Headline(f"Benefit-cost ratio (mean benefits / mean costs), {years}", row[ratio], ESTIMATE))
@@ -134,6 +134,11 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
         result.append(Headline(f"Impact on {outcome_label(row['outcome'])}: {model_label(row['model'])}",
                                row["estimate"], ESTIMATE, "; ".join([note, *extra])))
     return result + impact.breakdown_headlines(impact_estimates)
+
+
+def _draws(n_draws) -> str:
+    """The number of Monte Carlo draws as a reader reads it: 10,000."""
+    return "n/a" if n_draws is None or pd.isna(n_draws) else f"{int(n_draws):,}"
 
 
 def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:

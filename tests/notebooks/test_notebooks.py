@@ -196,3 +196,31 @@ def test_the_cost_benefit_and_impact_readings_are_the_marts_in_words(executed, b
     impact = _texts(executed["04_impact"])
     assert "**Reading.** " + reading.effect_reading(estimates) in impact
     assert "**What the chart says.** " + reading.pretrend_reading(marts("event_study"), estimates) in impact
+
+
+def test_pyplot_charts_are_stamped_when_the_data_are_the_synthetic_bundle(tmp_path, monkeypatch):
+    import sys
+
+
+    from swps_pipeline.collect.inputs import SYNTHETIC_MANIFEST
+    from swps_pipeline.figures import SYNTHETIC_STAMP
+
+    monkeypatch.syspath_prepend(str(NOTEBOOKS_DIR))
+    sys.modules.pop("notebook_setup", None)
+    import notebook_setup
+
+    import matplotlib.pyplot as plt
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "bundled").mkdir()
+    (tmp_path / "bundled" / SYNTHETIC_MANIFEST).write_text("{}")
+    for folder, expected in (("real", []), ("bundled", [SYNTHETIC_STAMP])):
+        monkeypatch.setenv("SWPS_DATA_DIR", str(tmp_path / folder))
+        figure = plt.figure()
+        notebook_setup.stamp()
+        assert [text.get_text() for text in figure.texts] == expected
+        plt.close(figure)
+    # every pyplot chart of the notebooks is stamped before it is shown
+    sources = [cell.source for path in NOTEBOOKS for cell in nbformat.read(path, as_version=4).cells
+               if cell.cell_type == "code" and "plt.show()" in cell.source]
+    assert len(sources) == 6 and all("stamp()\nplt.show()" in source for source in sources)

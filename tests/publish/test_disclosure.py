@@ -166,6 +166,7 @@ def test_headlines_read_by_name_and_computed_from_the_marts():
     assert found["Mean net present value, 2019–2025 (M€)"].text() == "58.4 M€"  # the widest span, in M€
     assert found["NPV, 5th percentile, 2019–2025 (M€)"].text() == "-76.4 M€"
     assert found["Probability that the NPV is positive, 2019–2025"].text() == "62.2%"
+    assert found["Probability that the NPV is positive, 2019–2025"].note == "Monte Carlo, 100 draws"
     assert found["NPV per euro (mean), 2019–2025"].text() == "0.400"  # a new column, shown as it appears
     effect = found["Impact on log violence: TWFE, treated dummy"]  # model named in words
     assert effect.text() == "0.059" and "p = 0.010" in effect.note and "18 départements" in effect.note
