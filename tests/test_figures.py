@@ -36,3 +36,14 @@ def test_synthetic_stamp_is_drawn_only_for_synthetic_data():
     assert png.startswith(b"\x89PNG")
     assert [text.get_text() for text in stamped.texts] == [SYNTHETIC_STAMP]
     assert plain.texts == []
+
+
+def test_npv_histogram_marks_the_median_beside_the_mean():
+    import numpy as np
+
+    from swps_pipeline.economics.charts import npv_distribution_figure
+
+    # a right-skewed NPV: mean (1 + 2 + 3 + 4 + 40) / 5 = 10 M€, median 3 M€
+    figure = npv_distribution_figure(np.array([1.0, 2.0, 3.0, 4.0, 40.0]) * 1e6)
+    labels = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert labels == ["mean 10.0 M€", "median 3.0 M€"]
