@@ -154,13 +154,16 @@ def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, bytes
 
 
 _HEADING = re.compile(r"(#{1,6})\s")
-_DEVELOPER_SECTION = re.compile(r"#{1,6}\s.*\btests?\b", re.IGNORECASE)
+_DEVELOPER_SECTION = re.compile(r"#{1,6}\s.*\b(tests?|library choice)\b", re.IGNORECASE)
 _CODE_REFERENCE = re.compile(r"swps_pipeline[/.]|tests/|\.py\b")
+#: A heading's aside naming code, e.g. "Settings (`impact/settings.py`)": the reader gets "Settings".
+_HEADING_CODE_ASIDE = re.compile(r"\s*\([^()]*`[^`()]+`[^()]*\)")
 
 
 def evaluator_text(markdown: str) -> str:
     """The methods for an evaluator: the docs without developer notes (paragraphs that point at
-    code or tests, sections about what the tests show); those stay in docs/."""
+    code or tests, sections about what the tests show or which library was chosen, code named in
+    headings); those stay in docs/."""
     kept, skip_level = [], 0
     for block in re.split(r"\n\s*\n", markdown):
         heading = _HEADING.match(block.strip())
@@ -171,6 +174,9 @@ def evaluator_text(markdown: str) -> str:
         if heading and _DEVELOPER_SECTION.match(block.strip()):
             skip_level = len(heading[1])
             continue
+        if heading:
+            first, _, rest = block.strip().partition("\n")
+            block = "\n".join(filter(None, [_HEADING_CODE_ASIDE.sub("", first), rest]))
         if not heading and _CODE_REFERENCE.search(block) and not block.lstrip().startswith(("|", "```")):
             sentences = [text for text in re.split(r"(?<=[.])\s+", block) if not _CODE_REFERENCE.search(text)]
             block = " ".join(sentences)

@@ -179,5 +179,7 @@ def test_methods_for_evaluators_leave_developer_notes_in_docs():
 
     text = ("# Impact\n\nCode: `swps_pipeline/impact/`. Tests: `tests/impact/`.\n\n## Design\n\n"
             "Staggered adoption. The estimator is in `estimators.py`; it compares cohorts.\n\n"
-            "## What the tests show\n\nCoverage 95 %.\n\n## Caveats\n\nFew clusters.")
-    assert evaluator_text(text) == "# Impact\n\n## Design\n\nStaggered adoption.\n\n## Caveats\n\nFew clusters."
+            "## What the tests show\n\nCoverage 95 %.\n\n## Settings (`impact/settings.py`)\n\nControl group.\n\n"
+            "## Library choice\n\n| library | speed |\n\n## Caveats\n\nFew clusters.")
+    assert evaluator_text(text) == ("# Impact\n\n## Design\n\nStaggered adoption.\n\n## Settings\n\nControl group."
+                                    "\n\n## Caveats\n\nFew clusters.")
