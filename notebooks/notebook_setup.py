@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from swps_pipeline import figures
+from swps_pipeline.collect.inputs import is_synthetic
 from swps_pipeline.publish.warehouse import read_mart
 from swps_pipeline.settings import Settings
 
@@ -34,3 +36,12 @@ def mart(table: str) -> pd.DataFrame:
     if not (marts_dir / f"{table}.parquet").is_file():
         raise FileNotFoundError(f"{marts_dir}/{table}.parquet not found: run `make run` (or `swps run`) first")
     return read_mart(marts_dir, table)
+
+
+def stamp(figure=None) -> None:
+    """Stamp a pyplot chart (the current one by default) as synthetic when the data folder holds the
+    bundled synthetic data, like every chart of the pipeline; call it before `plt.show()`."""
+    import matplotlib.pyplot as plt
+
+    if is_synthetic(settings().data_dir):
+        figures.stamp(figure or plt.gcf())

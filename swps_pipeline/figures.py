@@ -15,6 +15,8 @@ if TYPE_CHECKING:  # matplotlib is imported by the functions that draw: it costs
 
 #: Short stamp printed at the foot of every chart drawn from the bundled (synthetic) data.
 SYNTHETIC_STAMP = "SYNTHETIC DATA (swps generate): not findings about the programme"
+#: Inches kept under the plot of a stamped chart: tick labels, axis label and the stamp line.
+_STAMP_MARGIN_INCHES = 0.65
 
 
 def new_figure(width: float = 7.0, height: float = 4.0) -> Figure:
@@ -31,7 +33,7 @@ def euro_axis(axis, which: str = "y", scale: float = 1e6, unit: str = "M€") ->
     """Label a money axis in `unit` (values drawn in euros), with thousands separators and no offset."""
     from matplotlib.ticker import FuncFormatter
 
-    formatter = FuncFormatter(lambda value, _position: f"{value / scale:,.1f}".replace(",", "\u202f"))
+    formatter = FuncFormatter(lambda value, _position: money_tick(value / scale))
     target = axis.yaxis if which == "y" else axis.xaxis
     target.set_major_formatter(formatter)
     label = axis.get_ylabel() if which == "y" else axis.get_xlabel()
@@ -39,11 +41,23 @@ def euro_axis(axis, which: str = "y", scale: float = 1e6, unit: str = "M€") ->
     (axis.set_ylabel if which == "y" else axis.set_xlabel)(text)
 
 
+def money_tick(value: float) -> str:
+    """A tick label: thin-space thousands, a true minus, one decimal only where the value has one
+    (`-500`, `1 250`, `2.5`: not `-500.0`)."""
+    text = f"{value:,.1f}".removesuffix(".0").replace(",", "\u202f")
+    return "0" if text in ("-0", "0") else text.replace("-", "\u2212")
+
+
+def stamp(figure: Figure) -> None:
+    """Print the synthetic-data stamp at the foot of `figure`, with room kept for it under the plot."""
+    figure.text(0.5, 0.005, SYNTHETIC_STAMP, ha="center", va="bottom", fontsize=7, color="#B22222")
+    figure.subplots_adjust(bottom=max(figure.subplotpars.bottom, _STAMP_MARGIN_INCHES / figure.get_figheight()))
+
+
 def to_png(figure: Figure, synthetic: bool = True, dpi: int = 110) -> bytes:
     """Render to PNG bytes (reproducible: no software tag), stamped when drawn from synthetic data."""
     if synthetic:
-        figure.text(0.5, 0.005, SYNTHETIC_STAMP, ha="center", va="bottom", fontsize=7, color="#B22222")
-        figure.subplots_adjust(bottom=max(figure.subplotpars.bottom, 0.16))
+        stamp(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from swps_pipeline.figures import euro_axis, new_figure, to_png
 
 
 def npv_distribution_png(npv_draws: np.ndarray, npv_at_means: float | None = None, title: str = "NPV",
                          synthetic: bool = True) -> bytes:
-    """Histogram of the Monte Carlo NPV draws: zero, the mean, the 5th / 95th percentiles, the NPV at means."""
+    """Histogram of the Monte Carlo NPV draws: zero, the mean and the median, the 5th / 95th percentiles, the NPV
+    at means."""
+    return to_png(npv_distribution_figure(npv_draws, npv_at_means, title), synthetic=synthetic)
+
+
+def npv_distribution_figure(npv_draws: np.ndarray, npv_at_means: float | None = None, title: str = "NPV") -> Figure:
+    """The figure of `npv_distribution_png`."""
     draws = np.asarray(npv_draws, dtype=float)
     figure = new_figure(7, 4)
     axis = figure.add_subplot()
@@ -22,6 +29,8 @@ def npv_distribution_png(npv_draws: np.ndarray, npv_at_means: float | None = Non
     p5, p95 = np.percentile(draws, [5, 95])
     axis.axvline(0, color="black", linewidth=1)
     axis.axvline(draws.mean(), color="#2CA02C", linewidth=2, label=f"mean {draws.mean() / 1e6:,.1f} M€")
+    median = float(np.median(draws))  # beside the mean: a skewed NPV puts them apart, even on either side of 0
+    axis.axvline(median, color="#6A3D9A", linewidth=1.5, linestyle="-.", label=f"median {median / 1e6:,.1f} M€")
     for value in (p5, p95):
         axis.axvline(value, color="grey", linestyle=":")
     if npv_at_means is not None:
@@ -31,7 +40,7 @@ def npv_distribution_png(npv_draws: np.ndarray, npv_at_means: float | None = Non
     axis.set_xlabel("net present value")
     euro_axis(axis, which="x")
     axis.set_ylabel("draws")
-    return to_png(figure, synthetic=synthetic)
+    return figure
 
 
 def tornado_png(cba_sensitivity: pd.DataFrame, title: str = "One-way sensitivity of the NPV (p10 / p90)",
@@ -47,7 +56,7 @@ def tornado_png(cba_sensitivity: pd.DataFrame, title: str = "One-way sensitivity
                                       ("npv_high_eur", "#4C72B0", "parameter at p90")):
             axis.barh(positions, table[column] - base, left=base, color=colour, alpha=0.8, label=label)
         axis.set_yticks(positions, table["label"].astype(str).tolist(), fontsize=7)
-        axis.axvline(base, color="black", linewidth=1)
+        axis.axvline(base, color="black", linewidth=1, label=f"NPV at the parameters' means ({base / 1e6:,.1f} M€)")
         axis.legend(fontsize=8)
     axis.set_title(title, fontsize=9)
     axis.set_xlabel("net present value")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from swps_pipeline.figures import new_figure, to_png
 from swps_pipeline.impact import estimators as est
@@ -17,6 +18,9 @@ from swps_pipeline.publish.pack import Headline
 #: Model of the sensitivity rows; terms `breakdown_mbar_<target>` (relative magnitudes), `breakdown_m_<target>`.
 HONEST_MODEL = "honest_did"
 HONEST_TARGETS = ("att_dynamic_overall", "event_time_0")
+#: The HonestDiD targets as a reader names them.
+HONEST_TARGET_LABELS = {"att_dynamic_overall": "average post-adoption effect",
+                        "event_time_0": "effect in the year of adoption"}
 RESTRICTIONS = {"relative_magnitudes": "breakdown_mbar_", "smoothness": "breakdown_m_"}
 
 
@@ -104,7 +108,13 @@ CAVEAT = ("Recorded violence measures reporting, not only victimisation: a rise 
 
 def event_study_chart(event_study: pd.DataFrame, synthetic: bool = True) -> bytes:
     """PNG: Callaway–Sant'Anna (universal base, pointwise and uniform 95 % bands) above the TWFE event study."""
-    figure = new_figure(7.5, 6.2)
+    return to_png(event_study_figure(event_study), synthetic=synthetic)
+
+
+def event_study_figure(event_study: pd.DataFrame) -> Figure:
+    """The event-study figure; legends sit right of the plots so that no estimate hides behind one, and an
+    estimate without an interval (an event time too few départements reach) is drawn hollow."""
+    figure = new_figure(9.5, 6.2)
     panels = [("callaway_santanna", "Callaway–Sant'Anna (not-yet/never treated comparison)"),
               ("event_study", "TWFE event study (ends binned; biased if effects differ by cohort)")]
     axes = figure.subplots(2, 1, sharex=True)
@@ -117,9 +127,15 @@ def event_study_chart(event_study: pd.DataFrame, synthetic: bool = True) -> byte
                                  estimated["ci_high_uniform"] - estimated["estimate"]])
             ax.errorbar(x, estimated["estimate"], yerr=np.nan_to_num(uniform), fmt="none", ecolor="#c6dbef",
                         elinewidth=7, label="95 % uniform band (all event times at once)")
-        error = np.vstack([estimated["estimate"] - estimated["ci_low"], estimated["ci_high"] - estimated["estimate"]])
-        ax.errorbar(x, estimated["estimate"], yerr=np.nan_to_num(error), fmt="o", color="#08519c", capsize=3,
-                    label="estimate, 95 % pointwise interval")
+        with_interval = estimated[estimated["ci_low"].notna() & estimated["ci_high"].notna()]
+        error = np.vstack([with_interval["estimate"] - with_interval["ci_low"],
+                           with_interval["ci_high"] - with_interval["estimate"]])
+        ax.errorbar(with_interval["event_time"], with_interval["estimate"], yerr=error, fmt="o", color="#08519c",
+                    capsize=3, label="estimate, 95 % pointwise interval")
+        bare = estimated[estimated["ci_low"].isna() | estimated["ci_high"].isna()]
+        if len(bare):  # e.g. an event time reached by one cohort only: no standard error
+            ax.plot(bare["event_time"], bare["estimate"], marker="o", markerfacecolor="white", linestyle="none",
+                    color="#08519c", label="estimate, no interval (too few départements)")
         reference = rows[rows["reference"].astype(bool)]
         ax.plot(reference["event_time"], reference["estimate"], marker="D", linestyle="none", color="black",
                 label="reference year (−1), set to 0")
@@ -129,12 +145,12 @@ def event_study_chart(event_study: pd.DataFrame, synthetic: bool = True) -> byte
         ax.set_ylabel("Effect on log rate")
         if rows.empty:
             ax.text(0.5, 0.5, "not identified on these data", transform=ax.transAxes, ha="center")
-        ax.legend(frameon=False, fontsize=7, loc="upper left")
+        ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # never over a point
     axes[-1].set_xlabel("Years since the département's first position (common base: year −1)")
     figure.suptitle("Recorded intrafamily physical violence around a département's first position", fontsize=10)
     figure.text(0.5, 0.045, CAVEAT, ha="center", fontsize=7, style="italic", wrap=True)
-    figure.subplots_adjust(hspace=0.3, bottom=0.16, top=0.91)
-    return to_png(figure, synthetic=synthetic)
+    figure.subplots_adjust(hspace=0.3, bottom=0.16, top=0.91, left=0.08, right=0.68)
+    return figure
 
 
 def _effect(row: pd.Series | None) -> str:
@@ -167,7 +183,11 @@ def breakdown_headlines(impact_estimates: pd.DataFrame) -> list[Headline]:
     note = ("HonestDiD (Rambachan & Roth): the smallest post-adoption trend violation, in multiples of the largest "
             "pre-adoption one, at which the effect is no longer significant; 0 = not significant even under "
             "parallel trends")
-    return [Headline(f"Breakdown value M̄, {row['term'].removeprefix(RESTRICTIONS['relative_magnitudes'])}",
+    def target(term: str) -> str:
+        name = term.removeprefix(RESTRICTIONS["relative_magnitudes"])
+        return HONEST_TARGET_LABELS.get(name, name.replace("_", " "))
+
+    return [Headline(f"Breakdown value M̄, {target(row['term'])}",
                      None if pd.isna(row["estimate"]) else float(row["estimate"]), "0.00",
                      note if pd.notna(row["estimate"]) else note + f"; beyond {sensitivity.MBAR_MAX:g}, the largest "
                                                                   "value searched")

@@ -10,6 +10,7 @@ import pandas as pd
 from swps_pipeline import economics, impact, indicators
 from swps_pipeline.indicators.catalogue import BY_ID
 from swps_pipeline.publish.pack import Headline, PackManifest, write_evaluation_pack
+from swps_pipeline.publish.reading import model_label, outcome_label, summary_reading
 from swps_pipeline.publish.warehouse import read_mart
 from swps_pipeline.publish.xlsx import ESTIMATE, PERCENT
 
@@ -43,6 +44,13 @@ PACK_TABLES = {
     "warehouse: its counts are not disclosure-controlled).",
     "files_rejected": "Files rejected whole, with the reason.",
     "missing_returns": "Expected returns that never arrived.",
+}
+#: The charts of the pack, as a reader names them (Charts sheet, methods page).
+CHART_TITLES = {
+    "national_trend": "National trend: persons received and new cases per FTE-year",
+    "npv_distribution": "Net present value: distribution of the Monte Carlo draws",
+    "tornado": "One-way sensitivity of the net present value (tornado)",
+    "event_study": "Event study: recorded intrafamily physical violence around a département's first position",
 }
 SOURCES = (
     "Position returns and registry: synthetic (swps generate), following the published counts.",
@@ -107,7 +115,7 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
                    for column, label in money if column in row and pd.notna(row[column])]
         if "probability_npv_positive" in row:
             result.append(Headline(f"Probability that the NPV is positive, {years}", row["probability_npv_positive"],
-                                   PERCENT, f"Monte Carlo, {row.get('n_draws', 'n/a')} draws"))
+                                   PERCENT, f"Monte Carlo, {_draws(row.get('n_draws'))} draws"))
         ratio = next((c for c in ("benefit_cost_ratio_mean", "benefit_cost_ratio") if c in row), None)
         if ratio:
             result.append(Headline(f"Benefit-cost ratio (mean benefits / mean costs), {years}", row[ratio], ESTIMATE))
@@ -123,9 +131,14 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
                f"{row['n_clusters']} départements (clusters)"
         extra = [str(row[c]) for c in row.index if ("warning" in c or "breakdown" in c) and pd.notna(row[c])
                  and str(row[c])]
-        result.append(Headline(f"Impact on {row['outcome'].replace('_', ' ')}: {row['model'].replace('_', ' ')}",
+        result.append(Headline(f"Impact on {outcome_label(row['outcome'])}: {model_label(row['model'])}",
                                row["estimate"], ESTIMATE, "; ".join([note, *extra])))
     return result + impact.breakdown_headlines(impact_estimates)
+
+
+def _draws(n_draws) -> str:
+    """The number of Monte Carlo draws as a reader reads it: 10,000."""
+    return "n/a" if n_draws is None or pd.isna(n_draws) else f"{int(n_draws):,}"
 
 
 def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
@@ -141,13 +154,16 @@ def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, bytes
 
 
 _HEADING = re.compile(r"(#{1,6})\s")
-_DEVELOPER_SECTION = re.compile(r"#{1,6}\s.*\btests?\b", re.IGNORECASE)
+_DEVELOPER_SECTION = re.compile(r"#{1,6}\s.*\b(tests?|library choice)\b", re.IGNORECASE)
 _CODE_REFERENCE = re.compile(r"swps_pipeline[/.]|tests/|\.py\b")
+#: A heading's aside naming code, e.g. "Settings (`impact/settings.py`)": the reader gets "Settings".
+_HEADING_CODE_ASIDE = re.compile(r"\s*\([^()]*`[^`()]+`[^()]*\)")
 
 
 def evaluator_text(markdown: str) -> str:
     """The methods for an evaluator: the docs without developer notes (paragraphs that point at
-    code or tests, sections about what the tests show); those stay in docs/."""
+    code or tests, sections about what the tests show or which library was chosen, code named in
+    headings); those stay in docs/."""
     kept, skip_level = [], 0
     for block in re.split(r"\n\s*\n", markdown):
         heading = _HEADING.match(block.strip())
@@ -158,6 +174,9 @@ def evaluator_text(markdown: str) -> str:
         if heading and _DEVELOPER_SECTION.match(block.strip()):
             skip_level = len(heading[1])
             continue
+        if heading:
+            first, _, rest = block.strip().partition("\n")
+            block = "\n".join(filter(None, [_HEADING_CODE_ASIDE.sub("", first), rest]))
         if not heading and _CODE_REFERENCE.search(block) and not block.lstrip().startswith(("|", "```")):
             sentences = [text for text in re.split(r"(?<=[.])\s+", block) if not _CODE_REFERENCE.search(text)]
             block = " ".join(sentences)
@@ -177,7 +196,9 @@ def build_evaluation_pack(marts_dir: Path, pack_dir: Path) -> PackManifest:
         synthetic=True, sources=SOURCES,
         position_departments=dict(zip(registry["position_id"], registry["department_code"])),
         summary=headlines(tables["cba_summary"], tables["impact_estimates"]),
-        provenance=_optional_mart(marts_dir, "run_provenance"))
+        provenance=_optional_mart(marts_dir, "run_provenance"),
+        reading=summary_reading(tables["cba_summary"], tables["impact_estimates"], tables["event_study"]),
+        chart_titles=CHART_TITLES)
 
 
 def _optional_mart(marts_dir: Path, name: str) -> pd.DataFrame | None:

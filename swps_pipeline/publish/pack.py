@@ -12,6 +12,7 @@ give the same bytes.
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import itertools
@@ -30,10 +31,13 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 
 from swps_pipeline.assumptions import SYNTHETIC_NOTICE
 from swps_pipeline.figures import SYNTHETIC_STAMP
 from swps_pipeline.publish.xlsx import (
+    BOOLEAN,
+    DECIMAL,
     INTEGER,
     PERCENT,
     number_format,
@@ -57,6 +61,14 @@ METHODS_NAME = "methods.html"
 README_SHEET = "README"
 SUMMARY_SHEET = "Summary"
 CHARTS_SHEET = "Charts"
+PROVENANCE_SHEET = "Provenance"
+#: Provenance keys with these prefixes (every resolved parameter, every input file's checksum: hundreds of
+#: rows) are listed on the Provenance sheet; the README sheet shows the run's other facts and points there.
+_PROVENANCE_DETAIL = ("parameter.", "input_sha256.")
+#: A chart in the Charts sheet is scaled to fit one landscape A4 page (pixels at 96 dpi, under its title).
+_CHART_PAGE_PIXELS = (1000, 540)
+#: The Provenance sheet (two columns, a thousand rows of checksums) prints at this scale: an appendix.
+_PROVENANCE_PRINT_SCALE = 60
 
 #: Excel's limits (Microsoft, "Excel specifications and limits"): 1,048,576
 #: rows per sheet (one is the header), 31 characters per sheet name, 32,767
@@ -74,8 +86,9 @@ FIXED_TIMESTAMP = datetime(1980, 1, 1)
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-#: Column widths (in characters), estimated on the first rows; headers wrap beyond `_HEADER_WIDTH`.
-_WIDTH_MIN, _WIDTH_MAX, _WIDTH_SAMPLE_ROWS, _HEADER_WIDTH = 8, 60, 500, 16
+#: Column widths (in characters), estimated on the first rows; headers wrap beyond `_HEADER_WIDTH`;
+#: the widest column still holds a SHA-256 (64 hex digits) on one line.
+_WIDTH_MIN, _WIDTH_MAX, _WIDTH_SAMPLE_ROWS, _HEADER_WIDTH = 8, 66, 500, 16
 #: Columns that identify a row: frozen at the left of a sheet when they lead it.
 ID_COLUMNS = frozenset({
     "year", "department_code", "department_name", "region_code", "level", "entity", "indicator", "label", "unit",
@@ -83,6 +96,8 @@ ID_COLUMNS = frozenset({
 })
 #: Columns of an indicator table in the indicator's unit (a percentage for shares).
 _INDICATOR_VALUES = frozenset({"value", "median", "mad", "value_previous_year", "change_abs"})
+#: Columns mixing counts and rates row by row (indicator tables): a whole value shows without decimals.
+_MIXED_WHOLE = frozenset({"value", "value_previous_year", "numerator", "denominator"})
 _NOTICE_FILL = PatternFill("solid", fgColor="FFF4CC")
 
 
@@ -122,6 +137,8 @@ class _Extras:
     sources: Sequence[str]
     summary: Sequence[Headline]
     provenance: pd.DataFrame | None
+    reading: Sequence[str] = ()  # what the headline figures say, in words (`publish.reading`)
+    chart_titles: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +181,8 @@ def write_evaluation_pack(
     position_departments: Mapping[str, str] | None = None,
     summary: Sequence[Headline] = (),
     provenance: pd.DataFrame | None = None,
+    reading: Sequence[str] = (),
+    chart_titles: Mapping[str, str] | None = None,
 ) -> PackManifest:
     """Write the evaluation pack to `out_dir`, replacing any older pack there.
 
@@ -174,9 +193,11 @@ def write_evaluation_pack(
     `position_departments` relates position rows to their département for
     disclosure control; `summary` are the headline results (summary sheet,
     top of the methods page); `provenance` is the `run_provenance` mart
-    (`key`, `value`), shown on the README sheet and the methods page.
+    (`key`, `value`), shown on the README sheet (the parameters and input checksums on the
+    Provenance sheet) and the methods page; `reading` are paragraphs saying what the headline
+    figures mean, under the summary; `chart_titles` name the charts for a reader (else from their names).
     """
-    extras = _Extras(synthetic, tuple(sources), tuple(summary), provenance)
+    extras = _Extras(synthetic, tuple(sources), tuple(summary), provenance, tuple(reading), chart_titles)
     _check_names(tables, charts, table_notes)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -228,7 +249,7 @@ def _check_names(tables: Mapping[str, pd.DataFrame], charts: Mapping[str, bytes]
 
 def _sheet_names(names: list[str]) -> list[str]:
     """Excel-valid, unique (case-insensitively, README included) sheet names of at most 31 characters."""
-    taken = {README_SHEET.lower(), SUMMARY_SHEET.lower(), CHARTS_SHEET.lower()}
+    taken = {README_SHEET.lower(), SUMMARY_SHEET.lower(), CHARTS_SHEET.lower(), PROVENANCE_SHEET.lower()}
     result = []
     for name in names:
         base = _SHEET_NAME_FORBIDDEN.sub("_", name)[:SHEET_NAME_MAX]
@@ -264,12 +285,32 @@ def _workbook(
         summary.page_setup.orientation = "portrait"
         summary.page_setup.fitToHeight = 1
     if charts:
-        _write_charts(workbook.create_sheet(CHARTS_SHEET), charts)
-    for table in packed:
-        sheet = workbook.create_sheet(table.sheet)
-        id_columns = _write_table(sheet, safe_tables[table.name].head(XLSX_MAX_DATA_ROWS))
+        _write_charts(workbook.create_sheet(CHARTS_SHEET), charts, extras)
+    sheets = [(table.sheet, safe_tables[table.name].head(XLSX_MAX_DATA_ROWS)) for table in packed]
+    if _provenance_details(extras) is not None:
+        sheets.append((PROVENANCE_SHEET, _provenance_details(extras)))
+    for name, frame in sheets:
+        sheet = workbook.create_sheet(name)
+        id_columns = _write_table(sheet, frame)
         print_setup(sheet, header=header, columns=sheet.max_column, id_columns=id_columns)
+    if PROVENANCE_SHEET in workbook.sheetnames:
+        workbook[PROVENANCE_SHEET].sheet_properties.pageSetUpPr.fitToPage = False
+        workbook[PROVENANCE_SHEET].page_setup.scale = _PROVENANCE_PRINT_SCALE
     return workbook
+
+
+def _provenance_details(extras: _Extras) -> pd.DataFrame | None:
+    """The provenance rows listed on their own sheet: resolved parameters and input checksums."""
+    if extras.provenance is None or not len(extras.provenance):
+        return None
+    detail = extras.provenance[extras.provenance["key"].astype(str).str.startswith(_PROVENANCE_DETAIL)]
+    return detail.reset_index(drop=True) if len(detail) else None
+
+
+def chart_title(name: str, extras: _Extras) -> str:
+    """A chart's title for a reader: given by the caller, else its name in words."""
+    titles = extras.chart_titles or {}
+    return titles.get(name) or name.replace("_", " ").capitalize()
 
 
 def _readme_lines(packed: list[PackedTable], extras: _Extras) -> list[tuple[str, str]]:
@@ -320,12 +361,6 @@ def _write_readme(sheet, packed: list[PackedTable], extras: _Extras) -> None:
 
     for label, text in _readme_lines(packed, extras):
         line(label, text, _NOTICE_FILL if label == "Synthetic data" else None)
-    if extras.provenance is not None and len(extras.provenance):
-        sheet.append([])
-        sheet.append(["Provenance", "What produced this pack (run_provenance)"])
-        sheet.cell(sheet.max_row, 1).font = sheet.cell(sheet.max_row, 2).font = bold
-        for key, value in zip(extras.provenance["key"], extras.provenance["value"]):
-            line(str(key), "" if pd.isna(value) else str(value))
     sheet.append([])
     header = ["Sheet", "What it is", "Rows", f"Cells shown as {SUPPRESSED_LABEL} or {HIDDEN_LABEL}",
               "Rows in the sheet", "CSV file"]
@@ -340,7 +375,24 @@ def _write_readme(sheet, packed: list[PackedTable], extras: _Extras) -> None:
         sheet.cell(row, 2).alignment = wrap
         for column in (3, 4, 5):
             sheet.cell(row, column).number_format = INTEGER
+            sheet.cell(row, column).alignment = _alignment("number", top=True, wrap=False)
+        for column in (1, 6):
+            sheet.cell(row, column).alignment = _alignment("text", top=True, wrap=False)
         sheet.row_dimensions[row].height = wrapped_height([(t.note, widths["B"])])
+    if extras.provenance is not None and len(extras.provenance):
+        sheet.append([])
+        sheet.append(["Provenance", "What produced this pack (the run_provenance mart)"])
+        sheet.cell(sheet.max_row, 1).font = sheet.cell(sheet.max_row, 2).font = bold
+        facts = extras.provenance[~extras.provenance["key"].astype(str).str.startswith(_PROVENANCE_DETAIL)]
+        for key, value in zip(facts["key"], facts["value"]):
+            line(str(key), "" if pd.isna(value) else str(value))
+        detail = _provenance_details(extras)
+        if detail is not None:
+            counts = {prefix: int(detail["key"].str.startswith(prefix).sum()) for prefix in _PROVENANCE_DETAIL}
+            line("Parameters and inputs",
+                 f"Sheet '{PROVENANCE_SHEET}': every resolved parameter ({counts['parameter.']:,} rows, "
+                 f"parameter.*) and the SHA-256 of every input file ({counts['input_sha256.']:,} rows, "
+                 "input_sha256.<path>).")
 
 
 def _write_summary(sheet, extras: _Extras) -> None:
@@ -358,27 +410,47 @@ def _write_summary(sheet, extras: _Extras) -> None:
     sheet.append(["Result", "Value", "Note"])
     for column in (1, 2, 3):
         sheet.cell(sheet.max_row, column).font = bold
+    sheet.cell(sheet.max_row, 2).alignment = _alignment("number", top=False, wrap=False)
+    sheet.cell(sheet.max_row, 3).alignment = _alignment("text", top=False, wrap=False)
     for headline in extras.summary:
         value = _safe_text(headline.value) if isinstance(headline.value, str) else headline.value
         sheet.append([_safe_text(headline.label), value, _safe_text(headline.note)])
         row = sheet.max_row
         sheet.cell(row, 2).number_format = headline.number_format
-        sheet.cell(row, 1).alignment = sheet.cell(row, 3).alignment = wrap
+        sheet.cell(row, 1).alignment = wrap
+        sheet.cell(row, 3).alignment = _alignment("text", top=True, wrap=True)
         sheet.cell(row, 2).alignment = Alignment(vertical="top")
         sheet.row_dimensions[row].height = wrapped_height(
-            [(headline.label, widths["A"]), (headline.note, widths["C"])])
+            [(headline.label, widths["A"]), (headline.note, widths["C"] - 2)])
+    if extras.reading:
+        sheet.append([])
+        sheet.append(["What the figures say"])
+        sheet.cell(sheet.max_row, 1).font = bold
+        whole_width = sum(widths.values())
+        for paragraph in extras.reading:
+            sheet.append([_safe_text(paragraph)])
+            row = sheet.max_row
+            sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(widths))
+            sheet.cell(row, 1).alignment = wrap
+            sheet.row_dimensions[row].height = wrapped_height([(paragraph, whole_width)])
 
 
-def _write_charts(sheet, charts: Mapping[str, bytes]) -> None:
-    """The charts, one under the other, each below its name."""
+def _write_charts(sheet, charts: Mapping[str, bytes], extras: _Extras) -> None:
+    """The charts, each on its own printed page below its title, scaled to fit the page."""
     row = 1
-    for name, png in charts.items():
-        sheet.cell(row, 1, _safe_text(name.replace("_", " ").capitalize())).font = Font(bold=True)
+    for index, (name, png) in enumerate(charts.items()):
+        if index:
+            sheet.row_breaks.append(Break(id=row - 1))
+        sheet.cell(row, 1, _safe_text(chart_title(name, extras))).font = Font(bold=True, size=12)
         image = Image(io.BytesIO(png))
+        scale = min(1.0, _CHART_PAGE_PIXELS[0] / image.width, _CHART_PAGE_PIXELS[1] / image.height)
+        image.width, image.height = int(image.width * scale), int(image.height * scale)
         image.anchor = f"A{row + 1}"
         sheet.add_image(image)
         row += 3 + -(-image.height // 20)  # default rows are 20 pixels high
-    print_setup(sheet, title_rows=None)
+    print_setup(sheet, title_rows=None, header=SYNTHETIC_STAMP if extras.synthetic else None)
+    sheet.page_setup.fitToWidth = 0  # the charts are scaled to the page already; one page per chart
+    sheet.sheet_properties.pageSetUpPr.fitToPage = False
 
 
 def _safe_text(text: str) -> str:
@@ -397,29 +469,42 @@ def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
 def _write_table(sheet, safe: pd.DataFrame) -> int:
     """A table sheet: bold wrapped header and id columns frozen, autofilter, column widths
     and number formats from the columns, long text wrapped with its row high enough.
+    Numbers and the disclosure labels that stand for them align right, text left with a
+    margin (so `2019` never runs into the text beside it), every cell of a wrapped row at its top.
     Returns the number of id columns frozen at the left."""
     values = _xlsx_values(safe)
     widths = _column_widths(values)
+    numeric = [values[name].map(_is_number).any() for name in values.columns]
     sheet.append([_safe_text(str(name)) for name in values.columns])
-    header_style, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    header_style = Font(bold=True)
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
         cell = sheet.cell(1, index)
-        cell.font, cell.alignment = header_style, wrap
+        cell.font = header_style
+        cell.alignment = _alignment("number" if numeric[index - 1] else "text", top=True, wrap=True)
     sheet.row_dimensions[1].height = wrapped_height([(str(name), w) for name, w in zip(values.columns, widths)])
     formats = [number_format(str(name), _whole_numbers(str(name), safe[name])) for name in safe.columns]
     share_rows = _share_rows(safe)
+    mixed = [name in _MIXED_WHOLE and fmt == DECIMAL for name, fmt in zip(values.columns, formats)]
     wrapped = [i for i, (name, width) in enumerate(zip(values.columns, widths)) if width >= _WIDTH_MAX]
     for row_number, row in enumerate(values.itertuples(index=False, name=None), start=2):
         sheet.append(row)
-        for index, value in enumerate(row):
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                share = share_rows[row_number - 2] and values.columns[index] in _INDICATOR_VALUES
-                sheet.cell(row_number, index + 1).number_format = PERCENT if share else formats[index]
         long_text = [(row[i], widths[i]) for i in wrapped if isinstance(row[i], str) and len(row[i]) > widths[i]]
+        for index, value in enumerate(row):
+            cell = sheet.cell(row_number, index + 1)
+            if isinstance(value, (bool, np.bool_)):
+                cell.number_format, kind = BOOLEAN, "number"
+            elif _is_number(value):
+                share = share_rows[row_number - 2] and values.columns[index] in _INDICATOR_VALUES
+                whole = mixed[index] and float(value).is_integer()
+                cell.number_format, kind = PERCENT if share else INTEGER if whole else formats[index], "number"
+            elif isinstance(value, str):  # a disclosure label stands for a number: aligned like one
+                kind = "label" if value in (SUPPRESSED_LABEL, HIDDEN_LABEL) and numeric[index] else "text"
+            else:
+                continue
+            if kind != "number" or long_text:
+                cell.alignment = _alignment(kind, top=bool(long_text), wrap=bool(long_text) and index in wrapped)
         if long_text:
-            for i in wrapped:
-                sheet.cell(row_number, i + 1).alignment = wrap
             sheet.row_dimensions[row_number].height = wrapped_height(long_text)
     frozen = next((i for i, name in enumerate(values.columns) if name not in ID_COLUMNS), 0)
     sheet.freeze_panes = f"{get_column_letter(frozen + 1)}2"
@@ -428,12 +513,26 @@ def _write_table(sheet, safe: pd.DataFrame) -> int:
     return frozen
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
+
+
+@functools.cache
+def _alignment(kind: str, top: bool, wrap: bool) -> Alignment:
+    """Numbers (and labels standing for them) right, text left one indent in; top of the row when it wraps."""
+    horizontal, indent = ("right", 0) if kind in ("number", "label") else ("left", 1)
+    return Alignment(horizontal=horizontal, indent=indent, vertical="top" if top else None, wrap_text=wrap or None)
+
+
 def _whole_numbers(name: str, column: pd.Series) -> bool:
     """Integers: an integer column, or counts stored as floats or mixed with disclosure labels."""
     if pd.api.types.is_integer_dtype(column):
         return True
     numbers = pd.to_numeric(column[column.map(lambda v: isinstance(v, (int, float, np.number)))], errors="coerce")
-    return is_count_column(name, numbers.astype(float)) if len(numbers.dropna()) else False
+    numbers = numbers.astype(float).dropna()
+    if not len(numbers):
+        return False
+    return is_count_column(name, numbers) or bool((numbers == numbers.round()).all())
 
 
 def _share_rows(safe: pd.DataFrame) -> list[bool]:
@@ -487,6 +586,7 @@ body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; 
 table { border-collapse: collapse; margin: 1rem 0; }
 th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
 figure { margin: 1.5rem 0; } img { max-width: 100%; }
+td.value { white-space: nowrap; text-align: right; }
 code, pre { background: #f3f4f6; }
 """
 
@@ -502,8 +602,10 @@ def _methods_html(
         parts.append(f'<p class="notice"><strong>Synthetic data.</strong> {esc(SYNTHETIC_NOTICE)}</p>')
     if extras.summary:
         parts += ["<h2>Summary of results</h2>", "<table><tr><th>Result</th><th>Value</th><th>Note</th></tr>",
-                  *(f"<tr><td>{esc(h.label)}</td><td>{esc(h.text())}</td><td>{esc(h.note)}</td></tr>"
+                  *(f'<tr><td>{esc(h.label)}</td><td class="value">{esc(h.text())}</td><td>{esc(h.note)}</td></tr>'
                     for h in extras.summary), "</table>"]
+    if extras.reading:
+        parts += ["<h3>What the figures say</h3>", *(f"<p>{esc(paragraph)}</p>" for paragraph in extras.reading)]
     if methods_markdown:
         parts.append(markdown_to_html(methods_markdown, heading_offset=1))
     parts += [
@@ -524,8 +626,8 @@ def _methods_html(
     if chart_names:
         parts.append("<h2>Charts</h2>")
         parts += [
-            f'<figure><img src="charts/{esc(name)}.png" alt="{esc(name)}">'
-            f"<figcaption>{esc(name)}</figcaption></figure>"
+            f'<figure><img src="charts/{esc(name)}.png" alt="{esc(chart_title(name, extras))}">'
+            f"<figcaption>{esc(chart_title(name, extras))}</figcaption></figure>"
             for name in chart_names
         ]
     if extras.sources:

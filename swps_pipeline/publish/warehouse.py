@@ -211,7 +211,8 @@ class RoutedDuckDbClient(DuckDbClient):
 def column_schema(frame: pd.DataFrame, table: str) -> TableSchema:
     """Every column of a published table with its type and its description from the column dictionary."""
     return TableSchema(columns=[
-        TableColumn(name=str(name), type=str(dtype), description=describe(table, str(name)) or None)
+        TableColumn(name=str(name), type="string" if dtype == object else str(dtype),  # pandas' "object" is text
+                    description=describe(table, str(name)) or None)
         for name, dtype in frame.dtypes.items()
     ])
 

@@ -35,9 +35,12 @@ def reproducible_xlsx_bytes(workbook: Workbook, stamp: datetime = datetime(1980,
 #: Number formats (Excel codes, also read by LibreOffice): thousands separators,
 #: euros without cents, shares as percentages, estimates with 3 decimals.
 INTEGER, DECIMAL, ESTIMATE, PERCENT, EURO, PLAIN = "#,##0", "#,##0.00", "0.000", "0.0%", '#,##0 "€"', "0"
+#: Booleans as words: LibreOffice shows a boolean cell in "General" as 0 / 1 (Excel as TRUE / FALSE).
+BOOLEAN = '"TRUE";"TRUE";"FALSE"'
 
 #: Columns whose number is an identifier or a year: no thousands separator.
-_PLAIN_NAMES = {"year", "first_year", "last_year", "population_year", "event_time", "seed", "source_row"}
+_PLAIN_NAMES = {"year", "first_year", "last_year", "population_year", "base_year", "price_year", "cohort",
+                "event_time", "seed", "source_row"}
 _ESTIMATE_NAMES = {"estimate", "std_error", "ci_low", "ci_high", "robust_z", "median", "mad", "p_value",
                    "benefit_cost_ratio", "benefit_cost_ratio_central", "change_abs"}
 _PERCENT_NAMES = {"discount_rate", "probability_npv_positive", "break_even_relative_reduction", "change_rel"}

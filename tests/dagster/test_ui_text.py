@@ -82,6 +82,9 @@ def test_the_column_schema_in_the_ui_carries_the_descriptions(bundled_marts: Pat
     schema = column_schema(frame, "indicator_changes")
     assert [c.name for c in schema.columns] == list(frame.columns)
     assert {c.name: c.description for c in schema.columns}["change_rel"] == "value / value_previous_year − 1 (0.10 = +10 %)."
+    # text columns read as text in the UI, not as pandas' "object"
+    types = {c.name: c.type for c in schema.columns}
+    assert types["indicator"] == "string" and types["year"] == str(frame["year"].dtype)
 
 
 def test_docs_columns_md_is_generated_from_the_dictionary(bundled_marts: Path):

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from swps_pipeline.impact.estimators import ESTIMATE_COLUMNS, EVENT_STUDY_COLUMNS
-from swps_pipeline.impact.results import estimate_impact, event_study_chart, interpretation_markdown
+from swps_pipeline.impact.results import (
+    estimate_impact,
+    event_study_chart,
+    event_study_figure,
+    interpretation_markdown,
+)
 from swps_pipeline.impact.settings import ImpactSettings
 
 STAGGERED = {2018.0: 20, 2020.0: 20, 2022.0: 20, 2024.0: 20, np.nan: 21}
@@ -40,6 +45,22 @@ def test_chart_is_a_reproducible_png(no_effect):
     png = event_study_chart(no_effect.event_study)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert event_study_chart(no_effect.event_study) == png
+
+
+def test_chart_shows_an_estimate_without_interval_hollow_and_no_legend_over_the_plots(no_effect):
+    frame = no_effect.event_study.copy()
+    cs = frame.index[(frame["model"] == "callaway_santanna") & ~frame["reference"].astype(bool)]
+    earliest = frame.loc[cs, "event_time"].idxmin()
+    frame.loc[earliest, ["ci_low", "ci_high", "ci_low_uniform", "ci_high_uniform"]] = np.nan
+    figure = event_study_figure(frame)
+    figure.canvas.draw()
+    top = figure.axes[0]
+    hollow = [line for line in top.get_lines() if line.get_markerfacecolor() == "white"]
+    assert len(hollow) == 1 and hollow[0].get_label() == "estimate, no interval (too few départements)"
+    assert list(hollow[0].get_xdata()) == [frame.loc[earliest, "event_time"]]
+    assert list(hollow[0].get_ydata()) == [frame.loc[earliest, "estimate"]]
+    for axis in figure.axes:  # each legend lies entirely right of its plot
+        assert axis.get_legend().get_window_extent().x0 > axis.get_window_extent().x1
 
 
 def test_interpretation_states_assumption_pretrend_and_caveats(no_effect):

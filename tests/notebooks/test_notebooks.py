@@ -174,3 +174,53 @@ def test_the_readings_of_the_charts_quote_the_marts(executed, bundled_marts: Pat
     reading = _printed(executed["02_indicators"], f"reading, {first}→{last}")
     assert reading.startswith(f"positions active {national.loc[first, 'positions_active']} → "
                               f"{national.loc[last, 'positions_active']}, new cases {national.loc[first, 'new_cases']:,}")
+
+
+def test_the_cost_benefit_and_impact_readings_are_the_marts_in_words(executed, bundled_marts: Path):
+    from swps_pipeline.publish import reading
+
+    def marts(name: str) -> pd.DataFrame:
+        return pd.read_parquet(bundled_marts / f"{name}.parquet")
+
+    summary, estimates = marts("cba_summary"), marts("impact_estimates")
+    whole = reading.headline_row(summary)
+    sensitivity = marts("cba_sensitivity").query("first_year == @whole.first_year and last_year == @whole.last_year")
+    cba = _texts(executed["03_costs_and_cba"])
+    # mean beside median and P(NPV > 0), the tornado, the "central" scenario: each right after its chart or table
+    assert "**What the chart says.** " + reading.npv_reading(summary) in cba
+    assert "**What the chart says.** " + reading.tornado_reading(sensitivity) in cba
+    assert "**Reading.** " + reading.scenarios_reading(marts("cba_scenarios"), summary) in cba
+    per_case = marts("cost_per_case").query("level == 'national'").set_index("year")["cost_per_new_case"]
+    assert any(f"went from {per_case.iloc[0]:,.0f} EUR in {per_case.index[0]} to {per_case.iloc[-1]:,.0f} EUR" in text
+               for text in cba)
+    impact = _texts(executed["04_impact"])
+    assert "**Reading.** " + reading.effect_reading(estimates) in impact
+    assert "**What the chart says.** " + reading.pretrend_reading(marts("event_study"), estimates) in impact
+
+
+def test_pyplot_charts_are_stamped_when_the_data_are_the_synthetic_bundle(tmp_path, monkeypatch):
+    import sys
+
+
+    from swps_pipeline.collect.inputs import SYNTHETIC_MANIFEST
+    from swps_pipeline.figures import SYNTHETIC_STAMP
+
+    monkeypatch.syspath_prepend(str(NOTEBOOKS_DIR))
+    sys.modules.pop("notebook_setup", None)
+    import notebook_setup
+
+    import matplotlib.pyplot as plt
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "bundled").mkdir()
+    (tmp_path / "bundled" / SYNTHETIC_MANIFEST).write_text("{}")
+    for folder, expected in (("real", []), ("bundled", [SYNTHETIC_STAMP])):
+        monkeypatch.setenv("SWPS_DATA_DIR", str(tmp_path / folder))
+        figure = plt.figure()
+        notebook_setup.stamp()
+        assert [text.get_text() for text in figure.texts] == expected
+        plt.close(figure)
+    # every pyplot chart of the notebooks is stamped before it is shown
+    sources = [cell.source for path in NOTEBOOKS for cell in nbformat.read(path, as_version=4).cells
+               if cell.cell_type == "code" and "plt.show()" in cell.source]
+    assert len(sources) == 6 and all("stamp()\nplt.show()" in source for source in sources)

@@ -166,8 +166,9 @@ def test_headlines_read_by_name_and_computed_from_the_marts():
     assert found["Mean net present value, 2019–2025 (M€)"].text() == "58.4 M€"  # the widest span, in M€
     assert found["NPV, 5th percentile, 2019–2025 (M€)"].text() == "-76.4 M€"
     assert found["Probability that the NPV is positive, 2019–2025"].text() == "62.2%"
+    assert found["Probability that the NPV is positive, 2019–2025"].note == "Monte Carlo, 100 draws"
     assert found["NPV per euro (mean), 2019–2025"].text() == "0.400"  # a new column, shown as it appears
-    effect = found["Impact on log violence: twfe treated"]
+    effect = found["Impact on log violence: TWFE, treated dummy"]  # model named in words
     assert effect.text() == "0.059" and "p = 0.010" in effect.note and "18 départements" in effect.note
     assert "only 18 treated clusters" in effect.note
     assert found["Breakdown value M̄, att"].text() == "0.75"  # from impact.breakdown_headlines, 2 decimals
@@ -178,5 +179,7 @@ def test_methods_for_evaluators_leave_developer_notes_in_docs():
 
     text = ("# Impact\n\nCode: `swps_pipeline/impact/`. Tests: `tests/impact/`.\n\n## Design\n\n"
             "Staggered adoption. The estimator is in `estimators.py`; it compares cohorts.\n\n"
-            "## What the tests show\n\nCoverage 95 %.\n\n## Caveats\n\nFew clusters.")
-    assert evaluator_text(text) == "# Impact\n\n## Design\n\nStaggered adoption.\n\n## Caveats\n\nFew clusters."
+            "## What the tests show\n\nCoverage 95 %.\n\n## Settings (`impact/settings.py`)\n\nControl group.\n\n"
+            "## Library choice\n\n| library | speed |\n\n## Caveats\n\nFew clusters.")
+    assert evaluator_text(text) == ("# Impact\n\n## Design\n\nStaggered adoption.\n\n## Settings\n\nControl group."
+                                    "\n\n## Caveats\n\nFew clusters.")

@@ -264,3 +264,67 @@ def test_number_formats_print_setup_and_filters(tmp_path, chart):
     notice_row = next(r for r in range(1, 10) if readme.cell(r, 1).value == "Synthetic data")
     assert readme.row_dimensions[notice_row].height >= 45  # the wrapped notice gets its lines
     assert len(workbook["Charts"]._images) == 1
+
+
+def test_cells_read_as_printed_labels_aligned_like_numbers_booleans_as_words_years_plain(tmp_path, chart):
+    tables = {"department_year": _tables()["department_year"],
+              "cba_summary": pd.DataFrame({"headline": [True], "base_year": [2019], "price_year": [2024],
+                                           "anticipation": [0.0], "warning": ["w " * 60]})}
+    write_evaluation_pack(tmp_path / "pack", tables, {"activity_trend": chart},
+                          {"department_year": "Activity.", "cba_summary": "Cost-benefit."})
+    workbook = openpyxl.load_workbook(tmp_path / "pack" / "evaluation_pack.xlsx")
+    sheet = workbook["department_year"]
+    # "<5" stands for a count: right-aligned like the numbers beside it (LibreOffice put "263" and "[c]" side by side)
+    assert sheet["D2"].value == "<5" and sheet["D2"].alignment.horizontal == "right"
+    # text starts one indent in, so a right-aligned year never runs into it
+    assert sheet["A2"].alignment.horizontal == "left" and sheet["A2"].alignment.indent == 1
+    assert sheet["D1"].alignment.horizontal == "right" and sheet["A1"].alignment.horizontal == "left"
+    cba = workbook["cba_summary"]
+    assert cba["A2"].value is True and cba["A2"].number_format == '"TRUE";"TRUE";"FALSE"'  # not 1 in LibreOffice
+    assert cba["B2"].number_format == cba["C2"].number_format == "0"  # base and price years: 2019, not 2,019
+    assert cba["D2"].number_format == "#,##0"  # a whole-valued column: 0, not 0.00
+    # a row whose text wraps: every cell at the top, so the row's values stay on the same line
+    assert cba["E2"].alignment.wrap_text and {cba.cell(2, c).alignment.vertical for c in range(1, 6)} == {"top"}
+
+
+def test_provenance_facts_on_readme_parameters_and_checksums_on_their_own_sheet(tmp_path, chart):
+    provenance = pd.DataFrame({"key": ["dagster_run_id", "git_commit", "input_sha256.returns/2021/a.csv",
+                                       "input_sha256.returns/2021/b.csv", "parameter.settings.seed"],
+                               "value": ["run-1", "abc123", "0" * 64, "1" * 64, "20240601"]})
+    _write(tmp_path / "pack", chart, provenance=provenance)
+    workbook = openpyxl.load_workbook(tmp_path / "pack" / "evaluation_pack.xlsx")
+    assert workbook.sheetnames[-1] == "Provenance"
+    readme = {row[0]: row[1] for row in workbook["README"].iter_rows(values_only=True) if row[0]}
+    assert readme["dagster_run_id"] == "run-1" and readme["git_commit"] == "abc123"
+    assert "input_sha256.returns/2021/a.csv" not in readme
+    assert readme["Parameters and inputs"].startswith("Sheet 'Provenance': every resolved parameter (1 rows")
+    assert "SHA-256 of every input file (2 rows" in readme["Parameters and inputs"]
+    rows = list(workbook["Provenance"].iter_rows(values_only=True))
+    assert rows == [("key", "value"), ("input_sha256.returns/2021/a.csv", "0" * 64),
+                    ("input_sha256.returns/2021/b.csv", "1" * 64), ("parameter.settings.seed", "20240601")]
+    assert workbook["Provenance"].column_dimensions["B"].width >= 66  # a SHA-256 on one line
+
+
+def test_charts_one_a_page_with_titles_and_the_summary_says_what_the_figures_mean(tmp_path, chart):
+    tall = new_figure(8, 10)
+    tall.subplots().plot([1, 2], [3, 4])
+    write_evaluation_pack(
+        tmp_path / "pack", _tables(), {"activity_trend": chart, "tornado": to_png(tall)}, NOTES,
+        summary=[pack.Headline("Mean NPV (M€)", 18.6, '#,##0.0 "M€"')],
+        reading=["The mean is positive while most draws are negative."],
+        chart_titles={"tornado": "One-way sensitivity of the NPV (tornado)"})
+    workbook = openpyxl.load_workbook(tmp_path / "pack" / "evaluation_pack.xlsx")
+    charts = workbook["Charts"]
+    assert [charts.cell(row, 1).value for row in range(1, charts.max_row + 1) if charts.cell(row, 1).value] == [
+        "Activity trend", "One-way sensitivity of the NPV (tornado)"]
+    second = next(row for row in range(2, charts.max_row + 1) if charts.cell(row, 1).value)
+    assert [b.id for b in charts.row_breaks.brk] == [second - 1]  # the second chart starts a page
+    # the 880 × 1100 pixel tornado is scaled to fit a landscape page
+    shown = [(image.anchor.ext.width / 9525, image.anchor.ext.height / 9525) for image in charts._images]  # EMU
+    assert all(width <= 1000 and height <= 540 for width, height in shown) and shown[1][1] == 540
+    summary = [row[0] for row in workbook["Summary"].iter_rows(values_only=True)]
+    assert summary[summary.index("What the figures say") + 1] == "The mean is positive while most draws are negative."
+    page = (tmp_path / "pack" / "methods.html").read_text("utf-8")
+    assert "<p>The mean is positive while most draws are negative.</p>" in page
+    assert "<figcaption>One-way sensitivity of the NPV (tornado)</figcaption>" in page
+    assert '<td class="value">18.6 M€</td>' in page  # kept on one line by the page's style
