@@ -78,8 +78,8 @@ def test_every_column_of_every_published_table_has_a_description_that_renders_wh
 
 
 def test_the_column_schema_in_the_ui_carries_the_descriptions(bundled_marts: Path):
-    frame = pq.read_table(bundled_marts / "indicators.parquet").to_pandas()
-    schema = column_schema(frame, "indicators")
+    frame = pq.read_table(bundled_marts / "indicator_changes.parquet").to_pandas()
+    schema = column_schema(frame, "indicator_changes")
     assert [c.name for c in schema.columns] == list(frame.columns)
     assert {c.name: c.description for c in schema.columns}["change_rel"] == "value / value_previous_year − 1 (0.10 = +10 %)."
 

@@ -43,6 +43,8 @@ def what_if(bundled_marts: Path):
     settings = Settings(data_dir=BUNDLED_DATA, output_dir=output_dir)
     run_config = {"ops": {"economic_model": {"config": {"discount_rate": "zero"}}}}
     with dg.instance_for_test() as instance:
+        # the deployment's instance knows the year partitions the official run wrote
+        instance.add_dynamic_partitions("returns_year", [str(year) for year in settings.returns_years()])
         job = build_definitions(settings).resolve_job_def("swps_all")
         result = job.execute_in_process(
             run_config=run_config, instance=instance, raise_on_error=False,
