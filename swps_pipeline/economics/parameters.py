@@ -16,8 +16,6 @@ at the means, and a changed value moves the Monte Carlo with it.
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import math
 import os
 import stat

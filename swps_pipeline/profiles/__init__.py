@@ -69,6 +69,8 @@ class Profile:
     #: canonical value -> accepted labels (the first is offered in the template).
     host_types: dict[str, tuple[str, ...]] = field(repr=False)
     employer_types: dict[str, tuple[str, ...]] = field(repr=False)
+    #: regex of the area codes' shapes: a position id is `<area code>-<3 digits>`.
+    position_id_prefix: str
     positions_per_area: int
     inhabitants_per_worker: int
     refund_shares: tuple[float, ...]
@@ -208,6 +210,7 @@ def _read(folder: Path, problems: list[str]) -> Profile | None:
     population = _check_population(population, areas, problems)
     labels, aliases = _template(folder, fields.text("template.file"), problems)
     host_types, employer_types = fields.choices("template.host_types"), fields.choices("template.employer_types")
+    prefix = _position_id_prefix(fields.text("template.position_id_prefix"), areas, problems)
     shares = _refund_shares(fields.value("funding.refund_shares"), problems)
     start = _date(fields.value("funding.scheme_start"), "funding.scheme_start", problems)
     deflator = _deflator(folder, fields.text("costs.deflator_file"), problems)
@@ -248,6 +251,7 @@ def _read(folder: Path, problems: list[str]) -> Profile | None:
         area_level=fields.text("areas.level"), area_level_plural=fields.text("areas.level_plural"),
         parent_level=fields.text("areas.parent_level"), areas=areas, population=population,
         labels=labels, aliases=aliases, host_types=host_types, employer_types=employer_types,
+        position_id_prefix=prefix,
         positions_per_area=int(_or_zero(fields.number("coverage.positions_per_area", 1, 1000))),
         inhabitants_per_worker=int(_or_zero(fields.number("coverage.inhabitants_per_worker", 1, 1e8))),
         refund_shares=shares, scheme_start=start, currency=currency,
@@ -311,7 +315,8 @@ def _check_areas(areas: pd.DataFrame, problems: list[str]) -> pd.DataFrame:
     still = areas[areas.apply(lambda row: row.str.strip().str.upper().eq(TO_FILL).any(), axis=1)]
     if not still.empty:
         problems.append(f"areas.file: area '{still['area_code'].iloc[0]}' has a value still to fill")
-    return areas
+    parents = ["parent_code", "parent_name"]
+    return areas.assign(**{c: areas[c].where(areas[c].str.strip() != "", None) for c in parents})  # no parent: null
 
 
 def _check_population(population: pd.DataFrame, areas: pd.DataFrame, problems: list[str]) -> pd.DataFrame:
@@ -373,6 +378,21 @@ def _template(folder: Path, name: str, problems: list[str]) -> tuple[dict[str, s
             if seen.setdefault(key, column) != column:
                 problems.append(f"template.file: the header '{header}' names both '{seen[key]}' and '{column}'")
     return labels, aliases
+
+
+def _position_id_prefix(pattern: str, areas: pd.DataFrame, problems: list[str]) -> str:
+    """The regex must compile and match every area code, so that every area's position ids are well formed."""
+    if not pattern:
+        return pattern
+    try:
+        compiled = re.compile(rf"(?:{pattern})")
+    except re.error as error:
+        problems.append(f"template.position_id_prefix: not a regular expression ({error})")
+        return pattern
+    unmatched = [code for code in areas["area_code"] if not compiled.fullmatch(code)]
+    if unmatched:
+        problems.append(f"template.position_id_prefix: does not match the area code '{unmatched[0]}'")
+    return pattern
 
 
 def _refund_shares(value: Any, problems: list[str]) -> tuple[float, ...]:

@@ -14,6 +14,7 @@ written as `TO FILL`, which `swps profile check` reports field by field.
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import yaml
@@ -97,7 +98,8 @@ def new_profile(country: str, folder: Path, level: str | None = None) -> Path:
                   "source": f"ISO 3166-2:{code} via pycountry (subdivisions of type '{area_type}'); check them "
                             f"against the areas the programme is organised by",
                   "population_file": "population.csv", "population_source": TO_FILL},
-        "template": {"file": "template.csv", "host_types": TO_FILL, "employer_types": TO_FILL, "source": TO_FILL},
+        "template": {"file": "template.csv", "host_types": TO_FILL, "employer_types": TO_FILL,
+                     "position_id_prefix": "|".join(re.escape(a["area_code"]) for a in areas), "source": TO_FILL},
         "coverage": {"positions_per_area": TO_FILL, "positions_per_area_source": TO_FILL,
                      "inhabitants_per_worker": TO_FILL, "inhabitants_per_worker_source": TO_FILL},
         "funding": {"refund_shares": TO_FILL, "refund_source": TO_FILL, "scheme_start": TO_FILL,

@@ -34,7 +34,8 @@ BELGIAN_AREAS = ["BE-BRU", "BE-VAN", "BE-VBR", "BE-VLI", "BE-VOV", "BE-VWV", "BE
 def _profile_environment(monkeypatch):
     """`--profile` writes the environment: restore it after each test."""
     monkeypatch.setenv(PROFILE_VARIABLE, "FR")
-    monkeypatch.delenv(PROFILE_DIR_VARIABLE, raising=False)
+    monkeypatch.setenv(PROFILE_DIR_VARIABLE, "")  # recorded, so that what `--profile` sets is undone
+    monkeypatch.delenv(PROFILE_DIR_VARIABLE)
 
 
 def test_the_french_profile_holds_the_national_facts():
@@ -143,13 +144,10 @@ def test_inconsistent_tables_are_named(tmp_path):
     ]
 
 
-def test_a_filled_scaffold_checks_clean(tmp_path, capsys):
-    """`swps profile new` then filling every TO FILL from a fixture gives a clean profile."""
-    folder = tmp_path / "BE"
-    assert cli.main(["profile", "new", "BE", "--out", str(folder)]) == 0
+def fill_belgian_scaffold(folder: Path) -> None:
+    """Fill every TO FILL of `swps profile new BE` from a fixture (values made up for the tests, not facts)."""
     raw = yaml.safe_load((folder / "profile.yaml").read_text(encoding="utf-8"))
-    french = yaml.safe_load((FR / "profile.yaml").read_text(encoding="utf-8"))
-    fixture = "fixture, not a fact"
+    fixture = "test fixture, not a fact"
     raw["areas"].update(level_plural="provinces", parent_level="gewest / région", population_source=fixture)
     raw["template"].update(host_types={"local_police": ["Lokale politie", "Police locale"],
                                        "federal_police": ["Federale politie", "Police fédérale"]},
@@ -171,14 +169,22 @@ def test_a_filled_scaffold_checks_clean(tmp_path, capsys):
     (folder / "population.csv").write_text("area_code,year,population\n" + "\n".join(population) + "\n",
                                            encoding="utf-8")
     shutil.copy(FR / "template.csv", folder / "template.csv")
-    (folder / "cpi.csv").write_text("year,index_2015_100\n2023,118.0\n2024,120.0\n", encoding="utf-8")
-    assert french["costs"]["currency"] == raw["costs"]["currency"] == "EUR"
+    index = "".join(f"{year},{100 + 2 * (year - 2015)}\n" for year in range(2010, 2026))  # covers the shared prices
+    (folder / "cpi.csv").write_text("year,index_2015_100\n" + index, encoding="utf-8")
+
+
+def test_a_filled_scaffold_checks_clean(tmp_path, capsys):
+    """`swps profile new` then filling every TO FILL from a fixture gives a clean profile."""
+    folder = tmp_path / "BE"
+    assert cli.main(["profile", "new", "BE", "--out", str(folder)]) == 0
+    fill_belgian_scaffold(folder)
     capsys.readouterr()
     assert cli.main(["profile", "check", str(folder)]) == 0
     assert capsys.readouterr().out == f"{folder}: clean (Belgium: 11 provinces, currency EUR, time zone Europe/Brussels)\n"
     profile = read_profile(folder)
     assert profile.population.set_index("area_code")["population"]["BE-WNA"] == 1_100_000
     assert profile.host_types["federal_police"] == ("Federale politie", "Police fédérale")
+    assert profile.position_id_prefix.split("|")[:2] == ["BE\\-BRU", "BE\\-VAN"]
 
 
 def test_profile_option_selects_the_profile_for_the_command(tmp_path, capsys):
