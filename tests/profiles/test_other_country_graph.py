@@ -6,16 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from swps_pipeline import cli
 from swps_pipeline.contract import COLUMN_NAMES
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_profiles import fill_belgian_scaffold  # noqa: E402
+from tests.profiles.belgium import fill_belgian_scaffold
 
 REGISTRY = """position_id,department_code,host_type,host_site,employer_type,start_date,end_date,local_funders
 BE-VAN-001,BE-VAN,local_police,Antwerpen,municipality,2023-01-01,,1
