@@ -6,27 +6,9 @@ module holds the fixed facts and conventions the whole pipeline shares.
 
 from __future__ import annotations
 
-from datetime import date
-
-#: Standard recommended by the Grenelle on domestic violence: at least two
-#: positions per département (ECPA application, question 9).
-STANDARD_POSITIONS_PER_DEPARTMENT = 2
-
-#: National association's target: at least one social worker per 150,000
-#: inhabitants (shared/reference/cba_parameters.md, "Published position counts").
-INHABITANTS_PER_WORKER_TARGET = 150_000
-
-#: One position costs 50,000-55,000 EUR a year (ECPA application, question 16);
-#: the default is the midpoint, per FTE-year.
-DEFAULT_COST_PER_FTE_YEAR_EUR = 52_500.0
-
-#: State refund of a position's cost over its first three years of activity:
-#: 80 %, 50 %, 30 % (ECPA application, question 15).
-STATE_REFUND_SHARES = (0.80, 0.50, 0.30)
-
-#: The national scheme (and so the refund) starts with the Grenelle, 2019
-#: (ECPA application, question 5). Positions started earlier get no refund.
-NATIONAL_SCHEME_START = date(2019, 1, 1)
+# National facts (coverage standard, refund shares and scheme start, default cost,
+# currency, calendar, recorded-crime source) live in the country profile:
+# swps_pipeline/profiles/<country>/profile.yaml (`swps_pipeline.profiles`).
 
 #: Robust outlier threshold: |x - median| / (1.4826 * MAD) above this is flagged
 #: (contract soft rule `activity_outlier`; indicators issue).
@@ -47,14 +29,6 @@ SYNTHETIC_NOTICE = (
     "Do not read results on the bundled data as findings about the programme."
 )
 
-#: Collection calendar (assumption: no date is published): the returns of year Y are due on 15 February
-#: of Y + 1, two weeks before the yearly schedule ingests them (1 March, README "Configuration").
-#: `swps template --due-date` overrides it.
-RETURNS_DUE_MONTH_DAY = (2, 15)
-
-#: Whom the départements send their returns to, printed in every template (`swps template --recipient`).
-RETURNS_RECIPIENT = "la coordination nationale du programme (intervenants sociaux en commissariat et gendarmerie)"
-
 #: Year folders `returns/<YYYY>/` outside this range are typos (`2402`, `0999`):
 #: they are rejected and recorded, never read (issue 18). The programme starts
 #: in 2019; 1980 leaves room for historical series, 2100 for any plausible future.
@@ -74,16 +48,3 @@ MAX_COLUMNS = 500
 MAX_CELLS = 5_000_000
 #: Uncompressed size of an XLSX's XML parts: a zip bomb is small on disk only.
 MAX_XLSX_UNCOMPRESSED_BYTES = 200_000_000
-
-#: The SSMSI recorded-crime dataset on the national open-data portal
-#: (data.gouv.fr, Licence Ouverte 2.0): "Bases statistiques communale,
-#: départementale et régionale de la délinquance enregistrée par la police et la
-#: gendarmerie nationales". `swps fetch crime` reads its resources from the
-#: portal's API (`/api/1/datasets/<slug>/`) and takes the newest département
-#: file, named `donnee-dep-data.gouv-<year>-geographie<year>-produit-le<date>`
-#: (shared/contract/recorded_crime.md).
-SSMSI_PORTAL = "https://www.data.gouv.fr"
-SSMSI_DATASET_SLUG = (
-    "bases-statistiques-communale-departementale-et-regionale-de-la-delinquance-enregistree-par-la-police-et-la-"
-    "gendarmerie-nationales"
-)

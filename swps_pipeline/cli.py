@@ -18,6 +18,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from swps_pipeline.profiles import ProfileError
+from swps_pipeline.profiles.commands import add_profile_command, select_profile
 from swps_pipeline.settings import Settings
 
 EXIT_CANNOT_RUN = 2
@@ -282,8 +284,7 @@ def command_server(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="swps", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser, commands = _parser()
 
     run = commands.add_parser("run", help="materialise every asset for every year under $SWPS_DATA_DIR/returns")
     run.add_argument("--year", type=int, help="only this year's returns (and everything downstream)")
@@ -334,13 +335,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+    """The parser with the commands that need no country profile loaded (`profile`)."""
+    parser = argparse.ArgumentParser(prog="swps", description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", metavar="XX|DIR", help="the country profile for this command (before the "
+                        "command; default $SWPS_PROFILE_DIR, $SWPS_PROFILE or FR)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_profile_command(commands)
+    return parser, commands
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = select_profile(list(sys.argv[1:] if argv is None else argv))
     try:
+        # `swps profile` builds no other command, so it checks a profile even when the active one is broken
+        args = (_parser()[0] if argv[:1] == ["profile"] else build_parser()).parse_args(argv)
         return args.handler(args)
     except CannotRun as problem:
         print(f"swps {args.command}: {problem}", file=sys.stderr)
         return problem.exit_code
+    except ProfileError as problem:
+        print(f"swps: {problem}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
 
 
 if __name__ == "__main__":

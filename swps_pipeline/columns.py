@@ -11,8 +11,7 @@ the count columns of the aggregate tables are described as sums.
 from __future__ import annotations
 
 from swps_pipeline import contract
-from swps_pipeline.assumptions import STANDARD_POSITIONS_PER_DEPARTMENT
-from swps_pipeline.indicators.catalogue import LEVELS, QUESTIONS
+from swps_pipeline.indicators.catalogue import LEVELS, QUESTIONS, STANDARD_POSITIONS_PER_DEPARTMENT
 
 #: The template's identification and activity columns (shared/contract/position_returns.md).
 _RETURN_COLUMNS = {
@@ -52,7 +51,7 @@ def _member(group: str, column: str) -> str:
 
 def _template_column(column: contract.ReturnColumn) -> str:
     text = _RETURN_COLUMNS.get(column.name) or _GROUPS[column.group].format(member=_member(column.group, column.name))
-    return f"{text.rstrip('.')}. Template label « {column.label_fr} »."
+    return f"{text.rstrip('.')}. Template label « {column.label} »."
 
 
 _LEVELS = ", ".join(LEVELS)

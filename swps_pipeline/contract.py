@@ -1,29 +1,39 @@
 """The yearly return template of `shared/contract/position_returns.md`, as data.
 
 Ingestion, validation, the synthetic generator and the panel all read the
-column list from here, so the contract is written down once.
+column list from here, so the contract is written down once. The canonical
+columns, types, groups and rule ids are the same in every country; the
+template's labels and aliases and the host and employer types are national:
+they come from the active country profile (`swps_pipeline.profiles`), read
+when first asked for (`HOST_TYPES`, `EMPLOYER_TYPES`, `HEADER_ALIASES`,
+`ReturnColumn.label`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
+
+from swps_pipeline.profiles import Profile, active_profile
 
 ColumnType = Literal["int", "float", "str", "enum"]
 
 
 @dataclass(frozen=True)
 class ReturnColumn:
-    """One column of the national template."""
+    """One canonical column of the template; its label is the active profile's."""
 
     name: str
-    label_fr: str
     type: ColumnType
     required: bool = False
     group: str | None = None  # "cases", "persons_sex", "persons_age", "source", "problem", "orient"
-    aliases: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def label(self) -> str:
+        """The template's label of this column in the active country profile."""
+        return active_profile().labels[self.name]
 
 
 def normalise_header(text: object) -> str:
@@ -32,103 +42,103 @@ def normalise_header(text: object) -> str:
     return re.sub(r"[^a-z0-9]+", "_", value.strip().lower()).strip("_")
 
 
-def _counts(group: str | None, pairs: list[tuple[str, str]]) -> list[ReturnColumn]:
-    return [ReturnColumn(name, label, "int", group=group) for name, label in pairs]
+def _counts(group: str | None, names: list[str]) -> list[ReturnColumn]:
+    return [ReturnColumn(name, "int", group=group) for name in names]
 
 
 IDENTIFICATION: list[ReturnColumn] = [
-    ReturnColumn("year", "Année", "int", required=True),
-    ReturnColumn("department_code", "Département", "str", required=True),
-    ReturnColumn("position_id", "Identifiant du poste", "str", required=True),
-    ReturnColumn("host_type", "Type de site", "enum"),
-    ReturnColumn("host_site", "Site d'accueil", "str"),
-    ReturnColumn("employer_type", "Employeur", "enum"),
-    ReturnColumn("fte", "ETP", "float", required=True),
-    ReturnColumn("months_active", "Mois d'activité", "int"),
-    ReturnColumn("cost_eur", "Coût du poste (€)", "float"),
+    ReturnColumn("year", "int", required=True),
+    ReturnColumn("department_code", "str", required=True),
+    ReturnColumn("position_id", "str", required=True),
+    ReturnColumn("host_type", "enum"),
+    ReturnColumn("host_site", "str"),
+    ReturnColumn("employer_type", "enum"),
+    ReturnColumn("fte", "float", required=True),
+    ReturnColumn("months_active", "int"),
+    ReturnColumn("cost_eur", "float"),
 ]
 
 ACTIVITY: list[ReturnColumn] = [
-    ReturnColumn("persons_received", "Personnes reçues", "int", required=True),
-    ReturnColumn("new_cases", "Nouvelles situations", "int", required=True),
-    ReturnColumn("ongoing_cases", "Situations en cours", "int"),
-    ReturnColumn("actions", "Actes professionnels", "int", required=True),
-    ReturnColumn("child_in_danger_reports", "Informations préoccupantes et signalements", "int"),
+    ReturnColumn("persons_received", "int", required=True),
+    ReturnColumn("new_cases", "int", required=True),
+    ReturnColumn("ongoing_cases", "int"),
+    ReturnColumn("actions", "int", required=True),
+    ReturnColumn("child_in_danger_reports", "int"),
 ]
 
 CASES = _counts(
     "cases",
     [
-        ("cases_victim", "Situations victimes"),
-        ("cases_offender", "Situations mis en cause"),
-        ("cases_third_party", "Situations tiers"),
-        ("cases_public_unknown", "Situations public non renseigné"),
+        "cases_victim",
+        "cases_offender",
+        "cases_third_party",
+        "cases_public_unknown",
     ],
 )
 PERSONS_SEX = _counts(
     "persons_sex",
     [
-        ("persons_women", "Femmes"),
-        ("persons_men", "Hommes"),
-        ("persons_sex_unknown", "Sexe non renseigné"),
+        "persons_women",
+        "persons_men",
+        "persons_sex_unknown",
     ],
 )
 PERSONS_AGE = _counts(
     "persons_age",
     [
-        ("persons_age_minor", "Mineurs"),
-        ("persons_age_18_25", "18-25 ans"),
-        ("persons_age_26_59", "26-59 ans"),
-        ("persons_age_60_plus", "60 ans et plus"),
-        ("persons_age_unknown", "Âge non renseigné"),
+        "persons_age_minor",
+        "persons_age_18_25",
+        "persons_age_26_59",
+        "persons_age_60_plus",
+        "persons_age_unknown",
     ],
 )
 SOURCE = _counts(
     "source",
     [
-        ("source_police", "Orientées par la police"),
-        ("source_gendarmerie", "Orientées par la gendarmerie"),
-        ("source_self", "Démarche spontanée"),
-        ("source_social_services", "Orientées par les services sociaux"),
-        ("source_justice", "Orientées par la justice"),
-        ("source_health", "Orientées par la santé"),
-        ("source_education", "Orientées par l'éducation"),
-        ("source_association", "Orientées par une association"),
-        ("source_other", "Autre origine"),
+        "source_police",
+        "source_gendarmerie",
+        "source_self",
+        "source_social_services",
+        "source_justice",
+        "source_health",
+        "source_education",
+        "source_association",
+        "source_other",
     ],
 )
 PROBLEM = _counts(
     "problem",
     [
-        ("problem_domestic_violence", "Violences conjugales"),
-        ("problem_intrafamily_violence", "Violences intrafamiliales"),
-        ("problem_child_protection", "Enfance en danger"),
-        ("problem_vulnerability", "Vulnérabilité"),
-        ("problem_schooling", "Scolarité"),
-        ("problem_housing", "Logement"),
-        ("problem_mental_health", "Santé mentale"),
-        ("problem_addiction", "Addictions"),
-        ("problem_runaway", "Fugues et disparitions"),
-        ("problem_harassment", "Harcèlement"),
-        ("problem_trafficking", "Traite des êtres humains"),
-        ("problem_eviction", "Expulsion locative"),
-        ("problem_other", "Autres problématiques"),
+        "problem_domestic_violence",
+        "problem_intrafamily_violence",
+        "problem_child_protection",
+        "problem_vulnerability",
+        "problem_schooling",
+        "problem_housing",
+        "problem_mental_health",
+        "problem_addiction",
+        "problem_runaway",
+        "problem_harassment",
+        "problem_trafficking",
+        "problem_eviction",
+        "problem_other",
     ],
 )
 ORIENT = _counts(
     "orient",
     [
-        ("orient_social_services", "Vers services sociaux"),
-        ("orient_victim_support", "Vers aide aux victimes"),
-        ("orient_legal", "Vers accès au droit"),
-        ("orient_health", "Vers santé"),
-        ("orient_psychologist", "Vers psychologue"),
-        ("orient_addiction", "Vers addictologie"),
-        ("orient_emergency_housing", "Vers hébergement d'urgence"),
-        ("orient_social_landlord", "Vers bailleur social"),
-        ("orient_perpetrator_programme", "Vers prise en charge des auteurs"),
-        ("orient_employment", "Vers emploi"),
-        ("orient_other", "Vers autre"),
+        "orient_social_services",
+        "orient_victim_support",
+        "orient_legal",
+        "orient_health",
+        "orient_psychologist",
+        "orient_addiction",
+        "orient_emergency_housing",
+        "orient_social_landlord",
+        "orient_perpetrator_programme",
+        "orient_employment",
+        "orient_other",
     ],
 )
 
@@ -158,23 +168,27 @@ GROUPS: dict[str, list[str]] = {
     "orient": [c.name for c in ORIENT],
 }
 
-#: Enum values and the French aliases the template allows (matched after `normalise_header`).
-HOST_TYPES: dict[str, tuple[str, ...]] = {
-    "police": ("Police", "Commissariat"),
-    "gendarmerie": ("Gendarmerie", "Brigade"),
-    "mixed": ("Mixte",),
-}
-EMPLOYER_TYPES: dict[str, tuple[str, ...]] = {
-    "association": ("Association",),
-    "local_authority": ("Collectivité", "Commune", "Département", "EPCI"),
-    "other_public": ("Autre public",),
-}
+def header_aliases(profile: Profile) -> dict[str, str]:
+    """Every normalised spelling that names a canonical column: its name, the profile's label and aliases."""
+    return {
+        **{normalise_header(c.name): c.name for c in COLUMNS},
+        **{normalise_header(profile.labels[c.name]): c.name for c in COLUMNS},
+        **{normalise_header(alias): c.name for c in COLUMNS for alias in profile.aliases.get(c.name, ())},
+    }
 
-#: Header aliases: every normalised spelling that names a canonical column.
-HEADER_ALIASES: dict[str, str] = {
-    **{normalise_header(c.name): c.name for c in COLUMNS},
-    **{normalise_header(c.label_fr): c.name for c in COLUMNS},
-}
+
+def __getattr__(name: str) -> object:
+    """The national parts of the template, from the active country profile when first imported:
+    `HOST_TYPES` and `EMPLOYER_TYPES` (each canonical value and the labels the template accepts, matched after
+    `normalise_header`), `HEADER_ALIASES` (normalised header -> canonical column)."""
+    if name == "HOST_TYPES":
+        return active_profile().host_types
+    if name == "EMPLOYER_TYPES":
+        return active_profile().employer_types
+    if name == "HEADER_ALIASES":
+        return header_aliases(active_profile())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Columns of the XLSX template (`swps template`) whose normalised header starts with this are its check
 #: columns (formulas showing whether a group adds up): the reader sets them aside without an `extra_column`.

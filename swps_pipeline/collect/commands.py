@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from swps_pipeline import assumptions
-
 from swps_pipeline.collect.feedback import write_feedback
 from swps_pipeline.collect.inputs import is_synthetic, read_collection_year
 from swps_pipeline.collect.status import collection_status_report
 from swps_pipeline.collect.template import due_date, write_templates
 from swps_pipeline.ingest.registry import read_registry
+from swps_pipeline.profiles import active_profile
 from swps_pipeline.reference import official_department_codes
 from swps_pipeline.settings import Settings
 from swps_pipeline.validate.parse import parse_department_code
@@ -52,7 +51,7 @@ def template(args: argparse.Namespace, settings: Settings) -> str:
     out = Path(args.out) if args.out else settings.output_dir / "templates" / str(args.year)
     registry = read_registry(settings.registry_path)
     written = write_templates(registry, args.year, out, department, _due(args.due_date, args.year),
-                              args.recipient or assumptions.RETURNS_RECIPIENT,
+                              args.recipient or active_profile().returns_recipient,
                               synthetic=is_synthetic(settings.data_dir))
     if not written:
         where = f"département {department}" if department else "any département"

@@ -1,7 +1,7 @@
 """Every French text of the collection loop (templates, feedback, status), in one place.
 
 The people who fill the returns and fix the quarantined rows read French. The
-column labels come from `contract.py` (`label_fr`); everything else a
+column labels come from the country profile (`contract.ReturnColumn.label`); everything else a
 coordinator or a social worker reads is here, so that moving the text to
 gettext catalogues later touches one file. Messages are keyed by the contract's
 rule ids and filled with the row's values (`{total}`, `{sum}`, ...).
@@ -14,7 +14,7 @@ from swps_pipeline.contract import BY_NAME, EMPLOYER_TYPES, HOST_TYPES, TEMPLATE
 
 def label(column: str) -> str:
     """The template's French label of a canonical column."""
-    return BY_NAME[column].label_fr
+    return BY_NAME[column].label
 
 
 def choice_labels(allowed: dict[str, tuple[str, ...]]) -> list[str]:

@@ -19,6 +19,7 @@ import pandas as pd
 from swps_pipeline.collect import french
 from swps_pipeline.collect.inputs import CollectionYear, read_collection_year
 from swps_pipeline.collect.template import positions_to_report
+from swps_pipeline.profiles import active_profile
 from swps_pipeline.reference import departements
 from swps_pipeline.settings import Settings
 from swps_pipeline.validate.corrections import is_correction
@@ -124,7 +125,8 @@ def format_status(status: pd.DataFrame, synthetic: bool, today: dt.date) -> str:
     lines.append(french.STATUS_TO_CHASE)
     table = chase[["department_code", "department_name", *COUNTS, "last_file_date"]].copy()
     table["last_file_date"] = table["last_file_date"].map(_date)
-    table.columns = ["Code", "Département", *(labels[c] for c in COUNTS), labels["last_file_date"]]
+    table.columns = ["Code", active_profile().area_level.capitalize(), *(labels[c] for c in COUNTS),
+                     labels["last_file_date"]]
     lines.append(table.to_string(index=False))
     return "\n".join(lines)
 

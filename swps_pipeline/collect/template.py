@@ -25,9 +25,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from swps_pipeline import assumptions
 from swps_pipeline.collect import french
 from swps_pipeline.contract import COLUMNS, COUNT_COLUMNS, EMPLOYER_TYPES, HOST_TYPES, SUM_GROUPS
+from swps_pipeline.profiles import active_profile
 from swps_pipeline.reference import departements
 
 #: Sheet rows: title lines above the header (the reader skips them), then one row per position.
@@ -59,7 +59,7 @@ def template_columns() -> list[Column]:
     last_member = {members[-1]: group for group, (_, members, _) in SUM_GROUPS.items()}
     columns: list[Column] = []
     for column in COLUMNS:
-        columns.append(Column(column.label_fr, name=column.name))
+        columns.append(Column(column.label, name=column.name))
         if column.name in last_member:
             group = last_member[column.name]
             columns.append(Column(french.CHECK_HEADERS[group], check_group=group))
@@ -67,7 +67,7 @@ def template_columns() -> list[Column]:
 
 
 def due_date(year: int) -> dt.date:
-    month, day = assumptions.RETURNS_DUE_MONTH_DAY
+    month, day = active_profile().returns_due
     return dt.date(year + 1, month, day)
 
 
@@ -209,7 +209,7 @@ def template_file_name(year: int, department_code: str) -> str:
 
 
 def write_templates(registry: pd.DataFrame, year: int, out_dir: Path, department_code: str | None = None,
-                    due: dt.date | None = None, recipient: str = assumptions.RETURNS_RECIPIENT,
+                    due: dt.date | None = None, recipient: str | None = None,
                     synthetic: bool = False) -> list[Path]:
     """One template per département with at least one position to report (or only `department_code`)."""
     positions = positions_to_report(registry, year)
@@ -219,6 +219,7 @@ def write_templates(registry: pd.DataFrame, year: int, out_dir: Path, department
     written = []
     for code, rows in positions.groupby("department_code", sort=True):
         path = out_dir / template_file_name(year, code)
-        build_template(rows, year, code, due or due_date(year), recipient, synthetic).save(path)
+        build_template(rows, year, code, due or due_date(year), recipient or active_profile().returns_recipient,
+                       synthetic).save(path)
         written.append(path)
     return written

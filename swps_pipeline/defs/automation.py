@@ -11,6 +11,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from swps_pipeline.defs.ingest import FINGERPRINTS, folder_fingerprint, returns_year
 from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.profiles import active_profile
 
 #: Run tag naming the output folder a run writes: the team deployment's run queue (deploy/, `swps serve`) lets
 #: one run at a time through per value of this tag.
@@ -32,9 +33,10 @@ def swps_all_job(output_dir: Path):
 
 @dg.schedule(
     job_name="swps_all",
-    cron_schedule="0 6 1 3 *",
-    execution_timezone="Europe/Paris",
-    description="On 1 March (returns are due by then), ingest the previous year's returns and recompute downstream.",
+    cron_schedule=active_profile().schedule,
+    execution_timezone=active_profile().timezone,
+    description="Yearly (the country profile's calendar; France: 1 March, once returns are due), ingest the "
+    "previous year's returns and recompute downstream.",
     default_status=dg.DefaultScheduleStatus.RUNNING if os.environ.get(SCHEDULE_RUNNING_VARIABLE) == "1"
     else dg.DefaultScheduleStatus.STOPPED,
 )

@@ -6,8 +6,8 @@ costs, benefits and NPV, their ratio, the chance the NPV is positive and its
 deterministic model "at means" differs from the Monte Carlo mean only through
 the model's one non-linear term (persistence × decay) and Monte Carlo error.
 
-Money: every amount is converted to euros of the run's price year (INSEE CPI,
-economics/cpi_insee.csv): parameters from their own price year, reported
+Money: every amount is converted to euros of the run's price year (the
+country profile's price index; France: INSEE CPI): parameters from their own price year, reported
 position costs from the year of the return. Time: every flow of a year is
 discounted to the run's base year as if at the start of that year.
 
@@ -346,7 +346,7 @@ def _scope_flows(
     years = data["year"].to_numpy()
     missing_index = sorted(set(years.tolist()) - set(params.cpi))
     if missing_index:
-        raise ParameterError(f"no consumer price index for {missing_index[0]} in economics/cpi_insee.csv: "
+        raise ParameterError(f"no consumer price index for {missing_index[0]} in the country profile's price index: "
                              "add the year's INSEE annual average to convert its reported costs")
     discount = (1 + settings.discount_rate.value) ** -(years - base).astype(float)
 

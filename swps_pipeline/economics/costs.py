@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 
 from swps_pipeline.economics.parameters import Parameters
+from swps_pipeline.profiles import active_profile
 
-NATIONAL_ENTITY = "FR"
+#: The entity of national rows: the active profile's country code (ISO 3166-1 alpha-2).
+NATIONAL_ENTITY = active_profile().country
 
 COST_POSITION_YEAR_COLUMNS = [
     "position_id", "department_code", "year", "has_return", "fte", "months_active", "fte_years", "cost_eur", "cost_source",

@@ -1,7 +1,9 @@
 """The parameter file of the economics module: loading, validation, distributions, the CPI deflator.
 
 One YAML file in the package (`parameters.yaml`) holds every economic
-parameter with its uncertainty, its plausible bounds and its source; a user
+parameter with its uncertainty, its plausible bounds and its source; the
+country profile adds the national ones (`with_profile`: discount-rate
+guidance, default position cost, refund, price index); a user
 file and the run config override it field by field. Anything malformed or
 implausible fails before the run starts with one line that names the file and
 the parameter, so a bad run config never yields figures.
@@ -14,8 +16,6 @@ at the means, and a changed value moves the Monte Carlo with it.
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import math
 import os
 import stat
@@ -30,10 +30,9 @@ from typing import Any
 import numpy as np
 import yaml
 
-from swps_pipeline import assumptions
+from swps_pipeline.profiles import Profile, active_profile
 
 PACKAGED_FILE = "parameters.yaml"
-CPI_FILE = "cpi_insee.csv"
 DISTRIBUTIONS = ("fixed", "uniform", "triangular", "pert", "lognormal", "normal")
 #: Benefit channels, then cost channels; each can be switched off.
 BENEFIT_CHANNELS = ("police_time", "repeat_victimisation", "perpetrator_programmes")
@@ -71,7 +70,7 @@ MAX_SEED = 2**63 - 1
 MAX_REFUND_YEARS = 10
 SCHEME_START_YEARS = (1980, 2100)
 
-_PARAMETER_KEYS = {"value", "value_from", "label", "distribution", "bounds", "unit", "price_year", "source", "rationale",
+_PARAMETER_KEYS = {"value", "label", "distribution", "bounds", "unit", "price_year", "source", "rationale",
                    "channel"}
 #: Fields a user file or the run config may not change: the package fixes what is plausible.
 _FIXED_KEYS = {"bounds"}
@@ -240,10 +239,28 @@ class Parameters:
 
 
 def read_cpi() -> dict[int, float]:
-    """The INSEE consumer price index shipped in the package (annual averages, 2015 = 100)."""
-    text = resources.files(__package__).joinpath(CPI_FILE).read_text(encoding="utf-8")
-    rows = csv.DictReader(line for line in io.StringIO(text) if not line.startswith("#"))
-    return {int(row["year"]): float(row["index_2015_100"]) for row in rows}
+    """The country profile's consumer price index (annual averages, 2015 = 100; France: INSEE)."""
+    return dict(active_profile().deflator)
+
+
+def with_profile(raw: dict[str, Any], profile: Profile) -> dict[str, Any]:
+    """The shared parameters completed with the national ones of a country profile.
+
+    The profile gives the national discount-rate guidance (listed before the shared references, and the
+    default rate) and the default position cost (value, range, price year, source); the refund
+    shares and the scheme start are read from it in `_settings` unless a file sets them.
+    """
+    merged = copy.deepcopy(raw)
+    merged["discount_rates"] = {**copy.deepcopy(profile.discount_rates), **(raw.get("discount_rates") or {})}
+    merged.setdefault("settings", {}).setdefault("discount_rate", profile.discount_rate)
+    low, high = profile.cost_per_fte_year_range
+    cost = (raw.get("parameters") or {}).get("default_cost_per_fte_year_eur") or {}
+    merged.setdefault("parameters", {})["default_cost_per_fte_year_eur"] = {
+        **cost, "value": profile.cost_per_fte_year, "distribution": {**cost.get("distribution", {}), "low": low,
+                                                                        "high": high},
+        "price_year": profile.cost_price_year, "source": profile.sources["cost_per_fte_year"],
+    }
+    return merged
 
 
 def load_parameters(user_yaml: Path | None = None, overrides: Mapping[str, Any] | None = None) -> Parameters:
@@ -254,8 +271,8 @@ def load_parameters(user_yaml: Path | None = None, overrides: Mapping[str, Any] 
     missing, oversized or malformed file, an unknown parameter or setting, or an implausible value.
     """
     packaged = resources.files(__package__).joinpath(PACKAGED_FILE)
-    raw = _read_yaml(packaged.read_text(encoding="utf-8"), str(packaged))
-    sources = [f"swps_pipeline/economics/{PACKAGED_FILE}"]
+    raw = with_profile(_read_yaml(packaged.read_text(encoding="utf-8"), str(packaged)), active_profile())
+    sources = [f"swps_pipeline/economics/{PACKAGED_FILE}"]  # with the profile's values, each with its source
     if user_yaml is not None:
         path = Path(user_yaml)
         raw = _merge(raw, _read_yaml(_read_user_file(path), str(path)), str(path))
@@ -349,11 +366,7 @@ def _merged_parameter(name: str, packaged: dict | None, entry: Any, origin: str)
     if fixed:
         raise ParameterError(f"{origin}: parameter '{name}': '{sorted(fixed)[0]}' is fixed by the package")
     merged = {**packaged, **entry}
-    if "value" in entry:
-        merged.pop("value_from", None)
     old, new = packaged.get("value"), entry.get("value")
-    if "value_from" in packaged:
-        old = getattr(assumptions, str(packaged["value_from"]), None)
     spec = packaged.get("distribution")
     numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (old, new))
     if "distribution" not in entry and numbers and isinstance(spec, dict) and spec.get("type") in DISTRIBUTIONS[1:]:
@@ -368,7 +381,6 @@ def _merged_parameter(name: str, packaged: dict | None, entry: Any, origin: str)
             try:
                 implied = Distribution(kind, float(entry["distribution"]["low"]), float(entry["distribution"]["high"]))
                 merged["value"] = implied.implied_mean()
-                merged.pop("value_from", None)
             except (KeyError, TypeError, ValueError, ZeroDivisionError):
                 pass  # reported by _distribution with the file's words
     return merged
@@ -403,7 +415,7 @@ def _build(raw: dict[str, Any], origin: str, sources: tuple[str, ...]) -> Parame
     for parameter in parameters.values():
         if parameter.price_year is not None and parameter.price_year not in cpi:
             raise ParameterError(f"{origin}: parameter '{parameter.name}': price_year {parameter.price_year} is not "
-                                 f"in the price index ({min(cpi)}-{max(cpi)}, economics/{CPI_FILE})")
+                                 f"in the price index ({min(cpi)}-{max(cpi)}, the country profile's costs.deflator_file)")
     return Parameters(parameters, settings, rates, sources, cpi)
 
 
@@ -415,17 +427,11 @@ def _parameter(name: str, entry: Any, origin: str) -> Parameter:
     if extra:
         raise ParameterError(f"{where}: unknown field '{sorted(extra)[0]}'")
     missing = [k for k in ("label", "distribution", "bounds", "unit", "price_year", "source", "channel") if k not in entry]
-    if "value" not in entry and "value_from" not in entry:
+    if "value" not in entry:
         missing.insert(0, "value")
     if missing:
         raise ParameterError(f"{where}: missing field '{missing[0]}'")
-    if "value" in entry:
-        value = _number(entry["value"], where)
-    else:
-        constant = getattr(assumptions, str(entry["value_from"]), None)
-        if constant is None:
-            raise ParameterError(f"{where}: value_from '{entry['value_from']}' is not a constant of assumptions.py")
-        value = _number(constant, where)
+    value = _number(entry["value"], where)
     source = str(entry["source"] or "").strip()
     rationale = str(entry.get("rationale") or "").strip() or None
     if not source:
@@ -506,7 +512,7 @@ def _settings(raw: dict[str, Any], rates: dict[str, DiscountRate], cpi: dict[int
     if unknown:
         raise ParameterError(f"{origin}: unknown setting '{sorted(unknown)[0]}'")
     where = f"{origin}: setting"
-    rate = raw.get("discount_rate", "france_2021")
+    rate = raw.get("discount_rate", active_profile().discount_rate)
     if isinstance(rate, str):
         if rate not in rates:
             raise ParameterError(f"{where} 'discount_rate': unknown rate '{rate}' (known: {sorted(rates)})")
@@ -517,7 +523,7 @@ def _settings(raw: dict[str, Any], rates: dict[str, DiscountRate], cpi: dict[int
     if not isinstance(channels, dict) or set(channels) - set(CHANNELS) or \
             not all(isinstance(on, bool) for on in channels.values()):
         raise ParameterError(f"{where} 'channels' must map channel names {list(CHANNELS)} to true/false")
-    start = raw.get("national_scheme_start", assumptions.NATIONAL_SCHEME_START)
+    start = raw.get("national_scheme_start", active_profile().scheme_start)
     if isinstance(start, str):
         try:
             start = date.fromisoformat(start)
@@ -526,7 +532,7 @@ def _settings(raw: dict[str, Any], rates: dict[str, DiscountRate], cpi: dict[int
     if not isinstance(start, date) or not SCHEME_START_YEARS[0] <= start.year <= SCHEME_START_YEARS[1]:
         raise ParameterError(f"{where} 'national_scheme_start': not a date from {SCHEME_START_YEARS[0]} to "
                              f"{SCHEME_START_YEARS[1]} ({start!r})")
-    shares = raw.get("refund_shares", assumptions.STATE_REFUND_SHARES)
+    shares = raw.get("refund_shares", active_profile().refund_shares)
     if not isinstance(shares, (list, tuple)) or not 1 <= len(shares) <= MAX_REFUND_YEARS:
         raise ParameterError(f"{where} 'refund_shares': expected a list of 1 to {MAX_REFUND_YEARS} yearly shares, "
                              f"got {shares!r}")

@@ -12,14 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from swps_pipeline.assumptions import INHABITANTS_PER_WORKER_TARGET
 from swps_pipeline.impact.crime import carry_to_years
 from swps_pipeline.panel.tables import _registry_years
+from swps_pipeline.profiles import active_profile
 from swps_pipeline.reference import departements
 
 PER_INHABITANTS = 100_000
 #: The association's target (1 worker per 150,000 inhabitants) in FTE per 100,000.
-TARGET_FTE_PER_100K = PER_INHABITANTS / INHABITANTS_PER_WORKER_TARGET
+TARGET_FTE_PER_100K = PER_INHABITANTS / active_profile().inhabitants_per_worker
 
 DEPLOYMENT_DTYPES: dict[str, str] = {
     "department_code": "object",

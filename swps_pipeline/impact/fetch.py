@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from swps_pipeline.assumptions import SSMSI_DATASET_SLUG, SSMSI_PORTAL
+from swps_pipeline.profiles import active_profile
 from swps_pipeline.impact.crime import CRIME_SUFFIXES, CrimeFileError, read_crime_file
 
 #: The département file of an edition, e.g. donnee-dep-data.gouv-2022-geographie2023-produit-le2023-07-17.csv.gz
@@ -62,8 +62,8 @@ class Fetched:
 
 def dataset_api_url() -> str:
     """The dataset's API address; `SWPS_CRIME_PORTAL` replaces the portal (a mirror, or the tests' server)."""
-    portal = os.environ.get("SWPS_CRIME_PORTAL") or SSMSI_PORTAL
-    return f"{portal.rstrip('/')}/api/1/datasets/{SSMSI_DATASET_SLUG}/"
+    portal = os.environ.get("SWPS_CRIME_PORTAL") or active_profile().crime_portal
+    return f"{portal.rstrip('/')}/api/1/datasets/{active_profile().crime_dataset}/"
 
 
 def _open(url: str):
@@ -101,7 +101,7 @@ def current_edition(dataset: dict) -> Edition:
         if DEPARTMENT_FILE.fullmatch(name := _resource_name(resource)) and resource.get("url")
     ]
     if not editions:
-        raise FetchError(f"the dataset {dataset.get('title') or SSMSI_DATASET_SLUG!r} lists no département file "
+        raise FetchError(f"the dataset {dataset.get('title') or active_profile().crime_dataset!r} lists no département file "
                          "(donnee-dep-data.gouv-…csv[.gz]); download it by hand into crime/")
     return max(editions, key=lambda edition: edition.sort_key)
 

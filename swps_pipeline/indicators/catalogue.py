@@ -16,7 +16,7 @@ from typing import Literal
 import pandas as pd
 
 from swps_pipeline import contract
-from swps_pipeline.assumptions import INHABITANTS_PER_WORKER_TARGET, STANDARD_POSITIONS_PER_DEPARTMENT
+from swps_pipeline.profiles import active_profile
 
 Family = Literal["activity", "public", "needs", "partnership", "orientation", "coverage", "quality"]
 Basis = Literal["positions", "areas"]
@@ -29,6 +29,9 @@ CHANGE_LEVELS = ("national", "department")
 OUTLIER_LEVELS = ("position", "department")
 
 PER_CAPITA = 100_000
+#: The active country profile's coverage standard (positions per area) and target (inhabitants per worker).
+STANDARD_POSITIONS_PER_DEPARTMENT = active_profile().positions_per_area
+INHABITANTS_PER_WORKER_TARGET = active_profile().inhabitants_per_worker
 
 #: Evaluation questions, after the questions each position's yearly evaluation answers
 #: (ECPA application, question 11).
@@ -132,7 +135,7 @@ def _member_en(column: str, prefix: str) -> str:
 def _activity() -> list[Indicator]:
     out: list[Indicator] = []
     for column in (c.name for c in contract.ACTIVITY):
-        en, fr, unit = _ACTIVITY_EN[column], contract.BY_NAME[column].label_fr, _ACTIVITY_UNITS[column]
+        en, fr, unit = _ACTIVITY_EN[column], contract.BY_NAME[column].label, _ACTIVITY_UNITS[column]
         out += [
             Indicator(column, en, fr, "activity", unit, column, None, GROUP_LEVELS),
             Indicator(f"{column}_per_fte", f"{en} per FTE-year", f"{fr} par ETP annuel", "activity",
@@ -148,7 +151,7 @@ def _activity() -> list[Indicator]:
 def _shares(members: list[contract.ReturnColumn], family: Family, denominator: str, ids: dict[str, str],
             en_prefix: str, fr_prefix: str) -> list[Indicator]:
     return [
-        Indicator(ids[c.name], f"{en_prefix}{en}", f"{fr_prefix}{c.label_fr}", family, "share (0-1)",
+        Indicator(ids[c.name], f"{en_prefix}{en}", f"{fr_prefix}{c.label}", family, "share (0-1)",
                   c.name, denominator, GROUP_LEVELS, outlier_check=True)
         for c in members
         for en in [_member_en(c.name, c.name.split("_")[0] + "_")]
@@ -187,7 +190,7 @@ def _orientation() -> list[Indicator]:
     return [total] + [
         Indicator(f"orientations_{c.name.removeprefix('orient_')}_per_new_case",
                   f"Orientations towards {_member_en(c.name, 'orient_')} per new case",
-                  f"Orientations {c.label_fr.lower()} par nouvelle situation", "orientation", unit,
+                  f"Orientations {c.label.lower()} par nouvelle situation", "orientation", unit,
                   c.name, "new_cases", GROUP_LEVELS, outlier_check=True)
         for c in contract.ORIENT
     ]

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from swps_pipeline import contract
-from swps_pipeline.assumptions import INHABITANTS_PER_WORKER_TARGET
 from swps_pipeline.indicators.catalogue import (
     CATALOGUE,
     CHANGE_LEVELS,
@@ -21,9 +20,11 @@ from swps_pipeline.indicators.catalogue import (
     Indicator,
 )
 from swps_pipeline.indicators.outliers import is_outlier, robust_z
+from swps_pipeline.profiles import active_profile
 from swps_pipeline.reference import departements
 
-NATIONAL_ENTITY = "FR"
+#: The entity of national rows: the active profile's country code (ISO 3166-1 alpha-2).
+NATIONAL_ENTITY = active_profile().country
 UNKNOWN_TYPE = "unknown"
 
 INDICATOR_DTYPES: dict[str, str] = {
@@ -103,7 +104,7 @@ def _area_terms(department_year: pd.DataFrame, national_year: pd.DataFrame,
     dept["departments"] = 1
     dept["departments_covered"] = dept["positions_active"] >= 1
     dept["departments_meeting_standard"] = dept["meets_standard"].astype(bool)
-    dept["departments_meeting_target"] = dept["positions_active"] * INHABITANTS_PER_WORKER_TARGET >= dept["population"]
+    dept["departments_meeting_target"] = dept["positions_active"] * active_profile().inhabitants_per_worker >= dept["population"]
 
     def summed(keys: list[str]) -> pd.DataFrame:
         grouped = dept.groupby(keys)

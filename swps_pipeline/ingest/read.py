@@ -89,7 +89,7 @@ def _column_names(header: list[str], width: int) -> list[str]:
 
 
 def _missing_message(missing: list[str]) -> str:
-    named = ", ".join(f"{name} ({BY_NAME[name].label_fr})" for name in missing)
+    named = ", ".join(f"{name} ({BY_NAME[name].label})" for name in missing)
     return f"required column(s) missing: {named}; add them to the header row"
 
 

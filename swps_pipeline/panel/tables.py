@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from swps_pipeline import contract
-from swps_pipeline.assumptions import STANDARD_POSITIONS_PER_DEPARTMENT
+from swps_pipeline.profiles import active_profile
 from swps_pipeline.reference import departements
 
 COUNTS = contract.COUNT_COLUMNS
@@ -150,7 +150,7 @@ def department_year(position_year: pd.DataFrame) -> pd.DataFrame:
     table = grid.merge(positions.join(sums).reset_index(), on=keys, how="left")
     position_counts = ["positions_active", "positions_reporting", "positions_missing"]
     table[position_counts] = table[position_counts].fillna(0)
-    table["meets_standard"] = table["positions_active"] >= STANDARD_POSITIONS_PER_DEPARTMENT
+    table["meets_standard"] = table["positions_active"] >= active_profile().positions_per_area
     return _conform(table.sort_values(["year", "department_code"]), DEPARTMENT_YEAR_DTYPES)
 
 

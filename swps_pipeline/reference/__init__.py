@@ -1,20 +1,31 @@
-"""Official reference data shipped with the package (facts, not assumptions)."""
+"""The areas of the active country profile, under the column names the tables use.
+
+The published tables keep France's names (`department_code`, `region_code`...)
+whatever the profile: a profile's areas are its "départements", its parent areas
+its "régions" (`swps_pipeline.profiles`, README "Country profiles").
+"""
 
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 import pandas as pd
 
+from swps_pipeline.profiles import Profile, active_profile
 
-@cache
+AREA_NAMES = {"area_code": "department_code", "area_name": "department_name", "parent_code": "region_code",
+              "parent_name": "region_name"}
+
+
 def departements() -> pd.DataFrame:
-    """The 101 départements: department_code, department_name, region_code, region_name."""
-    with resources.files(__package__).joinpath("departements.csv").open("rb") as handle:
-        return pd.read_csv(handle, dtype=str)
+    """The profile's areas: department_code, department_name, region_code, region_name."""
+    return _departements(active_profile())
+
+
+def official_department_codes() -> frozenset[str]:
+    return active_profile().area_codes()
 
 
 @cache
-def official_department_codes() -> frozenset[str]:
-    return frozenset(departements()["department_code"])
+def _departements(profile: Profile) -> pd.DataFrame:
+    return profile.areas.rename(columns=AREA_NAMES)

@@ -1,28 +1,26 @@
-"""Legal populations of the départements, as carried by the real SSMSI edition.
+"""Populations of the areas, from the active country profile (`areas.population_file`).
 
-`population.csv` holds, for each département, the population (`POP`) of
-every INSEE reference year (`millPOP`) that appears in the SSMSI département
-file produced on 2023-07-17 (years of data 2016–2022): reference years
-2016–2020 for 100 départements, 2017 only for Mayotte (976). It was extracted
-once from that file (one row per distinct département and `millPOP`); these
-are public facts, not the file itself. The real edition uses the 2020
-population for 2021 and 2022 data: there is no later reference year in it.
+France's `profiles/FR/population.csv` holds, for each département, the
+population (`POP`) of every INSEE reference year (`millPOP`) that appears in
+the SSMSI département file produced on 2023-07-17 (years of data 2016–2022):
+reference years 2016–2020 for 100 départements, 2017 only for Mayotte (976).
+It was extracted once from that file (one row per distinct département and
+`millPOP`); these are public facts, not the file itself. The real edition
+uses the 2020 population for 2021 and 2022 data: there is no later reference
+year in it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
-from importlib import resources
-
 import pandas as pd
 
+from swps_pipeline.profiles import active_profile
 
-@cache
+
 def population() -> pd.DataFrame:
-    """department_code (str), year (int, INSEE reference year), population (int)."""
-    with resources.files(__package__).joinpath("population.csv").open("rb") as handle:
-        return pd.read_csv(handle, dtype={"department_code": str, "year": int, "population": int})
+    """department_code (str), year (int, reference year), population (int)."""
+    return active_profile().population.rename(columns={"area_code": "department_code"})
 
 
 def population_by_year(years: Iterable[int]) -> pd.DataFrame:

@@ -28,8 +28,6 @@ NBSP = "\u00a0"
 MAX_XLSX_ROWS = 60
 #: Share of files sent as workbooks (synthetic; kept small, workbooks weigh more).
 XLSX_SHARE = 0.15
-FRENCH_HOST = {"police": ("Police", "Commissariat"), "gendarmerie": ("Gendarmerie", "Brigade"), "mixed": ("Mixte",)}
-FRENCH_EMPLOYER = {"association": ("Association",), "local_authority": ("Collectivité", "Commune", "Département", "EPCI"), "other_public": ("Autre public",)}
 TOTAL_LABEL = "Total"
 
 
@@ -117,9 +115,9 @@ def _as_written(frame: pd.DataFrame, styles: list[FileStyle], lengths: list[int]
     out["host_type"] = np.select(
         [french & (host == "police"), french & (host == "gendarmerie"), french & (host == "mixed")],
         [
-            np.array(FRENCH_HOST["police"], dtype=object)[per_row(lambda s: s.host_alias[0])],
-            np.array(FRENCH_HOST["gendarmerie"], dtype=object)[per_row(lambda s: s.host_alias[1])],
-            FRENCH_HOST["mixed"][0],
+            np.array(contract.HOST_TYPES["police"], dtype=object)[per_row(lambda s: s.host_alias[0])],
+            np.array(contract.HOST_TYPES["gendarmerie"], dtype=object)[per_row(lambda s: s.host_alias[1])],
+            contract.HOST_TYPES["mixed"][0],
         ],
         host,
     )
@@ -127,9 +125,9 @@ def _as_written(frame: pd.DataFrame, styles: list[FileStyle], lengths: list[int]
     out["employer_type"] = np.select(
         [french & (employer == "association"), french & (employer == "local_authority"), french & (employer == "other_public")],
         [
-            FRENCH_EMPLOYER["association"][0],
-            np.array(FRENCH_EMPLOYER["local_authority"], dtype=object)[per_row(lambda s: s.employer_alias)],
-            FRENCH_EMPLOYER["other_public"][0],
+            contract.EMPLOYER_TYPES["association"][0],
+            np.array(contract.EMPLOYER_TYPES["local_authority"], dtype=object)[per_row(lambda s: s.employer_alias)],
+            contract.EMPLOYER_TYPES["other_public"][0],
         ],
         employer,
     )
@@ -141,7 +139,7 @@ def _as_written(frame: pd.DataFrame, styles: list[FileStyle], lengths: list[int]
 def _headers(columns: list[str], style: FileStyle) -> list[str]:
     if not style.french:
         return columns
-    labels = [contract.BY_NAME[c].label_fr if c in contract.BY_NAME else c for c in columns]
+    labels = [contract.BY_NAME[c].label if c in contract.BY_NAME else c for c in columns]
     return [label.upper() for label in labels] if style.upper_labels else labels
 
 

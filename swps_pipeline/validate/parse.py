@@ -21,9 +21,11 @@ from swps_pipeline.contract import (
     NOT_REPORTED,
     normalise_header,
 )
+from swps_pipeline.profiles import active_profile
 
 #: `<department_code>-<3 digits>` (contract, position_id); the prefix is checked against the code separately.
-POSITION_ID_PREFIX = r"\d{2}|2A|2B|\d{3}"
+#: The shapes of an area code come from the country profile (`template.position_id_prefix`).
+POSITION_ID_PREFIX = active_profile().position_id_prefix
 POSITION_ID_PATTERN = rf"(?:{POSITION_ID_PREFIX})-\d{{3}}"
 #: Thousands separators the contract allows: space, no-break space (U+00A0), narrow no-break space (U+202F).
 THOUSANDS_SEPARATORS = " \u00a0\u202f"

@@ -81,7 +81,7 @@ def test_validations_check_formulas_and_protection_read_back(data_dir, registry)
     # One row per active position, identity pre-filled and locked, inputs unlocked.
     assert [sheet.cell(r, 3).value for r in range(FIRST_DATA_ROW, last + 1)] == positions["position_id"].tolist()
     assert sheet.cell(last + 1, 3).value is None
-    assert [c.value for c in sheet[HEADER_ROW]][:9] == [c.label_fr for c in COLUMNS[:9]]
+    assert [c.value for c in sheet[HEADER_ROW]][:9] == [c.label for c in COLUMNS[:9]]
     columns = column_letters(sheet)
     assert set(columns) == {c.name for c in COLUMNS}
     for row in range(FIRST_DATA_ROW, last + 1):

@@ -77,7 +77,7 @@ class ReturnsFolder:
     def header(rows: list[dict[str, object]], labels: str) -> list[str]:
         """The columns of `rows` in first-seen order; `labels="fr"` writes the French labels of the template."""
         columns = list(dict.fromkeys(column for row in rows for column in row))
-        return [BY_NAME[c].label_fr if labels == "fr" and c in BY_NAME else c for c in columns]
+        return [BY_NAME[c].label if labels == "fr" and c in BY_NAME else c for c in columns]
 
     def csv(self, rows: list[dict[str, object]], name: str = "return.csv", year: int = YEAR, separator: str = ",",
             encoding: str = "utf-8", decimal: str = ".", labels: str = "canonical") -> Path:

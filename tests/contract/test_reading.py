@@ -130,7 +130,7 @@ def test_source_row_is_the_csv_line_a_row_starts_on(folder):
 
 def test_title_line_above_a_semicolon_csv_header(folder):
     """A CSV saved from a sheet with a title: the separator is the header's, not the title's."""
-    header = ";".join(BY_NAME[c].label_fr for c in COLUMN_NAMES)
+    header = ";".join(BY_NAME[c].label for c in COLUMN_NAMES)
     row = ";".join(folder.cell(value, ",") for value in folder.row().values())
     folder.write_bytes("return.csv", "\r\n".join(["Bilan annuel 2022", "", header, row]).encode("utf-8-sig"))
     result = folder.validate()
@@ -245,7 +245,7 @@ def test_file_missing_a_required_column_is_rejected_naming_it(folder, missing):
     folder.csv([{c: v for c, v in folder.row(position_id="13-005").items() if c not in missing}], name="short.csv",
                labels="fr")
     result = folder.validate()
-    named = ", ".join(f"{c} ({BY_NAME[c].label_fr})" for c in missing)
+    named = ", ".join(f"{c} ({BY_NAME[c].label})" for c in missing)
     assert result.files_rejected["reason"].tolist() == [f"required column(s) missing: {named}; add them to the "
                                                         f"header row"]
     assert result.returns_valid["position_id"].tolist() == ["13-002"]

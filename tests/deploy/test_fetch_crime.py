@@ -18,14 +18,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from swps_pipeline.assumptions import SSMSI_DATASET_SLUG
 from swps_pipeline.cli import main
 from swps_pipeline.impact.crime import read_crime_file
+from swps_pipeline.profiles import active_profile
 
 REAL_EDITION = Path(__file__).parent / "data" / "donnee-dep-data.gouv-2022-geographie2023-produit-le2023-07-17.csv.gz"
 OLDER_EDITION = "donnee-dep-data.gouv-2021-geographie2022-produit-le2022-03-08.csv.gz"
 COMMUNE_FILE = "donnee-data.gouv-2022-geographie2023-produit-le2023-07-17.csv.gz"  # a newer, non-département file
-API_PATH = f"/api/1/datasets/{SSMSI_DATASET_SLUG}/"
+API_PATH = f"/api/1/datasets/{active_profile().crime_dataset}/"
 
 
 class Portal:

@@ -6,12 +6,13 @@ import math
 import os
 import shutil
 import time
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from swps_pipeline import assumptions, cli
+from swps_pipeline import cli
 from swps_pipeline.economics import ParameterError, load_parameters
 from swps_pipeline.economics.parameters import MAX_PARAMETER_FILE_BYTES, Distribution, read_cpi
 
@@ -34,11 +35,13 @@ def test_every_parameter_has_a_label_bounds_and_a_source_or_is_a_stated_assumpti
     assert not params.parameters["default_cost_per_fte_year_eur"].is_assumption
 
 
-def test_defaults_come_from_assumptions_and_the_reference_file():
-    params = load_parameters()
-    assert params.mean("default_cost_per_fte_year_eur") == assumptions.DEFAULT_COST_PER_FTE_YEAR_EUR
-    assert params.settings.refund_shares == assumptions.STATE_REFUND_SHARES
-    assert params.settings.national_scheme_start == assumptions.NATIONAL_SCHEME_START
+def test_defaults_come_from_the_country_profile_and_the_reference_file():
+    params = load_parameters()  # France's profile: ECPA application, questions 16, 15 and 5
+    cost = params.parameters["default_cost_per_fte_year_eur"]
+    assert (cost.value, cost.distribution.low, cost.distribution.high, cost.price_year) == (52_500, 50_000, 55_000,
+                                                                                           2022)
+    assert params.settings.refund_shares == (0.80, 0.50, 0.30)
+    assert params.settings.national_scheme_start == date(2019, 1, 1)
     assert (params.settings.discount_rate.name, params.settings.discount_rate.value) == ("france_2021", 0.032)
     assert {k: v.value for k, v in params.discount_rates.items()} == {
         "france_2021": 0.032, "france_2021_low_beta": 0.022, "quinet_2013": 0.045, "uk_green_book": 0.035,

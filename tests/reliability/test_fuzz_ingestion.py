@@ -95,8 +95,8 @@ def returns_csv(draw, index: int) -> Planned:
     missing = draw(st.one_of(st.none(), st.sampled_from(REQUIRED))) if draw(st.integers(0, 9)) == 0 else None
     columns = [c for c in columns if c != missing]
     spelling = draw(st.sampled_from(["name", "label", "upper", "normalised"]))
-    header = [{"name": c, "label": BY_NAME[c].label_fr, "upper": BY_NAME[c].label_fr.upper(),
-               "normalised": normalise_header(BY_NAME[c].label_fr)}[spelling] for c in columns]
+    header = [{"name": c, "label": BY_NAME[c].label, "upper": BY_NAME[c].label.upper(),
+               "normalised": normalise_header(BY_NAME[c].label)}[spelling] for c in columns]
     extra = draw(st.booleans())
     header += ["Commentaire"] if extra else []
     width = len(header)

@@ -17,13 +17,14 @@ import pandas as pd
 import pytest
 
 from swps_pipeline import contract
+from swps_pipeline.reference import departements
 from swps_pipeline.reference.population import population_by_year
 from swps_pipeline.synthetic import generate, targets
 from swps_pipeline.synthetic.crime import build_crime
 from swps_pipeline.synthetic.registry import build_registry
 
 POSITION_ID = re.compile(r"^(\d{2}|2A|2B|97[1-46])-\d{3}$")
-LABEL_TO_NAME = {contract.normalise_header(c.label_fr): c.name for c in contract.COLUMNS} | {c.name: c.name for c in contract.COLUMNS}
+LABEL_TO_NAME = {contract.normalise_header(c.label): c.name for c in contract.COLUMNS} | {c.name: c.name for c in contract.COLUMNS}
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +130,7 @@ def test_2022_has_two_rural_departements_below_standard_and_about_four_each(gene
     reg = _registry(generated[0])
     active = _active(reg, 2022)
     per_department = reg[active].groupby("department_code").size().reindex(
-        pd.read_csv(Path(contract.__file__).parent / "reference/departements.csv", dtype=str)["department_code"], fill_value=0
+        departements()["department_code"], fill_value=0
     )
     below = per_department[per_department < 2]
     assert sorted(below.index) == ["23", "48"]  # Creuse and Lozère, the two least populated
@@ -277,7 +278,7 @@ def test_crime_file_is_format_b(generated):
 
 
 def test_rollout_effect_only_on_intrafamily_violence(monkeypatch):
-    first_year = pd.Series(2019, index=pd.read_csv(Path(contract.__file__).parent / "reference/departements.csv", dtype=str)["department_code"])
+    first_year = pd.Series(2019, index=departements()["department_code"])
 
     def totals(effect: float) -> pd.Series:
         monkeypatch.setattr(targets, "ROLLOUT_EFFECT_INTRAFAMILY", effect)
