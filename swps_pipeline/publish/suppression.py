@@ -215,6 +215,7 @@ class _Attacker:
         lp.a_matrix_.value_ = np.array([entries[key] for key in nonzero], dtype=float)
         self.solver = _Highs()
         self.solver.setOptionValue("output_flag", False)
+        self.solver.setOptionValue("threads", 1)  # serial simplex: no worker threads alive at exit (they abort it)
         self.solver.passModel(lp)
         self.status = HighsModelStatus
 
