@@ -6,11 +6,15 @@ money axes in M€; stamped when the data are synthetic.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from swps_pipeline.figures import euro_axis, new_figure, to_png
+
+if TYPE_CHECKING:  # matplotlib is imported by the steps that draw (issue 17)
+    from matplotlib.figure import Figure
 
 
 def npv_distribution_png(npv_draws: np.ndarray, npv_at_means: float | None = None, title: str = "NPV",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from swps_pipeline.figures import new_figure, to_png
 from swps_pipeline.impact import estimators as est
@@ -14,6 +14,9 @@ from swps_pipeline.impact import sensitivity
 from swps_pipeline.impact.dose import dose_response
 from swps_pipeline.impact.settings import ImpactSettings
 from swps_pipeline.publish.pack import Headline
+
+if TYPE_CHECKING:  # matplotlib is imported by the steps that draw (issue 17)
+    from matplotlib.figure import Figure
 
 #: Model of the sensitivity rows; terms `breakdown_mbar_<target>` (relative magnitudes), `breakdown_m_<target>`.
 HONEST_MODEL = "honest_did"

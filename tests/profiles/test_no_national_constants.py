@@ -28,6 +28,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("publish/xlsx.py", "currency"): "the workbook's euro number format",
     ("publish/pack.py", "currency"): "the workbook's money formats (M€, €) read back for the methods note",
     ("publish/evaluation.py", "currency"): "the headline figures' M€ / € formats",
+    ("publish/reading.py", "currency"): "the readings of the figures quote them in M€, as the headline does",
     ("figures.py", "currency"): "euro_axis's default unit M€ (its callers pass no unit yet)",
     ("economics/charts.py", "currency"): "the Monte Carlo chart's M€ legend",
     # Descriptions of published columns whose names say the currency (`cost_eur`, `*_eur`): renaming columns
