@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 
@@ -69,70 +68,16 @@ def relative_magnitudes_ci(data: EventStudyInput, mbar: float, l_vec: np.ndarray
     return (float(accepted.min()), float(accepted.max())) if len(accepted) else (np.nan, np.nan)
 
 
-def smoothness_ci(data: EventStudyInput, m: float, l_vec: np.ndarray, alpha: float = 0.05,
-                  bias: SmoothnessBias | None = None) -> tuple[float, float]:
-    """HonestDiD's Δ^SD(M) fixed-length confidence interval for θ = l'τ_post: moderndid's `compute_flci`, its
-    inner worst-case-bias program replaced by `bias` (built for `data` and `l_vec`; compiled once)."""
-    from unittest import mock
+def smoothness_ci(data: EventStudyInput, m: float, l_vec: np.ndarray, alpha: float = 0.05) -> tuple[float, float]:
+    """HonestDiD's Δ^SD(M) fixed-length confidence interval for θ = l'τ_post."""
+    from moderndid.didhonest.fixed_length_ci import compute_flci
 
-    from moderndid.didhonest import fixed_length_ci
-
-    with warnings.catch_warnings(), mock.patch.object(fixed_length_ci, "maximize_bias",
-                                                      bias or SmoothnessBias(data, l_vec)):
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = fixed_length_ci.compute_flci(beta_hat=data.betahat, sigma=data.sigma, n_pre_periods=data.num_pre,
-                                              n_post_periods=data.num_post, post_period_weights=l_vec,
-                                              smoothness_bound=m, alpha=alpha)
+        result = compute_flci(beta_hat=data.betahat, sigma=data.sigma, n_pre_periods=data.num_pre,
+                              n_post_periods=data.num_post, post_period_weights=l_vec, smoothness_bound=m,
+                              alpha=alpha)
     return float(result.flci[0]), float(result.flci[1])
-
-
-class SmoothnessBias:
-    """moderndid's worst-case bias of the FLCI under Δ^SD (`fixed_length_ci.maximize_bias`, same program and
-    solver) with the variance bound h² a parameter: compiled once, then re-solved for each h.
-
-    moderndid builds and compiles the program anew for each of the ~30 values of h one interval tries, and
-    a breakdown value takes seven intervals: compiling was 90 % of the sensitivity analysis' time. The
-    optimum is the same to ~1e-13; the breakdown values, which depend only on whether each interval holds
-    zero, are unchanged.
-    """
-
-    def __init__(self, data: EventStudyInput, l_vec: np.ndarray) -> None:
-        import cvxpy as cp
-        from moderndid.didhonest.fixed_length_ci import _create_diff_matrix
-
-        pre, post = data.num_pre, data.num_post
-        self.stacked = cp.Variable(2 * pre)  # |cumulated weights| (slacks), then first-difference weights w
-        self.variance_bound = cp.Parameter(nonneg=True)
-        slack, weights = self.stacked[:pre], self.stacked[pre:]
-        constant = sum(abs(np.dot(np.arange(1, s + 1), l_vec[post - s:post])) for s in range(1, post + 1)) - np.dot(
-            np.arange(1, post + 1), l_vec)
-        cumulated = np.tril(np.ones((pre, pre))) @ weights
-        to_levels = np.hstack([np.zeros((pre, pre)), _create_diff_matrix(pre)])
-        sigma = data.sigma
-        variance = (cp.quad_form(self.stacked, to_levels.T @ sigma[:pre, :pre] @ to_levels)
-                    + (2 * to_levels.T @ sigma[:pre, pre:] @ l_vec) @ self.stacked + l_vec @ sigma[pre:, pre:] @ l_vec)
-        self.problem = cp.Problem(cp.Minimize(constant + cp.sum(slack)), [
-            -slack <= cumulated, cumulated <= slack, cp.sum(weights) == np.dot(np.arange(1, post + 1), l_vec),
-            variance <= self.variance_bound])
-        self.num_pre, self.solver = pre, cp.CLARABEL
-
-    def __call__(self, h: float, sigma: np.ndarray, n_pre_periods: int, n_post_periods: int,
-                 post_period_weights: np.ndarray, smoothness_bound: float = 1.0) -> dict:
-        """`maximize_bias`'s signature and result (the problem's own arrays are those given at construction)."""
-        from cvxpy.error import SolverError
-        from moderndid.didhonest.fixed_length_ci import _weights_to_l
-
-        self.variance_bound.value = h**2
-        try:
-            self.problem.solve(solver=self.solver, verbose=False)
-        except (ValueError, RuntimeError, SolverError) as error:
-            return {"status": f"error: {error!s}", "value": np.inf, "optimal_x": None, "optimal_w": None,
-                    "optimal_l": None}
-        if self.problem.status not in ("optimal", "optimal_inaccurate"):
-            return {"status": "failed", "value": np.inf, "optimal_x": None, "optimal_w": None, "optimal_l": None}
-        weights = self.stacked.value[self.num_pre:]
-        return {"status": "optimal", "value": self.problem.value * smoothness_bound, "optimal_x": self.stacked.value,
-                "optimal_w": weights, "optimal_l": _weights_to_l(weights)}
 
 
 #: HonestDiD method names -> moderndid's hybrid flag.
@@ -150,9 +95,8 @@ def _rm_includes_zero(data: EventStudyInput, mbar: float, l_vec: np.ndarray, met
     return bool(result["accept"].any())
 
 
-def _sd_includes_zero(data: EventStudyInput, m: float, l_vec: np.ndarray, method: str,
-                      bias: SmoothnessBias | None = None) -> bool:
-    low, high = smoothness_ci(data, m, l_vec, bias=bias)
+def _sd_includes_zero(data: EventStudyInput, m: float, l_vec: np.ndarray, method: str) -> bool:
+    low, high = smoothness_ci(data, m, l_vec)
     return low <= 0 <= high
 
 
@@ -165,10 +109,7 @@ class Breakdown:
 def breakdown(data: EventStudyInput, restriction: str, target: str, method: str = "conditional") -> Breakdown:
     """Smallest M̄ (relative magnitudes) or M (smoothness) whose robust confidence set includes zero."""
     l_vec = data.weights(target)
-    if restriction == "relative_magnitudes":
-        includes_zero = _rm_includes_zero
-    else:  # one bias program for every M tried
-        includes_zero = partial(_sd_includes_zero, bias=SmoothnessBias(data, l_vec))
+    includes_zero = _rm_includes_zero if restriction == "relative_magnitudes" else _sd_includes_zero
     high = MBAR_MAX if restriction == "relative_magnitudes" else _smoothness_scale(data, l_vec)
     if includes_zero(data, 0.0, l_vec, method):
         return Breakdown(0.0, "the confidence set includes zero even with no violation allowed: not significant")
