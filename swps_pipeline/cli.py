@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from swps_pipeline.defs.reuse import REUSE_VARIABLE
+from swps_pipeline.reuse import REUSE_VARIABLE
 from swps_pipeline.profiles import ProfileError
 from swps_pipeline.profiles.commands import add_profile_command, select_profile
 from swps_pipeline.settings import Settings

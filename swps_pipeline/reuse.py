@@ -36,6 +36,13 @@ COMPUTING_LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels", "cvxpy", "clar
 KEPT_BYTES = 2 * 1024**3
 
 Result = TypeVar("Result")
+#: What the pure steps take to keep their costly parts' results: `reused` bound to an output folder, or
+#: `compute_afresh` (the default: no Dagster, no folder, as in the tests and the command-line exports).
+Reuse = Callable[[Callable[..., Result]], Callable[..., Result]]
+
+
+def compute_afresh(function: Callable[..., Result]) -> Callable[..., Result]:
+    return function
 
 
 @cache
