@@ -147,7 +147,7 @@ def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Reuse) -> d
     whole = tables["cba_sensitivity"]
     whole = whole[(whole["first_year"] == whole["first_year"].min()) & (whole["last_year"] == whole["last_year"].max())]
     return {
-        "national_trend": reuse(indicators.national_trend_png)(read_mart(marts_dir, "indicators")),
+        "national_trend": reuse(indicators.national_trend_png)(tables["indicators_national"]),
         "npv_distribution": reuse(economics.npv_distribution_png)(draws["npv_eur"].to_numpy()),
         "tornado": reuse(economics.tornado_png)(whole),
         "event_study": reuse(impact.event_study_chart)(tables["event_study"]),
