@@ -43,6 +43,8 @@ class Calibration:
     fixed_cohorts: dict[str, int]
     #: Positions an area keeps once covered (the profile's coverage standard).
     positions_per_area: int
+    #: The most positions each area gets at scale 1 (None: only the ids' limit).
+    area_targets: dict[str, int] | None
     #: The area whose returns of one year sum to published figures (France: Seine-et-Marne 2021), else None.
     published_area: str | None
     host_shares: dict[str, float]
@@ -80,7 +82,7 @@ def french_calibration(profile: Profile, departments: pd.DataFrame) -> Calibrati
     return Calibration(
         year_end_stock=targets.YEAR_END_STOCK, cohort_sizes=targets.COHORT_SIZES,
         fixed_cohorts={late[0]: last_cohort, late[1]: last_cohort - 1, targets.SEINE_ET_MARNE: 2011},
-        positions_per_area=profile.positions_per_area, published_area=targets.SEINE_ET_MARNE,
+        positions_per_area=profile.positions_per_area, area_targets=None, published_area=targets.SEINE_ET_MARNE,
         host_shares=targets.HOST_TYPE_SHARES, employer_shares=targets.EMPLOYER_SHARES, source_mix=targets.SOURCE_MIX,
         site_labels=targets.HOST_SITE_LABEL, cost_range=targets.COST_PER_FTE_YEAR_RANGE,
         file_name_patterns=targets.FILE_NAME_PATTERNS, title=targets.TITLE,
@@ -96,7 +98,8 @@ def generic_calibration(profile: Profile, departments: pd.DataFrame) -> Calibrat
     sizes = np.diff(np.linspace(0, n_areas, len(years) + 1).round().astype(int))
     cohort_sizes = {min(targets.YEAR_END_STOCK): 0, **{year: int(n) for year, n in zip(years, sizes)}}
     standard = profile.positions_per_area
-    target = np.maximum(standard, (departments["population"] / profile.inhabitants_per_worker).round()).sum()
+    area_targets = np.maximum(standard, (departments["population"] / profile.inhabitants_per_worker).round())
+    target = area_targets.sum()
     stock = {}
     for year in sorted(targets.YEAR_END_STOCK):
         entering = cohort_sizes.get(year, 0)
@@ -106,6 +109,7 @@ def generic_calibration(profile: Profile, departments: pd.DataFrame) -> Calibrat
     hosts, employers = list(profile.host_types), list(profile.employer_types)
     return Calibration(
         year_end_stock=stock, cohort_sizes=cohort_sizes, fixed_cohorts={}, positions_per_area=standard,
+        area_targets={code: int(n) for code, n in area_targets.items()},
         published_area=None, host_shares=dict.fromkeys(hosts, 1 / len(hosts)),
         employer_shares=dict.fromkeys(employers, 1 / len(employers)),
         source_mix=dict.fromkeys(hosts, targets.LAW_ENFORCEMENT_HOST_SOURCE_MIX),

@@ -88,6 +88,8 @@ def build_registry(rng: np.random.Generator, scale: int = 1, calibrated: Calibra
     is_77 = codes == calibrated.published_area
     standard = calibrated.positions_per_area
     cap = MAX_STOCK_AT_SCALE if scale > 1 else MAX_IDS_PER_DEPARTMENT
+    if calibrated.area_targets is not None:
+        cap = np.minimum(cap, depts.index.map(calibrated.area_targets).to_numpy(int) * scale)
 
     dept_idx = np.empty(0, dtype=int)
     start = np.empty(0, dtype="datetime64[ns]")
