@@ -254,7 +254,12 @@ def command_status(args: argparse.Namespace) -> int:
 def command_fetch(args: argparse.Namespace) -> int:
     """`swps fetch crime`: the current SSMSI edition into crime/ (swps_pipeline/impact/fetch.py)."""
     from swps_pipeline.impact.fetch import FetchError, fetch_crime
+    from swps_pipeline.profiles import active_profile
 
+    profile = active_profile()
+    if profile.crime_format != "ssmsi":
+        raise CannotRun(f"fetch crime downloads France's SSMSI file; the {profile.country} profile reads the generic "
+                        f"file area_code;year;indicator;count;population: write it into crime/ (docs/replication.md)")
     settings = Settings.from_env()
     try:
         with exclusive_run_lock(settings.output_dir):  # never swap the file under a running pipeline

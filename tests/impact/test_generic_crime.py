@@ -8,6 +8,7 @@ import gzip
 import pandas as pd
 import pytest
 
+from swps_pipeline import cli
 from swps_pipeline.impact.crime import load_recorded_crime, read_recorded_crime
 from swps_pipeline.impact.generic_crime import GenericCrimeError, read_generic_crime_file
 
@@ -112,3 +113,14 @@ def test_load_turns_a_bad_file_into_a_status_and_requires_outcome_and_placebo(tm
     good = load_recorded_crime(tmp_path, file_format="generic", area_codes=AREAS,
                                indicators=("domestic_violence", "vehicle_theft"))
     assert len(good.table) == 4 and good.status == "be.csv: 4 rows, 2023–2024"
+
+
+def test_fetch_crime_refuses_a_profile_with_the_generic_format(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SWPS_PROFILE", "FR")  # the command sets the profile: restored after the test
+    monkeypatch.delenv("SWPS_PROFILE_DIR", raising=False)
+    monkeypatch.setenv("SWPS_DATA_DIR", str(tmp_path))
+    assert cli.main(["--profile", "BE", "fetch", "crime"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "swps fetch: fetch crime downloads France's SSMSI file; the BE profile reads the generic file "
+        "area_code;year;indicator;count;population: write it into crime/ (docs/replication.md)")
+    assert not (tmp_path / "crime").exists()
