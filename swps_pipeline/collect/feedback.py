@@ -11,6 +11,8 @@ can act line by line.
 from __future__ import annotations
 
 import html
+import io
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -238,8 +240,8 @@ def _french_headers(frame: pd.DataFrame) -> pd.DataFrame:
     return shown.set_axis([french.FEEDBACK_COLUMNS[c] for c in frame.columns], axis=1)
 
 
-def write_xlsx(report: dict[str, pd.DataFrame], title: str, intro: str, synthetic: bool, path: Path) -> None:
-    """One printable sheet, the same sections as the HTML page one under the other."""
+def feedback_workbook(report: dict[str, pd.DataFrame], title: str, intro: str, synthetic: bool) -> bytes:
+    """One printable sheet (XLSX bytes), the same sections as the HTML page one under the other."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = french.FEEDBACK_SHEET
@@ -278,7 +280,9 @@ def write_xlsx(report: dict[str, pd.DataFrame], title: str, intro: str, syntheti
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    workbook.save(path)
+    content = io.BytesIO()
+    workbook.save(content)
+    return content.getvalue()
 
 
 _CSS = """
@@ -317,17 +321,19 @@ def render_html(report: dict[str, pd.DataFrame], title: str, intro: str, synthet
             f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>\n")
 
 
-def write_feedback(collection: CollectionYear, out_dir: Path) -> pd.DataFrame:
+def write_feedback(collection: CollectionYear, out_dir: Path,
+                   reuse: Callable[[Callable], Callable] = lambda function: function) -> pd.DataFrame:
     """Write `retour_<year>_<code>.xlsx` and `.html` per département; return the index of what was written:
     year, department_code, lines to correct / to check, missing, files refused, the two file names (in
-    `out_dir`, so that the table is the same wherever it is written)."""
+    `out_dir`, so that the table is the same wherever it is written). `reuse` wraps the workbooks' making,
+    to keep them across runs."""
     out_dir.mkdir(parents=True, exist_ok=True)
     index = []
     for code, report in feedback_tables(collection).items():
         title = french.FEEDBACK_TITLE.format(year=collection.year, department=_department_name(code))
         intro = french.FEEDBACK_INTRO.format(year=collection.year)
         stem = out_dir / f"retour_{collection.year}_{code.replace(' ', '_')}"
-        write_xlsx(report, title, intro, collection.synthetic, stem.with_suffix(".xlsx"))
+        stem.with_suffix(".xlsx").write_bytes(reuse(feedback_workbook)(report, title, intro, collection.synthetic))
         stem.with_suffix(".html").write_text(render_html(report, title, intro, collection.synthetic),
                                              encoding="utf-8")
         index.append({"year": collection.year, "department_code": code,

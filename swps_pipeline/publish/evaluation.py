@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -141,15 +142,15 @@ def _draws(n_draws) -> str:
     return "n/a" if n_draws is None or pd.isna(n_draws) else f"{int(n_draws):,}"
 
 
-def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
+def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Callable[[Callable], Callable]) -> dict[str, bytes]:
     draws = read_mart(marts_dir, "cba_npv_draws")
     whole = tables["cba_sensitivity"]
     whole = whole[(whole["first_year"] == whole["first_year"].min()) & (whole["last_year"] == whole["last_year"].max())]
     return {
-        "national_trend": indicators.national_trend_png(read_mart(marts_dir, "indicators")),
-        "npv_distribution": economics.npv_distribution_png(draws["npv_eur"].to_numpy()),
-        "tornado": economics.tornado_png(whole),
-        "event_study": impact.event_study_chart(tables["event_study"]),
+        "national_trend": reuse(indicators.national_trend_png)(read_mart(marts_dir, "indicators")),
+        "npv_distribution": reuse(economics.npv_distribution_png)(draws["npv_eur"].to_numpy()),
+        "tornado": reuse(economics.tornado_png)(whole),
+        "event_study": reuse(impact.event_study_chart)(tables["event_study"]),
     }
 
 
@@ -185,20 +186,22 @@ def evaluator_text(markdown: str) -> str:
     return "\n\n".join(kept)
 
 
-def build_evaluation_pack(marts_dir: Path, pack_dir: Path) -> PackManifest:
-    """Write the pack from the current marts (synthetic-data notice included)."""
+def build_evaluation_pack(marts_dir: Path, pack_dir: Path,
+                          reuse: Callable[[Callable], Callable] = lambda function: function) -> PackManifest:
+    """Write the pack from the current marts (synthetic-data notice included); `reuse` wraps the costly pure
+    steps (charts, disclosure control) to keep their results across runs."""
     tables = _pack_tables(marts_dir)
     methods = "\n\n".join(evaluator_text((DOCS / name).read_text(encoding="utf-8"))
                             for name in METHODS_DOCS if (DOCS / name).exists())
     registry = read_mart(marts_dir, "positions_registry")
     return write_evaluation_pack(
-        pack_dir, tables, _charts(marts_dir, tables), PACK_TABLES, methods_markdown=methods or None,
+        pack_dir, tables, _charts(marts_dir, tables, reuse), PACK_TABLES, methods_markdown=methods or None,
         synthetic=True, sources=SOURCES,
         position_departments=dict(zip(registry["position_id"], registry["department_code"])),
         summary=headlines(tables["cba_summary"], tables["impact_estimates"]),
         provenance=_optional_mart(marts_dir, "run_provenance"),
         reading=summary_reading(tables["cba_summary"], tables["impact_estimates"], tables["event_study"]),
-        chart_titles=CHART_TITLES)
+        chart_titles=CHART_TITLES, reuse=reuse)
 
 
 def _optional_mart(marts_dir: Path, name: str) -> pd.DataFrame | None:

@@ -19,7 +19,7 @@ import itertools
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -183,6 +183,7 @@ def write_evaluation_pack(
     provenance: pd.DataFrame | None = None,
     reading: Sequence[str] = (),
     chart_titles: Mapping[str, str] | None = None,
+    reuse: Callable[[Callable], Callable] = lambda function: function,
 ) -> PackManifest:
     """Write the evaluation pack to `out_dir`, replacing any older pack there.
 
@@ -195,7 +196,8 @@ def write_evaluation_pack(
     top of the methods page); `provenance` is the `run_provenance` mart
     (`key`, `value`), shown on the README sheet (the parameters and input checksums on the
     Provenance sheet) and the methods page; `reading` are paragraphs saying what the headline
-    figures mean, under the summary; `chart_titles` name the charts for a reader (else from their names).
+    figures mean, under the summary; `chart_titles` name the charts for a reader (else from their names);
+    `reuse` wraps the disclosure control, the costly pure step, to keep its result across runs.
     """
     extras = _Extras(synthetic, tuple(sources), tuple(summary), provenance, tuple(reading), chart_titles)
     _check_names(tables, charts, table_notes)
@@ -205,7 +207,7 @@ def write_evaluation_pack(
     try:
         staging.chmod(0o755)  # mkdtemp makes it private; the pack is meant to be read by others
         packed, safe_tables = [], {}
-        disclosed = disclose(tables, position_departments)
+        disclosed = reuse(disclose)(tables, position_departments)
         for name, sheet in zip(tables, _sheet_names(list(tables))):
             safe, suppressed = disclosed[name]
             safe_tables[name] = safe
