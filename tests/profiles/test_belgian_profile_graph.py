@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 import pytest
 
@@ -60,6 +61,13 @@ def test_the_belgian_profile_runs_the_whole_graph_on_generated_data(tmp_path):
     done = subprocess.run([*swps, "--profile", "BE", "run"], env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "recorded crime: recorded_crime_synthetic.csv: 220 rows, 2016–2025" in done.stdout  # 11 areas × 10 × 2
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:  # the asset checks, on the profile's 11 areas
+        run = instance.get_runs(limit=1)[0]
+        checks = {(e.dagster_event.event_specific_data.check_name, e.dagster_event.event_specific_data.passed)
+                  for e in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)}
+    assert checks == {("accounting_balances", True), ("position_year_unique", True),
+                      ("department_codes_official", True), ("department_year_complete", True)}
 
     def mart(name: str) -> pd.DataFrame:
         return pd.read_parquet(out / "marts" / f"{name}.parquet")
