@@ -5,6 +5,7 @@ figures computed here from the generated files themselves (read with csv/openpyx
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from swps_pipeline.synthetic.targets import ROLLOUT_EFFECT_INTRAFAMILY
 from tests.synthetic.test_generate import number, read_rows
 from tests.synthetic.test_generate_profile import header_index
 
@@ -112,9 +114,12 @@ def test_the_belgian_profile_runs_the_whole_graph_on_generated_data(tmp_path):
                     & (crime["year"] == YEAR)].iloc[0]
     published = panel[(panel["department_code"] == area) & (panel["year"] == YEAR)].iloc[0]
     assert published["outcome_rate_per_1000"] == pytest.approx(outcome["count"] / outcome["population"] * 1000)
-    estimates = mart("impact_estimates")
-    assert (estimates["model"] == "callaway_santanna").any()
-    assert set(estimates["outcome"].dropna()) >= {"log_intrafamily_violence_per_1000"}
+    estimates = mart("impact_estimates").set_index(["model", "term"])
+    assert estimates.loc[("callaway_santanna", "att_overall"), "outcome"] == "log_intrafamily_violence_per_1000"
+    # the generator's +5 % on the outcome from an area's first position is recovered; nothing on the placebo
+    main, placebo = estimates.loc[("callaway_santanna", "att_overall")], estimates.loc[("placebo", "att_overall")]
+    assert abs(main["estimate"] - math.log(ROLLOUT_EFFECT_INTRAFAMILY)) < 2 * main["std_error"] and main["p_value"] < 0.05
+    assert placebo["p_value"] > 0.05
 
     # the cost-benefit model under the profile's discount rate, national rows under BE
     summary = mart("cba_summary")
