@@ -267,8 +267,8 @@ def _read(folder: Path, problems: list[str]) -> Profile | None:
         currency_symbol=fields.text("costs.currency_symbol"), cost_per_fte_year=cost,
         cost_per_fte_year_range=(low, high), cost_price_year=int(_or_zero(price_year)), deflator=deflator,
         discount_rate=rate, discount_rates=rates, crime_format=crime_format,
-        crime_outcome=indicators["outcome"], crime_placebo=indicators["placebo"], crime_portal=fields.text("recorded_crime.portal"),
-        crime_dataset=fields.text("recorded_crime.dataset"), timezone=timezone, schedule=schedule, returns_due=due,
+        crime_outcome=indicators["outcome"], crime_placebo=indicators["placebo"],
+        crime_portal=fields.text("recorded_crime.portal"), crime_dataset=fields.text("recorded_crime.dataset"), timezone=timezone, schedule=schedule, returns_due=due,
         returns_recipient=fields.text("calendar.returns_recipient"), legal_basis=fields.text("legal_basis"),
         sources=sources,
     )
@@ -276,6 +276,7 @@ def _read(folder: Path, problems: list[str]) -> Profile | None:
 
 
 def _indicator_name(name: str) -> str:
+    """An indicator as the recorded-crime table writes it (contract.py imports this module: imported here)."""
     from swps_pipeline.contract import normalise_header
 
     return normalise_header(name)

@@ -8,7 +8,7 @@ worker per `coverage.inhabitants_per_worker`, are hosted by its
 law-enforcement forces and employed by its employer types in equal shares,
 cost within its cost range, and its recorded-crime file holds its outcome and
 placebo. Every such figure is a choice of the generator, not a fact, and the
-data say so (README, `synthetic_manifest.json`).
+generated folder's README says so.
 """
 
 from __future__ import annotations
