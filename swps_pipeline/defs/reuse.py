@@ -97,13 +97,15 @@ def content_digest(value: object) -> str:
 
 
 def _values_digest(values) -> str:
-    """Typed values (numbers, dates, categories, strings) by pandas' hash; Python objects by their pickled form,
-    which keeps their types apart (1 and "1")."""
+    """Typed values (numbers, dates, categories) and all-text columns by pandas' hash, with where the missing
+    values are; other Python objects by their pickled form, which keeps their types apart (1 and "1")."""
     import joblib
     import pandas as pd
 
     if isinstance(values, pd.RangeIndex):
         return joblib.hash((values.start, values.stop, values.step))
-    if values.dtype == object:
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if values.dtype == object and kind not in ("string", "empty"):
         return joblib.hash(list(values))
-    return joblib.hash(pd.util.hash_pandas_object(pd.Series(values), index=False).to_numpy())
+    series = pd.Series(values)
+    return joblib.hash((kind, pd.util.hash_pandas_object(series, index=False).to_numpy(), series.isna().to_numpy()))
