@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import io
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +26,7 @@ from swps_pipeline.collect.inputs import CollectionYear
 from swps_pipeline.collect.status import collection_status, missing_positions
 from swps_pipeline.contract import BY_NAME, COUNT_COLUMNS, GROUPS, HARD_RULES, SOFT_RULES, SUM_GROUPS
 from swps_pipeline.reference import departements
+from swps_pipeline.reuse import Reuse, compute_afresh
 from swps_pipeline.validate.duplicates import Duplicates
 from swps_pipeline.validate.parse import ENUMS
 from swps_pipeline.validate.schema import group_sum, known_exceed_total, problem_bounds, problems_over_bound
@@ -322,7 +322,7 @@ def render_html(report: dict[str, pd.DataFrame], title: str, intro: str, synthet
 
 
 def write_feedback(collection: CollectionYear, out_dir: Path,
-                   reuse: Callable[[Callable], Callable] = lambda function: function) -> pd.DataFrame:
+                   reuse: Reuse = compute_afresh) -> pd.DataFrame:
     """Write `retour_<year>_<code>.xlsx` and `.html` per département; return the index of what was written:
     year, department_code, lines to correct / to check, missing, files refused, the two file names (in
     `out_dir`, so that the table is the same wherever it is written). `reuse` wraps the workbooks' making,

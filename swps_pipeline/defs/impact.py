@@ -11,7 +11,7 @@ from swps_pipeline import impact
 from swps_pipeline.assumptions import IMPACT_FIRST_YEAR
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
-from swps_pipeline.defs.reuse import reused
+from swps_pipeline.reuse import reused
 from swps_pipeline.impact import settings as impact_settings
 from swps_pipeline.impact.estimators import DIAGNOSTIC_COLUMNS, ESTIMATE_COLUMNS, EVENT_STUDY_COLUMNS
 from swps_pipeline.impact.panel import IMPACT_PANEL_DTYPES
@@ -186,7 +186,7 @@ class ImpactConfig(dg.Config):
 def impact_estimates(context: dg.AssetExecutionContext, config: ImpactConfig, settings: PipelineSettings,
                      impact_panel: pd.DataFrame):
     """Every estimator on the panel, with the interpretation an evaluator must read next to them (reused from an
-    earlier run when the panel, the settings and the code are the same: `defs/reuse.py`)."""
+    earlier run when the panel, the settings and the code are the same: `swps_pipeline/reuse.py`)."""
     try:
         estimation = config.settings()
     except impact_settings.ImpactSettingsError as error:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +13,7 @@ from swps_pipeline.publish.pack import Headline, PackManifest, write_evaluation_
 from swps_pipeline.publish.reading import model_label, outcome_label, summary_reading
 from swps_pipeline.publish.warehouse import read_mart
 from swps_pipeline.publish.xlsx import ESTIMATE, PERCENT
+from swps_pipeline.reuse import Reuse, compute_afresh
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 METHODS_DOCS = ("indicators.md", "methods_economics.md", "methods_impact.md")
@@ -142,7 +142,7 @@ def _draws(n_draws) -> str:
     return "n/a" if n_draws is None or pd.isna(n_draws) else f"{int(n_draws):,}"
 
 
-def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Callable[[Callable], Callable]) -> dict[str, bytes]:
+def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Reuse) -> dict[str, bytes]:
     draws = read_mart(marts_dir, "cba_npv_draws")
     whole = tables["cba_sensitivity"]
     whole = whole[(whole["first_year"] == whole["first_year"].min()) & (whole["last_year"] == whole["last_year"].max())]
@@ -187,7 +187,7 @@ def evaluator_text(markdown: str) -> str:
 
 
 def build_evaluation_pack(marts_dir: Path, pack_dir: Path,
-                          reuse: Callable[[Callable], Callable] = lambda function: function) -> PackManifest:
+                          reuse: Reuse = compute_afresh) -> PackManifest:
     """Write the pack from the current marts (synthetic-data notice included); `reuse` wraps the costly pure
     steps (charts, disclosure control) to keep their results across runs."""
     tables = _pack_tables(marts_dir)
