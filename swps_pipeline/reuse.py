@@ -48,21 +48,30 @@ def compute_afresh(function: Callable[..., Result]) -> Callable[..., Result]:
 
 
 @cache
-def code_fingerprint(profile: Path) -> str:
-    """A digest of everything besides the arguments that decides a result: the package's source and data
-    files, the profile's files and the computing libraries' versions."""
+def code_fingerprint(profile: Path, settings: tuple[tuple[str, str], ...] = ()) -> str:
+    """A digest of everything besides the arguments that may decide a result: every file of the package
+    (source, parameters, catalogues of messages), the profile's files, the `SWPS_*` settings of the
+    environment (`settings`: e.g. the language) and the computing libraries' versions."""
     digest = hashlib.sha256()
     package = Path(swps_pipeline.__file__).parent
-    for folder, pattern in ((package, "*.py"), (package, "*.yaml"), (package, "*.csv"), (profile, "*")):
-        for path in sorted(folder.rglob(pattern)):
+    for folder in (package, profile):
+        for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    digest.update(repr(settings).encode())
     for library in COMPUTING_LIBRARIES:
         try:
             digest.update(f"{library}=={metadata.version(library)}".encode())
         except metadata.PackageNotFoundError:
             digest.update(f"{library} absent".encode())
     return digest.hexdigest()
+
+
+def environment_settings() -> tuple[tuple[str, str], ...]:
+    """The `SWPS_*` variables a function may read besides its arguments (language, profile, ...), the
+    switch of reuse itself aside."""
+    return tuple(sorted((name, value) for name, value in os.environ.items()
+                        if name.startswith("SWPS_") and name != REUSE_VARIABLE))
 
 
 def reuse_enabled() -> bool:
@@ -75,7 +84,7 @@ def reused(output_dir: Path, function: Callable[..., Result]) -> Callable[..., R
     if not reuse_enabled():
         return function
     remembered = _memory(output_dir / ".cache").cache(_computed, ignore=["args", "kwargs"])
-    fingerprint = code_fingerprint(profile_folder())
+    fingerprint = code_fingerprint(profile_folder(), environment_settings())
 
     def call(*args, **kwargs) -> Result:
         return remembered(function, fingerprint, content_digest((args, kwargs)), args, kwargs)

@@ -43,9 +43,11 @@ def test_another_value_setting_or_code_computes_afresh(tmp_path, table, monkeypa
     changed = reuse.reused(tmp_path, cases_per_position)(table.assign(new_cases=[12, 8]))
     assert changed["per_position"].tolist() == [6.0, 8.0]
     assert reuse.reused(tmp_path, cases_per_position)(table, scale=2)["per_position"].tolist() == [12.0, 14.0]
-    monkeypatch.setattr(reuse, "code_fingerprint", lambda profile: "another version of the code")
+    monkeypatch.setenv("SWPS_LANGUAGE", "fr")  # a setting a function may read: computed afresh
     reuse.reused(tmp_path, cases_per_position)(table)
-    assert len(CALLS) == 4
+    monkeypatch.setattr(reuse, "code_fingerprint", lambda profile, settings: "another version of the code")
+    reuse.reused(tmp_path, cases_per_position)(table)
+    assert len(CALLS) == 5
 
 
 def test_reuse_can_be_turned_off(tmp_path, table, monkeypatch):
