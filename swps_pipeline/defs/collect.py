@@ -27,8 +27,9 @@ def _years(tables: dict[str, pd.DataFrame]) -> set[int]:
             "recognisable département). Source: registry + ingestion tables + file dates (synthetic in the "
             "bundled data).")),
         "collection_feedback": dg.AssetOut(**COLLECT, description=(
-            "The French feedback of the latest year folder, one XLSX and one printable HTML page per département "
-            "under `$SWPS_OUTPUT_DIR/feedback/<year>/` (`swps feedback --year` writes any year). Grain: one row per "
+            "The feedback of the latest year folder (in the profile's language, or $SWPS_LANGUAGE), one XLSX and "
+            "one printable HTML page per département under `$SWPS_OUTPUT_DIR/feedback/<year>/` (`swps feedback "
+            "--year` writes any year). Grain: one row per "
             "département report: lines to correct, lines to check, missing returns, files refused, the names of "
             "the two files. Source: collection_status + the ingestion tables (synthetic in the bundled data).")),
     },
