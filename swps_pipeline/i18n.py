@@ -67,8 +67,9 @@ def read_catalogue(path: Path):
     """A `.po` file as a Babel `Catalog`."""
     from babel.messages.pofile import read_po
 
+    language = path.parent.parent.name if path.suffix == ".po" else None  # <xx>/LC_MESSAGES/messages.po
     with path.open("rb") as handle:
-        return read_po(handle, locale=path.parent.parent.name, domain=DOMAIN)
+        return read_po(handle, locale=language, domain=DOMAIN)
 
 
 def _compiled(path: Path) -> gettext.GNUTranslations | None:
@@ -208,12 +209,12 @@ def update_catalogues(folder: Path = LOCALE_DIR) -> list[Path]:
     English one is the source text itself, so its messages are filled with their ids."""
     from babel.messages.catalog import Catalog
 
-    template = read_catalogue(folder / f"{DOMAIN}.pot")
     written = []
     for language in dict.fromkeys([*available_languages(folder), SOURCE_LANGUAGE]):
         path = catalogue_path(language, folder)
         catalog = read_catalogue(path) if path.is_file() else Catalog(locale=language, domain=DOMAIN)
-        catalog.update(template, no_fuzzy_matching=False)
+        # Read for each catalogue: Babel's `update` adds the template's new messages themselves, not copies.
+        catalog.update(read_catalogue(folder / f"{DOMAIN}.pot"), no_fuzzy_matching=False)
         catalog.obsolete.clear()
         if language == SOURCE_LANGUAGE:
             for message in catalog:

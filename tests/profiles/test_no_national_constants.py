@@ -39,8 +39,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     # The synthetic generator is calibrated on France (published counts, Seine-et-Marne 2021): making it
     # generate for any profile is the next slice (`swps generate --profile`).
     ("synthetic/registry.py", "host type label"): "the French generator's site names (Commissariat ...)",
-    # The French texts of the collection loop are the French translation (issue 15 item 2: gettext catalogues).
-    ("collect/french.py", "currency"): "French message text: 'Un montant en euros', the cost column's definition",
 }
 
 
