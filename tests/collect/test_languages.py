@@ -73,7 +73,8 @@ def test_a_quarantine_message_in_french_for_france_and_in_english_on_request(bro
             "Un ETP entre 0 (exclu) et 1, par exemple 0,8.", "À renvoyer au plus tard le 15/02/2024 à : x@y.org",
             "Coût du poste (€)")),
     ("en", ("Return 2023", "Definitions", "Check cases (gap)", "Value refused",
-            "An FTE between 0 (excluded) and 1, for example 0.8.", "To send back by 2024-02-15 at the latest to: x@y.org",
+            "An FTE between 0 (excluded) and 1, for example 0.8.",
+            "To send back by 2024-02-15 at the latest to: x@y.org",
             "Position cost (€)")),
 ])
 def test_the_template_speaks_the_language_asked_for(data_dir, registry, language, texts):
