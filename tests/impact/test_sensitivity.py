@@ -44,6 +44,18 @@ def test_smoothness_bounds_reproduce_the_published_example(medicaid):
     assert 0.02 < result.value <= 0.03
 
 
+@pytest.mark.parametrize("target", ["event_time_0", "att_dynamic_overall"])
+def test_smoothness_intervals_equal_moderndids(medicaid, target):
+    """Our FLCI (its bias program compiled once) is moderndid's `compute_flci`, to its own tolerance on h."""
+    from moderndid.didhonest.fixed_length_ci import compute_flci
+
+    l_vec = medicaid.weights(target)
+    flci = sensitivity.SmoothnessFLCI(medicaid, l_vec)
+    for m in (0.0, 0.005, 0.03, 0.2):
+        reference = compute_flci(medicaid.betahat, medicaid.sigma, m, medicaid.num_pre, medicaid.num_post, l_vec)
+        assert flci.interval(m) == pytest.approx(reference.flci, abs=1e-6)
+
+
 @pytest.mark.slow
 def test_relative_magnitudes_bounds_reproduce_the_published_example(medicaid):
     for mbar, (low, high) in PUBLISHED_RM.items():
