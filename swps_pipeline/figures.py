@@ -10,11 +10,13 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
+from swps_pipeline.i18n import N_
+
 if TYPE_CHECKING:  # matplotlib is imported by the functions that draw: it costs half a second at start-up
     from matplotlib.figure import Figure
 
 #: Short stamp printed at the foot of every chart drawn from the bundled (synthetic) data.
-SYNTHETIC_STAMP = "SYNTHETIC DATA (swps generate): not findings about the programme"
+SYNTHETIC_STAMP = N_("SYNTHETIC DATA (swps generate): not findings about the programme")
 #: Inches kept under the plot of a stamped chart: tick labels, axis label and the stamp line.
 _STAMP_MARGIN_INCHES = 0.65
 
