@@ -9,6 +9,7 @@ out here by hand. The English template reads back through the same ingestion
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pytest
 from openpyxl import load_workbook
@@ -18,6 +19,7 @@ from swps_pipeline.collect.feedback import quarantine_lines, write_feedback
 from swps_pipeline.collect.inputs import from_tables
 from swps_pipeline.collect.template import FIRST_DATA_ROW, HEADER_ROW, write_templates
 from swps_pipeline.i18n import LANGUAGE_VARIABLE, Texts
+from swps_pipeline.profiles import PACKAGED_PROFILES
 from swps_pipeline.validate import validate_year
 
 from .conftest import YEAR, expected_positions, fill_template
@@ -66,6 +68,22 @@ def test_a_quarantine_message_in_french_for_france_and_in_english_on_request(bro
     assert french["cells"] == english["cells"] == cells
     # With no language given, the profile's: French for FR.
     assert quarantine_lines(collection).iloc[0]["message"] == french["message"]
+    assert quarantine_lines(collection, Texts("nl")).iloc[0]["message"] == (
+        f"Het totaal van nieuwe situaties ({total}) komt niet overeen met de som slachtoffers + verdachten + derden "
+        f"+ publiek niet geregistreerd ({total + 7}).")
+
+
+@pytest.mark.parametrize("broken", ["fr"], indirect=True)
+def test_the_profiles_language_selects_the_catalogue(broken, tmp_path, monkeypatch):
+    """A profile saying `language: nl` (a copy of FR's, e.g. a Flemish deployment) gets the Dutch catalogue."""
+    collection, _, _, _, total = broken
+    folder = tmp_path / "profile"
+    shutil.copytree(PACKAGED_PROFILES / "FR", folder)
+    text = (folder / "profile.yaml").read_text(encoding="utf-8")
+    (folder / "profile.yaml").write_text(text.replace("\nlanguage: fr ", "\nlanguage: nl "), encoding="utf-8")
+    monkeypatch.setenv("SWPS_PROFILE_DIR", str(folder))
+    assert Texts().language == "nl"
+    assert quarantine_lines(collection).iloc[0]["message"].startswith(f"Het totaal van nieuwe situaties ({total})")
 
 
 @pytest.mark.parametrize(("language", "texts"), [
@@ -117,4 +135,4 @@ def test_language_on_request_by_variable_and_option_leaves_the_index_unchanged(b
 
 def test_a_language_without_catalogue_is_refused_in_one_line(capsys):
     assert cli.main(["--language", "xx", "status", "--year", str(YEAR)]) == 2
-    assert capsys.readouterr().err.startswith("swps: no catalogue for language 'xx' (available: en, fr;")
+    assert capsys.readouterr().err.startswith("swps: no catalogue for language 'xx' (available: en, fr, nl;")
