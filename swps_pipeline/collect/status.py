@@ -156,7 +156,7 @@ def collection_status_report(year: int, settings: Settings) -> str:
 
 def status_chart(national: pd.DataFrame, synthetic: bool, say: Texts | None = None) -> bytes:
     """Returns valid / to correct / missing per year (stacked bars), as PNG with `figures.to_png`."""
-    from swps_pipeline.figures import new_figure, to_png
+    from swps_pipeline.figures import SYNTHETIC_STAMP, new_figure, to_png
 
     say = say or Texts()
     figure = new_figure(7.0, 4.0)
@@ -171,4 +171,4 @@ def status_chart(national: pd.DataFrame, synthetic: bool, say: Texts | None = No
     axis.set_ylabel(say(texts.CHART_AXIS))
     axis.set_title(say(texts.CHART_TITLE))
     axis.legend(loc="upper left", fontsize=8)
-    return to_png(figure, synthetic=synthetic)
+    return to_png(figure, synthetic=synthetic, stamp_text=say(SYNTHETIC_STAMP))

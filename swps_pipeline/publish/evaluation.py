@@ -160,14 +160,15 @@ def _draws(n_draws) -> str:
     return "n/a" if n_draws is None or pd.isna(n_draws) else f"{int(n_draws):,}"
 
 
-def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
+def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], say: Texts) -> dict[str, bytes]:
+    """The pack's charts, labelled in its language (the event study's, drawn in `impact`, in English)."""
     draws = read_mart(marts_dir, "cba_npv_draws")
     whole = tables["cba_sensitivity"]
     whole = whole[(whole["first_year"] == whole["first_year"].min()) & (whole["last_year"] == whole["last_year"].max())]
     return {
-        "national_trend": indicators.national_trend_png(read_mart(marts_dir, "indicators")),
-        "npv_distribution": economics.npv_distribution_png(draws["npv_eur"].to_numpy()),
-        "tornado": economics.tornado_png(whole),
+        "national_trend": indicators.national_trend_png(read_mart(marts_dir, "indicators"), say=say),
+        "npv_distribution": economics.npv_distribution_png(draws["npv_eur"].to_numpy(), say=say),
+        "tornado": economics.tornado_png(whole, say=say),
         "event_study": impact.event_study_chart(tables["event_study"]),
     }
 
@@ -214,7 +215,7 @@ def build_evaluation_pack(marts_dir: Path, pack_dir: Path, language: str | None 
                             for name in METHODS_DOCS if (DOCS / name).exists())
     registry = read_mart(marts_dir, "positions_registry")
     return write_evaluation_pack(
-        pack_dir, tables, _charts(marts_dir, tables), {name: say(note) for name, note in PACK_TABLES.items()},
+        pack_dir, tables, _charts(marts_dir, tables, say), {name: say(note) for name, note in PACK_TABLES.items()},
         methods_markdown=methods or None, synthetic=True, sources=[say(source) for source in SOURCES],
         position_departments=dict(zip(registry["position_id"], registry["department_code"])),
         summary=headlines(tables["cba_summary"], tables["impact_estimates"], say),

@@ -39,3 +39,20 @@ def test_the_pack_in_french_and_in_english(tmp_path):
     assert '<html lang="fr">' in page and "<h2>Secret statistique</h2>" in page
     assert '<p>Chaque table est un onglet de <a href="evaluation_pack.xlsx">evaluation_pack.xlsx</a> et un fichier ' \
            "CSV.</p>" in page
+
+
+def test_chart_labels_follow_the_language():
+    """The NPV histogram of four draws (-2, -1, 1, 4 M€: mean 0.5, median 0, half positive) in French and English."""
+    import numpy as np
+
+    from swps_pipeline.economics.charts import npv_distribution_figure
+    from swps_pipeline.i18n import Texts
+
+    draws = np.array([-2e6, -1e6, 1e6, 4e6])
+    french, english = (npv_distribution_figure(draws, say=Texts(language)).axes[0] for language in ("fr", "en"))
+
+    assert french.get_title() == "VAN : P(VAN > 0) = 50% (pointillés : 5e et 95e centiles)"
+    assert english.get_title() == "NPV: P(NPV > 0) = 50% (dotted: 5th and 95th percentiles)"
+    assert (french.get_xlabel(), french.get_ylabel()) == ("valeur actuelle nette (M€)", "tirages")
+    assert [t.get_text() for t in french.get_legend().get_texts()] == ["moyenne 0.5 M€", "médiane 0.0 M€"]
+    assert [t.get_text() for t in english.get_legend().get_texts()] == ["mean 0.5 M€", "median 0.0 M€"]
