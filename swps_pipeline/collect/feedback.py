@@ -12,6 +12,8 @@ row, so the coordinator can act line by line.
 from __future__ import annotations
 
 import html
+import io
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -278,9 +280,10 @@ def _headers(frame: pd.DataFrame, say: Texts) -> pd.DataFrame:
     return shown.set_axis([say(texts.FEEDBACK_COLUMNS[c]) for c in frame.columns], axis=1)
 
 
-def write_xlsx(report: dict[str, pd.DataFrame], title: str, intro: str, synthetic: bool, path: Path,
-               say: Texts) -> None:
-    """One printable sheet, the same sections as the HTML page one under the other."""
+def feedback_workbook(report: dict[str, pd.DataFrame], title: str, intro: str, synthetic: bool,
+                      language: str) -> bytes:
+    """One printable sheet (XLSX bytes) in `language`, the same sections as the HTML page one under the other."""
+    say = Texts(language)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = say(texts.FEEDBACK_SHEET)
@@ -319,7 +322,9 @@ def write_xlsx(report: dict[str, pd.DataFrame], title: str, intro: str, syntheti
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    workbook.save(path)
+    content = io.BytesIO()
+    workbook.save(content)
+    return content.getvalue()
 
 
 _CSS = """
@@ -359,10 +364,13 @@ def render_html(report: dict[str, pd.DataFrame], title: str, intro: str, synthet
             f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>\n")
 
 
-def write_feedback(collection: CollectionYear, out_dir: Path, language: str | None = None) -> pd.DataFrame:
+def write_feedback(collection: CollectionYear, out_dir: Path,
+                   reuse: Callable[[Callable], Callable] = lambda function: function,
+                   language: str | None = None) -> pd.DataFrame:
     """Write `retour_<year>_<code>.xlsx` and `.html` per area, in `language` (by default the active one); return
     the index of what was written: year, department_code, lines to correct / to check, missing, files refused,
-    the two file names (in `out_dir`, so that the table is the same wherever it is written, in any language)."""
+    the two file names (in `out_dir`, so that the table is the same wherever it is written, in any language).
+    `reuse` wraps the workbooks' making, to keep them across runs."""
     say = Texts(language)
     out_dir.mkdir(parents=True, exist_ok=True)
     index = []
@@ -370,7 +378,8 @@ def write_feedback(collection: CollectionYear, out_dir: Path, language: str | No
         title = say(texts.FEEDBACK_TITLE, year=collection.year, area=_department_name(code, say))
         intro = say(texts.FEEDBACK_INTRO, year=collection.year)
         stem = out_dir / f"retour_{collection.year}_{code.replace(' ', '_')}"
-        write_xlsx(report, title, intro, collection.synthetic, stem.with_suffix(".xlsx"), say)
+        stem.with_suffix(".xlsx").write_bytes(reuse(feedback_workbook)(report, title, intro, collection.synthetic,
+                                                                      say.language))
         stem.with_suffix(".html").write_text(render_html(report, title, intro, collection.synthetic, say),
                                              encoding="utf-8")
         index.append({"year": collection.year, "department_code": code,

@@ -154,11 +154,12 @@ def collection_status_report(year: int, settings: Settings) -> str:
     return format_status(collection_status(collection), collection.synthetic, dt.date.today())
 
 
-def status_chart(national: pd.DataFrame, synthetic: bool, say: Texts | None = None) -> bytes:
-    """Returns valid / to correct / missing per year (stacked bars), as PNG with `figures.to_png`."""
+def status_chart(national: pd.DataFrame, synthetic: bool, language: str | None = None) -> bytes:
+    """Returns valid / to correct / missing per year (stacked bars), as PNG with `figures.to_png`, labelled in
+    `language` (by default the active one)."""
     from swps_pipeline.figures import SYNTHETIC_STAMP, new_figure, to_png
 
-    say = say or Texts()
+    say = Texts(language)
     figure = new_figure(7.0, 4.0)
     axis = figure.add_subplot()
     years = national["year"].astype(str).to_numpy()

@@ -1,6 +1,8 @@
 """The yearly collection loop in the UI: where each year's collection stands, and the feedback to send back."""
 
 
+from functools import partial
+
 import dagster as dg
 import pandas as pd
 
@@ -9,6 +11,8 @@ from swps_pipeline.collect.inputs import from_tables, is_synthetic
 from swps_pipeline.collect.status import collection_status, national_status, status_chart, to_chase
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, preview, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.defs.reuse import reused
+from swps_pipeline.i18n import active_language
 
 COLLECT = {"group_name": "collect", "kinds": KINDS, "owners": OWNERS}
 INGESTION = ["returns_valid", "returns_quarantine", "returns_warnings", "files_rejected"]
@@ -38,6 +42,7 @@ def collection(context: dg.AssetExecutionContext, settings: PipelineSettings, po
                returns_valid: pd.DataFrame, returns_quarantine: pd.DataFrame, returns_warnings: pd.DataFrame,
                files_rejected: pd.DataFrame):
     """The status of every year, and the feedback of the latest one (the collection in progress)."""
+    reuse = partial(reused, settings.paths.output_dir)  # the chart and the workbooks, when unchanged
     ingestion = dict(zip(INGESTION, [returns_valid, returns_quarantine, returns_warnings, files_rejected]))
     # The year folders (a run needs at least one), plus any year a table holds.
     years = sorted(set(settings.paths.returns_years()) | _years(ingestion))
@@ -49,11 +54,12 @@ def collection(context: dg.AssetExecutionContext, settings: PipelineSettings, po
         **table_metadata(status),
         "national view": preview(national, rows=50),
         f"départements to chase ({years[-1]})": preview(to_chase(latest), rows=101),
-        "collection by year": chart(status_chart(national, is_synthetic(settings.paths.data_dir)),
+        "collection by year": chart(reuse(status_chart)(national, is_synthetic(settings.paths.data_dir),
+                                                        active_language()),
                                     "Returns valid, to correct and missing, by year"),
     })
     folder = settings.paths.output_dir / "feedback" / str(years[-1])
-    index = write_feedback(collections[-1], folder)
+    index = write_feedback(collections[-1], folder, reuse)
     yield dg.Output(index, output_name="collection_feedback", metadata={
         **table_metadata(index), "folder": dg.MetadataValue.path(str(folder)),
         "lines to correct": int(index["lines_to_correct"].sum()),

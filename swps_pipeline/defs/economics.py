@@ -10,6 +10,8 @@ from pydantic import Field
 
 from swps_pipeline import economics
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
+from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.defs.reuse import reused
 from swps_pipeline.economics.parameters import CHANNELS, DISTRIBUTIONS, EFFECT_SOURCES
 
 ECONOMICS_TABLES = {
@@ -138,15 +140,18 @@ class EconomicsConfig(dg.Config):
     },
     ins={"position_year": dg.AssetIn(), "positions_registry": dg.AssetIn(), "impact_estimates": dg.AssetIn()},
 )
-def economic_model(context: dg.AssetExecutionContext, config: EconomicsConfig, position_year: pd.DataFrame,
-                   positions_registry: pd.DataFrame, impact_estimates: pd.DataFrame):
-    """Costs first, then the cost-benefit model on exactly those costs."""
+def economic_model(context: dg.AssetExecutionContext, config: EconomicsConfig, settings: PipelineSettings,
+                   position_year: pd.DataFrame, positions_registry: pd.DataFrame, impact_estimates: pd.DataFrame):
+    """Costs first, then the cost-benefit model on exactly those costs (reused from an earlier run when the
+    inputs, the parameters and the code are the same: `defs/reuse.py`)."""
+    output_dir = settings.paths.output_dir
     try:
         params = economics.load_parameters(
             Path(config.parameters_file) if config.parameters_file else None, config.overrides()
         )
-        costs = economics.build_cost_tables(position_year, positions_registry, params)
-        cba, headline, years, notes = economics.cost_benefit_tables(costs, position_year, impact_estimates, params)
+        costs = reused(output_dir, economics.build_cost_tables)(position_year, positions_registry, params)
+        cba, headline, years, notes = reused(output_dir, economics.cost_benefit_tables)(
+            costs, position_year, impact_estimates, params)
     except economics.ParameterError as error:
         raise dg.Failure(description=str(error), allow_retries=False) from None
     for note in notes:
@@ -155,10 +160,10 @@ def economic_model(context: dg.AssetExecutionContext, config: EconomicsConfig, p
     period = f"national {years[0]}–{years[-1]}"
     charts = {
         "cba_summary": {"NPV distribution": chart(
-            economics.npv_distribution_png(headline.npv_draws, headline.npv_at_means, title=f"NPV, {period}"),
+            reused(output_dir, economics.npv_distribution_png)(headline.npv_draws, headline.npv_at_means, title=f"NPV, {period}"),
             f"NPV distribution, {period} (Monte Carlo)")},
         "cba_sensitivity": {"tornado": chart(
-            economics.tornado_png(headline.cba_sensitivity), "One-way sensitivity of the NPV (tornado)")},
+            reused(output_dir, economics.tornado_png)(headline.cba_sensitivity), "One-way sensitivity of the NPV (tornado)")},
     }
     for name, table in {**costs, **cba}.items():
         rows = 50 if name.startswith("cba") or name == "cost_national_year" else 10

@@ -11,6 +11,7 @@ from swps_pipeline import impact
 from swps_pipeline.assumptions import IMPACT_FIRST_YEAR
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.defs.reuse import reused
 from swps_pipeline.impact import settings as impact_settings
 from swps_pipeline.impact.estimators import DIAGNOSTIC_COLUMNS, ESTIMATE_COLUMNS, EVENT_STUDY_COLUMNS
 from swps_pipeline.impact.panel import IMPACT_PANEL_DTYPES
@@ -176,10 +177,12 @@ class ImpactConfig(dg.Config):
             "Source: impact_panel."),
     },
 )
-def impact_estimates(context: dg.AssetExecutionContext, config: ImpactConfig, impact_panel: pd.DataFrame):
-    """Every estimator on the panel, with the interpretation an evaluator must read next to them."""
+def impact_estimates(context: dg.AssetExecutionContext, config: ImpactConfig, settings: PipelineSettings,
+                     impact_panel: pd.DataFrame):
+    """Every estimator on the panel, with the interpretation an evaluator must read next to them (reused from an
+    earlier run when the panel, the settings and the code are the same: `defs/reuse.py`)."""
     try:
-        settings = config.settings()
+        estimation = config.settings()
     except impact_settings.ImpactSettingsError as error:
         raise dg.Failure(description=str(error), allow_retries=False) from None
     if impact_panel.empty:  # no recorded-crime data: no estimate, and the diagnostics say why
@@ -190,19 +193,20 @@ def impact_estimates(context: dg.AssetExecutionContext, config: ImpactConfig, im
                                     "message": [reason[CRIME_STATUS]]}).astype(DIAGNOSTIC_COLUMNS)
         yield dg.Output(diagnostics, output_name="impact_diagnostics", metadata={**reason, "dagster/row_count": 1})
         return
-    result = impact.estimate_impact(impact_panel, settings)
+    output_dir = settings.paths.output_dir
+    result = reused(output_dir, impact.estimate_impact)(impact_panel, estimation)
     interpretation = dg.MetadataValue.md(impact.interpretation_markdown(result))
     warning = {"few-cluster warning": dg.MetadataValue.md(result.warnings()[0])} if result.warnings() else {}
     for text in result.warnings()[:1]:
         context.log.warning(text)
-    settings_text = dg.MetadataValue.json(impact_settings.as_dict(settings))
+    settings_text = dg.MetadataValue.json(impact_settings.as_dict(estimation))
     yield dg.Output(result.impact_estimates, output_name="impact_estimates",
                     metadata={**table_metadata(result.impact_estimates, rows=40), **warning,
                               "breakdown value": dg.MetadataValue.md(impact.breakdown_text(result)),
                               "settings": settings_text, "interpretation": interpretation})
     yield dg.Output(result.event_study, output_name="event_study", metadata={
         **table_metadata(result.event_study, rows=40), **warning,
-        "event study chart": chart(impact.event_study_chart(result.event_study),
+        "event study chart": chart(reused(output_dir, impact.event_study_chart)(result.event_study),
                                    "Event study: log recorded intrafamily violence around the first position"),
         "interpretation": interpretation,
     })

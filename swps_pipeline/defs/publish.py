@@ -1,12 +1,14 @@
 """The evaluation pack evaluators download: workbook, CSVs, charts, methods note."""
 
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import dagster as dg
 
 from swps_pipeline.defs.metadata import OWNERS
 from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.defs.reuse import reused
 from swps_pipeline.defs.scenario import run_scenario
 from swps_pipeline.publish.evaluation import PACK_TABLES, build_evaluation_pack
 from swps_pipeline.publish.provenance import OFFICIAL
@@ -28,14 +30,15 @@ PACK_SOURCES = sorted({*PACK_TABLES, "indicators", "indicator_changes", "cba_npv
 )
 def evaluation_pack(context: dg.AssetExecutionContext, settings: PipelineSettings) -> dg.MaterializeResult:
     scenario, official = run_scenario(context.run), settings.paths
+    reuse = partial(reused, official.output_dir)
     if scenario == OFFICIAL:
-        manifest = build_evaluation_pack(official.marts_dir, official.pack_dir)
+        manifest = build_evaluation_pack(official.marts_dir, official.pack_dir, reuse)
     else:  # a what-if pack: the scenario's tables, the official ones for what it did not recompute
         paths = official.scenario(scenario)
         paths.output_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=paths.output_dir) as folder:
             manifest = build_evaluation_pack(overlay_marts(official.marts_dir, paths.marts_dir, Path(folder)),
-                                             paths.pack_dir)
+                                             paths.pack_dir, reuse)
     return dg.MaterializeResult(metadata={
         "scenario": scenario,
         "path": dg.MetadataValue.path(str(manifest.directory)),

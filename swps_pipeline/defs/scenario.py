@@ -14,13 +14,14 @@ from pathlib import Path
 import dagster as dg
 
 from swps_pipeline import economics
-from swps_pipeline.defs.economics import EconomicsConfig
 from swps_pipeline.publish import provenance
 from swps_pipeline.publish.warehouse import WarehouseIOManager
 
 
 def run_parameters(run_config: dict) -> economics.Parameters:
     """The economic parameters a run resolves, exactly as its `economic_model` step loads them."""
+    from swps_pipeline.defs.economics import EconomicsConfig  # here: it imports the resources, which import us
+
     config = EconomicsConfig(**(run_config.get("ops", {}).get("economic_model", {}).get("config") or {}))
     return economics.load_parameters(
         Path(config.parameters_file) if config.parameters_file else None, config.overrides()

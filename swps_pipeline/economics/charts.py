@@ -1,8 +1,8 @@
 """Charts of the cost-benefit model as PNG bytes (asset metadata, evaluation pack, notebooks).
 
 Drawn with `swps_pipeline.figures` (no pyplot, no backend switch: notebooks keep their inline charts);
-money axes in M€; stamped when the data are synthetic; labels in the language of `say` (English by default,
-the evaluation pack passes its own).
+money axes in M€; stamped when the data are synthetic; labels in `language` (English by default, the
+evaluation pack passes its own).
 """
 
 from __future__ import annotations
@@ -25,18 +25,17 @@ TORNADO_TITLE = N_("One-way sensitivity of the NPV (p10 / p90)")
 
 
 def npv_distribution_png(npv_draws: np.ndarray, npv_at_means: float | None = None, title: str | None = None,
-                         synthetic: bool = True, say: Texts | None = None) -> bytes:
+                         synthetic: bool = True, language: str = SOURCE_LANGUAGE) -> bytes:
     """Histogram of the Monte Carlo NPV draws: zero, the mean and the median, the 5th / 95th percentiles, the NPV
     at means."""
-    say = say or Texts(SOURCE_LANGUAGE)
-    return to_png(npv_distribution_figure(npv_draws, npv_at_means, title, say), synthetic=synthetic,
-                  stamp_text=say(SYNTHETIC_STAMP))
+    return to_png(npv_distribution_figure(npv_draws, npv_at_means, title, language), synthetic=synthetic,
+                  stamp_text=Texts(language)(SYNTHETIC_STAMP))
 
 
 def npv_distribution_figure(npv_draws: np.ndarray, npv_at_means: float | None = None, title: str | None = None,
-                            say: Texts | None = None) -> Figure:
+                            language: str = SOURCE_LANGUAGE) -> Figure:
     """The figure of `npv_distribution_png`."""
-    say = say or Texts(SOURCE_LANGUAGE)
+    say = Texts(language)
     title = title or say(NPV)
     draws = np.asarray(npv_draws, dtype=float)
     figure = new_figure(7, 4)
@@ -63,9 +62,9 @@ def npv_distribution_figure(npv_draws: np.ndarray, npv_at_means: float | None = 
 
 
 def tornado_png(cba_sensitivity: pd.DataFrame, title: str | None = None, synthetic: bool = True,
-                say: Texts | None = None) -> bytes:
+                language: str = SOURCE_LANGUAGE) -> bytes:
     """Tornado chart: NPV with each parameter at its p10 and p90, largest swing on top, labelled in words."""
-    say = say or Texts(SOURCE_LANGUAGE)
+    say = Texts(language)
     table = cba_sensitivity.sort_values("swing_eur")
     figure = new_figure(8, 0.42 * max(len(table), 1) + 1.8)
     axis = figure.add_subplot()

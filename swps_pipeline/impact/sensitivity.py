@@ -81,7 +81,8 @@ class SmoothnessFLCI:
     M·b(h) is found for each h, then h·cv_α(M·b(h)/h) is minimised over h.
 
     Same programs, bounds and solver as moderndid's `compute_flci` (tests/impact/test_sensitivity.py checks
-    the intervals agree to 1e-6), but b(h) does not depend on M, so its program is compiled once with h² a
+    the intervals agree to 1e-6; where the solver fails near the edge of h's range, at M = 0, the two searches
+    settle a little apart, 1e-4 on a simulated panel), but b(h) does not depend on M, so its program is compiled once with h² a
     parameter and re-solved: moderndid compiles it anew for each of the ~30 values of h an interval tries,
     which was 90 % of the sensitivity analysis' time (a breakdown value takes seven intervals).
     """
@@ -110,36 +111,47 @@ class SmoothnessFLCI:
             variance <= self.variance_bound])
         self.to_levels = l_pre
 
-    def bias(self, h: float) -> tuple[float, np.ndarray]:
+    def bias(self, h: float) -> tuple[float, np.ndarray] | None:
         """Worst-case bias per unit of M of the least-biased affine estimator with standard deviation ≤ h,
-        and that estimator's pre-period weights."""
+        and that estimator's pre-period weights; None when the solver fails (as moderndid, which then
+        treats the bias as infinite)."""
         import cvxpy as cp
 
         self.variance_bound.value = h**2
         with warnings.catch_warnings():  # "optimal_inaccurate" is accepted, as moderndid does
             warnings.simplefilter("ignore")
-            self.problem.solve(solver=cp.CLARABEL, verbose=False)
+            try:
+                self.problem.solve(solver=cp.CLARABEL, verbose=False)
+            except (ValueError, RuntimeError, cp.error.SolverError):
+                return None
         if self.problem.status not in ("optimal", "optimal_inaccurate"):
-            raise ValueError(f"the FLCI's worst-case bias program is {self.problem.status} at h = {h:.6g}")
+            return None
         return float(self.problem.value), self.to_levels @ self.weights.value
 
     def half_length(self, h: float, m: float) -> float:
         from scipy.stats import foldnorm
 
-        return float(foldnorm.ppf(1 - self.alpha, m * self.bias(h)[0] / h)) * h
+        bias = self.bias(h)
+        return np.inf if bias is None else float(foldnorm.ppf(1 - self.alpha, m * bias[0] / h)) * h
 
     def interval(self, m: float) -> tuple[float, float]:
+        """The minimising h by Brent's bounded search; where the solver fails along the way, by moderndid's
+        fallback, the best of 100 values of h evenly spread."""
         from scipy.optimize import minimize_scalar
 
         low, high = self.h_range
+        h = high
         if high - low > 1e-6 * abs(high):  # moderndid's tolerance on h
             h = minimize_scalar(self.half_length, bounds=(low, high), args=(m,), method="bounded",
                                 options={"xatol": 1e-6 * abs(high)}).x
-        else:
-            h = high
-        l_pre = self.bias(h)[1]
-        centre = float(np.concatenate([l_pre, self.l_vec]) @ self.data.betahat)
         half = self.half_length(h, m)
+        if not np.isfinite(half):
+            grid = np.linspace(low, high, 100)
+            lengths = [self.half_length(value, m) for value in grid]
+            if not np.isfinite(min(lengths)):
+                raise ValueError("the FLCI's worst-case bias program failed for every standard deviation h")
+            h, half = grid[int(np.argmin(lengths))], min(lengths)
+        centre = float(np.concatenate([self.bias(h)[1], self.l_vec]) @ self.data.betahat)
         return centre - half, centre + half
 
 

@@ -57,11 +57,11 @@ def national_headline_markdown(changes: pd.DataFrame, year: int) -> str:
     return "\n".join(lines)
 
 
-def national_trend_png(indicators: pd.DataFrame, synthetic: bool = True, say: Texts | None = None) -> bytes:
+def national_trend_png(indicators: pd.DataFrame, synthetic: bool = True, language: str = SOURCE_LANGUAGE) -> bytes:
     """PNG: national persons received and new cases per FTE-year, year by year, each axis in its unit
-    (stamped as synthetic when drawn from the bundled data); titles and axes in the language of `say` (English
-    by default; the indicators' French labels for French)."""
-    say = say or Texts(SOURCE_LANGUAGE)
+    (stamped as synthetic when drawn from the bundled data); titles and axes in `language` (English by default;
+    the indicators' French labels for French)."""
+    say = Texts(language)
     rows = _national(indicators, TREND).reset_index()
     figure = new_figure(9, 3.4)
     axes = figure.subplots(1, len(TREND))

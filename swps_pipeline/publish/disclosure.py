@@ -146,12 +146,7 @@ def disclose(
     `position_departments` maps position ids to their département, to relate
     position rows to their département.
     """
-    model = CellModel()
-    cells: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
-    derived: dict[str, list[tuple[int, str, list[Hashable]]]] = defaultdict(list)
-    for name, frame in tables.items():
-        _register(model, name, frame.reset_index(drop=True), cells[name], derived[name])
-    _relate(model, tables, position_departments or {})
+    model, cells, derived = cell_model(tables, position_departments)
     suppression = protect(model)
     result = {}
     for name, frame in tables.items():
@@ -173,6 +168,19 @@ def disclose(
         result[name] = (frame.assign(**{column: pd.Series(values, dtype=object) for column, values in shown.items()}),
                         hidden)
     return result
+
+
+def cell_model(tables: Mapping[str, pd.DataFrame], position_departments: Mapping[str, str] | None = None) -> tuple[
+        CellModel, dict[str, list[tuple[int, str, int]]], dict[str, list[tuple[int, str, list[Hashable]]]]]:
+    """The published counts of every table as one model of cells and relations; by table, where each cell
+    is shown (row, column, cell) and the columns computed from cells (row, column, their keys)."""
+    model = CellModel()
+    cells: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
+    derived: dict[str, list[tuple[int, str, list[Hashable]]]] = defaultdict(list)
+    for name, frame in tables.items():
+        _register(model, name, frame.reset_index(drop=True), cells[name], derived[name])
+    _relate(model, tables, position_departments or {})
+    return model, cells, derived
 
 
 def _whole(value: object) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -160,16 +161,18 @@ def _draws(n_draws) -> str:
     return "n/a" if n_draws is None or pd.isna(n_draws) else f"{int(n_draws):,}"
 
 
-def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], say: Texts) -> dict[str, bytes]:
-    """The pack's charts, labelled in its language (the event study's, drawn in `impact`, in English)."""
+def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Callable[[Callable], Callable],
+            language: str) -> dict[str, bytes]:
+    """The pack's charts, labelled in `language` (the event study's, drawn in `impact`, in English)."""
     draws = read_mart(marts_dir, "cba_npv_draws")
     whole = tables["cba_sensitivity"]
     whole = whole[(whole["first_year"] == whole["first_year"].min()) & (whole["last_year"] == whole["last_year"].max())]
     return {
-        "national_trend": indicators.national_trend_png(read_mart(marts_dir, "indicators"), say=say),
-        "npv_distribution": economics.npv_distribution_png(draws["npv_eur"].to_numpy(), say=say),
-        "tornado": economics.tornado_png(whole, say=say),
-        "event_study": impact.event_study_chart(tables["event_study"]),
+        "national_trend": reuse(indicators.national_trend_png)(read_mart(marts_dir, "indicators"),
+                                                               language=language),
+        "npv_distribution": reuse(economics.npv_distribution_png)(draws["npv_eur"].to_numpy(), language=language),
+        "tornado": reuse(economics.tornado_png)(whole, language=language),
+        "event_study": reuse(impact.event_study_chart)(tables["event_study"]),
     }
 
 
@@ -205,23 +208,28 @@ def evaluator_text(markdown: str) -> str:
     return "\n\n".join(kept)
 
 
-def build_evaluation_pack(marts_dir: Path, pack_dir: Path, language: str | None = None) -> PackManifest:
+def build_evaluation_pack(marts_dir: Path, pack_dir: Path,
+                          reuse: Callable[[Callable], Callable] = lambda function: function,
+                          language: str | None = None) -> PackManifest:
     """Write the pack from the current marts (synthetic-data notice included), its texts in `language` (by
-    default the active one: the profile's, or `SWPS_LANGUAGE`); the methods note, the readings of the figures
-    and the charts are in English."""
+    default the active one: the profile's, or `SWPS_LANGUAGE`; the methods note, the readings of the figures
+    and the event-study chart are in English); `reuse` wraps the costly pure steps (charts, disclosure
+    control) to keep their results across runs."""
     say = Texts(language)
     tables = _pack_tables(marts_dir)
     methods = "\n\n".join(evaluator_text((DOCS / name).read_text(encoding="utf-8"))
                             for name in METHODS_DOCS if (DOCS / name).exists())
     registry = read_mart(marts_dir, "positions_registry")
     return write_evaluation_pack(
-        pack_dir, tables, _charts(marts_dir, tables, say), {name: say(note) for name, note in PACK_TABLES.items()},
-        methods_markdown=methods or None, synthetic=True, sources=[say(source) for source in SOURCES],
+        pack_dir, tables, _charts(marts_dir, tables, reuse, say.language),
+        {name: say(note) for name, note in PACK_TABLES.items()}, methods_markdown=methods or None, synthetic=True,
+        sources=[say(source) for source in SOURCES],
         position_departments=dict(zip(registry["position_id"], registry["department_code"])),
         summary=headlines(tables["cba_summary"], tables["impact_estimates"], say),
         provenance=_optional_mart(marts_dir, "run_provenance"),
         reading=summary_reading(tables["cba_summary"], tables["impact_estimates"], tables["event_study"]),
-        chart_titles={name: say(title) for name, title in CHART_TITLES.items()}, language=say.language)
+        chart_titles={name: say(title) for name, title in CHART_TITLES.items()}, language=say.language,
+        reuse=reuse)
 
 
 def _optional_mart(marts_dir: Path, name: str) -> pd.DataFrame | None:

@@ -3,6 +3,7 @@ and reads no other year's files."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -62,6 +63,7 @@ def runs(tmp_path_factory):
         before = _marts(incremental)
         corrected = data / "returns" / str(CORRECTED) / CORRECTED_FILE
         _drop_last_line(corrected)
+        kept_before = _kept_results(incremental)
         _opened = []
         try:
             assert materialise(incremental, instance, only_year=CORRECTED).success
@@ -70,7 +72,17 @@ def runs(tmp_path_factory):
     with dg.instance_for_test() as instance:
         assert materialise(scratch, instance).success
     return {"before": before, "incremental": _marts(incremental), "scratch": _marts(scratch),
-            "opened": opened, "data": data, "corrected": corrected}
+            "opened": opened, "data": data, "corrected": corrected, "kept_before": kept_before,
+            "kept_after": _kept_results(incremental)}
+
+
+def _kept_results(settings: Settings) -> dict[str, int]:
+    """How many results `defs/reuse.py` keeps, by the function that computed them."""
+    counts: dict[str, int] = {}
+    for metadata in (settings.output_dir / ".cache").rglob("metadata.json"):
+        function = json.loads(metadata.read_text())["input_args"]["function"].split()[1]
+        counts[function] = counts.get(function, 0) + 1
+    return counts
 
 
 def test_a_corrected_year_re_run_alone_gives_the_marts_of_a_full_run(runs):
@@ -110,3 +122,11 @@ def test_a_year_re_run_reads_only_that_years_files(runs):
     read = {Path(path).resolve() for path in runs["opened"] if Path(path).resolve().is_relative_to(returns_dir)}
     assert read == {path.resolve() for path in (returns_dir / str(CORRECTED)).iterdir()}
     assert runs["corrected"].resolve() in read
+
+
+def test_what_the_correction_left_unchanged_was_reused(runs):
+    """The impact estimates read the recorded crime and the registry, which the correction left alone: the
+    re-run reused them; the costs of 2024 changed, so the cost-benefit model was computed afresh."""
+    before, after = runs["kept_before"], runs["kept_after"]
+    assert before["estimate_impact"] == after["estimate_impact"] == 1
+    assert (before["cost_benefit_tables"], after["cost_benefit_tables"]) == (1, 2)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from swps_pipeline.defs.economics import DiscountRateName, EconomicsConfig, ParameterName, economic_model
+from swps_pipeline.defs.resources import PipelineSettings
 
 IMPACT = pd.DataFrame({"model": ["callaway_santanna"], "term": ["att_overall"], "estimate": [-0.05],
                        "std_error": [0.02]})
@@ -33,13 +34,14 @@ def upstream(cba_panel):
 
 
 @pytest.fixture
-def materialise(upstream):
+def materialise(upstream, tmp_path):
     """Run the asset with a run config, on a test instance that lives as long as the test reads the result."""
+    settings = PipelineSettings(data_dir=str(tmp_path), output_dir=str(tmp_path / "output"))
     with dg.instance_for_test() as instance:
         def run(config: dict) -> dg.ExecuteInProcessResult:
             run_config = {"ops": {"economic_model": {"config": {"n_draws": 500, **config}}}}
             return dg.materialize([*upstream, economic_model], run_config=run_config, instance=instance,
-                                  raise_on_error=False)
+                                  resources={"settings": settings}, raise_on_error=False)
         yield run
 
 

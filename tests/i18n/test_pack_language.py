@@ -46,10 +46,9 @@ def test_chart_labels_follow_the_language():
     import numpy as np
 
     from swps_pipeline.economics.charts import npv_distribution_figure
-    from swps_pipeline.i18n import Texts
 
     draws = np.array([-2e6, -1e6, 1e6, 4e6])
-    french, english = (npv_distribution_figure(draws, say=Texts(language)).axes[0] for language in ("fr", "en"))
+    french, english = (npv_distribution_figure(draws, language=language).axes[0] for language in ("fr", "en"))
 
     assert french.get_title() == "VAN : P(VAN > 0) = 50% (pointillés : 5e et 95e centiles)"
     assert english.get_title() == "NPV: P(NPV > 0) = 50% (dotted: 5th and 95th percentiles)"

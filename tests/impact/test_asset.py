@@ -6,6 +6,7 @@ import dagster as dg
 import numpy as np
 
 from swps_pipeline.defs.impact import impact_estimates
+from swps_pipeline.defs.resources import PipelineSettings
 
 COHORTS = {2019.0: 4, 2021.0: 4, 2023.0: 4}
 
@@ -20,7 +21,9 @@ def test_asset_reads_the_impact_section_and_shows_warning_and_breakdown(simulate
                           encoding="utf-8")
     config = {"ops": {"impact_estimates": {"config": {"parameters_file": str(parameters), "anticipation": 1}}}}
     with dg.instance_for_test() as instance:
-        result = dg.materialize([panel, impact_estimates], run_config=config, instance=instance)
+        settings = PipelineSettings(data_dir=str(tmp_path), output_dir=str(tmp_path / "output"))
+        result = dg.materialize([panel, impact_estimates], run_config=config, instance=instance,
+                                resources={"settings": settings})
         estimates = result.output_for_node("impact_estimates", "impact_estimates")
         metadata = next(m.metadata for m in result.asset_materializations_for_node("impact_estimates")
                         if m.asset_key.path == ["impact_estimates"])

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from swps_pipeline.publish.suppression import CellModel, Relation, _Attacker, interval
+from swps_pipeline.publish.suppression import CellModel, Relation, _Attacker, interval, protect, protect_block
 
 
 def block() -> tuple[CellModel, set[int], set[int]]:
@@ -61,3 +63,40 @@ def test_wide_enough_follows_the_protection_width():
     assert not attacker.wide_enough(1, 2)
     model, hidden, small = block()
     assert _Attacker(model, hidden, small, model.relations).wide_enough(model.index["a"], 2)
+
+
+@st.composite
+def tables_of_blocks(draw) -> CellModel:
+    """Several small tables (a total and its breakdown, some reported in part), some sharing a part
+    with another table: several blocks, each with small counts and zeros."""
+    model = CellModel()
+    for table in range(draw(st.integers(1, 6))):
+        parts = draw(st.lists(st.integers(0, 12), min_size=2, max_size=5))
+        unreported = draw(st.sampled_from([0, 0, 3]))
+        model.cell((table, "total"), sum(parts) + unreported)
+        names = []
+        for number, value in enumerate(parts):
+            shared = table > 0 and number == 0 and draw(st.booleans())
+            names.append((table - 1, 0) if shared and (table - 1, 0) in model.index else (table, number))
+            model.cell(names[-1], value)
+        model.relate((table, "total"), names, complete=unreported == 0)
+    return model
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables_of_blocks())
+def test_protecting_block_by_block_hides_what_protecting_all_at_once_hides(model):
+    assert protect(model) == protect_block(model)
+
+
+@pytest.mark.slow
+def test_blocks_of_the_bundled_pack_are_protected_as_the_whole(bundled_marts):
+    from swps_pipeline.publish.disclosure import cell_model
+    from swps_pipeline.publish.evaluation import _pack_tables
+    from swps_pipeline.publish.warehouse import read_mart
+
+    registry = read_mart(bundled_marts, "positions_registry")
+    model = cell_model(_pack_tables(bundled_marts), dict(zip(registry["position_id"], registry["department_code"])))[0]
+    result = protect(model)
+    assert result == protect_block(model)
+    assert len(result.small) > 1000 and len(result.hidden) > len(result.small)

@@ -1,0 +1,112 @@
+"""Whole-period work is reused when its inputs and code are unchanged (issue 17).
+
+A corrected year's re-run re-validates that year only, but the impact
+estimates, the cost-benefit model, the disclosure control of the pack and the
+feedback to coordinators span every year. When what they read is the same as
+in an earlier run (a file re-sent with no change to its rows, a correction of
+a year that leaves a table untouched), recomputing them costs seconds and
+gives the same bytes. `joblib.Memory` keeps their results under
+`$SWPS_OUTPUT_DIR/.cache/`, keyed by the content of every argument and by a
+fingerprint of the code (every source file of the package and its message
+catalogues, the active country profile's files, the versions of the libraries that compute), so any
+change of data, settings, profile or code computes afresh. A full run from an
+empty output folder computes everything; `SWPS_REUSE=off` turns reuse off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import TypeVar
+
+import swps_pipeline
+from swps_pipeline.profiles import profile_folder
+
+REUSE_VARIABLE = "SWPS_REUSE"
+#: Libraries whose version can change a reused result.
+COMPUTING_LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels", "cvxpy", "clarabel", "moderndid", "highspy",
+                       "matplotlib", "openpyxl", "pyarrow")
+
+Result = TypeVar("Result")
+
+
+@cache
+def code_fingerprint(profile: Path) -> str:
+    """A digest of everything besides the arguments that decides a result: the package's source and data
+    files, the profile's files and the computing libraries' versions."""
+    digest = hashlib.sha256()
+    package = Path(swps_pipeline.__file__).parent
+    for folder, pattern in ((package, "*.py"), (package, "*.yaml"), (package, "*.csv"), (package, "*.po"),
+                            (profile, "*")):
+        for path in sorted(folder.rglob(pattern)):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    for library in COMPUTING_LIBRARIES:
+        try:
+            digest.update(f"{library}=={metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library} absent".encode())
+    return digest.hexdigest()
+
+
+def reuse_enabled() -> bool:
+    return os.environ.get(REUSE_VARIABLE, "on").strip().lower() not in ("off", "0", "false", "no")
+
+
+def reused(output_dir: Path, function: Callable[..., Result]) -> Callable[..., Result]:
+    """`function`, its results kept under `output_dir/.cache/` and returned again for the same arguments and
+    code; `function` itself when reuse is off."""
+    if not reuse_enabled():
+        return function
+    from joblib import Memory
+
+    remembered = Memory(output_dir / ".cache", verbose=0).cache(_computed, ignore=["args", "kwargs"])
+    fingerprint = code_fingerprint(profile_folder())
+
+    def call(*args, **kwargs) -> Result:
+        return remembered(function, fingerprint, content_digest((args, kwargs)), args, kwargs)
+
+    return call
+
+
+def _computed(function: Callable[..., Result], code: str, inputs: str, args: tuple, kwargs: dict) -> Result:
+    """What joblib keeps, keyed by `function` (its module and name), `code` and `inputs` (the arguments'
+    content digest)."""
+    return function(*args, **kwargs)
+
+
+def content_digest(value: object) -> str:
+    """A digest of `value`'s content: tables by their values, index, column names and types (not by how
+    pandas lays them out in memory, which differs between a table computed and the same table read back)."""
+    import joblib
+    import pandas as pd
+
+    if isinstance(value, pd.Series):
+        return content_digest(value.to_frame(name=str(value.name)))
+    if isinstance(value, pd.DataFrame):
+        return joblib.hash([_values_digest(value.index), [str(c) for c in value.columns],
+                            [(str(column.dtype), _values_digest(column)) for _, column in value.items()]])
+    if isinstance(value, (tuple, list)):
+        return joblib.hash([type(value).__name__, *map(content_digest, value)])
+    if isinstance(value, dict):
+        return joblib.hash(sorted((repr(key), content_digest(item)) for key, item in value.items()))
+    return joblib.hash(value)
+
+
+def _values_digest(values) -> str:
+    """Typed values (numbers, dates, categories) and all-text columns by pandas' hash, with where the missing
+    values are; other Python objects by their pickled form, which keeps their types apart (1 and "1")."""
+    import joblib
+    import pandas as pd
+
+    if isinstance(values, pd.RangeIndex):
+        return joblib.hash((values.start, values.stop, values.step))
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if values.dtype == object and kind not in ("string", "empty"):
+        return joblib.hash(list(values))
+    series = pd.Series(values)
+    return joblib.hash((kind, pd.util.hash_pandas_object(series, index=False).to_numpy(), series.isna().to_numpy()))

@@ -1,0 +1,73 @@
+"""Whole-period work is reused only for the same content, settings and code (`defs/reuse.py`)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from swps_pipeline.defs import reuse
+
+CALLS: list[int] = []
+
+
+def cases_per_position(table: pd.DataFrame, scale: int = 1) -> pd.DataFrame:
+    """A stand-in for a costly step: counts its calls."""
+    CALLS.append(1)
+    return table.assign(per_position=table["new_cases"] / table["positions"] * scale)
+
+
+@pytest.fixture
+def table() -> pd.DataFrame:
+    return pd.DataFrame({"department_code": ["01", "2A"], "new_cases": [12, 7], "positions": [2, 1]})
+
+
+@pytest.fixture(autouse=True)
+def fresh_calls():
+    CALLS.clear()
+
+
+def test_the_same_content_is_computed_once(tmp_path, table):
+    first = reuse.reused(tmp_path, cases_per_position)(table)
+    # the same rows, laid out differently in memory (concatenated): still the same content
+    again = reuse.reused(tmp_path, cases_per_position)(pd.concat([table.iloc[:1], table.iloc[1:]]))
+    assert len(CALLS) == 1
+    pd.testing.assert_frame_equal(again, first)
+    assert again["per_position"].tolist() == [6.0, 7.0]
+
+
+def test_another_value_setting_or_code_computes_afresh(tmp_path, table, monkeypatch):
+    reuse.reused(tmp_path, cases_per_position)(table)
+    changed = reuse.reused(tmp_path, cases_per_position)(table.assign(new_cases=[12, 8]))
+    assert changed["per_position"].tolist() == [6.0, 8.0]
+    assert reuse.reused(tmp_path, cases_per_position)(table, scale=2)["per_position"].tolist() == [12.0, 14.0]
+    monkeypatch.setattr(reuse, "code_fingerprint", lambda profile: "another version of the code")
+    reuse.reused(tmp_path, cases_per_position)(table)
+    assert len(CALLS) == 4
+
+
+def test_reuse_can_be_turned_off(tmp_path, table, monkeypatch):
+    monkeypatch.setenv(reuse.REUSE_VARIABLE, "off")
+    for _ in range(2):
+        reuse.reused(tmp_path, cases_per_position)(table)
+    assert len(CALLS) == 2
+    assert not (tmp_path / ".cache").exists()
+
+
+def test_content_digest_tells_types_and_names_apart():
+    digest = reuse.content_digest
+    numbers = pd.DataFrame({"value": [1, 2]})
+    assert digest(numbers) == digest(pd.DataFrame({"value": [1, 2]}))
+    assert digest(numbers) != digest(numbers.astype("float64"))
+    assert digest(numbers) != digest(numbers.rename(columns={"value": "count"}))
+    assert digest(numbers) != digest(numbers.set_axis([5, 6]))
+    assert digest(pd.Series([1], dtype=object)) != digest(pd.Series(["1"], dtype=object))
+    assert digest(pd.Series([None, 1.0])) != digest(pd.Series([0.0, 1.0]))  # missing is not zero
+
+
+def test_the_code_fingerprint_follows_the_profile(tmp_path):
+    (tmp_path / "profile.yaml").write_text("country: XX\n", encoding="utf-8")
+    before = reuse.code_fingerprint(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "profile.yaml").write_text("country: YY\n", encoding="utf-8")
+    assert reuse.code_fingerprint(other) != before
