@@ -150,15 +150,17 @@ def every_translation(message: str) -> frozenset[str]:
 
 
 def select_language(argv: list[str]) -> list[str]:
-    """Apply a `--language xx` given before the command to `SWPS_LANGUAGE`; the rest of argv."""
-    for i, word in enumerate(argv):
-        if not word.startswith("-"):
-            break
+    """Apply a `--language xx` given before the command (before or after `--profile XX`) to `SWPS_LANGUAGE`;
+    the rest of argv."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        word = argv[i]
         if word == "--language" and i + 1 < len(argv):
             language, rest = argv[i + 1], argv[:i] + argv[i + 2:]
         elif word.startswith("--language="):
             language, rest = word.split("=", 1)[1], argv[:i] + argv[i + 1:]
         else:
+            i += 2 if word == "--profile" else 1
             continue
         check_language(language)
         os.environ[LANGUAGE_VARIABLE] = language

@@ -110,3 +110,17 @@ def test_update_merges_a_new_message_into_every_catalogue(tmp_path):
     assert french[texts.BLANK].string == "vide"
     assert catalogue_problems("fr", folder, template) == [
         "messages.po [fr] 'A message added to the code.': not translated"]
+
+
+@pytest.mark.parametrize(("argv", "rest", "language"), [
+    (["--language", "en", "status"], ["status"], "en"),
+    (["--profile", "FR", "--language=nl", "feedback"], ["--profile", "FR", "feedback"], "nl"),
+    (["--language", "fr", "--profile", "FR", "run", "--year", "2021"], ["--profile", "FR", "run", "--year", "2021"],
+     "fr"),
+    (["feedback", "--language", "en"], ["feedback", "--language", "en"], None),  # after the command: not ours
+])
+def test_the_language_option_before_the_command(argv, rest, language, monkeypatch):
+    monkeypatch.delenv(i18n.LANGUAGE_VARIABLE, raising=False)
+    monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, "")  # restored after the test: the option sets the variable
+    assert i18n.select_language(list(argv)) == rest
+    assert (i18n.os.environ[i18n.LANGUAGE_VARIABLE] or None) == language
