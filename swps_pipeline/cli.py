@@ -18,6 +18,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from swps_pipeline.defs.reuse import REUSE_VARIABLE
 from swps_pipeline.i18n import LanguageError, add_i18n_command, select_language
 from swps_pipeline.profiles import ProfileError
 from swps_pipeline.profiles.commands import add_profile_command, select_profile
@@ -168,6 +169,8 @@ def command_run(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     started = time.perf_counter()
+    if args.no_reuse:
+        os.environ[REUSE_VARIABLE] = "off"
     try:
         tags = cli_run_tags(args.parameters, args.scenario, args.publish)
     except ScenarioError as error:
@@ -294,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scenario", metavar="NAME", help="write to $SWPS_OUTPUT_DIR/scenarios/NAME/, never to the "
                      "official outputs")
     run.add_argument("--publish", action="store_true", help="write a run with --parameters to the official outputs")
+    run.add_argument("--no-reuse", action="store_true", help="compute everything afresh, even what an earlier run "
+                     "computed from the same inputs and code ($SWPS_OUTPUT_DIR/.cache/; also SWPS_REUSE=off)")
     run.set_defaults(handler=command_run)
 
     export = commands.add_parser("export", help="write the evaluation pack from the current marts")

@@ -10,7 +10,8 @@ gives the same bytes. `joblib.Memory` keeps their results under
 fingerprint of the code (every source file of the package and its message
 catalogues, the active country profile's files, the versions of the libraries that compute), so any
 change of data, settings, profile or code computes afresh. A full run from an
-empty output folder computes everything; `SWPS_REUSE=off` turns reuse off.
+empty output folder computes everything; `swps run --no-reuse` (or
+`SWPS_REUSE=off`) turns reuse off.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ REUSE_VARIABLE = "SWPS_REUSE"
 #: Libraries whose version can change a reused result.
 COMPUTING_LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels", "cvxpy", "clarabel", "moderndid", "highspy",
                        "matplotlib", "openpyxl", "pyarrow")
+
+#: Most the kept results may take on disk: past it, the least recently used go first.
+KEPT_BYTES = 2 * 1024**3
 
 Result = TypeVar("Result")
 
@@ -62,15 +66,23 @@ def reused(output_dir: Path, function: Callable[..., Result]) -> Callable[..., R
     code; `function` itself when reuse is off."""
     if not reuse_enabled():
         return function
-    from joblib import Memory
-
-    remembered = Memory(output_dir / ".cache", verbose=0).cache(_computed, ignore=["args", "kwargs"])
+    remembered = _memory(output_dir / ".cache").cache(_computed, ignore=["args", "kwargs"])
     fingerprint = code_fingerprint(profile_folder())
 
     def call(*args, **kwargs) -> Result:
         return remembered(function, fingerprint, content_digest((args, kwargs)), args, kwargs)
 
     return call
+
+
+@cache
+def _memory(folder: Path):
+    """The kept results under `folder`, trimmed to `KEPT_BYTES` once per process (least recently used first)."""
+    from joblib import Memory
+
+    memory = Memory(folder, verbose=0)
+    memory.reduce_size(bytes_limit=KEPT_BYTES)
+    return memory
 
 
 def _computed(function: Callable[..., Result], code: str, inputs: str, args: tuple, kwargs: dict) -> Result:

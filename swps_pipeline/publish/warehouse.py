@@ -164,48 +164,66 @@ def overlay_marts(official_dir: Path, scenario_dir: Path, into: Path) -> Path:
     return into
 
 
-def _table_exists(database: Path, table_slice: TableSlice) -> bool:
-    if not database.is_file():
-        return False
-    with duckdb.connect(str(database), read_only=True) as connection:
-        return bool(connection.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [table_slice.schema, table_slice.table],
-        ).fetchone()[0])
-
-
 class RoutedDuckDbClient(DuckDbClient):
-    """Connects to the run's target warehouse; a scenario reads a table it did not write from the official one."""
+    """Connects to the run's target warehouse; a scenario reads a table it did not write from the official one.
 
-    def __init__(self, locate: Callable[[OutputContext | InputContext], WarehouseTarget], official: Path):
+    With `keep_open` (a run: `WarehouseIOManager.yield_for_execution`), each warehouse is opened once and every
+    load and store of the run gets a cursor on it: opening a DuckDB file and checkpointing it at close cost
+    tens of milliseconds, and a run loads and stores some sixty tables. Runs on one output folder never
+    overlap (`swps run`'s lock, the deployment's run queue), so holding the file for a run keeps nobody out
+    who could write. `close` ends it.
+    """
+
+    def __init__(self, locate: Callable[[OutputContext | InputContext], WarehouseTarget], official: Path,
+                 keep_open: bool = False):
         self._locate = locate
         self._official = official
+        self._keep_open = keep_open
+        self._open: dict[Path, duckdb.DuckDBPyConnection] = {}
 
     def _database(self, context: OutputContext | InputContext, table_slice: TableSlice) -> Path:
         target = self._locate(context)
         if target.scenario == OFFICIAL:
             return self._official
-        if isinstance(context, InputContext) and not _table_exists(target.database, table_slice):
+        if isinstance(context, InputContext) and not self._table_exists(target.database, table_slice):
             return self._official
         target.database.parent.mkdir(parents=True, exist_ok=True)
         return target.database
 
+    def _table_exists(self, database: Path, table_slice: TableSlice) -> bool:
+        if not database.is_file():
+            return False
+        query = "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
+        if database in self._open:
+            return bool(self._open[database].cursor().execute(query, [table_slice.schema, table_slice.table])
+                        .fetchone()[0])
+        with duckdb.connect(str(database), read_only=True) as connection:
+            return bool(connection.execute(query, [table_slice.schema, table_slice.table]).fetchone()[0])
+
+    def _connect(self, database: Path, config: dict) -> duckdb.DuckDBPyConnection:
+        return backoff(fn=duckdb.connect, retry_on=(RuntimeError, duckdb.IOException),
+                       kwargs={"database": str(database), "read_only": False,
+                               "config": {"custom_user_agent": "dagster", **config}},
+                       max_retries=10)
+
     @contextmanager
     def connect(self, context, table_slice):  # type: ignore[override]
-        connection = backoff(
-            fn=duckdb.connect,
-            retry_on=(RuntimeError, duckdb.IOException),
-            kwargs={
-                "database": str(self._database(context, table_slice)),
-                "read_only": False,
-                "config": {"custom_user_agent": "dagster", **context.resource_config["connection_config"]},
-            },
-            max_retries=10,
-        )
+        database = self._database(context, table_slice)
+        if not self._keep_open:
+            connection = self._connect(database, context.resource_config["connection_config"])
+        else:
+            if database not in self._open:
+                self._open[database] = self._connect(database, context.resource_config["connection_config"])
+            connection = self._open[database].cursor()
         try:
             yield connection
         finally:
             connection.close()
+
+    def close(self) -> None:
+        for connection in self._open.values():
+            connection.close()
+        self._open.clear()
 
 
 def column_schema(frame: pd.DataFrame, table: str) -> TableSchema:
@@ -310,14 +328,22 @@ class WarehouseIOManager(DuckDBIOManager):
         return [WarehouseTypeHandler(self.target)]
 
     def create_io_manager(self, context) -> DbIOManager:
-        return DbIOManager(
-            db_client=RoutedDuckDbClient(self.target, Path(self.database)),
-            database=self.database,
-            schema=self.schema_,
-            type_handlers=self.type_handlers(),
-            default_load_type=self.default_load_type(),
-            io_manager_name="WarehouseIOManager",
-        )
+        """An IO manager opening the warehouse for each load and store (outside a run)."""
+        return self._io_manager(RoutedDuckDbClient(self.target, Path(self.database)))
+
+    @contextmanager
+    def yield_for_execution(self, context):
+        """For a run: one connection to each warehouse, closed when the run ends, failed or not."""
+        client = RoutedDuckDbClient(self.target, Path(self.database), keep_open=True)
+        try:
+            yield self._io_manager(client)
+        finally:
+            client.close()
+
+    def _io_manager(self, client: RoutedDuckDbClient) -> DbIOManager:
+        return DbIOManager(db_client=client, database=self.database, schema=self.schema_,
+                           type_handlers=self.type_handlers(), default_load_type=self.default_load_type(),
+                           io_manager_name="WarehouseIOManager")
 
     @staticmethod
     def default_load_type() -> type | None:
