@@ -151,7 +151,10 @@ def every_translation(message: str) -> frozenset[str]:
 
 def select_language(argv: list[str]) -> list[str]:
     """Apply a `--language xx` given before the command (before or after `--profile XX`) to `SWPS_LANGUAGE`;
-    the rest of argv."""
+    the rest of argv. `LanguageError` when the language asked for, here or in `SWPS_LANGUAGE`, has no catalogue
+    (checked before any command runs, so that it is one line, not a failed run)."""
+    if os.environ.get(LANGUAGE_VARIABLE):
+        check_language(os.environ[LANGUAGE_VARIABLE])
     i = 0
     while i < len(argv) and argv[i].startswith("-"):
         word = argv[i]

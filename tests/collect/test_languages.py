@@ -133,6 +133,10 @@ def test_language_on_request_by_variable_and_option_leaves_the_index_unchanged(b
     assert rows[header + 1][0] == bad and rows[header + 1][3] == "total of cases"
 
 
-def test_a_language_without_catalogue_is_refused_in_one_line(capsys):
+def test_a_language_without_catalogue_is_refused_in_one_line(capsys, monkeypatch):
     assert cli.main(["--language", "xx", "status", "--year", str(YEAR)]) == 2
     assert capsys.readouterr().err.startswith("swps: no catalogue for language 'xx' (available: en, fr, nl;")
+    monkeypatch.setenv(LANGUAGE_VARIABLE, "pt")
+    assert cli.main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("swps: no catalogue for language 'pt' (available: en, fr, nl;") and len(err.splitlines()) == 1
