@@ -18,10 +18,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from swps_pipeline.defs.reuse import REUSE_VARIABLE
 from swps_pipeline.i18n import LanguageError, add_i18n_command, select_language
+from swps_pipeline.reuse import REUSE_VARIABLE
 from swps_pipeline.profiles import ProfileError
-from swps_pipeline.profiles.commands import add_profile_command, select_profile
+from swps_pipeline.profiles.commands import add_profile_command, select_profile, use_profile
 from swps_pipeline.settings import Settings
 
 EXIT_CANNOT_RUN = 2
@@ -209,10 +209,15 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def command_generate(args: argparse.Namespace) -> int:
+    from swps_pipeline.profiles import active_profile
     from swps_pipeline.synthetic import generate
 
+    if args.profile:
+        use_profile(args.profile)
+    profile = active_profile()
     summary = generate(Path(args.out), seed=args.seed, scale=args.scale)
-    print(f"swps generate: synthetic data (seed {args.seed}, scale {args.scale}) written to {args.out}")
+    print(f"swps generate: synthetic data for {profile.country} (seed {args.seed}, scale {args.scale}) written to "
+          f"{args.out}")
     for key in ("years", "files_written"):
         if key in summary:
             print(f"  {key}: {summary[key]}")
@@ -253,7 +258,12 @@ def command_status(args: argparse.Namespace) -> int:
 def command_fetch(args: argparse.Namespace) -> int:
     """`swps fetch crime`: the current SSMSI edition into crime/ (swps_pipeline/impact/fetch.py)."""
     from swps_pipeline.impact.fetch import FetchError, fetch_crime
+    from swps_pipeline.profiles import active_profile
 
+    profile = active_profile()
+    if profile.crime_format != "ssmsi":
+        raise CannotRun(f"fetch crime downloads France's SSMSI file; the {profile.country} profile reads the generic "
+                        f"file area_code;year;indicator;count;population: write it into crime/ (docs/replication.md)")
     settings = Settings.from_env()
     try:
         with exclusive_run_lock(settings.output_dir):  # never swap the file under a running pipeline
@@ -322,6 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", default="data/raw", help="output folder (default data/raw)")
     generate.add_argument("--seed", type=int, default=2023, help="random seed (default 2023)")
     generate.add_argument("--scale", type=int, default=1, help="multiply the number of positions (benchmarks)")
+    generate.add_argument("--profile", metavar="XX|DIR", help="the country profile to generate for (default: the "
+                          "active one, FR)")
     generate.set_defaults(handler=command_generate)
 
     from swps_pipeline.collect import commands as collect

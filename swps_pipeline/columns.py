@@ -229,12 +229,14 @@ COLUMNS: dict[str, str] = {
     "treated_before_panel": "True when the département had a position before the panel's first year.",
     "cohort_intensity": "First year the département reached 1 worker per 150,000 inhabitants.",
     "treated": "True from the cohort year on (département with at least one position).",
-    "outcome": "Outcome indicator (intrafamily_physical_violence).",
-    "outcome_count": "Recorded intrafamily physical violence (victims); measures reporting as well as victimisation.",
+    "outcome": "Outcome indicator: the profile's recorded_crime.outcome (France: intrafamily_physical_violence).",
+    "outcome_count": "Recorded count of the outcome (France: intrafamily physical violence, victims); measures "
+                     "reporting as well as victimisation.",
     "outcome_rate_per_1000": "outcome_count per 1,000 inhabitants.",
     "log_outcome_rate": "Natural log of outcome_rate_per_1000 (the estimated outcome).",
-    "placebo": "Placebo indicator (vehicle thefts), which the programme should not move.",
-    "placebo_count": "Recorded vehicle thefts.",
+    "placebo": "Placebo indicator, which the programme should not move: the profile's recorded_crime.placebo "
+               "(France: vehicle_theft).",
+    "placebo_count": "Recorded count of the placebo (France: vehicle thefts).",
     "placebo_rate_per_1000": "placebo_count per 1,000 inhabitants.",
     "log_placebo_rate": "Natural log of placebo_rate_per_1000.",
     "model": "Estimator: TWFE, event study, Callaway–Sant'Anna or placebo (docs/methods_impact.md).",
@@ -271,7 +273,8 @@ TABLE_COLUMNS: dict[tuple[str, str], str] = {
     ("cba_sensitivity", "unit"): "Unit of the parameter (economics/parameters.yaml).",
     ("recorded_crime", "indicator"): "Recorded-crime class, normalised (intrafamily_physical_violence, "
     "sexual_violence, …).",
-    ("recorded_crime", "unit"): "Unit of count: victims, offences, vehicles, … (SSMSI unité de compte).",
+    ("recorded_crime", "unit"): "Unit of count: victims, offences, vehicles, … (SSMSI unité de compte); null for "
+                                "the generic CSV, which has none.",
     ("impact_estimates", "outcome"): "Outcome the model was estimated on.",
     ("run_provenance", "value"): "The recorded value, as text.",
     ("cost_per_case", "total_cost_eur"): "Total cost of the covered positions, in euros.",

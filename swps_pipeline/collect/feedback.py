@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import io
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +29,7 @@ from swps_pipeline.contract import BY_NAME, COUNT_COLUMNS, GROUPS, HARD_RULES, S
 from swps_pipeline.i18n import Texts
 from swps_pipeline.profiles import active_profile
 from swps_pipeline.reference import departements, official_department_codes
+from swps_pipeline.reuse import Reuse, compute_afresh
 from swps_pipeline.validate.duplicates import Duplicates
 from swps_pipeline.validate.parse import ENUMS
 from swps_pipeline.validate.schema import group_sum, known_exceed_total, problem_bounds, problems_over_bound
@@ -365,8 +365,7 @@ def render_html(report: dict[str, pd.DataFrame], title: str, intro: str, synthet
 
 
 def write_feedback(collection: CollectionYear, out_dir: Path,
-                   reuse: Callable[[Callable], Callable] = lambda function: function,
-                   language: str | None = None) -> pd.DataFrame:
+                   reuse: Reuse = compute_afresh, language: str | None = None) -> pd.DataFrame:
     """Write `retour_<year>_<code>.xlsx` and `.html` per area, in `language` (by default the active one); return
     the index of what was written: year, department_code, lines to correct / to check, missing, files refused,
     the two file names (in `out_dir`, so that the table is the same wherever it is written, in any language).

@@ -11,8 +11,8 @@ from swps_pipeline.collect.inputs import from_tables, is_synthetic
 from swps_pipeline.collect.status import collection_status, national_status, status_chart, to_chase
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, preview, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
-from swps_pipeline.defs.reuse import reused
 from swps_pipeline.i18n import active_language
+from swps_pipeline.reuse import reused
 
 COLLECT = {"group_name": "collect", "kinds": KINDS, "owners": OWNERS}
 INGESTION = ["returns_valid", "returns_quarantine", "returns_warnings", "files_rejected"]

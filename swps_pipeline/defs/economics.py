@@ -11,7 +11,7 @@ from pydantic import Field
 from swps_pipeline import economics
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
-from swps_pipeline.defs.reuse import reused
+from swps_pipeline.reuse import reused
 from swps_pipeline.economics.parameters import CHANNELS, DISTRIBUTIONS, EFFECT_SOURCES
 
 ECONOMICS_TABLES = {
@@ -143,7 +143,7 @@ class EconomicsConfig(dg.Config):
 def economic_model(context: dg.AssetExecutionContext, config: EconomicsConfig, settings: PipelineSettings,
                    position_year: pd.DataFrame, positions_registry: pd.DataFrame, impact_estimates: pd.DataFrame):
     """Costs first, then the cost-benefit model on exactly those costs (reused from an earlier run when the
-    inputs, the parameters and the code are the same: `defs/reuse.py`)."""
+    inputs, the parameters and the code are the same: `swps_pipeline/reuse.py`)."""
     output_dir = settings.paths.output_dir
     try:
         params = economics.load_parameters(

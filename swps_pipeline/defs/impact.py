@@ -11,10 +11,11 @@ from swps_pipeline import impact
 from swps_pipeline.assumptions import IMPACT_FIRST_YEAR
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
-from swps_pipeline.defs.reuse import reused
+from swps_pipeline.reuse import reused
 from swps_pipeline.impact import settings as impact_settings
 from swps_pipeline.impact.estimators import DIAGNOSTIC_COLUMNS, ESTIMATE_COLUMNS, EVENT_STUDY_COLUMNS
 from swps_pipeline.impact.panel import IMPACT_PANEL_DTYPES
+from swps_pipeline.profiles import active_profile
 
 IMPACT = {"group_name": "impact", "kinds": KINDS, "owners": OWNERS}
 #: Metadata key of `recorded_crime` (and of the assets skipped without it): the edition read, or why none.
@@ -27,13 +28,16 @@ REPORTING_CAVEAT = (
 
 @dg.asset(
     **IMPACT,
-    description="Recorded crime by département, year and indicator class (SSMSI, formats A and B of "
-    "recorded_crime.md, one edition). Grain: (department_code, year, indicator, unit). Source: the SSMSI "
-    "département file under `crime/` of SWPS_DATA_DIR (a generated file in the bundled data). " + REPORTING_CAVEAT,
+    description="Recorded crime by département, year and indicator class (the profile's `recorded_crime.format`: "
+    "SSMSI formats A and B of recorded_crime.md, or the generic CSV area_code;year;indicator;count;population of "
+    "docs/replication.md; one edition). Grain: (department_code, year, indicator, unit). Source: the "
+    "file under `crime/` of SWPS_DATA_DIR (a generated file in the bundled data). " + REPORTING_CAVEAT,
 )
 def recorded_crime(context: dg.AssetExecutionContext, settings: PipelineSettings) -> pd.DataFrame:
     """Empty, with the reason in its metadata, when no usable file is given: everything but the impact still runs."""
-    crime = impact.load_recorded_crime(settings.paths.crime_dir, settings.paths.crime_edition)
+    profile = active_profile()
+    crime = impact.load_recorded_crime(settings.paths.crime_dir, settings.paths.crime_edition, profile.crime_format,
+                                       profile.area_codes(), (profile.crime_outcome, profile.crime_placebo))
     context.add_output_metadata({**table_metadata(crime.table), CRIME_STATUS: crime.status})
     return crime.table
 
@@ -112,7 +116,9 @@ def impact_panel(
     if recorded_crime.empty:
         context.add_output_metadata(skipped_metadata(context))
         return empty_table(IMPACT_PANEL_DTYPES)
-    table = impact.impact_panel(deployment_department_year, recorded_crime)
+    profile = active_profile()
+    table = impact.impact_panel(deployment_department_year, recorded_crime, profile.crime_outcome,
+                                profile.crime_placebo)
     context.add_output_metadata(table_metadata(table))
     return table
 
@@ -180,7 +186,7 @@ class ImpactConfig(dg.Config):
 def impact_estimates(context: dg.AssetExecutionContext, config: ImpactConfig, settings: PipelineSettings,
                      impact_panel: pd.DataFrame):
     """Every estimator on the panel, with the interpretation an evaluator must read next to them (reused from an
-    earlier run when the panel, the settings and the code are the same: `defs/reuse.py`)."""
+    earlier run when the panel, the settings and the code are the same: `swps_pipeline/reuse.py`)."""
     try:
         estimation = config.settings()
     except impact_settings.ImpactSettingsError as error:

@@ -8,7 +8,7 @@ import dagster as dg
 
 from swps_pipeline.defs.metadata import OWNERS
 from swps_pipeline.defs.resources import PipelineSettings
-from swps_pipeline.defs.reuse import reused
+from swps_pipeline.reuse import reused
 from swps_pipeline.defs.scenario import run_scenario
 from swps_pipeline.publish.evaluation import PACK_TABLES, build_evaluation_pack
 from swps_pipeline.publish.provenance import OFFICIAL

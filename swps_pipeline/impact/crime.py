@@ -193,9 +193,22 @@ def read_crime_file(path: Path) -> pd.DataFrame:
     return table.astype(RECORDED_CRIME_DTYPES)[list(RECORDED_CRIME_DTYPES)]
 
 
-def read_recorded_crime(crime_dir: Path, edition: str | None = None) -> pd.DataFrame:
+def read_crime_source(path: Path, file_format: str = "ssmsi", area_codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """One file in the profile's format (`recorded_crime.format`): SSMSI (A or B) or the generic CSV."""
+    if file_format == "ssmsi":
+        return read_crime_file(path)
+    from swps_pipeline.impact.generic_crime import GenericCrimeError, read_generic_crime_file
+
+    try:
+        return read_generic_crime_file(path, area_codes)
+    except GenericCrimeError as error:
+        raise CrimeFileError(f"recorded-crime file {error}") from None
+
+
+def read_recorded_crime(crime_dir: Path, edition: str | None = None, file_format: str = "ssmsi",
+                        area_codes: Iterable[str] | None = None) -> pd.DataFrame:
     """The canonical `recorded_crime` table of the one edition in `crime_dir` (or the named one)."""
-    return read_crime_file(find_crime_file(crime_dir, edition))
+    return read_crime_source(find_crime_file(crime_dir, edition), file_format, area_codes)
 
 
 @dataclass(frozen=True)
@@ -214,16 +227,35 @@ def empty_recorded_crime() -> pd.DataFrame:
     return pd.DataFrame(columns=list(RECORDED_CRIME_DTYPES)).astype(RECORDED_CRIME_DTYPES)
 
 
-def load_recorded_crime(crime_dir: Path, edition: str | None = None) -> RecordedCrime:
-    """`read_recorded_crime`, turning a missing or bad file into a status instead of an error."""
-    how_to_add = f"run `swps fetch crime` or copy the SSMSI département file into {crime_dir}"
+#: What to do without a usable file, by the profile's `recorded_crime.format`.
+HOW_TO_ADD = {
+    "ssmsi": "run `swps fetch crime` or copy the SSMSI département file into {crime_dir}",
+    "generic": "copy a file in the generic format area_code;year;indicator;count;population (docs/replication.md) "
+               "into {crime_dir}",
+}
+
+
+def load_recorded_crime(crime_dir: Path, edition: str | None = None, file_format: str = "ssmsi",
+                        area_codes: Iterable[str] | None = None,
+                        indicators: Iterable[str] = ()) -> RecordedCrime:
+    """`read_recorded_crime`, turning a missing or bad file into a status instead of an error.
+
+    `indicators` (the profile's outcome and placebo) must be in the file: without them there is no impact panel.
+    """
+    how_to_add = HOW_TO_ADD[file_format].format(crime_dir=crime_dir)
     try:
         path = find_crime_file(crime_dir, edition)
-        table = read_crime_file(path)
+        table = read_crime_source(path, file_format, area_codes)
     except CrimeFileError as error:
         return RecordedCrime(empty_recorded_crime(), f"{error}; impact skipped — {how_to_add}")
     if table.empty:
         return RecordedCrime(table, f"recorded-crime file {path.name} has no rows; impact skipped — {how_to_add}")
+    absent = [name for name in indicators if name not in set(table["indicator"])]
+    if absent:
+        present = ", ".join(sorted(table["indicator"].unique()))
+        return RecordedCrime(empty_recorded_crime(), f"recorded-crime file {path.name} has no indicator "
+                             f"{', '.join(map(repr, absent))} (the profile's outcome and placebo; it has: {present}); "
+                             f"impact skipped — {how_to_add}")
     return RecordedCrime(table, f"{path.name}: {len(table):,} rows, {table['year'].min()}–{table['year'].max()}")
 
 

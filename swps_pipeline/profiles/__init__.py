@@ -35,7 +35,7 @@ PROFILE_FILE = "profile.yaml"
 TO_FILL = "TO FILL"
 #: Formats of the recorded-crime source: France's SSMSI files (formats A and B of
 #: shared/contract/recorded_crime.md), or the generic `area_code;year;indicator;count;population` CSV.
-CRIME_FORMATS = ("ssmsi", "generic_csv")
+CRIME_FORMATS = ("ssmsi", "generic")
 #: A refund over more years than this is a typo (the French scheme has three).
 MAX_REFUND_YEARS = 10
 AREA_COLUMNS = ["area_code", "area_name", "parent_code", "parent_name"]
@@ -86,7 +86,9 @@ class Profile:
     #: national discount-rate guidance, in the layout of economics/parameters.yaml's `discount_rates`.
     discount_rates: dict[str, dict[str, Any]] = field(repr=False)
     crime_format: str
+    #: the indicator the impact is estimated on, and one the programme should not move (placebo).
     crime_outcome: str
+    crime_placebo: str
     crime_portal: str
     crime_dataset: str
     timezone: str
@@ -230,6 +232,13 @@ def _read(folder: Path, problems: list[str]) -> Profile | None:
     crime_format = fields.text("recorded_crime.format")
     if crime_format and crime_format not in CRIME_FORMATS:
         problems.append(f"recorded_crime.format: expected one of {', '.join(CRIME_FORMATS)}, got '{crime_format}'")
+    indicators = {key: fields.text(f"recorded_crime.{key}") for key in ("outcome", "placebo")}
+    for key, name in indicators.items():
+        if name and name != _indicator_name(name):
+            problems.append(f"recorded_crime.{key}: write the indicator as '{_indicator_name(name)}' (lower case, "
+                            f"'_' between words, as the recorded-crime table names it)")
+    if indicators["outcome"] and indicators["outcome"] == indicators["placebo"]:
+        problems.append("recorded_crime.placebo: must be another indicator than the outcome")
     timezone = fields.text("calendar.timezone")
     if timezone:
         try:
@@ -258,12 +267,19 @@ def _read(folder: Path, problems: list[str]) -> Profile | None:
         currency_symbol=fields.text("costs.currency_symbol"), cost_per_fte_year=cost,
         cost_per_fte_year_range=(low, high), cost_price_year=int(_or_zero(price_year)), deflator=deflator,
         discount_rate=rate, discount_rates=rates, crime_format=crime_format,
-        crime_outcome=fields.text("recorded_crime.outcome"), crime_portal=fields.text("recorded_crime.portal"),
-        crime_dataset=fields.text("recorded_crime.dataset"), timezone=timezone, schedule=schedule, returns_due=due,
+        crime_outcome=indicators["outcome"], crime_placebo=indicators["placebo"],
+        crime_portal=fields.text("recorded_crime.portal"), crime_dataset=fields.text("recorded_crime.dataset"), timezone=timezone, schedule=schedule, returns_due=due,
         returns_recipient=fields.text("calendar.returns_recipient"), legal_basis=fields.text("legal_basis"),
         sources=sources,
     )
     return profile
+
+
+def _indicator_name(name: str) -> str:
+    """An indicator as the recorded-crime table writes it (contract.py imports this module: imported here)."""
+    from swps_pipeline.contract import normalise_header
+
+    return normalise_header(name)
 
 
 def _or_zero(value: float) -> float:

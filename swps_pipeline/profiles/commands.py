@@ -27,12 +27,17 @@ def select_profile(argv: list[str]) -> list[str]:
         selector, argv = argv[0].split("=", 1)[1], argv[1:]
     else:
         return argv
+    use_profile(selector)
+    return argv
+
+
+def use_profile(selector: str) -> None:
+    """Make `selector` (a packaged code or a folder) the active profile of this process and its children."""
     if Path(selector).is_dir():
         os.environ[PROFILE_DIR_VARIABLE] = selector
     else:
         os.environ.pop(PROFILE_DIR_VARIABLE, None)
         os.environ[PROFILE_VARIABLE] = selector
-    return argv
 
 
 def add_profile_command(commands) -> None:

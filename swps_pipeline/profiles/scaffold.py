@@ -109,7 +109,7 @@ def new_profile(country: str, folder: Path, level: str | None = None) -> Path:
                   "price_year": TO_FILL, "cost_source": TO_FILL, "deflator_file": "cpi.csv",
                   "deflator_source": TO_FILL},
         "economics": {"discount_rate": TO_FILL, "discount_rates": TO_FILL},
-        "recorded_crime": {"format": "generic_csv", "outcome": TO_FILL, "portal": TO_FILL, "dataset": TO_FILL,
+        "recorded_crime": {"format": "generic", "outcome": TO_FILL, "placebo": TO_FILL, "portal": TO_FILL, "dataset": TO_FILL,
                            "source": TO_FILL},
         "calendar": {"timezone": defaults["timezone"], "schedule": TO_FILL, "returns_due": TO_FILL,
                      "returns_recipient": TO_FILL},

@@ -23,6 +23,7 @@ from swps_pipeline.assumptions import DISCLOSURE_THRESHOLD
 from swps_pipeline.i18n import N_
 from swps_pipeline.indicators.catalogue import BY_ID
 from swps_pipeline.publish.suppression import PROTECTION_WIDTH, CellModel, protect
+from swps_pipeline.reuse import Reuse, compute_afresh
 
 #: The text shown instead of a small count (1 to threshold - 1).
 SUPPRESSED_LABEL = f"<{DISCLOSURE_THRESHOLD}"
@@ -133,7 +134,8 @@ COST_DIVISORS = {
 
 
 def disclose(
-    tables: Mapping[str, pd.DataFrame], position_departments: Mapping[str, str] | None = None
+    tables: Mapping[str, pd.DataFrame], position_departments: Mapping[str, str] | None = None,
+    reuse: Reuse = compute_afresh,
 ) -> dict[str, tuple[pd.DataFrame, int]]:
     """Every table as it may leave the pipeline, and how many of its cells were hidden.
 
@@ -144,10 +146,11 @@ def disclose(
     (the nation per row), `level` + `entity` + `year` (indicator or cost rows
     at any level); counts in any other table are hidden where small.
     `position_departments` maps position ids to their département, to relate
-    position rows to their département.
+    position rows to their département. `reuse` wraps the costly step, finding the cells to hide, to keep
+    its result across runs (it depends on the counts and relations only, not on the rest of the tables).
     """
     model, cells, derived = cell_model(tables, position_departments)
-    suppression = protect(model)
+    suppression = reuse(protect)(model)
     result = {}
     for name, frame in tables.items():
         frame = frame.reset_index(drop=True)

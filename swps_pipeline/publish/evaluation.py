@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +14,7 @@ from swps_pipeline.publish.pack import Headline, PackManifest, write_evaluation_
 from swps_pipeline.publish.reading import model_label, outcome_label, summary_reading
 from swps_pipeline.publish.warehouse import read_mart
 from swps_pipeline.publish.xlsx import ESTIMATE, PERCENT
+from swps_pipeline.reuse import Reuse, compute_afresh
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 METHODS_DOCS = ("indicators.md", "methods_economics.md", "methods_impact.md")
@@ -161,15 +161,13 @@ def _draws(n_draws) -> str:
     return "n/a" if n_draws is None or pd.isna(n_draws) else f"{int(n_draws):,}"
 
 
-def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Callable[[Callable], Callable],
-            language: str) -> dict[str, bytes]:
+def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Reuse, language: str) -> dict[str, bytes]:
     """The pack's charts, labelled in `language` (the event study's, drawn in `impact`, in English)."""
     draws = read_mart(marts_dir, "cba_npv_draws")
     whole = tables["cba_sensitivity"]
     whole = whole[(whole["first_year"] == whole["first_year"].min()) & (whole["last_year"] == whole["last_year"].max())]
     return {
-        "national_trend": reuse(indicators.national_trend_png)(read_mart(marts_dir, "indicators"),
-                                                               language=language),
+        "national_trend": reuse(indicators.national_trend_png)(tables["indicators_national"], language=language),
         "npv_distribution": reuse(economics.npv_distribution_png)(draws["npv_eur"].to_numpy(), language=language),
         "tornado": reuse(economics.tornado_png)(whole, language=language),
         "event_study": reuse(impact.event_study_chart)(tables["event_study"]),
@@ -209,8 +207,7 @@ def evaluator_text(markdown: str) -> str:
 
 
 def build_evaluation_pack(marts_dir: Path, pack_dir: Path,
-                          reuse: Callable[[Callable], Callable] = lambda function: function,
-                          language: str | None = None) -> PackManifest:
+                          reuse: Reuse = compute_afresh, language: str | None = None) -> PackManifest:
     """Write the pack from the current marts (synthetic-data notice included), its texts in `language` (by
     default the active one: the profile's, or `SWPS_LANGUAGE`; the methods note, the readings of the figures
     and the event-study chart are in English); `reuse` wraps the costly pure steps (charts, disclosure

@@ -20,7 +20,7 @@ import itertools
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -57,6 +57,7 @@ from swps_pipeline.publish.disclosure import (
     is_count_column,
     neutralise_value,
 )
+from swps_pipeline.reuse import Reuse, compute_afresh
 
 TITLE = N_("Evaluation pack: social workers in police stations and gendarmerie units")
 WORKBOOK_NAME = "evaluation_pack.xlsx"
@@ -198,7 +199,7 @@ def write_evaluation_pack(
     reading: Sequence[str] = (),
     chart_titles: Mapping[str, str] | None = None,
     language: str = SOURCE_LANGUAGE,
-    reuse: Callable[[Callable], Callable] = lambda function: function,
+    reuse: Reuse = compute_afresh,
 ) -> PackManifest:
     """Write the evaluation pack to `out_dir`, replacing any older pack there.
 
@@ -213,8 +214,8 @@ def write_evaluation_pack(
     Provenance sheet) and the methods page; `reading` are paragraphs saying what the headline
     figures mean, under the summary; `chart_titles` name the charts for a reader (else from their names);
     `language` is the language of the pack's own texts (the notes, sources, summary and readings are
-    given already in it); `reuse` wraps the disclosure control, the costly pure step, to keep its result
-    across runs.
+    given already in it); `reuse` wraps the disclosure control's costly pure step, to keep its result across
+    runs.
     """
     say = Texts(language)
     extras = _Extras(synthetic, tuple(sources), tuple(summary), provenance, tuple(reading), chart_titles, say)
@@ -225,7 +226,7 @@ def write_evaluation_pack(
     try:
         staging.chmod(0o755)  # mkdtemp makes it private; the pack is meant to be read by others
         packed, safe_tables = [], {}
-        disclosed = reuse(disclose)(tables, position_departments)
+        disclosed = disclose(tables, position_departments, reuse)
         for name, sheet in zip(tables, _sheet_names(list(tables), say)):
             safe, suppressed = disclosed[name]
             safe_tables[name] = safe

@@ -34,7 +34,7 @@ TOTAL_LABEL = "Total"
 @dataclass(frozen=True)
 class FileStyle:
     fmt: str  # "csv" or "xlsx"
-    french: bool  # French labels, aliases, decimal comma and no-break-space thousands
+    french: bool  # the profile's labels and aliases (France: French), decimal comma and no-break-space thousands
     upper_labels: bool
     encoding: str  # CSV only: "utf-8", "utf-8-sig", "cp1252"
     sep: str
@@ -44,8 +44,8 @@ class FileStyle:
     blank_full_months: bool  # months_active left blank when 12 (null means 12)
     title_rows: tuple[str, ...]  # XLSX only: lines above the header
     total_row: bool  # XLSX only: a "Total" row at the bottom
-    host_alias: tuple[int, int]  # which French alias of police / gendarmerie
-    employer_alias: int  # which French alias of local_authority
+    host_alias: tuple[int, int]  # which label of the first / second host type (France: police / gendarmerie)
+    employer_alias: int  # which label of each employer type (modulo its number of labels)
 
     @property
     def first_data_row(self) -> int:
@@ -53,8 +53,9 @@ class FileStyle:
         return len(self.title_rows) + 2
 
 
-def draw_style(rng: np.random.Generator, n_rows: int, department_name: str, year: int) -> FileStyle:
-    """One file's style, drawn with realistic frequencies."""
+def draw_style(rng: np.random.Generator, n_rows: int, department_name: str, year: int,
+               title: tuple[str, ...]) -> FileStyle:
+    """One file's style, drawn with realistic frequencies; `title`: the lines a workbook may have above its header."""
     french = bool(rng.random() < 0.6)
     fmt = "xlsx" if n_rows <= MAX_XLSX_ROWS and rng.random() < XLSX_SHARE else "csv"
     if french:
@@ -67,7 +68,7 @@ def draw_style(rng: np.random.Generator, n_rows: int, department_name: str, year
         na_token = ""
     titles: tuple[str, ...] = ()
     if fmt == "xlsx" and rng.random() < 0.5:
-        titles = title_rows(year, department_name) + ("",) * int(rng.integers(0, 2))
+        titles = title_rows(title, year, department_name) + ("",) * int(rng.integers(0, 2))
     return FileStyle(
         fmt=fmt,
         french=french,
@@ -85,9 +86,9 @@ def draw_style(rng: np.random.Generator, n_rows: int, department_name: str, year
     )
 
 
-def title_rows(year: int, department_name: str) -> tuple[str, ...]:
-    """The lines a département puts above the header of its workbook."""
-    return (f"Bilan d'activité {year} – intervenants sociaux en commissariat et gendarmerie", f"Département : {department_name}")
+def title_rows(title: tuple[str, ...], year: int, department_name: str) -> tuple[str, ...]:
+    """The lines a département puts above the header of its workbook (`title` with `{year}` and `{name}`)."""
+    return tuple(line.format(year=year, name=department_name) for line in title)
 
 
 def slug(text: str) -> str:
@@ -111,29 +112,24 @@ def _as_written(frame: pd.DataFrame, styles: list[FileStyle], lengths: list[int]
     short = per_row(lambda s: s.one_digit_codes) & codes.str.fullmatch(r"0\d").fillna(False).to_numpy(bool)
     out["department_code"] = codes.where(~short, codes.str[1:])
     french = per_row(lambda s: s.french)
-    host = out["host_type"].to_numpy(object)
-    out["host_type"] = np.select(
-        [french & (host == "police"), french & (host == "gendarmerie"), french & (host == "mixed")],
-        [
-            np.array(contract.HOST_TYPES["police"], dtype=object)[per_row(lambda s: s.host_alias[0])],
-            np.array(contract.HOST_TYPES["gendarmerie"], dtype=object)[per_row(lambda s: s.host_alias[1])],
-            contract.HOST_TYPES["mixed"][0],
-        ],
-        host,
-    )
-    employer = out["employer_type"].to_numpy(object)
-    out["employer_type"] = np.select(
-        [french & (employer == "association"), french & (employer == "local_authority"), french & (employer == "other_public")],
-        [
-            contract.EMPLOYER_TYPES["association"][0],
-            np.array(contract.EMPLOYER_TYPES["local_authority"], dtype=object)[per_row(lambda s: s.employer_alias)],
-            contract.EMPLOYER_TYPES["other_public"][0],
-        ],
-        employer,
-    )
+
+    def host_alias(k: int) -> np.ndarray:
+        return per_row(lambda s: s.host_alias[k]) if k < len(styles[0].host_alias) else np.zeros(len(out), dtype=int)
+
+    out["host_type"] = _labelled(out["host_type"].to_numpy(object), contract.HOST_TYPES, french, host_alias)
+    out["employer_type"] = _labelled(out["employer_type"].to_numpy(object), contract.EMPLOYER_TYPES, french,
+                                     lambda k: per_row(lambda s: s.employer_alias))
     months = out["months_active"].astype(object)
     out["months_active"] = months.where(~(per_row(lambda s: s.blank_full_months) & (months == 12).to_numpy(bool)), None)
     return out
+
+
+def _labelled(values: np.ndarray, choices: dict[str, tuple[str, ...]], labelled: np.ndarray, alias) -> np.ndarray:
+    """Each canonical value of a `labelled` row written as one of the profile's labels for it; `alias(k)` picks,
+    per row, which label of the k-th value (modulo its number of labels); other rows keep the canonical value."""
+    conditions = [labelled & (values == value) for value in choices]
+    picks = [np.array(labels, dtype=object)[alias(k) % len(labels)] for k, labels in enumerate(choices.values())]
+    return np.select(conditions, picks, values)
 
 
 def _headers(columns: list[str], style: FileStyle) -> list[str]:

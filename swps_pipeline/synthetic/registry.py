@@ -1,10 +1,11 @@
-"""Synthetic registry of positions (`positions.csv`) following the published roll-out.
+"""Synthetic registry of positions (`positions.csv`) following the calibrated roll-out (`calibration.py`).
 
-The roll-out is built year by year at the département level: each
-département enters in its cohort year with one position, has at least two
-from the next year on (the Grenelle standard), and the rest of the national
-stock goes where the population is. A few positions end each year and are
-replaced in the same département. Constraints at scale 1:
+The roll-out is built year by year at the département (area) level: each
+département enters in its cohort year with one position, has at least the
+coverage standard from the next year on (France: two, the Grenelle standard),
+and the rest of the national stock goes where the population is. A few
+positions end each year and are replaced in the same département. France's
+constraints at scale 1:
 
 - Seine-et-Marne has exactly 7 positions at the end of 2020 and none starts
   or ends in 2021 (the 7 social workers of the ECPA figures, active all year);
@@ -18,9 +19,11 @@ import numpy as np
 import pandas as pd
 
 from swps_pipeline import contract
+from swps_pipeline.profiles import active_profile
 from swps_pipeline.reference import departements
 from swps_pipeline.reference.population import population
 from swps_pipeline.synthetic import targets
+from swps_pipeline.synthetic.calibration import Calibration, calibration
 
 #: At scale > 1, no département may exceed this year-end stock, so that ids
 #: (`<dept>-NNN`, at most 999 per département) leave room for replacements.
@@ -30,25 +33,22 @@ MAX_IDS_PER_DEPARTMENT = 999
 OLDEST_START_YEAR = 1995
 #: Weights of the allocation: population ** this (flatter than proportional, as small départements get posts too).
 POPULATION_ELASTICITY = 0.9
-HOST_SITE_LABEL = {"police": "Commissariat", "gendarmerie": "Groupement de gendarmerie", "mixed": "Site mixte"}
 
 
 def department_frame() -> pd.DataFrame:
-    """The 101 départements with their 2016 population (the allocation weight)."""
+    """The profile's areas (France: the 101 départements) with their first population (the allocation weight)."""
     pop = population()
     first = pop.sort_values("year").drop_duplicates("department_code")
     frame = departements().merge(first[["department_code", "population"]], on="department_code", how="left")
     return frame.set_index("department_code")
 
 
-def department_cohorts(depts: pd.DataFrame, rng: np.random.Generator) -> pd.Series:
-    """Year of each département's first position: populous ones earlier, with noise."""
-    metropolitan = depts[depts.index.str.len() == 2]
-    late = metropolitan["population"].nsmallest(2).index  # smallest first: enters last
-    fixed = {late[0]: max(targets.COHORT_SIZES), late[1]: max(targets.COHORT_SIZES) - 1, targets.SEINE_ET_MARNE: 2011}
+def department_cohorts(depts: pd.DataFrame, rng: np.random.Generator, calibrated: Calibration) -> pd.Series:
+    """Year of each département's first position: populous ones earlier, with noise (some fixed by the calibration)."""
+    fixed = calibrated.fixed_cohorts
     key = np.log(depts["population"]) + rng.gumbel(size=len(depts))
     order = key.drop(list(fixed)).sort_values(ascending=False).index
-    slots = [year for year, n in sorted(targets.COHORT_SIZES.items()) for _ in range(n - sum(v == year for v in fixed.values()))]
+    slots = [year for year, n in sorted(calibrated.cohort_sizes.items()) for _ in range(n - sum(v == year for v in fixed.values()))]
     cohorts = pd.Series(slots, index=order, dtype=int)
     return pd.concat([cohorts, pd.Series(fixed, dtype=int)]).reindex(depts.index)
 
@@ -75,22 +75,29 @@ def _random_days(rng: np.random.Generator, year: int | np.ndarray, size: int) ->
     return first + rng.integers(0, span).astype("timedelta64[D]")
 
 
-def build_registry(rng: np.random.Generator, scale: int = 1) -> pd.DataFrame:
-    """The registry, columns `contract.REGISTRY_COLUMNS` (dates as datetime64, NaT while active)."""
+def build_registry(rng: np.random.Generator, scale: int = 1, calibrated: Calibration | None = None) -> pd.DataFrame:
+    """The registry, columns `contract.REGISTRY_COLUMNS` (dates as datetime64, NaT while active).
+
+    `calibrated`: the roll-out to follow (default: the active profile's).
+    """
     depts = department_frame()
+    calibrated = calibrated or calibration(active_profile(), depts)
     codes = depts.index.to_numpy()
-    cohort = department_cohorts(depts, rng).to_numpy()
+    cohort = department_cohorts(depts, rng, calibrated).to_numpy()
     weights = depts["population"].to_numpy(float) ** POPULATION_ELASTICITY
-    is_77 = codes == targets.SEINE_ET_MARNE
+    is_77 = codes == calibrated.published_area
+    standard = calibrated.positions_per_area
     cap = MAX_STOCK_AT_SCALE if scale > 1 else MAX_IDS_PER_DEPARTMENT
+    if calibrated.area_targets is not None:
+        cap = np.minimum(cap, depts.index.map(calibrated.area_targets).to_numpy(int) * scale)
 
     dept_idx = np.empty(0, dtype=int)
     start = np.empty(0, dtype="datetime64[ns]")
     end = np.empty(0, dtype="datetime64[ns]")
     stock = np.zeros(len(codes), dtype=int)
-    for year, target in sorted(targets.YEAR_END_STOCK.items()):
+    for year, target in sorted(calibrated.year_end_stock.items()):
         new_idx, new_start = [], []
-        if year > min(targets.YEAR_END_STOCK):
+        if year > min(calibrated.year_end_stock):
             frozen = is_77 & (year == targets.SEINE_ET_MARNE_YEAR) & (scale == 1)
             ending = (
                 np.isnat(end)
@@ -106,9 +113,9 @@ def build_registry(rng: np.random.Generator, scale: int = 1) -> pd.DataFrame:
             new_start.append(replaced)
 
         eligible = cohort <= year
-        first_year = year == min(targets.YEAR_END_STOCK)
-        # One position in the cohort year, then at least two (the positions of early 2012: two already).
-        minimum = np.where(cohort == year, 2 if first_year else 1, np.where(cohort < year, 2, 0))
+        first_year = year == min(calibrated.year_end_stock)
+        # One position in the cohort year, then at least the standard (the positions of early 2012: the standard).
+        minimum = np.where(cohort == year, standard if first_year else 1, np.where(cohort < year, standard, 0))
         # Seine-et-Marne: 7 positions at the end of 2020, none added in 2021 (ECPA figures).
         room = np.where((cohort == year) & ~first_year, 1, cap) - stock
         if scale == 1:
@@ -131,11 +138,12 @@ def build_registry(rng: np.random.Generator, scale: int = 1) -> pd.DataFrame:
         start = np.concatenate([start, *[s.astype("datetime64[ns]") for s in new_start]])
         end = np.concatenate([end, np.full(len(dept_idx) - len(end), np.datetime64("NaT"), dtype="datetime64[ns]")])
 
-    return _describe_positions(codes[dept_idx], start, end, depts, rng)
+    return _describe_positions(codes[dept_idx], start, end, depts, rng, calibrated)
 
 
 def _describe_positions(
-    dept: np.ndarray, start: np.ndarray, end: np.ndarray, depts: pd.DataFrame, rng: np.random.Generator
+    dept: np.ndarray, start: np.ndarray, end: np.ndarray, depts: pd.DataFrame, rng: np.random.Generator,
+    calibrated: Calibration,
 ) -> pd.DataFrame:
     """Ids numbered by start date within the département, host, employer and funders."""
     frame = pd.DataFrame({"department_code": dept, "start_date": start, "end_date": end})
@@ -144,17 +152,17 @@ def _describe_positions(
     if number.max() > MAX_IDS_PER_DEPARTMENT:
         raise ValueError(f"scale too large: a département would need {number.max()} position ids (max 999)")
     n = len(frame)
-    host = rng.choice(list(targets.HOST_TYPE_SHARES), size=n, p=list(targets.HOST_TYPE_SHARES.values()))
+    host = rng.choice(list(calibrated.host_shares), size=n, p=list(calibrated.host_shares.values()))
     frame["position_id"] = frame["department_code"] + "-" + number.astype(str).str.zfill(3)
     frame["host_type"] = host
     frame["host_site"] = (
-        pd.Series(host).map(HOST_SITE_LABEL)
+        pd.Series(host).map(calibrated.site_labels)
         + " "
         + frame["department_code"].map(depts["department_name"])
         + " n° "
         + number.astype(str)
     )
-    frame["employer_type"] = rng.choice(list(targets.EMPLOYER_SHARES), size=n, p=list(targets.EMPLOYER_SHARES.values()))
+    frame["employer_type"] = rng.choice(list(calibrated.employer_shares), size=n, p=list(calibrated.employer_shares.values()))
     frame["local_funders"] = pd.array(rng.poisson(1.3, n), dtype="Int64")
     return frame[contract.REGISTRY_COLUMNS]
 

@@ -3,8 +3,8 @@
 Activity scales with a persistent per-position productivity, the FTE and the
 months active in the year; breakdowns are Dirichlet-multinomial draws around
 the national mixes of `targets`, so every generated row satisfies every hard
-rule. Seine-et-Marne 2021 is replaced by rows whose sums are exactly the
-published ECPA figures. Gaps the contract allows are drawn at the end: whole
+rule. France's Seine-et-Marne 2021 is replaced by rows whose sums are exactly
+the published ECPA figures. Gaps the contract allows are drawn at the end: whole
 groups not reported, only the `*_unknown` member blank, optional counts blank.
 """
 
@@ -15,6 +15,7 @@ import pandas as pd
 
 from swps_pipeline import contract
 from swps_pipeline.synthetic import targets
+from swps_pipeline.synthetic.calibration import Calibration
 from swps_pipeline.synthetic.registry import active_in_year
 
 #: Share of rows leaving a whole group blank, by group (synthetic).
@@ -49,7 +50,7 @@ def _mix_draw(rng: np.random.Generator, totals: np.ndarray, mix: np.ndarray) -> 
     return rng.multinomial(totals, shares)
 
 
-def draw_activity(expected: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def draw_activity(expected: pd.DataFrame, rng: np.random.Generator, calibrated: Calibration) -> pd.DataFrame:
     """Complete returns (every column reported) for the expected (position, year) rows."""
     n = len(expected)
     position_codes, position_index = np.unique(expected["position_id"], return_inverse=True)
@@ -71,7 +72,7 @@ def draw_activity(expected: pd.DataFrame, rng: np.random.Generator) -> pd.DataFr
             "employer_type": expected["employer_type"].to_numpy(),
             "fte": fte,
             "months_active": expected["months_active"].to_numpy(),
-            "cost_eur": np.round(exposure * rng.uniform(*targets.COST_PER_FTE_YEAR_RANGE, n), 2),
+            "cost_eur": np.round(exposure * rng.uniform(*calibrated.cost_range, n), 2),
             "persons_received": persons,
             "new_cases": new_cases,
             "ongoing_cases": rng.poisson(targets.ONGOING_PER_NEW_CASE * new_cases),
@@ -79,7 +80,7 @@ def draw_activity(expected: pd.DataFrame, rng: np.random.Generator) -> pd.DataFr
             "child_in_danger_reports": rng.binomial(persons, targets.CHILD_REPORTS_PER_PERSON),
         }
     )
-    source_mix = np.array([list(targets.SOURCE_MIX[h].values()) for h in out["host_type"]])
+    source_mix = np.array([list(calibrated.source_mix[h].values()) for h in out["host_type"]])
     splits = {
         "cases": (new_cases, np.array(list(targets.CASES_MIX.values()))),
         "persons_sex": (persons, np.array(list(targets.PERSONS_SEX_MIX.values()))),
@@ -174,16 +175,17 @@ def leave_gaps(returns: pd.DataFrame, rng: np.random.Generator, protected: np.nd
 
 
 def build_returns(
-    registry: pd.DataFrame, rng: np.random.Generator, published_seine_et_marne: bool = True
+    registry: pd.DataFrame, rng: np.random.Generator, calibrated: Calibration, published_seine_et_marne: bool = True
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(returns, missing): the rows that arrive, in contract column order, and the expected ones that never do.
 
-    `published_seine_et_marne`: make Seine-et-Marne 2021 sum to the ECPA
-    figures (needs its 7 positions: the registry at scale 1).
+    `published_seine_et_marne`: make the calibration's published area (Seine-et-Marne 2021) sum to the ECPA
+    figures (needs its 7 positions: the registry at scale 1); nothing without a published area.
     """
     expected = expected_returns(registry, targets.RETURN_YEARS)
-    returns = draw_activity(expected, rng)
-    is_77 = (returns["department_code"] == targets.SEINE_ET_MARNE) & (returns["year"] == targets.SEINE_ET_MARNE_YEAR)
+    returns = draw_activity(expected, rng, calibrated)
+    published_seine_et_marne &= calibrated.published_area is not None
+    is_77 = (returns["department_code"] == calibrated.published_area) & (returns["year"] == targets.SEINE_ET_MARNE_YEAR)
     is_77 &= published_seine_et_marne
     returns = returns.astype({c: "Int64" for c in contract.INT_COLUMNS if c in returns})
     if published_seine_et_marne:

@@ -7,6 +7,10 @@ marked *synthetic* is a choice of the generator, not a fact.
 
 from __future__ import annotations
 
+#: The country whose published figures these are: its profile gets this calibration (`calibration.py`), any
+#: other profile a plain roll-out built from the profile.
+PUBLISHED_COUNTRY = "FR"
+
 FIRST_REGISTRY_YEAR = 2012
 LAST_YEAR = 2025
 RETURN_YEARS = tuple(range(2019, LAST_YEAR + 1))
@@ -36,6 +40,11 @@ HOST_TYPE_SHARES: dict[str, float] = {"police": 0.59, "gendarmerie": 0.27, "mixe
 EMPLOYER_SHARES: dict[str, float] = {"association": 0.55, "local_authority": 0.38, "other_public": 0.07}
 #: Part-time positions (synthetic).
 FTE_SHARES: dict[float, float] = {1.0: 0.82, 0.8: 0.10, 0.5: 0.08}
+#: Start of a host site's name, by host type (synthetic).
+HOST_SITE_LABEL = {"police": "Commissariat", "gendarmerie": "Groupement de gendarmerie", "mixed": "Site mixte"}
+#: How the départements name their files, and the lines above a workbook's header (synthetic, as seen in practice).
+FILE_NAME_PATTERNS = ("{code}_{name}_bilan_{year}", "Bilan_ISCG_{year}_{name}", "retours_{year}_dep{code}")
+TITLE = ("Bilan d'activité {year} – intervenants sociaux en commissariat et gendarmerie", "Département : {name}")
 #: Yearly probability that a position ends (replaced in the same département; synthetic).
 END_PROBABILITY = 0.015
 
@@ -85,6 +94,8 @@ SOURCE_MIX: dict[str, dict[str, float]] = {
     }
     for host, police, gendarmerie in (("police", 0.69, 0.03), ("gendarmerie", 0.04, 0.68), ("mixed", 0.40, 0.32))
 }
+#: Another profile's positions are all hosted by law enforcement: they get the mix of a police-hosted position.
+LAW_ENFORCEMENT_HOST_SOURCE_MIX = SOURCE_MIX["police"]
 #: Share of new cases concerned by each problem (several per case; synthetic,
 #: domestic violence the main one as in Seine-et-Marne, 952 of 1,030).
 PROBLEM_RATES: dict[str, float] = {

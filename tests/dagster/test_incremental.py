@@ -77,7 +77,7 @@ def runs(tmp_path_factory):
 
 
 def _kept_results(settings: Settings) -> dict[str, int]:
-    """How many results `defs/reuse.py` keeps, by the function that computed them."""
+    """How many results `swps_pipeline/reuse.py` keeps, by the function that computed them."""
     counts: dict[str, int] = {}
     for metadata in (settings.output_dir / ".cache").rglob("metadata.json"):
         function = json.loads(metadata.read_text())["input_args"]["function"].split()[1]

@@ -30,7 +30,7 @@ def fill_belgian_scaffold(folder: Path) -> None:
                         price_year=2024, cost_source=fixture, deflator_source=fixture)
     raw["economics"] = {"discount_rate": "fixture_rate", "discount_rates": {"fixture_rate": {"value": 0.04,
                                                                                               "source": fixture}}}
-    raw["recorded_crime"].update(outcome="domestic_violence", portal="https://example.invalid", dataset="fixture",
+    raw["recorded_crime"].update(outcome="domestic_violence", placebo="vehicle_theft", portal="https://example.invalid", dataset="fixture",
                                  source=fixture)
     raw["calendar"].update(schedule="0 6 1 3 *", returns_due="02-15", returns_recipient=fixture)
     raw["legal_basis"] = fixture

@@ -119,6 +119,14 @@ def _french_copy(tmp_path: Path, change) -> Path:
      "calendar.timezone: 'Europe/Pariss' is not an IANA time zone (e.g. Europe/Brussels)"),
     (lambda raw: raw["costs"].update(price_year=2031), "costs.price_year: 2031 is not a year of the deflator (2010-2025)"),
     (lambda raw: raw.update(country="FX"), "country: 'FX' is not an ISO 3166-1 alpha-2 code"),
+    (lambda raw: raw["recorded_crime"].update(format="csv"),
+     "recorded_crime.format: expected one of ssmsi, generic, got 'csv'"),
+    (lambda raw: raw["recorded_crime"].update(outcome="Domestic violence"),
+     "recorded_crime.outcome: write the indicator as 'domestic_violence' (lower case, '_' between words, as the "
+     "recorded-crime table names it)"),
+    (lambda raw: raw["recorded_crime"].update(placebo="intrafamily_physical_violence"),
+     "recorded_crime.placebo: must be another indicator than the outcome"),
+    (lambda raw: raw["recorded_crime"].pop("placebo"), "recorded_crime.placebo: missing"),
 ])
 def test_a_bad_profile_is_reported_field_by_field(tmp_path, capsys, change, problem):
     folder = _french_copy(tmp_path, change)
@@ -171,3 +179,18 @@ def test_a_broken_active_profile_stops_a_command_with_one_line(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr == f"swps: country profile {folder}: funding.refund_shares: missing\n"
+
+
+def test_the_packaged_belgian_profile_checks_clean_and_marks_its_assumptions(capsys):
+    """profiles/BE: clean; only the areas (ISO 3166-2) are sourced, every other source says it is to verify."""
+    assert cli.main(["profile", "check", "BE"]) == 0
+    assert capsys.readouterr().out.endswith(": clean (Belgium: 11 provincies / provinces, currency EUR, "
+                                            "time zone Europe/Brussels)\n")
+    belgium = read_profile(PACKAGED_PROFILES / "BE")
+    assert sorted(belgium.areas["area_code"]) == BELGIAN_AREAS
+    assert belgium.sources["areas"].startswith("ISO 3166-2:BE via pycountry")
+    unsourced = {key: text for key, text in belgium.sources.items() if key != "areas"}
+    assert all(text.startswith("ASSUMPTION (to verify)") for text in unsourced.values()), unsourced
+    assert belgium.labels["new_cases"] == "Nieuwe situaties" and "Nouvelles situations" in belgium.aliases["new_cases"]
+    assert (belgium.crime_format, belgium.crime_outcome, belgium.crime_placebo) == (
+        "generic", "intrafamily_violence", "vehicle_theft")

@@ -1,11 +1,11 @@
-"""Whole-period work is reused only for the same content, settings and code (`defs/reuse.py`)."""
+"""Whole-period work is reused only for the same content, settings and code (`swps_pipeline/reuse.py`)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from swps_pipeline.defs import reuse
+from swps_pipeline import reuse
 
 CALLS: list[int] = []
 

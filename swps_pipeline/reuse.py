@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 from collections.abc import Callable
 from functools import cache
 from importlib import metadata
@@ -36,6 +37,13 @@ COMPUTING_LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels", "cvxpy", "clar
 KEPT_BYTES = 2 * 1024**3
 
 Result = TypeVar("Result")
+#: What the pure steps take to keep their costly parts' results: `reused` bound to an output folder, or
+#: `compute_afresh` (the default: no Dagster, no folder, as in the tests and the command-line exports).
+Reuse = Callable[[Callable[..., Result]], Callable[..., Result]]
+
+
+def compute_afresh(function: Callable[..., Result]) -> Callable[..., Result]:
+    return function
 
 
 @cache
@@ -93,32 +101,39 @@ def _computed(function: Callable[..., Result], code: str, inputs: str, args: tup
 
 def content_digest(value: object) -> str:
     """A digest of `value`'s content: tables by their values, index, column names and types (not by how
-    pandas lays them out in memory, which differs between a table computed and the same table read back)."""
-    import joblib
+    pandas lays them out in memory, which differs between a table computed and the same table read back);
+    anything else by its pickled form."""
     import pandas as pd
 
+    digest = hashlib.sha256()
     if isinstance(value, pd.Series):
         return content_digest(value.to_frame(name=str(value.name)))
     if isinstance(value, pd.DataFrame):
-        return joblib.hash([_values_digest(value.index), [str(c) for c in value.columns],
-                            [(str(column.dtype), _values_digest(column)) for _, column in value.items()]])
-    if isinstance(value, (tuple, list)):
-        return joblib.hash([type(value).__name__, *map(content_digest, value)])
-    if isinstance(value, dict):
-        return joblib.hash(sorted((repr(key), content_digest(item)) for key, item in value.items()))
-    return joblib.hash(value)
+        digest.update(_values_digest(value.index))
+        for name, column in value.items():
+            digest.update(pickle.dumps((str(name), str(column.dtype))) + _values_digest(column))
+    elif isinstance(value, (tuple, list)):
+        digest.update(type(value).__name__.encode())
+        for item in value:
+            digest.update(content_digest(item).encode())
+    elif isinstance(value, dict):
+        for key, item in sorted((repr(key), content_digest(item)) for key, item in value.items()):
+            digest.update(pickle.dumps((key, item)))
+    else:
+        digest.update(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    return digest.hexdigest()
 
 
-def _values_digest(values) -> str:
+def _values_digest(values) -> bytes:
     """Typed values (numbers, dates, categories) and all-text columns by pandas' hash, with where the missing
     values are; other Python objects by their pickled form, which keeps their types apart (1 and "1")."""
-    import joblib
     import pandas as pd
 
     if isinstance(values, pd.RangeIndex):
-        return joblib.hash((values.start, values.stop, values.step))
+        return pickle.dumps((values.start, values.stop, values.step))
     kind = pd.api.types.infer_dtype(values, skipna=True)
     if values.dtype == object and kind not in ("string", "empty"):
-        return joblib.hash(list(values))
+        return hashlib.sha256(pickle.dumps(list(values), protocol=pickle.HIGHEST_PROTOCOL)).digest()
     series = pd.Series(values)
-    return joblib.hash((kind, pd.util.hash_pandas_object(series, index=False).to_numpy(), series.isna().to_numpy()))
+    hashed = pd.util.hash_pandas_object(series, index=False).to_numpy().tobytes()
+    return hashlib.sha256(kind.encode() + hashed + series.isna().to_numpy().tobytes()).digest()
