@@ -140,3 +140,45 @@ def test_a_language_without_catalogue_is_refused_in_one_line(capsys, monkeypatch
     assert cli.main(["run"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("swps: no catalogue for language 'pt' (available: en, fr, nl;") and len(err.splitlines()) == 1
+
+
+def test_the_belgian_profile_gets_its_feedback_in_dutch(tmp_path):
+    """`language: nl` in profiles/BE: the feedback of `swps --profile BE feedback` is Dutch, its cells named by the
+    Dutch template labels; `--language fr` gives it in French. Run as a command: a profile is chosen per process."""
+    import csv
+    import os
+    import subprocess
+    import sys
+
+    from tests.validate.returns import VALID_RETURN
+
+    data = tmp_path / "raw"
+    (data / "returns" / "2021").mkdir(parents=True)
+    (data / "positions.csv").write_text(
+        "position_id,department_code,host_type,host_site,employer_type,start_date,end_date,local_funders\n"
+        "BE-VAN-001,BE-VAN,local_police,Zone Antwerpen,association,2019-01-01,,1\n"
+        "BE-VAN-002,BE-VAN,local_police,Zone Antwerpen,association,2019-01-01,,1\n", encoding="utf-8")
+    valid = VALID_RETURN | {"department_code": "BE-VAN", "host_type": "local_police"}
+    with (data / "returns" / "2021" / "antwerpen.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(valid))
+        writer.writeheader()
+        writer.writerows([valid | {"position_id": "BE-VAN-001", "persons_women": "71"},
+                          valid | {"position_id": "BE-VAN-002", "fte": ""}])
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("SWPS_PROFILE_DIR", "SWPS_LANGUAGE")} | {
+        "SWPS_DATA_DIR": str(data), "SWPS_OUTPUT_DIR": str(tmp_path / "out")}
+
+    def feedback(*options: str) -> list[str]:
+        out = tmp_path / "-".join(options or ("nl",))
+        subprocess.run([sys.executable, "-m", "swps_pipeline.cli", "--profile", "BE", *options, "feedback", "--year",
+                        "2021", "--out", str(out)], env=environment, check=True, capture_output=True)
+        rows = load_workbook(out / "retour_2021_BE-VAN.xlsx").worksheets[0].iter_rows(values_only=True)
+        return [row[5] for row in rows if row[0] in ("BE-VAN-001", "BE-VAN-002")]
+
+    assert feedback() == [
+        "Het totaal van ontvangen personen (100) komt niet overeen met de som vrouwen + mannen + geslacht niet "
+        "geregistreerd (101).",
+        "'VTE' is leeg: deze cel is verplicht."]
+    assert feedback("--language", "fr") == [
+        "Le total des personnes reçues (100) ne correspond pas à la somme femmes + hommes + sexe non renseigné (101).",
+        "« VTE » est vide : cette case est obligatoire."]
