@@ -10,8 +10,8 @@ marks fuzzy, or whose `{placeholders}` differ from the English ones.
 The `.po` files are read at run time (Babel's `read_po`, compiled in memory),
 not compiled to `.mo` at install: the catalogue in git is the only copy, a
 fresh clone needs no build step (`make run`, `make test`), and an edited
-translation cannot leave a stale binary behind. Reading both catalogues takes a
-few milliseconds, once per process.
+translation cannot leave a stale binary behind. The first catalogue costs about
+50 ms (Babel's import included), another one about 7 ms, once per process.
 
 A message missing from a catalogue (absent, empty or fuzzy) falls back to the
 English catalogue, then to the English text itself. The language is the
