@@ -137,8 +137,8 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame,
                    clusters=row["n_clusters"])
         extra = [str(row[c]) for c in row.index if ("warning" in c or "breakdown" in c) and pd.notna(row[c])
                  and str(row[c])]
-        label = say(N_("Impact on {outcome}: {model}"), outcome=outcome_label(row["outcome"]),
-                    model=model_label(row["model"]))
+        label = say(N_("Impact on {outcome}: {model}"), outcome=outcome_label(row["outcome"], say),
+                    model=model_label(row["model"], say))
         result.append(Headline(label, row["estimate"], ESTIMATE, "; ".join([note, *extra])))
     return result + impact.breakdown_headlines(impact_estimates)
 
