@@ -16,6 +16,7 @@ empty output folder computes everything; `swps run --no-reuse` (or
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -119,6 +120,10 @@ def content_digest(value: object) -> str:
     elif isinstance(value, dict):
         for key, item in sorted((repr(key), content_digest(item)) for key, item in value.items()):
             digest.update(pickle.dumps((key, item)))
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):  # its fields, not what it cached
+        digest.update(f"{type(value).__module__}.{type(value).__qualname__}".encode())
+        for field in dataclasses.fields(value):
+            digest.update(field.name.encode() + content_digest(getattr(value, field.name)).encode())
     else:
         digest.update(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
     return digest.hexdigest()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+
 import pandas as pd
 import pytest
 
@@ -71,3 +74,21 @@ def test_the_code_fingerprint_follows_the_profile(tmp_path):
     other.mkdir()
     (other / "profile.yaml").write_text("country: YY\n", encoding="utf-8")
     assert reuse.code_fingerprint(other) != before
+
+
+@dataclasses.dataclass
+class Year:
+    year: int
+    returns: pd.DataFrame
+
+    @functools.cached_property
+    def received(self) -> int:
+        return len(self.returns)
+
+
+def test_a_dataclass_is_known_by_its_fields_not_by_what_it_cached(table):
+    used, fresh = Year(2025, table), Year(2025, table.copy())
+    assert used.received == 2  # cached on the object
+    assert reuse.content_digest(used) == reuse.content_digest(fresh)
+    assert reuse.content_digest(used) != reuse.content_digest(Year(2024, table))
+    assert reuse.content_digest(used) != reuse.content_digest(Year(2025, table.iloc[:1]))

@@ -42,12 +42,12 @@ def collection(context: dg.AssetExecutionContext, settings: PipelineSettings, po
                returns_valid: pd.DataFrame, returns_quarantine: pd.DataFrame, returns_warnings: pd.DataFrame,
                files_rejected: pd.DataFrame):
     """The status of every year, and the feedback of the latest one (the collection in progress)."""
-    reuse = partial(reused, settings.paths.output_dir)  # the chart and the workbooks, when unchanged
+    reuse = partial(reused, settings.paths.output_dir)  # each year's status, the chart, the workbooks
     ingestion = dict(zip(INGESTION, [returns_valid, returns_quarantine, returns_warnings, files_rejected]))
     # The year folders (a run needs at least one), plus any year a table holds.
     years = sorted(set(settings.paths.returns_years()) | _years(ingestion))
     collections = [from_tables(year, settings.paths.data_dir, positions_registry, ingestion) for year in years]
-    status = pd.concat([collection_status(c) for c in collections], ignore_index=True)
+    status = pd.concat([reuse(collection_status)(c) for c in collections], ignore_index=True)
     national = national_status(status)
     latest = status[status["year"] == years[-1]]
     yield dg.Output(status, output_name="collection_status", metadata={

@@ -91,13 +91,15 @@ def department_population(
 )
 def deployment_department_year(
     context: dg.AssetExecutionContext,
+    settings: PipelineSettings,
     positions_registry: pd.DataFrame,
     position_year: pd.DataFrame,
     department_population: pd.DataFrame,
 ) -> pd.DataFrame:
+    """Reused from an earlier run when its inputs and the code are the same (`swps_pipeline/reuse.py`)."""
     last_year = int(department_population["year"].max()) if len(department_population) else int(
         position_year["year"].max())
-    table = impact.deployment_department_year(
+    table = reused(settings.paths.output_dir, impact.deployment_department_year)(
         positions_registry, position_year, department_population, IMPACT_FIRST_YEAR, last_year,
     )
     add_table_metadata(context, table, department_population, "fte_per_100k and cohort_intensity")
