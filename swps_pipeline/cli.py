@@ -18,6 +18,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from swps_pipeline.i18n import LanguageError, add_i18n_command, select_language
 from swps_pipeline.reuse import REUSE_VARIABLE
 from swps_pipeline.profiles import ProfileError
 from swps_pipeline.profiles.commands import add_profile_command, select_profile, use_profile
@@ -340,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     template = commands.add_parser("template", help="write the XLSX return templates of a year, per département")
     collect.add_template_arguments(template)
     template.set_defaults(handler=command_collect, collect=collect.template)
-    feedback = commands.add_parser("feedback", help="write the French feedback of a year, per département")
+    feedback = commands.add_parser("feedback", help="write the feedback of a year, per area, in the profile's language")
     collect.add_feedback_arguments(feedback)
     feedback.set_defaults(handler=command_collect, collect=collect.feedback)
     status = commands.add_parser(
@@ -357,21 +358,29 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
     parser = argparse.ArgumentParser(prog="swps", description=__doc__.splitlines()[0])
     parser.add_argument("--profile", metavar="XX|DIR", help="the country profile for this command (before the "
                         "command; default $SWPS_PROFILE_DIR, $SWPS_PROFILE or FR)")
+    parser.add_argument("--language", metavar="xx", help="the language of the feedback, templates and pack (before "
+                        "the command; default $SWPS_LANGUAGE, else the profile's)")
     commands = parser.add_subparsers(dest="command", required=True)
     add_profile_command(commands)
+    add_i18n_command(commands)
     return parser, commands
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = select_profile(list(sys.argv[1:] if argv is None else argv))
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        # `swps profile` builds no other command, so it checks a profile even when the active one is broken
-        args = (_parser()[0] if argv[:1] == ["profile"] else build_parser()).parse_args(argv)
+        argv = select_profile(select_language(argv))
+    except LanguageError as problem:
+        print(f"swps: {problem}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    try:
+        # `swps profile` and `swps i18n` build no other command, so they work even when the active profile is broken
+        args = (_parser()[0] if argv[:1] in (["profile"], ["i18n"]) else build_parser()).parse_args(argv)
         return args.handler(args)
     except CannotRun as problem:
         print(f"swps {args.command}: {problem}", file=sys.stderr)
         return problem.exit_code
-    except ProfileError as problem:
+    except (ProfileError, LanguageError) as problem:
         print(f"swps: {problem}", file=sys.stderr)
         return EXIT_CANNOT_RUN
 

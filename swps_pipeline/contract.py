@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
+from swps_pipeline.i18n import N_, every_translation
 from swps_pipeline.profiles import Profile, active_profile
 
 ColumnType = Literal["int", "float", "str", "enum"]
@@ -190,11 +192,19 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-#: Columns of the XLSX template (`swps template`) whose normalised header starts with this are its check
-#: columns (formulas showing whether a group adds up): the reader sets them aside without an `extra_column`.
-TEMPLATE_CHECK_PREFIX = "controle"
-#: The template's sheet of definitions (no header row, by design): the reader does not report it as unread.
-TEMPLATE_DEFINITIONS_SHEET = "Définitions"
+#: Columns of the XLSX template (`swps template`) whose header starts with this word, in any language with a
+#: catalogue ("Check", "Contrôle"), are its check columns (formulas showing whether a group adds up): the reader
+#: sets them aside without an `extra_column` (`template_check_prefixes`).
+TEMPLATE_CHECK_WORD = N_("Check")
+#: The template's sheet of definitions (no header row, by design), named in the template's language: the reader
+#: does not report it as unread under any of its names (`i18n.every_translation`).
+TEMPLATE_DEFINITIONS_SHEET = N_("Definitions")
+
+
+@cache
+def template_check_prefixes() -> frozenset[str]:
+    """The normalised check word of the template in every language with a catalogue."""
+    return frozenset(normalise_header(word) for word in every_translation(TEMPLATE_CHECK_WORD))
 
 #: Values that mean "not reported" in a numeric cell (compared after strip + lower-case).
 NOT_REPORTED = frozenset({"", "-", "nr", "n.r.", "n/a"})

@@ -10,11 +10,13 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
+from swps_pipeline.i18n import N_
+
 if TYPE_CHECKING:  # matplotlib is imported by the functions that draw: it costs half a second at start-up
     from matplotlib.figure import Figure
 
 #: Short stamp printed at the foot of every chart drawn from the bundled (synthetic) data.
-SYNTHETIC_STAMP = "SYNTHETIC DATA (swps generate): not findings about the programme"
+SYNTHETIC_STAMP = N_("SYNTHETIC DATA (swps generate): not findings about the programme")
 #: Inches kept under the plot of a stamped chart: tick labels, axis label and the stamp line.
 _STAMP_MARGIN_INCHES = 0.65
 
@@ -48,16 +50,17 @@ def money_tick(value: float) -> str:
     return "0" if text in ("-0", "0") else text.replace("-", "\u2212")
 
 
-def stamp(figure: Figure) -> None:
-    """Print the synthetic-data stamp at the foot of `figure`, with room kept for it under the plot."""
-    figure.text(0.5, 0.005, SYNTHETIC_STAMP, ha="center", va="bottom", fontsize=7, color="#B22222")
+def stamp(figure: Figure, text: str = SYNTHETIC_STAMP) -> None:
+    """Print the synthetic-data stamp (`text`: SYNTHETIC_STAMP in the chart's language) at the foot of `figure`,
+    with room kept for it under the plot."""
+    figure.text(0.5, 0.005, text, ha="center", va="bottom", fontsize=7, color="#B22222")
     figure.subplots_adjust(bottom=max(figure.subplotpars.bottom, _STAMP_MARGIN_INCHES / figure.get_figheight()))
 
 
-def to_png(figure: Figure, synthetic: bool = True, dpi: int = 110) -> bytes:
+def to_png(figure: Figure, synthetic: bool = True, dpi: int = 110, stamp_text: str = SYNTHETIC_STAMP) -> bytes:
     """Render to PNG bytes (reproducible: no software tag), stamped when drawn from synthetic data."""
     if synthetic:
-        stamp(figure)
+        stamp(figure, stamp_text)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()

@@ -7,8 +7,8 @@ in an earlier run (a file re-sent with no change to its rows, a correction of
 a year that leaves a table untouched), recomputing them costs seconds and
 gives the same bytes. `joblib.Memory` keeps their results under
 `$SWPS_OUTPUT_DIR/.cache/`, keyed by the content of every argument and by a
-fingerprint of the code (every source file of the package, the active
-country profile's files, the versions of the libraries that compute), so any
+fingerprint of the code (every source file of the package and its message
+catalogues, the active country profile's files, the versions of the libraries that compute), so any
 change of data, settings, profile or code computes afresh. A full run from an
 empty output folder computes everything; `swps run --no-reuse` (or
 `SWPS_REUSE=off`) turns reuse off.

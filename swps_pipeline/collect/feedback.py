@@ -1,11 +1,12 @@
-"""The feedback a département coordinator receives: what to correct, what to check, what is missing, in French.
+"""The feedback an area's coordinator receives: what to correct, what to check, what is missing, in their language.
 
 Each quarantined row is typed again from its `raw` JSON and run through the
 ingestion's own failure collection (`validate.year.collect_failures`), so the
-feedback names exactly the rules and cells validation found; the French
-message is built here from the rule id and the row's values (`french.py`).
-One line per problem, sorted by position, file and row, so the coordinator
-can act line by line.
+feedback names exactly the rules and cells validation found; the message is
+built here from the rule id and the row's values (`texts.py`), in the
+profile's language or the one asked for (`i18n.Texts`); the published tables
+keep their fixed wording. One line per problem, sorted by position, file and
+row, so the coordinator can act line by line.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from swps_pipeline.collect import french
+from swps_pipeline.collect import texts
 from swps_pipeline.collect.attribution import position_prefix
 from swps_pipeline.collect.inputs import CollectionYear
-from swps_pipeline.collect.status import collection_status, missing_positions
+from swps_pipeline.collect.status import UNATTRIBUTED, area_name, collection_status, missing_positions
 from swps_pipeline.contract import BY_NAME, COUNT_COLUMNS, GROUPS, HARD_RULES, SOFT_RULES, SUM_GROUPS
-from swps_pipeline.reference import departements
+from swps_pipeline.i18n import Texts
+from swps_pipeline.profiles import active_profile
+from swps_pipeline.reference import departements, official_department_codes
 from swps_pipeline.reuse import Reuse, compute_afresh
 from swps_pipeline.validate.duplicates import Duplicates
 from swps_pipeline.validate.parse import ENUMS
@@ -38,19 +41,33 @@ LINE_COLUMNS = ["department_code", "position_id", "source_file", "source_row", "
 _RULE_ORDER = {rule: i for i, rule in enumerate(HARD_RULES + SOFT_RULES)}
 
 
-def _number(value) -> str:
-    """A value as a French reader writes it: 0,8 not 0.8; blank as « vide »."""
+def _number(value, say: Texts) -> str:
+    """A value as the reader writes it (0,8 in French), blank when missing."""
     if value is None or pd.isna(value):
-        return "vide"
-    if isinstance(value, float | np.floating) and not float(value).is_integer():
-        return f"{value:.2f}".rstrip("0").replace(".", ",")
-    return str(int(value)) if isinstance(value, float | np.floating | int | np.integer) else str(value)
+        return say(texts.BLANK)
+    return say.number(value) if isinstance(value, float | np.floating | int | np.integer) else str(value)
+
+
+def code_ranges(codes: list[str], say: Texts) -> str:
+    """The profile's area codes with each run of consecutive numbers of the same width as one range
+    ("01 to 19, 2A, 2B, 21 to 95")."""
+    runs: list[list[str]] = []
+    for code in codes:
+        last = runs[-1][-1] if runs else None
+        if (last is not None and code.isdigit() and last.isdigit() and len(code) == len(last)
+                and int(code) == int(last) + 1):
+            runs[-1].append(code)
+        else:
+            runs.append([code])
+    return ", ".join(run[0] if len(run) == 1 else say(texts.CODE_RANGE, first=run[0], last=run[-1])
+                     for run in runs)
 
 
 class _Row:
     """One quarantined row: its values as read and typed, and where its cells are in its file."""
 
-    def __init__(self, collection: CollectionYear, index: int):
+    def __init__(self, collection: CollectionYear, index: int, say: Texts):
+        self.say = say
         read_back = collection.read_back
         self.text = read_back.text.iloc[index]
         self.typed = read_back.typed.iloc[[index]]
@@ -59,69 +76,78 @@ class _Row:
         self.year = collection.year
 
     def cell(self, column: str) -> str:
-        """The French label of a column with the cell the person opens (K12, or line and column of a CSV)."""
+        """The label of a column with the cell the person opens (K12, or line and column of a CSV)."""
         position, row = self.positions[column], int(self.record["source_row"])
         if pd.isna(position):
-            return french.label(column)
+            return texts.label(column)
         if str(self.record["source_file"]).lower().endswith(".xlsx"):
-            return french.CELL_IN_XLSX.format(label=french.label(column), cell=f"{get_column_letter(position)}{row}")
-        return french.CELL_IN_CSV.format(label=french.label(column), row=row, column=int(position))
+            return self.say(texts.CELL_IN_XLSX, label=texts.label(column), cell=f"{get_column_letter(position)}{row}")
+        return self.say(texts.CELL_IN_CSV, label=texts.label(column), row=row, column=int(position))
 
     def value(self, column: str):
         return self.typed[column].iloc[0]
 
     def read(self, column: str) -> str:
-        return self.text[column] or "vide"
+        return self.text[column] or self.say(texts.BLANK)
 
 
 def _cell_problem(row: _Row, rule: str, column: str) -> str:
-    words = {"column": french.label(column), "value": row.read(column)}
+    say, profile = row.say, active_profile()
+    words = {"column": texts.label(column), "value": row.read(column)}
     if rule == "required":
-        return french.REQUIRED_MESSAGE.format(**words)
+        return say(texts.REQUIRED_MESSAGE, **words)
     if rule == "type":
-        return french.TYPE_MESSAGE.format(**words, expected=french.TYPE_EXPECTED[BY_NAME[column].type])
+        expected = say(texts.TYPE_EXPECTED[BY_NAME[column].type], example=say.number(0.8))
+        return say(texts.TYPE_MESSAGE, **words, expected=expected)
     if rule == "range":
         kind = "count" if column in COUNT_COLUMNS else column
-        return french.RANGE_MESSAGE.format(**words, expected=french.RANGE_EXPECTED[kind])
+        return say(texts.RANGE_MESSAGE, **words, expected=say(texts.RANGE_EXPECTED[kind]))
     if rule == "enum":
-        return french.ENUM_MESSAGE.format(**words, choices=", ".join(french.choice_labels(ENUMS[column])))
+        return say(texts.ENUM_MESSAGE, **words, choices=", ".join(texts.choice_labels(ENUMS[column])))
     if rule == "department_code":
-        return french.DEPARTMENT_CODE_MESSAGE.format(**words)
+        codes = departements()["department_code"].tolist()
+        return say(texts.AREA_CODE_MESSAGE, **words, count=len(codes), codes=code_ranges(codes, say))
     if rule == "position_id":
-        return french.POSITION_ID_MALFORMED_MESSAGE.format(**words)
-    return french.YEAR_MISMATCH_MESSAGE.format(**words, year=row.year)
+        code = row.value("department_code")
+        example = code if code in official_department_codes() else departements()["department_code"].iloc[0]
+        return say(texts.POSITION_ID_MALFORMED_MESSAGE, **words, area_level=profile.area_level,
+                   example=f"{example}-003")
+    return say(texts.YEAR_MISMATCH_MESSAGE, **words, year=row.year)
 
 
 def _row_problems(row: _Row, rule: str, copies: str) -> list[tuple[list[str], str]]:
     """(columns at fault, message) of a rule about a whole row; several when several groups or columns fail."""
+    say = row.say
     if rule.startswith("sum_"):
         group = rule.removeprefix("sum_")
         total, members, _ = SUM_GROUPS[group]
-        total_words, members_words = french.SUM_WORDS[group]
-        return [([total, *members], french.SUM_MESSAGE.format(
-            total_words=total_words, total=_number(row.value(total)), members_words=members_words,
-            sum=_number(group_sum(row.typed, members).iloc[0])))]
+        total_words, members_words = texts.SUM_WORDS[group]
+        return [([total, *members], say(
+            texts.SUM_MESSAGE, total_words=say(total_words), total=_number(row.value(total), say),
+            members_words=say(members_words), sum=_number(group_sum(row.typed, members).iloc[0], say)))]
     if rule == "unknown_negative":
         problems = []
         for group, (total, members, unknown) in SUM_GROUPS.items():
             if unknown is not None and known_exceed_total(row.typed, group).iloc[0]:
                 known = [m for m in members if m != unknown]
-                problems.append(([total, *known], french.UNKNOWN_NEGATIVE_MESSAGE.format(
-                    sum=_number(group_sum(row.typed, known).iloc[0]), total_words=french.SUM_WORDS[group][0],
-                    total=_number(row.value(total)), unknown=french.label(unknown))))
+                problems.append(([total, *known], say(
+                    texts.UNKNOWN_NEGATIVE_MESSAGE, sum=_number(group_sum(row.typed, known).iloc[0], say),
+                    total_words=say(texts.SUM_WORDS[group][0]), total=_number(row.value(total), say),
+                    unknown=texts.label(unknown))))
         return problems
     if rule == "problem_bound":
         over = problems_over_bound(row.typed).iloc[0]
-        bound_words = french.PROBLEM_BOUND_WORDS["ongoing" if pd.notna(row.value("ongoing_cases")) else "persons"]
-        bound = _number(problem_bounds(row.typed).iloc[0])
-        return [([column], french.PROBLEM_BOUND_MESSAGE.format(
-            column=french.label(column), value=_number(row.value(column)), bound_words=bound_words, bound=bound))
-            for column in GROUPS["problem"] if over[column]]
+        bound_words = say(texts.PROBLEM_BOUND_WORDS["ongoing" if pd.notna(row.value("ongoing_cases")) else "persons"])
+        bound = _number(problem_bounds(row.typed).iloc[0], say)
+        return [([column], say(texts.PROBLEM_BOUND_MESSAGE, column=texts.label(column),
+                               value=_number(row.value(column), say), bound_words=bound_words, bound=bound))
+                for column in GROUPS["problem"] if over[column]]
     if rule == "position_id":
-        return [(["position_id", "department_code"], french.POSITION_ID_PREFIX_MESSAGE.format(
-            position_id=row.value("position_id"), department_code=row.value("department_code")))]
-    return [(["position_id"], french.CONFLICT_MESSAGE.format(position_id=row.value("position_id"), year=row.year,
-                                                             copies=copies))]
+        return [(["position_id", "department_code"], say(
+            texts.POSITION_ID_PREFIX_MESSAGE, position_id=row.value("position_id"),
+            area_level=active_profile().area_level, department_code=row.value("department_code")))]
+    return [(["position_id"], say(texts.CONFLICT_MESSAGE, position_id=row.value("position_id"), year=row.year,
+                                  copies=copies))]
 
 
 def _failures(collection: CollectionYear) -> pd.DataFrame:
@@ -134,21 +160,23 @@ def _failures(collection: CollectionYear) -> pd.DataFrame:
                             no_copies, collection.year)
 
 
-def _conflict_copies(quarantine: pd.DataFrame) -> pd.Series:
-    """For each quarantined row, where all the conflicting copies of its position are (French)."""
-    where = quarantine.apply(lambda r: french.COPY_AT.format(file=r["source_file"], row=r["source_row"]), axis=1)
+def _conflict_copies(quarantine: pd.DataFrame, say: Texts) -> pd.Series:
+    """For each quarantined row, where all the conflicting copies of its position are."""
+    where = quarantine.apply(lambda r: say(texts.COPY_AT, file=r["source_file"], row=r["source_row"]), axis=1)
     conflicting = quarantine["rules"].str.contains("conflicting_duplicate", regex=False)
     return where.where(conflicting).groupby(quarantine["position_id"]).transform(
-        lambda copies: " ; ".join(copies.dropna())) if len(quarantine) else where
+        lambda copies: say(texts.COPIES_SEPARATOR).join(copies.dropna())) if len(quarantine) else where
 
 
-def quarantine_lines(collection: CollectionYear) -> pd.DataFrame:
-    """One line per problem of each quarantined row: département, position, file, row, rule, cells, message."""
+def quarantine_lines(collection: CollectionYear, say: Texts | None = None) -> pd.DataFrame:
+    """One line per problem of each quarantined row: area, position, file, row, rule, cells, message (in the
+    language of `say`, by default the active one)."""
+    say = say or Texts()
     quarantine = collection.quarantine.reset_index(drop=True)
-    copies = _conflict_copies(quarantine)
+    copies = _conflict_copies(quarantine, say)
     lines = []
     for failure in _failures(collection).itertuples(index=False):
-        row = _Row(collection, failure.row)
+        row = _Row(collection, failure.row, say)
         if isinstance(failure.column, str):
             problems = [([failure.column], _cell_problem(row, failure.rule, failure.column))]
         else:
@@ -167,18 +195,19 @@ def _sorted(lines: pd.DataFrame) -> pd.DataFrame:
                              kind="stable").drop(columns="order").reset_index(drop=True)
 
 
-def warning_lines(collection: CollectionYear) -> pd.DataFrame:
-    """One line per warning worth a look (`french.WARNING_MESSAGES`), with the row's figures."""
-    warnings = collection.warnings[collection.warnings["rule"].isin(list(french.WARNING_MESSAGES))]
+def warning_lines(collection: CollectionYear, say: Texts | None = None) -> pd.DataFrame:
+    """One line per warning worth a look (`texts.WARNING_MESSAGES`), with the row's figures."""
+    say = say or Texts()
+    warnings = collection.warnings[collection.warnings["rule"].isin(list(texts.WARNING_MESSAGES))]
     figures = collection.valid[["source_file", "source_row", "department_code", "persons_received", "new_cases",
                                 "actions", "fte"]]
     rows = warnings.merge(figures, on=["source_file", "source_row"], how="left")
     rows["department_code"] = rows["department_code"].fillna(position_prefix(rows["position_id"]))
     per_fte = rows["persons_received"].astype("float64") / rows["fte"]
     rows["message"] = [
-        french.WARNING_MESSAGES[r.rule].format(
-            position_id=r.position_id, new_cases=_number(r.new_cases), persons_received=_number(r.persons_received),
-            actions=_number(r.actions), fte=_number(r.fte), per_fte=_number(round(ratio, 1)))
+        say(texts.WARNING_MESSAGES[r.rule], position_id=r.position_id, new_cases=_number(r.new_cases, say),
+            persons_received=_number(r.persons_received, say), actions=_number(r.actions, say),
+            fte=_number(r.fte, say), per_fte=_number(round(ratio, 1), say))
         for r, ratio in zip(rows.itertuples(index=False), per_fte)
     ]
     rows["cells"] = ""
@@ -186,25 +215,35 @@ def warning_lines(collection: CollectionYear) -> pd.DataFrame:
     return _sorted(rows[[*LINE_COLUMNS, "order"]])
 
 
-def rejected_lines(collection: CollectionYear) -> pd.DataFrame:
+def rejection_reason(reason: str, say: Texts) -> str:
+    """Why a file was refused, in the reader's words, followed by the ingestion's own (English) wording."""
+    told = next((text for start, text in texts.REJECTION_REASONS.items() if reason.startswith(start)),
+                texts.REJECTION_UNKNOWN)
+    return say(texts.REJECTION_REASON, reason=say(told, position_id=texts.label("position_id")),
+               ingestion_reason=reason)
+
+
+def rejected_lines(collection: CollectionYear, say: Texts | None = None) -> pd.DataFrame:
+    say = say or Texts()
     files = collection.files_rejected.merge(collection.files[["source_file", "department_code"]], on="source_file",
                                             how="left")
     return pd.DataFrame({"department_code": files["department_code"], "source_file": files["source_file"],
-                         "reason": files["reason"].map(french.rejection_reason)})
+                         "reason": files["reason"].map(lambda reason: rejection_reason(reason, say))})
 
 
 def _department(code) -> str:
-    return code if isinstance(code, str) else french.UNATTRIBUTED
+    return code if isinstance(code, str) else UNATTRIBUTED
 
 
-def feedback_tables(collection: CollectionYear) -> dict[str, dict[str, pd.DataFrame]]:
-    """Per département (code, or `french.UNATTRIBUTED`): its status row and its four lists of lines."""
+def feedback_tables(collection: CollectionYear, say: Texts | None = None) -> dict[str, dict[str, pd.DataFrame]]:
+    """Per area (code, or `status.UNATTRIBUTED`): its status row and its four lists of lines."""
+    say = say or Texts()
     status = collection_status(collection)
     tables = {
-        "quarantine": quarantine_lines(collection),
-        "warnings": warning_lines(collection),
+        "quarantine": quarantine_lines(collection, say),
+        "warnings": warning_lines(collection, say),
         "missing": missing_positions(collection)[["department_code", "position_id", "host_site"]],
-        "rejected": rejected_lines(collection),
+        "rejected": rejected_lines(collection, say),
     }
     parts = {name: _by_department(table) for name, table in tables.items()}
     involved = status[(status["positions_expected"] > 0) | (status["returns_received"] > 0)
@@ -221,50 +260,53 @@ def _by_department(table: pd.DataFrame):
     return lambda code: groups.get(code, lines.iloc[:0])
 
 
-def _department_name(code: str) -> str:
-    if code == french.UNATTRIBUTED:
-        return french.UNATTRIBUTED_NAME
-    return f"{departements().set_index('department_code')['department_name'][code]} ({code})"
+def _department_name(code: str, say: Texts) -> str:
+    return area_name(code, say) if code == UNATTRIBUTED else f"{area_name(code, say)} ({code})"
 
 
-def _summary_pairs(summary: pd.DataFrame) -> list[tuple[str, str]]:
+def _summary_pairs(summary: pd.DataFrame, say: Texts) -> list[tuple[str, str]]:
     row = summary.iloc[0]
     date = row["last_file_date"]
-    return [(label, date.strftime("%d/%m/%Y") if column == "last_file_date" and pd.notna(date) else
+    return [(say(label), say.date(date) if column == "last_file_date" and pd.notna(date) else
              ("—" if column == "last_file_date" else str(int(row[column]))))
-            for column, label in french.SUMMARY_LABELS.items()]
+            for column, label in texts.SUMMARY_LABELS.items()]
 
 
-def _french_headers(frame: pd.DataFrame) -> pd.DataFrame:
-    shown = frame.assign(rule=frame["rule"].map(french.RULE_NAMES)) if "rule" in frame and len(frame) else frame
-    return shown.set_axis([french.FEEDBACK_COLUMNS[c] for c in frame.columns], axis=1)
+def _headers(frame: pd.DataFrame, say: Texts) -> pd.DataFrame:
+    """The lines as shown: rule names and column headers in the reader's words."""
+    area_level = active_profile().area_level
+    shown = (frame.assign(rule=frame["rule"].map(lambda rule: say(texts.RULE_NAMES[rule], area_level=area_level)))
+             if "rule" in frame and len(frame) else frame)
+    return shown.set_axis([say(texts.FEEDBACK_COLUMNS[c]) for c in frame.columns], axis=1)
 
 
-def feedback_workbook(report: dict[str, pd.DataFrame], title: str, intro: str, synthetic: bool) -> bytes:
-    """One printable sheet (XLSX bytes), the same sections as the HTML page one under the other."""
+def feedback_workbook(report: dict[str, pd.DataFrame], title: str, intro: str, synthetic: bool,
+                      language: str) -> bytes:
+    """One printable sheet (XLSX bytes) in `language`, the same sections as the HTML page one under the other."""
+    say = Texts(language)
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = french.FEEDBACK_SHEET
+    sheet.title = say(texts.FEEDBACK_SHEET)
     bold = Font(bold=True)
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append([intro])
     if synthetic:
-        sheet.append([french.FEEDBACK_SYNTHETIC])
+        sheet.append([say(texts.FEEDBACK_SYNTHETIC)])
         sheet.cell(sheet.max_row, 1).font = Font(bold=True, color="B22222")
     sheet.append([])
     first_table_row = sheet.max_row + 1  # the title lines above overflow to the right, unwrapped
-    sheet.append([french.FEEDBACK_SECTIONS["summary"]])
+    sheet.append([say(texts.FEEDBACK_SECTIONS["summary"])])
     sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=12)
-    for pair in _summary_pairs(report["summary"]):
+    for pair in _summary_pairs(report["summary"], say):
         sheet.append(list(pair))
     for name in ["quarantine", "warnings", "missing", "rejected"]:
         sheet.append([])
-        sheet.append([french.FEEDBACK_SECTIONS[name]])
+        sheet.append([say(texts.FEEDBACK_SECTIONS[name])])
         sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=12)
-        table = _french_headers(report[name])
+        table = _headers(report[name], say)
         if table.empty:
-            sheet.append([french.FEEDBACK_NOTHING[name]])
+            sheet.append([say(texts.FEEDBACK_NOTHING[name])])
             continue
         sheet.append(list(table.columns))
         for cell in sheet[sheet.max_row]:
@@ -305,36 +347,39 @@ def _html_table(frame: pd.DataFrame, nothing: str) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render_html(report: dict[str, pd.DataFrame], title: str, intro: str, synthetic: bool) -> str:
+def render_html(report: dict[str, pd.DataFrame], title: str, intro: str, synthetic: bool, say: Texts) -> str:
     """A printable page (A4 landscape): summary, then the four lists in the order a coordinator acts."""
     parts = [f"<h1>{html.escape(title)}</h1>", f"<p>{html.escape(intro)}</p>"]
     if synthetic:
-        parts.append(f'<p class="notice">{html.escape(french.FEEDBACK_SYNTHETIC)}</p>')
+        parts.append(f'<p class="notice">{html.escape(say(texts.FEEDBACK_SYNTHETIC))}</p>')
     summary = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
-                      for k, v in _summary_pairs(report["summary"]))
-    parts.append(f"<h2>{html.escape(french.FEEDBACK_SECTIONS['summary'])}</h2>"
+                      for k, v in _summary_pairs(report["summary"], say))
+    parts.append(f"<h2>{html.escape(say(texts.FEEDBACK_SECTIONS['summary']))}</h2>"
                  f'<table class="summary"><tbody>{summary}</tbody></table>')
     for name in ["quarantine", "warnings", "missing", "rejected"]:
-        parts.append(f"<h2>{html.escape(french.FEEDBACK_SECTIONS[name])}</h2>")
-        parts.append(_html_table(_french_headers(report[name]), french.FEEDBACK_NOTHING[name]))
-    return (f'<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        parts.append(f"<h2>{html.escape(say(texts.FEEDBACK_SECTIONS[name]))}</h2>")
+        parts.append(_html_table(_headers(report[name], say), say(texts.FEEDBACK_NOTHING[name])))
+    language = html.escape(say.language.replace("_", "-"))
+    return (f'<!DOCTYPE html>\n<html lang="{language}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>\n")
 
 
 def write_feedback(collection: CollectionYear, out_dir: Path,
-                   reuse: Reuse = compute_afresh) -> pd.DataFrame:
-    """Write `retour_<year>_<code>.xlsx` and `.html` per département; return the index of what was written:
-    year, department_code, lines to correct / to check, missing, files refused, the two file names (in
-    `out_dir`, so that the table is the same wherever it is written). `reuse` wraps the workbooks' making,
-    to keep them across runs."""
+                   reuse: Reuse = compute_afresh, language: str | None = None) -> pd.DataFrame:
+    """Write `retour_<year>_<code>.xlsx` and `.html` per area, in `language` (by default the active one); return
+    the index of what was written: year, department_code, lines to correct / to check, missing, files refused,
+    the two file names (in `out_dir`, so that the table is the same wherever it is written, in any language).
+    `reuse` wraps the workbooks' making, to keep them across runs."""
+    say = Texts(language)
     out_dir.mkdir(parents=True, exist_ok=True)
     index = []
-    for code, report in feedback_tables(collection).items():
-        title = french.FEEDBACK_TITLE.format(year=collection.year, department=_department_name(code))
-        intro = french.FEEDBACK_INTRO.format(year=collection.year)
+    for code, report in feedback_tables(collection, say).items():
+        title = say(texts.FEEDBACK_TITLE, year=collection.year, area=_department_name(code, say))
+        intro = say(texts.FEEDBACK_INTRO, year=collection.year)
         stem = out_dir / f"retour_{collection.year}_{code.replace(' ', '_')}"
-        stem.with_suffix(".xlsx").write_bytes(reuse(feedback_workbook)(report, title, intro, collection.synthetic))
-        stem.with_suffix(".html").write_text(render_html(report, title, intro, collection.synthetic),
+        stem.with_suffix(".xlsx").write_bytes(reuse(feedback_workbook)(report, title, intro, collection.synthetic,
+                                                                      say.language))
+        stem.with_suffix(".html").write_text(render_html(report, title, intro, collection.synthetic, say),
                                              encoding="utf-8")
         index.append({"year": collection.year, "department_code": code,
                       "lines_to_correct": len(report["quarantine"]), "lines_to_check": len(report["warnings"]),

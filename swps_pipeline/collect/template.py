@@ -1,12 +1,13 @@
 """The yearly return template, one XLSX workbook per département, that makes most hard rules hard to break.
 
-The workbook is the contract's template (`contract.COLUMNS`, French labels) with
+The workbook is the contract's template (`contract.COLUMNS`, the profile's labels) with
 one row per position the registry expects that year. Identity cells are
 pre-filled and locked; every input cell carries an Excel data validation; each
 sum group has a check column (formula + red conditional format); the structure
 is protected so nobody inserts a column. It reads back through the normal
-ingestion unchanged: the check columns start with "Contrôle", which the reader
-sets aside silently (`contract.TEMPLATE_CHECK_PREFIX`).
+ingestion unchanged: the check columns start with "Check" ("Contrôle" in French), which the reader
+sets aside silently in any language (`contract.TEMPLATE_CHECK_WORD`). Its texts are in the profile's
+language, or the one asked for (`texts.py`, `i18n.Texts`).
 """
 
 from __future__ import annotations
@@ -25,8 +26,17 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from swps_pipeline.collect import french
-from swps_pipeline.contract import COLUMNS, COUNT_COLUMNS, EMPLOYER_TYPES, HOST_TYPES, SUM_GROUPS
+from swps_pipeline.collect import texts
+from swps_pipeline.contract import (
+    COLUMNS,
+    COUNT_COLUMNS,
+    EMPLOYER_TYPES,
+    HOST_TYPES,
+    SUM_GROUPS,
+    TEMPLATE_CHECK_WORD,
+    TEMPLATE_DEFINITIONS_SHEET,
+)
+from swps_pipeline.i18n import Texts
 from swps_pipeline.profiles import active_profile
 from swps_pipeline.reference import departements
 
@@ -54,7 +64,7 @@ class Column:
     check_group: str | None = None
 
 
-def template_columns() -> list[Column]:
+def template_columns(say: Texts) -> list[Column]:
     """The contract's columns in order, each sum group followed by its check column."""
     last_member = {members[-1]: group for group, (_, members, _) in SUM_GROUPS.items()}
     columns: list[Column] = []
@@ -62,7 +72,7 @@ def template_columns() -> list[Column]:
         columns.append(Column(column.label, name=column.name))
         if column.name in last_member:
             group = last_member[column.name]
-            columns.append(Column(french.CHECK_HEADERS[group], check_group=group))
+            columns.append(Column(f"{say(TEMPLATE_CHECK_WORD)} {say(texts.CHECK_HEADERS[group])}", check_group=group))
     return columns
 
 
@@ -92,38 +102,46 @@ def _check_formula(group: str, cells: dict[str, str]) -> str:
     return "=" + formula
 
 
-def _validation(kind: str, **rule) -> DataValidation:
-    return DataValidation(allow_blank=True, showErrorMessage=True, errorStyle="stop",
-                          errorTitle=french.VALIDATION_TITLE, error=french.VALIDATION_ERRORS[kind],
-                          showInputMessage=True, prompt=french.VALIDATION_ERRORS[kind], **rule)
+def _validation(message: str, **rule) -> DataValidation:
+    return DataValidation(allow_blank=True, showErrorMessage=True, errorStyle="stop", errorTitle=rule.pop("title"),
+                          error=message, showInputMessage=True, prompt=message, **rule)
 
 
-def input_validations() -> dict[str, DataValidation]:
+def input_validations(say: Texts) -> dict[str, DataValidation]:
     """The data validation of each input column (counts, FTE, months, cost, the two drop-downs)."""
-    counts = _validation("count", type="whole", operator="greaterThanOrEqual", formula1="0")
-    listed = {name: _validation(name, type="list", formula1='"' + ",".join(french.choice_labels(allowed)) + '"')
+    from babel.numbers import get_currency_name
+
+    currency = get_currency_name(active_profile().currency, count=2, locale=say.language.split("_")[0])
+    messages = {kind: say(message, example=say.number(0.8), currency=currency,
+                          choices=", ".join(texts.choice_labels(PREFILLED_CHOICES.get(kind, {}))))
+                for kind, message in texts.VALIDATION_ERRORS.items()}
+
+    def validation(kind: str, **rule) -> DataValidation:
+        return _validation(messages[kind], title=say(texts.VALIDATION_TITLE), **rule)
+
+    listed = {name: validation(name, type="list", formula1='"' + ",".join(texts.choice_labels(allowed)) + '"')
               for name, allowed in PREFILLED_CHOICES.items()}
     return {
-        **dict.fromkeys(COUNT_COLUMNS, counts),
+        **dict.fromkeys(COUNT_COLUMNS, validation("count", type="whole", operator="greaterThanOrEqual", formula1="0")),
         # Excel has no "greater than 0 and at most 1": 0.01 FTE is the smallest share a template accepts.
-        "fte": _validation("fte", type="decimal", operator="between", formula1="0.01", formula2="1"),
-        "months_active": _validation("months_active", type="whole", operator="between", formula1="1", formula2="12"),
-        "cost_eur": _validation("cost_eur", type="decimal", operator="greaterThanOrEqual", formula1="0"),
+        "fte": validation("fte", type="decimal", operator="between", formula1="0.01", formula2="1"),
+        "months_active": validation("months_active", type="whole", operator="between", formula1="1", formula2="12"),
+        "cost_eur": validation("cost_eur", type="decimal", operator="greaterThanOrEqual", formula1="0"),
         **listed,
     }
 
 
 def _write_return_sheet(sheet, positions: pd.DataFrame, year: int, department: str, due: dt.date,
-                        recipient: str, synthetic: bool) -> None:
-    columns = template_columns()
+                        recipient: str, synthetic: bool, say: Texts) -> None:
+    columns = template_columns(say)
     letter = {c.name or c.check_group: get_column_letter(i) for i, c in enumerate(columns, start=1)}
-    sheet["A1"] = french.TEMPLATE_TITLE.format(year=year, department=department)
+    sheet["A1"] = say(texts.TEMPLATE_TITLE, year=year, area=department)
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = french.TEMPLATE_DUE.format(due_date=due.strftime("%d/%m/%Y"), recipient=recipient)
+    sheet["A2"] = say(texts.TEMPLATE_DUE, due_date=say.date(due), recipient=recipient)
     sheet["A2"].font = Font(bold=True)
-    sheet["A3"] = french.TEMPLATE_HOWTO
+    sheet["A3"] = say(texts.TEMPLATE_HOWTO, check=say(TEMPLATE_CHECK_WORD), definitions=say(TEMPLATE_DEFINITIONS_SHEET))
     if synthetic:
-        sheet["A4"] = french.FEEDBACK_SYNTHETIC
+        sheet["A4"] = say(texts.FEEDBACK_SYNTHETIC)
         sheet["A4"].font = Font(bold=True, color="B22222")
     for i, column in enumerate(columns, start=1):
         cell = sheet.cell(HEADER_ROW, i, column.header)
@@ -137,7 +155,7 @@ def _write_return_sheet(sheet, positions: pd.DataFrame, year: int, department: s
     for row, position in enumerate(positions.itertuples(index=False), start=FIRST_DATA_ROW):
         values = {"year": year, "department_code": position.department_code, "position_id": position.position_id,
                   "host_site": position.host_site,
-                  **{name: dict(zip(allowed, french.choice_labels(allowed))).get(getattr(position, name))
+                  **{name: dict(zip(allowed, texts.choice_labels(allowed))).get(getattr(position, name))
                      for name, allowed in PREFILLED_CHOICES.items()}}
         cells = {name: f"{col}{row}" for name, col in letter.items()}
         for i, column in enumerate(columns, start=1):
@@ -152,7 +170,7 @@ def _write_return_sheet(sheet, positions: pd.DataFrame, year: int, department: s
                 cell.value = values.get(column.name)
                 cell.protection = _UNLOCKED
 
-    validations = input_validations()
+    validations = input_validations(say)
     for validation in {id(v): v for v in validations.values()}.values():
         sheet.add_data_validation(validation)
     for name, validation in validations.items():
@@ -172,11 +190,13 @@ def _write_return_sheet(sheet, positions: pd.DataFrame, year: int, department: s
     sheet.protection.formatRows = False
 
 
-def _write_definitions_sheet(sheet, due: dt.date, recipient: str) -> None:
-    rows = [french.DEFINITIONS_HEADER, *french.DEFINITIONS, french.DEFINITIONS_CORRECTIONS,
-            (french.DEFINITIONS_DUE, due.strftime("%d/%m/%Y")), (french.DEFINITIONS_RECIPIENT, recipient)]
+def _write_definitions_sheet(sheet, due: dt.date, recipient: str, say: Texts) -> None:
+    symbol = active_profile().currency_symbol
+    rows = [texts.DEFINITIONS_HEADER, *texts.DEFINITIONS, texts.DEFINITIONS_CORRECTIONS]
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([say(text, symbol=symbol) for text in row])
+    sheet.append([say(texts.DEFINITIONS_DUE), say.date(due)])
+    sheet.append([say(texts.DEFINITIONS_RECIPIENT), recipient])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.column_dimensions["A"].width = 45
@@ -188,16 +208,16 @@ def _write_definitions_sheet(sheet, due: dt.date, recipient: str) -> None:
 
 
 def build_template(positions: pd.DataFrame, year: int, department_code: str, due: dt.date, recipient: str,
-                   synthetic: bool) -> Workbook:
-    """The workbook of one département: the return sheet first (the reader takes the first sheet with a header),
+                   synthetic: bool, say: Texts) -> Workbook:
+    """The workbook of one area: the return sheet first (the reader takes the first sheet with a header),
     then the definitions."""
     names = departements().set_index("department_code")["department_name"]
     department = f"{names[department_code]} ({department_code})"
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = french.TEMPLATE_SHEET.format(year=year)
-    _write_return_sheet(sheet, positions, year, department, due, recipient, synthetic)
-    _write_definitions_sheet(workbook.create_sheet(french.DEFINITIONS_SHEET), due, recipient)
+    sheet.title = say(texts.TEMPLATE_SHEET, year=year)
+    _write_return_sheet(sheet, positions, year, department, due, recipient, synthetic, say)
+    _write_definitions_sheet(workbook.create_sheet(say(TEMPLATE_DEFINITIONS_SHEET)), due, recipient, say)
     workbook.security = WorkbookProtection(lockStructure=True)
     return workbook
 
@@ -210,8 +230,10 @@ def template_file_name(year: int, department_code: str) -> str:
 
 def write_templates(registry: pd.DataFrame, year: int, out_dir: Path, department_code: str | None = None,
                     due: dt.date | None = None, recipient: str | None = None,
-                    synthetic: bool = False) -> list[Path]:
-    """One template per département with at least one position to report (or only `department_code`)."""
+                    synthetic: bool = False, language: str | None = None) -> list[Path]:
+    """One template per area with at least one position to report (or only `department_code`), in `language`
+    (by default the active one)."""
+    say = Texts(language)
     positions = positions_to_report(registry, year)
     if department_code is not None:
         positions = positions[positions["department_code"] == department_code]
@@ -220,6 +242,6 @@ def write_templates(registry: pd.DataFrame, year: int, out_dir: Path, department
     for code, rows in positions.groupby("department_code", sort=True):
         path = out_dir / template_file_name(year, code)
         build_template(rows, year, code, due or due_date(year), recipient or active_profile().returns_recipient,
-                       synthetic).save(path)
+                       synthetic, say).save(path)
         written.append(path)
     return written

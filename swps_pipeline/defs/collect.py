@@ -11,6 +11,7 @@ from swps_pipeline.collect.inputs import from_tables, is_synthetic
 from swps_pipeline.collect.status import collection_status, national_status, status_chart, to_chase
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, preview, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.i18n import active_language
 from swps_pipeline.reuse import reused
 
 COLLECT = {"group_name": "collect", "kinds": KINDS, "owners": OWNERS}
@@ -30,8 +31,9 @@ def _years(tables: dict[str, pd.DataFrame]) -> set[int]:
             "recognisable département). Source: registry + ingestion tables + file dates (synthetic in the "
             "bundled data).")),
         "collection_feedback": dg.AssetOut(**COLLECT, description=(
-            "The French feedback of the latest year folder, one XLSX and one printable HTML page per département "
-            "under `$SWPS_OUTPUT_DIR/feedback/<year>/` (`swps feedback --year` writes any year). Grain: one row per "
+            "The feedback of the latest year folder (in the profile's language, or $SWPS_LANGUAGE), one XLSX and "
+            "one printable HTML page per département under `$SWPS_OUTPUT_DIR/feedback/<year>/` (`swps feedback "
+            "--year` writes any year). Grain: one row per "
             "département report: lines to correct, lines to check, missing returns, files refused, the names of "
             "the two files. Source: collection_status + the ingestion tables (synthetic in the bundled data).")),
     },
@@ -52,7 +54,8 @@ def collection(context: dg.AssetExecutionContext, settings: PipelineSettings, po
         **table_metadata(status),
         "national view": preview(national, rows=50),
         f"départements to chase ({years[-1]})": preview(to_chase(latest), rows=101),
-        "collection by year": chart(reuse(status_chart)(national, is_synthetic(settings.paths.data_dir)),
+        "collection by year": chart(reuse(status_chart)(national, is_synthetic(settings.paths.data_dir),
+                                                        active_language()),
                                     "Returns valid, to correct and missing, by year"),
     })
     folder = settings.paths.output_dir / "feedback" / str(years[-1])

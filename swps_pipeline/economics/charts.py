@@ -1,7 +1,8 @@
 """Charts of the cost-benefit model as PNG bytes (asset metadata, evaluation pack, notebooks).
 
 Drawn with `swps_pipeline.figures` (no pyplot, no backend switch: notebooks keep their inline charts);
-money axes in M€; stamped when the data are synthetic.
+money axes in M€; stamped when the data are synthetic; labels in `language` (English by default, the
+evaluation pack passes its own).
 """
 
 from __future__ import annotations
@@ -11,60 +12,75 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from swps_pipeline.figures import euro_axis, new_figure, to_png
+from swps_pipeline.figures import SYNTHETIC_STAMP, euro_axis, new_figure, to_png
+from swps_pipeline.i18n import N_, SOURCE_LANGUAGE, Texts
 
 if TYPE_CHECKING:  # matplotlib is imported by the steps that draw (issue 17)
     from matplotlib.figure import Figure
 
 
-def npv_distribution_png(npv_draws: np.ndarray, npv_at_means: float | None = None, title: str = "NPV",
-                         synthetic: bool = True) -> bytes:
+NPV = N_("NPV")
+NET_PRESENT_VALUE = N_("net present value")
+TORNADO_TITLE = N_("One-way sensitivity of the NPV (p10 / p90)")
+
+
+def npv_distribution_png(npv_draws: np.ndarray, npv_at_means: float | None = None, title: str | None = None,
+                         synthetic: bool = True, language: str = SOURCE_LANGUAGE) -> bytes:
     """Histogram of the Monte Carlo NPV draws: zero, the mean and the median, the 5th / 95th percentiles, the NPV
     at means."""
-    return to_png(npv_distribution_figure(npv_draws, npv_at_means, title), synthetic=synthetic)
+    return to_png(npv_distribution_figure(npv_draws, npv_at_means, title, language), synthetic=synthetic,
+                  stamp_text=Texts(language)(SYNTHETIC_STAMP))
 
 
-def npv_distribution_figure(npv_draws: np.ndarray, npv_at_means: float | None = None, title: str = "NPV") -> Figure:
+def npv_distribution_figure(npv_draws: np.ndarray, npv_at_means: float | None = None, title: str | None = None,
+                            language: str = SOURCE_LANGUAGE) -> Figure:
     """The figure of `npv_distribution_png`."""
+    say = Texts(language)
+    title = title or say(NPV)
     draws = np.asarray(npv_draws, dtype=float)
     figure = new_figure(7, 4)
     axis = figure.add_subplot()
     axis.hist(draws, bins=60, color="#4C72B0", alpha=0.85)
     p5, p95 = np.percentile(draws, [5, 95])
     axis.axvline(0, color="black", linewidth=1)
-    axis.axvline(draws.mean(), color="#2CA02C", linewidth=2, label=f"mean {draws.mean() / 1e6:,.1f} M€")
+    axis.axvline(draws.mean(), color="#2CA02C", linewidth=2,
+                 label=say(N_("mean {value} M€"), value=f"{draws.mean() / 1e6:,.1f}"))
     median = float(np.median(draws))  # beside the mean: a skewed NPV puts them apart, even on either side of 0
-    axis.axvline(median, color="#6A3D9A", linewidth=1.5, linestyle="-.", label=f"median {median / 1e6:,.1f} M€")
+    axis.axvline(median, color="#6A3D9A", linewidth=1.5, linestyle="-.",
+                 label=say(N_("median {value} M€"), value=f"{median / 1e6:,.1f}"))
     for value in (p5, p95):
         axis.axvline(value, color="grey", linestyle=":")
     if npv_at_means is not None:
-        axis.axvline(npv_at_means, color="#C44E52", linestyle="--", label="at parameter means")
+        axis.axvline(npv_at_means, color="#C44E52", linestyle="--", label=say(N_("at parameter means")))
     axis.legend(fontsize=8)
-    axis.set_title(f"{title}: P(NPV > 0) = {(draws > 0).mean():.0%} (dotted: 5th and 95th percentiles)", fontsize=9)
-    axis.set_xlabel("net present value")
+    axis.set_title(say(N_("{title}: P(NPV > 0) = {share} (dotted: 5th and 95th percentiles)"), title=title,
+                       share=f"{(draws > 0).mean():.0%}"), fontsize=9)
+    axis.set_xlabel(say(NET_PRESENT_VALUE))
     euro_axis(axis, which="x")
-    axis.set_ylabel("draws")
+    axis.set_ylabel(say(N_("draws")))
     return figure
 
 
-def tornado_png(cba_sensitivity: pd.DataFrame, title: str = "One-way sensitivity of the NPV (p10 / p90)",
-                synthetic: bool = True) -> bytes:
+def tornado_png(cba_sensitivity: pd.DataFrame, title: str | None = None, synthetic: bool = True,
+                language: str = SOURCE_LANGUAGE) -> bytes:
     """Tornado chart: NPV with each parameter at its p10 and p90, largest swing on top, labelled in words."""
+    say = Texts(language)
     table = cba_sensitivity.sort_values("swing_eur")
     figure = new_figure(8, 0.42 * max(len(table), 1) + 1.8)
     axis = figure.add_subplot()
     if len(table):
         base = float(table["npv_at_means_eur"].iloc[0])
         positions = np.arange(len(table))
-        for column, colour, label in (("npv_low_eur", "#C44E52", "parameter at p10"),
-                                      ("npv_high_eur", "#4C72B0", "parameter at p90")):
-            axis.barh(positions, table[column] - base, left=base, color=colour, alpha=0.8, label=label)
+        for column, colour, label in (("npv_low_eur", "#C44E52", N_("parameter at p10")),
+                                      ("npv_high_eur", "#4C72B0", N_("parameter at p90"))):
+            axis.barh(positions, table[column] - base, left=base, color=colour, alpha=0.8, label=say(label))
         axis.set_yticks(positions, table["label"].astype(str).tolist(), fontsize=7)
-        axis.axvline(base, color="black", linewidth=1, label=f"NPV at the parameters' means ({base / 1e6:,.1f} M€)")
+        axis.axvline(base, color="black", linewidth=1,
+                     label=say(N_("NPV at the parameters' means ({value} M€)"), value=f"{base / 1e6:,.1f}"))
         axis.legend(fontsize=8)
-    axis.set_title(title, fontsize=9)
-    axis.set_xlabel("net present value")
+    axis.set_title(title or say(TORNADO_TITLE), fontsize=9)
+    axis.set_xlabel(say(NET_PRESENT_VALUE))
     euro_axis(axis, which="x")
     figure.tight_layout()
-    return to_png(figure, synthetic=synthetic)
+    return to_png(figure, synthetic=synthetic, stamp_text=say(SYNTHETIC_STAMP))
 

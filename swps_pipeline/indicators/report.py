@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from swps_pipeline.figures import new_figure, to_png
+from swps_pipeline.figures import SYNTHETIC_STAMP, new_figure, to_png
+from swps_pipeline.i18n import N_, SOURCE_LANGUAGE, Texts
 from swps_pipeline.indicators.catalogue import BY_ID
 
 HEADLINE = [
@@ -56,21 +57,24 @@ def national_headline_markdown(changes: pd.DataFrame, year: int) -> str:
     return "\n".join(lines)
 
 
-def national_trend_png(indicators: pd.DataFrame, synthetic: bool = True) -> bytes:
+def national_trend_png(indicators: pd.DataFrame, synthetic: bool = True, language: str = SOURCE_LANGUAGE) -> bytes:
     """PNG: national persons received and new cases per FTE-year, year by year, each axis in its unit
-    (stamped as synthetic when drawn from the bundled data)."""
+    (stamped as synthetic when drawn from the bundled data); titles and axes in `language` (English by default;
+    the indicators' French labels for French)."""
+    say = Texts(language)
     rows = _national(indicators, TREND).reset_index()
     figure = new_figure(9, 3.4)
     axes = figure.subplots(1, len(TREND))
     for axis, indicator_id in zip(axes, TREND, strict=True):
         series = rows[rows["indicator"] == indicator_id].sort_values("year")
         axis.plot(series["year"], series["value"], marker="o")
-        axis.set_title(BY_ID[indicator_id].label_en, fontsize=10)
-        axis.set_xlabel("Year")
+        indicator = BY_ID[indicator_id]
+        axis.set_title(indicator.label_fr if say.language.split("_")[0] == "fr" else indicator.label_en, fontsize=10)
+        axis.set_xlabel(say(N_("Year")))
         unit = BY_ID[indicator_id].unit
         axis.set_ylabel(unit[:1].upper() + unit[1:])
         axis.xaxis.get_major_locator().set_params(integer=True)
         axis.yaxis.set_major_formatter(lambda value, _position: f"{value:,.0f}".replace(",", "\u202f"))
         axis.grid(alpha=0.3)
     figure.tight_layout()
-    return to_png(figure, synthetic=synthetic)
+    return to_png(figure, synthetic=synthetic, stamp_text=say(SYNTHETIC_STAMP))

@@ -20,6 +20,7 @@ from defusedxml.common import DefusedXmlException
 
 from swps_pipeline.assumptions import MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, MAX_XLSX_UNCOMPRESSED_BYTES
 from swps_pipeline.contract import TEMPLATE_DEFINITIONS_SHEET
+from swps_pipeline.i18n import every_translation
 
 #: Encodings tried in this order (contract: "try UTF-8 first"); `utf-8-sig` also reads a BOM-less file.
 ENCODINGS = ("utf-8-sig", "cp1252")
@@ -290,8 +291,8 @@ def xlsx_lines(content: bytes, is_header) -> Workbook:
                 cells[column - 1] = f"{UNSAVED_FORMULA}={formula}"
             header_at = next((i for i, (_, cells) in enumerate(lines) if is_header(cells)), None)
             if header_at is None:
-                if metadata.name != TEMPLATE_DEFINITIONS_SHEET and any(cell.strip() for _, cells in lines
-                                                                       for cell in cells):
+                definitions = metadata.name in every_translation(TEMPLATE_DEFINITIONS_SHEET)
+                if not definitions and any(cell.strip() for _, cells in lines for cell in cells):
                     unread.append(f"{described} not read: it has no header row")
                 continue
             has_data = any(cell.strip() for _, cells in lines[header_at + 1:] for cell in cells)

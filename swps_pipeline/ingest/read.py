@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from swps_pipeline.contract import BY_NAME, HEADER_ALIASES, REQUIRED, TEMPLATE_CHECK_PREFIX, normalise_header
+from swps_pipeline.contract import BY_NAME, HEADER_ALIASES, REQUIRED, normalise_header, template_check_prefixes
 from swps_pipeline.ingest.folder import safe_name, scan_year_folder
 from swps_pipeline.ingest.lines import FileRejected, Lines, check_file_size, check_shape, csv_lines, xlsx_lines
 
@@ -69,7 +69,7 @@ def is_header(cells: list[str]) -> bool:
 def is_template_check(title: str) -> bool:
     """A check column of the national XLSX template (`swps template`): computed there, set aside silently."""
     normalised = normalise_header(title)
-    return normalised == TEMPLATE_CHECK_PREFIX or normalised.startswith(TEMPLATE_CHECK_PREFIX + "_")
+    return any(normalised == prefix or normalised.startswith(prefix + "_") for prefix in template_check_prefixes())
 
 
 def _strip_all(grid: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from swps_pipeline import contract
 from swps_pipeline.assumptions import DISCLOSURE_THRESHOLD
+from swps_pipeline.i18n import N_
 from swps_pipeline.indicators.catalogue import BY_ID
 from swps_pipeline.publish.suppression import PROTECTION_WIDTH, CellModel, protect
 from swps_pipeline.reuse import Reuse, compute_afresh
@@ -43,21 +44,26 @@ COUNT_NAME_PATTERN = re.compile(
 FORMULA_TRIGGERS = "=+-@\t\r"
 _FORMULA_START = re.compile(f"[\\s\\x00-\\x1f\\x7f-\\x9f]*[{re.escape(FORMULA_TRIGGERS)}]")
 
-DISCLOSURE_RULE = (
-    f"Counts of persons or cases from 1 to {DISCLOSURE_THRESHOLD - 1} are shown as "
-    f"'{SUPPRESSED_LABEL}' (statistical disclosure control: the cells describe victims of "
+#: What the pack says of disclosure control: a message of the catalogues (`i18n`), filled with the thresholds.
+DISCLOSURE_RULE_MESSAGE = N_(
+    "Counts of persons or cases from 1 to {largest_small} are shown as "
+    "'{suppressed}' (statistical disclosure control: the cells describe victims of "
     "domestic violence in small areas). Cells shown as "
-    f"'{HIDDEN_LABEL}' are hidden as well (complementary suppression), so that no '{SUPPRESSED_LABEL}' "
+    "'{hidden}' are hidden as well (complementary suppression), so that no '{suppressed}' "
     "cell can be worked out by subtraction from its breakdown's total, from the national total "
     "(départements add up to the nation), or from a share or rate and its denominator; a rate, "
     "share or cost per case whose count is hidden is hidden too. Method: linear-programming "
     "cell suppression as in τ-Argus and sdcTable: the publisher plays the attacker, solving "
     "every published relation for each hidden small count, and hides further cells until each "
-    f"one can still take at least {PROTECTION_WIDTH + 1} whole values. "
+    "one can still take at least {whole_values} whole values. "
     "0 is shown as 0: it describes nobody. An empty cell means not reported or not defined. "
     "Totals that are shown are the true totals."
 )
-NEUTRALISATION_RULE = (
+DISCLOSURE_RULE_VALUES = {"largest_small": DISCLOSURE_THRESHOLD - 1, "suppressed": SUPPRESSED_LABEL,
+                          "hidden": HIDDEN_LABEL, "whole_values": PROTECTION_WIDTH + 1}
+DISCLOSURE_RULE = DISCLOSURE_RULE_MESSAGE.format(**DISCLOSURE_RULE_VALUES)
+
+NEUTRALISATION_RULE = N_(
     "Text cells beginning with =, +, -, @, a tab or a carriage return, also after spaces or "
     "control characters, are prefixed with an apostrophe (') so that no spreadsheet program "
     "evaluates them as formulas. Numbers, including negative numbers, are stored as numbers."

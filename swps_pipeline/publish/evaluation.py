@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from swps_pipeline import economics, impact, indicators
+from swps_pipeline.i18n import N_, SOURCE_LANGUAGE, Texts
 from swps_pipeline.indicators.catalogue import BY_ID
 from swps_pipeline.publish.pack import Headline, PackManifest, write_evaluation_pack
 from swps_pipeline.publish.reading import model_label, outcome_label, summary_reading
@@ -20,44 +21,44 @@ METHODS_DOCS = ("indicators.md", "methods_economics.md", "methods_impact.md")
 
 #: The tables worth reading, in the order of the workbook, with what each is.
 PACK_TABLES = {
-    "national_year": "National panel by year: positions active and reporting, départements below the standard, "
-    "sums of activity over reporting positions.",
-    "department_year": "Every département × year: positions, FTE, activity sums over reporting positions.",
-    "indicators_national": "Indicators at national level (the `indicators` mart has every level: region, "
-    "département, position, host and employer type): value, numerator, denominator, positions reporting / "
-    "expected, year-on-year change.",
-    "indicator_definitions": "The indicator catalogue: formula, unit, family, evaluation question.",
-    "indicator_outliers": "Positions and départements more than 4 robust z-scores from the year's median.",
-    "cost_national_year": "Costs, State refunds and local shares by year.",
-    "cost_per_case": "Cost per new case, person received, action and domestic-violence case, national (the "
-    "`cost_per_case` mart has every département).",
-    "cba_summary": "Cost-benefit Monte Carlo: NPV, benefit-cost ratio, probability NPV > 0, break-even.",
-    "cba_channels": "Present value of each benefit channel.",
-    "cba_perspectives": "Who gains and who pays: State, local authorities, associations, victims and children, rest "
-    "of society (rows add up to the NPV).",
-    "cba_sensitivity": "One-way sensitivity of the NPV (tornado).",
-    "cba_scenarios": "Conservative / central / optimistic scenarios.",
-    "impact_estimates": "Impact estimates (TWFE, event study, Callaway–Sant'Anna, placebo). Recorded intrafamily "
-    "violence measures reporting as well as victimisation.",
-    "event_study": "Event-time estimates around a département's first position.",
-    "ingestion_accounting": "Where every input row went, per file.",
-    "returns_quarantine": "Rejected rows with their rule ids and messages (the row as read, `raw`, stays in the "
-    "warehouse: its counts are not disclosure-controlled).",
-    "files_rejected": "Files rejected whole, with the reason.",
-    "missing_returns": "Expected returns that never arrived.",
+    "national_year": N_("National panel by year: positions active and reporting, départements below the standard, "
+        "sums of activity over reporting positions."),
+    "department_year": N_("Every département × year: positions, FTE, activity sums over reporting positions."),
+    "indicators_national": N_("Indicators at national level (the `indicators` mart has every level: region, "
+        "département, position, host and employer type): value, numerator, denominator, positions reporting / "
+        "expected, year-on-year change."),
+    "indicator_definitions": N_("The indicator catalogue: formula, unit, family, evaluation question."),
+    "indicator_outliers": N_("Positions and départements more than 4 robust z-scores from the year's median."),
+    "cost_national_year": N_("Costs, State refunds and local shares by year."),
+    "cost_per_case": N_("Cost per new case, person received, action and domestic-violence case, national (the "
+        "`cost_per_case` mart has every département)."),
+    "cba_summary": N_("Cost-benefit Monte Carlo: NPV, benefit-cost ratio, probability NPV > 0, break-even."),
+    "cba_channels": N_("Present value of each benefit channel."),
+    "cba_perspectives": N_("Who gains and who pays: State, local authorities, associations, victims and children, rest "
+        "of society (rows add up to the NPV)."),
+    "cba_sensitivity": N_("One-way sensitivity of the NPV (tornado)."),
+    "cba_scenarios": N_("Conservative / central / optimistic scenarios."),
+    "impact_estimates": N_("Impact estimates (TWFE, event study, Callaway–Sant'Anna, placebo). Recorded intrafamily "
+        "violence measures reporting as well as victimisation."),
+    "event_study": N_("Event-time estimates around a département's first position."),
+    "ingestion_accounting": N_("Where every input row went, per file."),
+    "returns_quarantine": N_("Rejected rows with their rule ids and messages (the row as read, `raw`, stays in the "
+        "warehouse: its counts are not disclosure-controlled)."),
+    "files_rejected": N_("Files rejected whole, with the reason."),
+    "missing_returns": N_("Expected returns that never arrived."),
 }
 #: The charts of the pack, as a reader names them (Charts sheet, methods page).
 CHART_TITLES = {
-    "national_trend": "National trend: persons received and new cases per FTE-year",
-    "npv_distribution": "Net present value: distribution of the Monte Carlo draws",
-    "tornado": "One-way sensitivity of the net present value (tornado)",
-    "event_study": "Event study: recorded intrafamily physical violence around a département's first position",
+    "national_trend": N_("National trend: persons received and new cases per FTE-year"),
+    "npv_distribution": N_("Net present value: distribution of the Monte Carlo draws"),
+    "tornado": N_("One-way sensitivity of the net present value (tornado)"),
+    "event_study": N_("Event study: recorded intrafamily physical violence around a département's first position"),
 }
 SOURCES = (
-    "Position returns and registry: synthetic (swps generate), following the published counts.",
-    "Recorded crime: SSMSI, base départementale de la délinquance enregistrée (Licence Ouverte); "
-    "bundled file generated in its format B.",
-    "Costs and refund rates: France's ECPA application (2022); economic parameters: economics/parameters.yaml.",
+    N_("Position returns and registry: synthetic (swps generate), following the published counts."),
+    N_("Recorded crime: SSMSI, base départementale de la délinquance enregistrée (Licence Ouverte); "
+       "bundled file generated in its format B."),
+    N_("Costs and refund rates: France's ECPA application (2022); economic parameters: economics/parameters.yaml."),
 )
 
 
@@ -95,8 +96,11 @@ def _labelled(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list[Headline]:
-    """The headline results an evaluator reads first, from the columns that exist (read by name)."""
+def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame,
+              say: Texts | None = None) -> list[Headline]:
+    """The headline results an evaluator reads first, from the columns that exist (read by name); their labels
+    and notes in the language of `say` (English by default)."""
+    say = say or Texts(SOURCE_LANGUAGE)
     result: list[Headline] = []
     national = cba_summary
     if "headline" in national.columns and national["headline"].any():
@@ -107,34 +111,49 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame) -> list
         span = national["last_year"] - national["first_year"]
         row = national.loc[span.idxmax()]
         years = f"{row['first_year']}–{row['last_year']}"
-        rate = f"discount rate {row['discount_rate']:.1%}" if "discount_rate" in row else ""
-        money = [("npv_mean_eur", "Mean net present value"), ("npv_p5_eur", "NPV, 5th percentile"),
-                 ("npv_p50_eur", "NPV, median"), ("npv_p95_eur", "NPV, 95th percentile"),
-                 ("npv_at_means_eur", "NPV with every parameter at its mean"),
-                 ("npv_central_eur", "NPV at the central values")]
-        result += [Headline(f"{label}, {years} (M€)", row[column] / 1e6, '#,##0.0 "M€"', rate)
-                   for column, label in money if column in row and pd.notna(row[column])]
+        rate = say(N_("discount rate {rate}"), rate=f"{row['discount_rate']:.1%}") if "discount_rate" in row else ""
+        result += [Headline(say(N_("{label}, {years} (M€)"), label=say(label), years=years), row[column] / 1e6,
+                            '#,##0.0 "M€"', rate)
+                   for column, label in _MONEY_HEADLINES if column in row and pd.notna(row[column])]
         if "probability_npv_positive" in row:
-            result.append(Headline(f"Probability that the NPV is positive, {years}", row["probability_npv_positive"],
-                                   PERCENT, f"Monte Carlo, {_draws(row.get('n_draws'))} draws"))
+            result.append(Headline(say(N_("Probability that the NPV is positive, {years}"), years=years),
+                                   row["probability_npv_positive"], PERCENT,
+                                   say(N_("Monte Carlo, {draws} draws"), draws=_draws(row.get("n_draws")))))
         ratio = next((c for c in ("benefit_cost_ratio_mean", "benefit_cost_ratio") if c in row), None)
         if ratio:
-            result.append(Headline(f"Benefit-cost ratio (mean benefits / mean costs), {years}", row[ratio], ESTIMATE))
+            result.append(Headline(say(N_("Benefit-cost ratio (mean benefits / mean costs), {years}"), years=years),
+                                   row[ratio], ESTIMATE))
         for column in sorted(c for c in row.index if c.startswith("npv_per_") and pd.notna(row[c])):
-            per = column.removeprefix("npv_per_").removesuffix("_eur").replace("_", " ")
+            per = column.removeprefix("npv_per_").removesuffix("_eur")
+            per = say(_PER_WORDS[per]) if per in _PER_WORDS else per.replace("_", " ")
             euros = column.endswith("_eur")
-            result.append(Headline(f"NPV per {per} (mean), {years}", row[column],
+            result.append(Headline(say(N_("NPV per {per} (mean), {years}"), per=per, years=years), row[column],
                                    '#,##0 "€"' if euros else ESTIMATE))
     overall = impact_estimates[impact_estimates["term"].isin(["att_overall", "treated"])] \
         if {"term", "model"} <= set(impact_estimates.columns) else impact_estimates.iloc[0:0]
     for _, row in overall.iterrows():
-        note = f"95% CI {row['ci_low']:.3f} to {row['ci_high']:.3f}, p = {row['p_value']:.3f}, " \
-               f"{row['n_clusters']} départements (clusters)"
+        note = say(N_("95% CI {low} to {high}, p = {p}, {clusters} départements (clusters)"),
+                   low=f"{row['ci_low']:.3f}", high=f"{row['ci_high']:.3f}", p=f"{row['p_value']:.3f}",
+                   clusters=row["n_clusters"])
         extra = [str(row[c]) for c in row.index if ("warning" in c or "breakdown" in c) and pd.notna(row[c])
                  and str(row[c])]
-        result.append(Headline(f"Impact on {outcome_label(row['outcome'])}: {model_label(row['model'])}",
-                               row["estimate"], ESTIMATE, "; ".join([note, *extra])))
+        label = say(N_("Impact on {outcome}: {model}"), outcome=outcome_label(row["outcome"], say),
+                    model=model_label(row["model"], say))
+        result.append(Headline(label, row["estimate"], ESTIMATE, "; ".join([note, *extra])))
     return result + impact.breakdown_headlines(impact_estimates)
+
+
+#: The money headlines of the cost-benefit summary: (column, label).
+_MONEY_HEADLINES = [
+    ("npv_mean_eur", N_("Mean net present value")), ("npv_p5_eur", N_("NPV, 5th percentile")),
+    ("npv_p50_eur", N_("NPV, median")), ("npv_p95_eur", N_("NPV, 95th percentile")),
+    ("npv_at_means_eur", N_("NPV with every parameter at its mean")),
+    ("npv_central_eur", N_("NPV at the central values")),
+]
+
+#: What an `npv_per_<unit>` column is per, in words.
+_PER_WORDS = {"position_year": N_("position year"), "person_received": N_("person received"),
+              "public_euro": N_("public euro")}
 
 
 def _draws(n_draws) -> str:
@@ -142,14 +161,15 @@ def _draws(n_draws) -> str:
     return "n/a" if n_draws is None or pd.isna(n_draws) else f"{int(n_draws):,}"
 
 
-def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Reuse) -> dict[str, bytes]:
+def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Reuse, language: str) -> dict[str, bytes]:
+    """The pack's charts, labelled in `language` (the event study's, drawn in `impact`, in English)."""
     draws = read_mart(marts_dir, "cba_npv_draws")
     whole = tables["cba_sensitivity"]
     whole = whole[(whole["first_year"] == whole["first_year"].min()) & (whole["last_year"] == whole["last_year"].max())]
     return {
-        "national_trend": reuse(indicators.national_trend_png)(tables["indicators_national"]),
-        "npv_distribution": reuse(economics.npv_distribution_png)(draws["npv_eur"].to_numpy()),
-        "tornado": reuse(economics.tornado_png)(whole),
+        "national_trend": reuse(indicators.national_trend_png)(tables["indicators_national"], language=language),
+        "npv_distribution": reuse(economics.npv_distribution_png)(draws["npv_eur"].to_numpy(), language=language),
+        "tornado": reuse(economics.tornado_png)(whole, language=language),
         "event_study": reuse(impact.event_study_chart)(tables["event_study"]),
     }
 
@@ -187,21 +207,26 @@ def evaluator_text(markdown: str) -> str:
 
 
 def build_evaluation_pack(marts_dir: Path, pack_dir: Path,
-                          reuse: Reuse = compute_afresh) -> PackManifest:
-    """Write the pack from the current marts (synthetic-data notice included); `reuse` wraps the costly pure
-    steps (charts, disclosure control) to keep their results across runs."""
+                          reuse: Reuse = compute_afresh, language: str | None = None) -> PackManifest:
+    """Write the pack from the current marts (synthetic-data notice included), its texts in `language` (by
+    default the active one: the profile's, or `SWPS_LANGUAGE`; the methods note, the readings of the figures
+    and the event-study chart are in English); `reuse` wraps the costly pure steps (charts, disclosure
+    control) to keep their results across runs."""
+    say = Texts(language)
     tables = _pack_tables(marts_dir)
     methods = "\n\n".join(evaluator_text((DOCS / name).read_text(encoding="utf-8"))
                             for name in METHODS_DOCS if (DOCS / name).exists())
     registry = read_mart(marts_dir, "positions_registry")
     return write_evaluation_pack(
-        pack_dir, tables, _charts(marts_dir, tables, reuse), PACK_TABLES, methods_markdown=methods or None,
-        synthetic=True, sources=SOURCES,
+        pack_dir, tables, _charts(marts_dir, tables, reuse, say.language),
+        {name: say(note) for name, note in PACK_TABLES.items()}, methods_markdown=methods or None, synthetic=True,
+        sources=[say(source) for source in SOURCES],
         position_departments=dict(zip(registry["position_id"], registry["department_code"])),
-        summary=headlines(tables["cba_summary"], tables["impact_estimates"]),
+        summary=headlines(tables["cba_summary"], tables["impact_estimates"], say),
         provenance=_optional_mart(marts_dir, "run_provenance"),
         reading=summary_reading(tables["cba_summary"], tables["impact_estimates"], tables["event_study"]),
-        chart_titles=CHART_TITLES, reuse=reuse)
+        chart_titles={name: say(title) for name, title in CHART_TITLES.items()}, language=say.language,
+        reuse=reuse)
 
 
 def _optional_mart(marts_dir: Path, name: str) -> pd.DataFrame | None:

@@ -2,7 +2,8 @@
 
 `write_evaluation_pack` writes `evaluation_pack.xlsx` (a README sheet, a
 one-page summary of headline results, the charts, then one sheet per table),
-`csv/<table>.csv`, `charts/<name>.png` and `methods.html`. Every table has
+`csv/<table>.csv`, `charts/<name>.png` and `methods.html`, its texts in the language
+asked for (`i18n.Texts`; the tables' columns and values are the marts'). Every table has
 passed `disclosure.disclose` (small counts and the cells that would reveal
 them hidden) and every text is neutralised as the last step before it is
 written; the warehouse keeps the true values. The pack is built in a temporary sibling folder and renamed into
@@ -35,6 +36,7 @@ from openpyxl.worksheet.pagebreak import Break
 
 from swps_pipeline.assumptions import SYNTHETIC_NOTICE
 from swps_pipeline.figures import SYNTHETIC_STAMP
+from swps_pipeline.i18n import N_, SOURCE_LANGUAGE, Texts
 from swps_pipeline.publish.xlsx import (
     BOOLEAN,
     DECIMAL,
@@ -46,7 +48,8 @@ from swps_pipeline.publish.xlsx import (
     wrapped_height,
 )
 from swps_pipeline.publish.disclosure import (
-    DISCLOSURE_RULE,
+    DISCLOSURE_RULE_MESSAGE,
+    DISCLOSURE_RULE_VALUES,
     HIDDEN_LABEL,
     NEUTRALISATION_RULE,
     SUPPRESSED_LABEL,
@@ -56,13 +59,14 @@ from swps_pipeline.publish.disclosure import (
 )
 from swps_pipeline.reuse import Reuse, compute_afresh
 
-TITLE = "Evaluation pack: social workers in police stations and gendarmerie units"
+TITLE = N_("Evaluation pack: social workers in police stations and gendarmerie units")
 WORKBOOK_NAME = "evaluation_pack.xlsx"
 METHODS_NAME = "methods.html"
 README_SHEET = "README"
-SUMMARY_SHEET = "Summary"
-CHARTS_SHEET = "Charts"
-PROVENANCE_SHEET = "Provenance"
+SUMMARY_SHEET = N_("Summary")
+CHARTS_SHEET = N_("Charts")
+PROVENANCE_SHEET = N_("Provenance")
+SYNTHETIC_LABEL = N_("Synthetic data")
 #: Provenance keys with these prefixes (every resolved parameter, every input file's checksum: hundreds of
 #: rows) are listed on the Provenance sheet; the README sheet shows the run's other facts and points there.
 _PROVENANCE_DETAIL = ("parameter.", "input_sha256.")
@@ -100,6 +104,15 @@ _INDICATOR_VALUES = frozenset({"value", "median", "mad", "value_previous_year", 
 #: Columns mixing counts and rates row by row (indicator tables): a whole value shows without decimals.
 _MIXED_WHOLE = frozenset({"value", "value_previous_year", "numerator", "denominator"})
 _NOTICE_FILL = PatternFill("solid", fgColor="FFF4CC")
+#: Words of the pack used in several places (workbook and methods page).
+WHAT_IT_IS, ROWS, TABLES = N_("What it is"), N_("Rows"), N_("Tables")
+CELLS_HIDDEN = N_("Cells shown as {suppressed} or {hidden}")
+RESULT, VALUE, NOTE = N_("Result"), N_("Value"), N_("Note")
+WHAT_THE_FIGURES_SAY = N_("What the figures say")
+#: Headings and words of the methods page.
+SUMMARY_OF_RESULTS, DISCLOSURE_HEADING = N_("Summary of results"), N_("Statistical disclosure control")
+EACH_TABLE = N_("Each table is a sheet of {workbook} and a CSV file.")
+TABLE, SOURCES_HEADING, KEY = N_("Table"), N_("Sources"), N_("Key")
 
 
 @dataclass(frozen=True)
@@ -138,8 +151,9 @@ class _Extras:
     sources: Sequence[str]
     summary: Sequence[Headline]
     provenance: pd.DataFrame | None
-    reading: Sequence[str] = ()  # what the headline figures say, in words (`publish.reading`)
-    chart_titles: Mapping[str, str] | None = None
+    reading: Sequence[str]  # what the headline figures say, in words (`publish.reading`)
+    chart_titles: Mapping[str, str] | None
+    say: Texts  # the pack's own texts in its language
 
 
 @dataclass(frozen=True)
@@ -184,6 +198,7 @@ def write_evaluation_pack(
     provenance: pd.DataFrame | None = None,
     reading: Sequence[str] = (),
     chart_titles: Mapping[str, str] | None = None,
+    language: str = SOURCE_LANGUAGE,
     reuse: Reuse = compute_afresh,
 ) -> PackManifest:
     """Write the evaluation pack to `out_dir`, replacing any older pack there.
@@ -198,9 +213,12 @@ def write_evaluation_pack(
     (`key`, `value`), shown on the README sheet (the parameters and input checksums on the
     Provenance sheet) and the methods page; `reading` are paragraphs saying what the headline
     figures mean, under the summary; `chart_titles` name the charts for a reader (else from their names);
-    `reuse` wraps the disclosure control's costly pure step, to keep its result across runs.
+    `language` is the language of the pack's own texts (the notes, sources, summary and readings are
+    given already in it); `reuse` wraps the disclosure control's costly pure step, to keep its result across
+    runs.
     """
-    extras = _Extras(synthetic, tuple(sources), tuple(summary), provenance, tuple(reading), chart_titles)
+    say = Texts(language)
+    extras = _Extras(synthetic, tuple(sources), tuple(summary), provenance, tuple(reading), chart_titles, say)
     _check_names(tables, charts, table_notes)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -209,7 +227,7 @@ def write_evaluation_pack(
         staging.chmod(0o755)  # mkdtemp makes it private; the pack is meant to be read by others
         packed, safe_tables = [], {}
         disclosed = disclose(tables, position_departments, reuse)
-        for name, sheet in zip(tables, _sheet_names(list(tables))):
+        for name, sheet in zip(tables, _sheet_names(list(tables), say)):
             safe, suppressed = disclosed[name]
             safe_tables[name] = safe
             rows = len(safe)
@@ -250,9 +268,9 @@ def _check_names(tables: Mapping[str, pd.DataFrame], charts: Mapping[str, bytes]
         raise ValueError(f"evaluation pack: these charts are not PNG images: {', '.join(not_png)}")
 
 
-def _sheet_names(names: list[str]) -> list[str]:
+def _sheet_names(names: list[str], say: Texts) -> list[str]:
     """Excel-valid, unique (case-insensitively, README included) sheet names of at most 31 characters."""
-    taken = {README_SHEET.lower(), SUMMARY_SHEET.lower(), CHARTS_SHEET.lower(), PROVENANCE_SHEET.lower()}
+    taken = {README_SHEET.lower(), *(say(name).lower() for name in (SUMMARY_SHEET, CHARTS_SHEET, PROVENANCE_SHEET))}
     result = []
     for name in names:
         base = _SHEET_NAME_FORBIDDEN.sub("_", name)[:SHEET_NAME_MAX]
@@ -273,32 +291,35 @@ def _workbook(
     charts: Mapping[str, bytes],
     extras: _Extras,
 ) -> Workbook:
+    say = extras.say
+    summary_sheet, charts_sheet, provenance_sheet = (say(name) for name in (SUMMARY_SHEET, CHARTS_SHEET,
+                                                                            PROVENANCE_SHEET))
     workbook = Workbook()
     workbook.properties.creator = "swps-pipeline"
-    workbook.properties.title = TITLE
-    header = SYNTHETIC_STAMP if extras.synthetic else None
+    workbook.properties.title = say(TITLE)
+    header = say(SYNTHETIC_STAMP) if extras.synthetic else None
     readme = workbook.active
     readme.title = README_SHEET
     _write_readme(readme, packed, extras)
     print_setup(readme, title_rows=None, header=header)
     if extras.summary:
-        summary = workbook.create_sheet(SUMMARY_SHEET)
+        summary = workbook.create_sheet(summary_sheet)
         _write_summary(summary, extras)
         print_setup(summary, title_rows=None, header=header)
         summary.page_setup.orientation = "portrait"
         summary.page_setup.fitToHeight = 1
     if charts:
-        _write_charts(workbook.create_sheet(CHARTS_SHEET), charts, extras)
+        _write_charts(workbook.create_sheet(charts_sheet), charts, extras)
     sheets = [(table.sheet, safe_tables[table.name].head(XLSX_MAX_DATA_ROWS)) for table in packed]
     if _provenance_details(extras) is not None:
-        sheets.append((PROVENANCE_SHEET, _provenance_details(extras)))
+        sheets.append((provenance_sheet, _provenance_details(extras)))
     for name, frame in sheets:
         sheet = workbook.create_sheet(name)
         id_columns = _write_table(sheet, frame)
         print_setup(sheet, header=header, columns=sheet.max_column, id_columns=id_columns)
-    if PROVENANCE_SHEET in workbook.sheetnames:
-        workbook[PROVENANCE_SHEET].sheet_properties.pageSetUpPr.fitToPage = False
-        workbook[PROVENANCE_SHEET].page_setup.scale = _PROVENANCE_PRINT_SCALE
+    if provenance_sheet in workbook.sheetnames:
+        workbook[provenance_sheet].sheet_properties.pageSetUpPr.fitToPage = False
+        workbook[provenance_sheet].page_setup.scale = _PROVENANCE_PRINT_SCALE
     return workbook
 
 
@@ -318,28 +339,30 @@ def chart_title(name: str, extras: _Extras) -> str:
 
 def _readme_lines(packed: list[PackedTable], extras: _Extras) -> list[tuple[str, str]]:
     """The README sheet's (label, text) lines above the list of sheets."""
-    lines = [("Synthetic data", SYNTHETIC_NOTICE)] if extras.synthetic else []
+    say = extras.say
+    lines = [(say(SYNTHETIC_LABEL), say(SYNTHETIC_NOTICE))] if extras.synthetic else []
     lines += [
-        ("Disclosure control", DISCLOSURE_RULE),
-        ("Formulas", NEUTRALISATION_RULE),
+        (say(N_("Disclosure control")), say(DISCLOSURE_RULE_MESSAGE, **DISCLOSURE_RULE_VALUES)),
+        (say(N_("Formulas")), say(NEUTRALISATION_RULE)),
         (
-            "Conventions",
-            f"Sheet '{SUMMARY_SHEET}' has the headline results on one page, sheet '{CHARTS_SHEET}' the charts; "
-            "then one sheet per table below, with the same data in csv/<table>.csv (UTF-8, comma-separated); "
-            "the charts are also in charts/ and the methods in methods.html. "
-            "Département codes are text ('01', '2A', '971'); years are numbers; amounts in euros.",
+            say(N_("Conventions")),
+            say(N_("Sheet '{summary}' has the headline results on one page, sheet '{charts}' the charts; "
+                   "then one sheet per table below, with the same data in csv/<table>.csv (UTF-8, comma-separated); "
+                   "the charts are also in charts/ and the methods in methods.html. "
+                   "Département codes are text ('01', '2A', '971'); years are numbers; amounts in euros."),
+                summary=say(SUMMARY_SHEET), charts=say(CHARTS_SHEET)),
         ),
     ]
     lines += [
         (
-            "Truncated sheet",
-            f"Sheet '{t.sheet}' shows the first {t.xlsx_rows:,} of {t.rows:,} rows (Excel's limit); "
-            f"{t.csv_path} has every row.",
+            say(N_("Truncated sheet")),
+            say(N_("Sheet '{sheet}' shows the first {shown} of {rows} rows (Excel's limit); {csv} has every row."),
+                sheet=t.sheet, shown=f"{t.xlsx_rows:,}", rows=f"{t.rows:,}", csv=t.csv_path),
         )
         for t in packed
         if t.xlsx_rows < t.rows
     ]
-    lines += [("Source", source) for source in extras.sources]
+    lines += [(say(N_("Source")), source) for source in extras.sources]
     return lines
 
 
@@ -348,7 +371,8 @@ def _write_readme(sheet, packed: list[PackedTable], extras: _Extras) -> None:
     widths = {"A": 24, "B": 90, "C": 10, "D": 16, "E": 12, "F": 30}
     for letter, width in widths.items():
         sheet.column_dimensions[letter].width = width
-    sheet.append([TITLE])
+    say = extras.say
+    sheet.append([say(TITLE)])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([])
 
@@ -363,10 +387,11 @@ def _write_readme(sheet, packed: list[PackedTable], extras: _Extras) -> None:
         sheet.row_dimensions[row].height = wrapped_height([(text, widths["B"])])
 
     for label, text in _readme_lines(packed, extras):
-        line(label, text, _NOTICE_FILL if label == "Synthetic data" else None)
+        line(label, text, _NOTICE_FILL if label == say(SYNTHETIC_LABEL) else None)
     sheet.append([])
-    header = ["Sheet", "What it is", "Rows", f"Cells shown as {SUPPRESSED_LABEL} or {HIDDEN_LABEL}",
-              "Rows in the sheet", "CSV file"]
+    header = [say(N_("Sheet")), say(WHAT_IT_IS), say(ROWS), say(CELLS_HIDDEN, suppressed=SUPPRESSED_LABEL,
+                                                                 hidden=HIDDEN_LABEL),
+              say(N_("Rows in the sheet")), say(N_("CSV file"))]
     sheet.append(header)
     for column in range(1, len(header) + 1):
         sheet.cell(sheet.max_row, column).font = bold
@@ -384,7 +409,7 @@ def _write_readme(sheet, packed: list[PackedTable], extras: _Extras) -> None:
         sheet.row_dimensions[row].height = wrapped_height([(t.note, widths["B"])])
     if extras.provenance is not None and len(extras.provenance):
         sheet.append([])
-        sheet.append(["Provenance", "What produced this pack (the run_provenance mart)"])
+        sheet.append([say(PROVENANCE_SHEET), say(N_("What produced this pack (the run_provenance mart)"))])
         sheet.cell(sheet.max_row, 1).font = sheet.cell(sheet.max_row, 2).font = bold
         facts = extras.provenance[~extras.provenance["key"].astype(str).str.startswith(_PROVENANCE_DETAIL)]
         for key, value in zip(facts["key"], facts["value"]):
@@ -392,10 +417,11 @@ def _write_readme(sheet, packed: list[PackedTable], extras: _Extras) -> None:
         detail = _provenance_details(extras)
         if detail is not None:
             counts = {prefix: int(detail["key"].str.startswith(prefix).sum()) for prefix in _PROVENANCE_DETAIL}
-            line("Parameters and inputs",
-                 f"Sheet '{PROVENANCE_SHEET}': every resolved parameter ({counts['parameter.']:,} rows, "
-                 f"parameter.*) and the SHA-256 of every input file ({counts['input_sha256.']:,} rows, "
-                 "input_sha256.<path>).")
+            line(say(N_("Parameters and inputs")),
+                 say(N_("Sheet '{sheet}': every resolved parameter ({parameters} rows, parameter.*) and the SHA-256 "
+                        "of every input file ({inputs} rows, input_sha256.<path>)."),
+                     sheet=say(PROVENANCE_SHEET), parameters=f"{counts['parameter.']:,}",
+                     inputs=f"{counts['input_sha256.']:,}"))
 
 
 def _write_summary(sheet, extras: _Extras) -> None:
@@ -404,13 +430,14 @@ def _write_summary(sheet, extras: _Extras) -> None:
     widths = {"A": 46, "B": 16, "C": 60}
     for letter, width in widths.items():
         sheet.column_dimensions[letter].width = width
-    sheet.append(["Headline results"])
+    say = extras.say
+    sheet.append([say(N_("Headline results"))])
     sheet["A1"].font = Font(bold=True, size=14)
     if extras.synthetic:
-        sheet.append([SYNTHETIC_STAMP])
+        sheet.append([say(SYNTHETIC_STAMP)])
         sheet["A2"].font = Font(bold=True, color="B22222")
     sheet.append([])
-    sheet.append(["Result", "Value", "Note"])
+    sheet.append([say(RESULT), say(VALUE), say(NOTE)])
     for column in (1, 2, 3):
         sheet.cell(sheet.max_row, column).font = bold
     sheet.cell(sheet.max_row, 2).alignment = _alignment("number", top=False, wrap=False)
@@ -427,7 +454,7 @@ def _write_summary(sheet, extras: _Extras) -> None:
             [(headline.label, widths["A"]), (headline.note, widths["C"] - 2)])
     if extras.reading:
         sheet.append([])
-        sheet.append(["What the figures say"])
+        sheet.append([say(WHAT_THE_FIGURES_SAY)])
         sheet.cell(sheet.max_row, 1).font = bold
         whole_width = sum(widths.values())
         for paragraph in extras.reading:
@@ -451,7 +478,7 @@ def _write_charts(sheet, charts: Mapping[str, bytes], extras: _Extras) -> None:
         image.anchor = f"A{row + 1}"
         sheet.add_image(image)
         row += 3 + -(-image.height // 20)  # default rows are 20 pixels high
-    print_setup(sheet, title_rows=None, header=SYNTHETIC_STAMP if extras.synthetic else None)
+    print_setup(sheet, title_rows=None, header=extras.say(SYNTHETIC_STAMP) if extras.synthetic else None)
     sheet.page_setup.fitToWidth = 0  # the charts are scaled to the page already; one page per chart
     sheet.sheet_properties.pageSetUpPr.fitToPage = False
 
@@ -599,26 +626,30 @@ def _methods_html(
 ) -> str:
     """A self-contained methods page: notice, summary of results, methods, disclosure rules,
     provenance, tables, charts."""
-    esc = html.escape
-    parts = [f"<h1>{esc(TITLE)}</h1>"]
+    esc, say = html.escape, extras.say
+    parts = [f"<h1>{esc(say(TITLE))}</h1>"]
     if extras.synthetic:
-        parts.append(f'<p class="notice"><strong>Synthetic data.</strong> {esc(SYNTHETIC_NOTICE)}</p>')
+        parts.append(f'<p class="notice"><strong>{esc(say(SYNTHETIC_LABEL))}.</strong> '
+                     f'{esc(say(SYNTHETIC_NOTICE))}</p>')
     if extras.summary:
-        parts += ["<h2>Summary of results</h2>", "<table><tr><th>Result</th><th>Value</th><th>Note</th></tr>",
+        parts += [f"<h2>{esc(say(SUMMARY_OF_RESULTS))}</h2>",
+                  f"<table><tr><th>{esc(say(RESULT))}</th><th>{esc(say(VALUE))}</th><th>{esc(say(NOTE))}</th></tr>",
                   *(f'<tr><td>{esc(h.label)}</td><td class="value">{esc(h.text())}</td><td>{esc(h.note)}</td></tr>'
                     for h in extras.summary), "</table>"]
     if extras.reading:
-        parts += ["<h3>What the figures say</h3>", *(f"<p>{esc(paragraph)}</p>" for paragraph in extras.reading)]
+        parts += [f"<h3>{esc(say(WHAT_THE_FIGURES_SAY))}</h3>",
+                  *(f"<p>{esc(paragraph)}</p>" for paragraph in extras.reading)]
     if methods_markdown:
         parts.append(markdown_to_html(methods_markdown, heading_offset=1))
+    workbook_link = f'<a href="{WORKBOOK_NAME}">{WORKBOOK_NAME}</a>'
     parts += [
-        "<h2>Statistical disclosure control</h2>",
-        f"<p>{esc(DISCLOSURE_RULE)}</p>",
-        f"<p>{esc(NEUTRALISATION_RULE)}</p>",
-        "<h2>Tables</h2>",
-        f"<p>Each table is a sheet of <a href=\"{WORKBOOK_NAME}\">{WORKBOOK_NAME}</a> and a CSV file.</p>",
-        "<table><tr><th>Table</th><th>What it is</th><th>Rows</th>"
-        f"<th>Cells shown as {esc(SUPPRESSED_LABEL)} or {esc(HIDDEN_LABEL)}</th></tr>",
+        f"<h2>{esc(say(DISCLOSURE_HEADING))}</h2>",
+        f"<p>{esc(say(DISCLOSURE_RULE_MESSAGE, **DISCLOSURE_RULE_VALUES))}</p>",
+        f"<p>{esc(say(NEUTRALISATION_RULE))}</p>",
+        f"<h2>{esc(say(TABLES))}</h2>",
+        f"<p>{workbook_link.join(esc(part) for part in say(EACH_TABLE).split('{workbook}'))}</p>",
+        f"<table><tr><th>{esc(say(TABLE))}</th><th>{esc(say(WHAT_IT_IS))}</th><th>{esc(say(ROWS))}</th>"
+        f"<th>{esc(say(CELLS_HIDDEN, suppressed=SUPPRESSED_LABEL, hidden=HIDDEN_LABEL))}</th></tr>",
         *(
             f'<tr><td><a href="{esc(t.csv_path)}">{esc(t.name)}</a></td><td>{esc(t.note)}</td>'
             f"<td>{t.rows:,}</td><td>{t.suppressed_cells:,}</td></tr>"
@@ -627,22 +658,24 @@ def _methods_html(
         "</table>",
     ]
     if chart_names:
-        parts.append("<h2>Charts</h2>")
+        parts.append(f"<h2>{esc(say(CHARTS_SHEET))}</h2>")
         parts += [
             f'<figure><img src="charts/{esc(name)}.png" alt="{esc(chart_title(name, extras))}">'
             f"<figcaption>{esc(chart_title(name, extras))}</figcaption></figure>"
             for name in chart_names
         ]
     if extras.sources:
-        parts += ["<h2>Sources</h2>", "<ul>", *(f"<li>{esc(source)}</li>" for source in extras.sources), "</ul>"]
+        parts += [f"<h2>{esc(say(SOURCES_HEADING))}</h2>", "<ul>",
+                  *(f"<li>{esc(source)}</li>" for source in extras.sources), "</ul>"]
     if extras.provenance is not None and len(extras.provenance):
-        parts += ["<h2>Provenance</h2>", "<table><tr><th>Key</th><th>Value</th></tr>",
+        parts += [f"<h2>{esc(say(PROVENANCE_SHEET))}</h2>",
+                  f"<table><tr><th>{esc(say(KEY))}</th><th>{esc(say(VALUE))}</th></tr>",
                   *(f"<tr><td>{esc(str(key))}</td><td><code>{esc(str(value))}</code></td></tr>"
                     for key, value in zip(extras.provenance["key"], extras.provenance["value"])), "</table>"]
     body = "\n".join(parts)
     return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{esc(TITLE)}</title>\n<style>{_HTML_STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+        f'<!DOCTYPE html>\n<html lang="{esc(say.language.replace("_", "-"))}">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{esc(say(TITLE))}</title>\n<style>{_HTML_STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
 
 

@@ -12,31 +12,37 @@ import re
 import numpy as np
 import pandas as pd
 
+from swps_pipeline.i18n import N_, SOURCE_LANGUAGE, Texts
+
 #: How the impact models are named for a reader (model ids of `impact_estimates`).
 MODEL_LABELS = {
-    "callaway_santanna": "Callaway–Sant'Anna",
-    "callaway_santanna_intensity_cohort": "Callaway–Sant'Anna, cohorts by first year at 1 worker per 150,000",
-    "dose_response_cgbs": "dose-response (Callaway, Goodman-Bacon, Sant'Anna)",
-    "event_study": "TWFE event study",
-    "honest_did": "HonestDiD sensitivity",
-    "placebo": "placebo, Callaway–Sant'Anna",
-    "twfe_intensity": "TWFE, FTE per 100,000 inhabitants",
-    "twfe_treated": "TWFE, treated dummy",
+    "callaway_santanna": N_("Callaway–Sant'Anna"),
+    "callaway_santanna_intensity_cohort": N_("Callaway–Sant'Anna, cohorts by first year at 1 worker per 150,000"),
+    "dose_response_cgbs": N_("dose-response (Callaway, Goodman-Bacon, Sant'Anna)"),
+    "event_study": N_("TWFE event study"),
+    "honest_did": N_("HonestDiD sensitivity"),
+    "placebo": N_("placebo, Callaway–Sant'Anna"),
+    "twfe_intensity": N_("TWFE, FTE per 100,000 inhabitants"),
+    "twfe_treated": N_("TWFE, treated dummy"),
 }
 #: Outcomes of `impact_estimates`, as a reader names them.
 OUTCOME_LABELS = {
-    "log_intrafamily_physical_violence_per_1000": "recorded intrafamily physical violence (log rate per 1,000)",
-    "log_vehicle_theft_per_1000": "recorded vehicle theft (log rate per 1,000)",
+    "log_intrafamily_physical_violence_per_1000": N_("recorded intrafamily physical violence (log rate per 1,000)"),
+    "log_vehicle_theft_per_1000": N_("recorded vehicle theft (log rate per 1,000)"),
 }
 _LEVEL = 0.05
 
 
-def model_label(model: str) -> str:
-    return MODEL_LABELS.get(model, model.replace("_", " "))
+def model_label(model: str, say: Texts | None = None) -> str:
+    """The model's name for a reader (in the language of `say`, English by default)."""
+    return (say or Texts(SOURCE_LANGUAGE))(MODEL_LABELS[model]) if model in MODEL_LABELS else model.replace("_", " ")
 
 
-def outcome_label(outcome: str) -> str:
-    return OUTCOME_LABELS.get(outcome, outcome.replace("_", " "))
+def outcome_label(outcome: str, say: Texts | None = None) -> str:
+    """The outcome's name for a reader (in the language of `say`, English by default)."""
+    if outcome in OUTCOME_LABELS:
+        return (say or Texts(SOURCE_LANGUAGE))(OUTCOME_LABELS[outcome])
+    return outcome.replace("_", " ")
 
 
 def _minus(text: str) -> str:

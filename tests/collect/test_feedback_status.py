@@ -11,10 +11,9 @@ import pytest
 from openpyxl import load_workbook
 
 from swps_pipeline import cli
-from swps_pipeline.collect import french
 from swps_pipeline.collect.feedback import feedback_tables, write_feedback
 from swps_pipeline.collect.inputs import read_collection_year
-from swps_pipeline.collect.status import collection_status, national_status
+from swps_pipeline.collect.status import UNATTRIBUTED, collection_status, national_status
 from swps_pipeline.collect.template import write_templates
 from swps_pipeline.settings import Settings
 
@@ -40,7 +39,7 @@ def test_every_quarantined_row_is_in_exactly_one_departements_feedback(collectio
             departments = places[(row.source_file, row.source_row)]
             # Bundled ids are "<code>-<digits>" even when malformed (e.g. 06-07): the code is their prefix.
             assert departments == {row.position_id.split("-")[0]}, (year, row.source_file, row.source_row)
-        assert french.UNATTRIBUTED not in reports
+        assert UNATTRIBUTED not in reports
 
 
 def test_the_sum_message_gives_the_figures_of_the_file(collections):
@@ -93,13 +92,13 @@ def test_feedback_files_per_departement(collections, tmp_path):
     html_page = (tmp_path / "retour_2023_55.html").read_text(encoding="utf-8")
     assert "Retour sur les bilans 2023 — Meuse (55)" in html_page
     assert "ne correspond pas à la somme victimes + mis en cause + tiers + public non renseigné" in html_page
-    assert french.FEEDBACK_SYNTHETIC in html_page
+    assert "Données synthétiques (générées par swps generate) : ce ne sont pas des bilans réels." in html_page
     rows = list(load_workbook(tmp_path / "retour_2023_55.xlsx").worksheets[0].iter_rows(values_only=True))
     assert rows[0][0] == "Retour sur les bilans 2023 — Meuse (55)"
     header = rows.index(("Poste", "Fichier", "Ligne", "Règle", "Cases en cause", "Message"))
     assert rows[header - 1][0] == "À corriger : lignes rejetées"
     assert rows[header + 1][:4] == ("55-001", "returns/2023/retours_2023_dep55.csv", 2, "total des situations")
-    summary = {r[0]: r[1] for r in rows if r[0] in french.SUMMARY_LABELS.values()}
+    summary = {r[0]: r[1] for r in rows if r[0] in ("Bilans reçus", "Bilans à corriger")}
     assert summary["Bilans reçus"] == "3" and summary["Bilans à corriger"] == "1"
     assert ("Aucun bilan manquant.", None, None, None, None, None) in rows
 

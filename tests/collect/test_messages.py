@@ -9,6 +9,7 @@ import pandas as pd
 from swps_pipeline.collect.feedback import quarantine_lines
 from swps_pipeline.collect.inputs import from_tables
 from swps_pipeline.contract import HARD_RULES
+from swps_pipeline.i18n import Texts, available_languages
 from swps_pipeline.validate import validate_year
 from tests.validate.returns import VALID_RETURN
 
@@ -93,8 +94,12 @@ def test_every_hard_rule_has_its_french_message(tmp_path):
     assert lines.set_index("position_id").loc[["99-001", "78-008"], "department_code"].tolist() == ["77", "77"]
 
 
-def test_every_rule_the_feedback_shows_has_a_french_name():
-    from swps_pipeline.collect.french import RULE_NAMES, WARNING_MESSAGES
+def test_every_rule_the_feedback_shows_has_a_name_in_every_language():
+    from swps_pipeline.collect.texts import RULE_NAMES, WARNING_MESSAGES
 
     assert set(RULE_NAMES) == set(HARD_RULES) | set(WARNING_MESSAGES)
-    assert all(name and "_" not in name for name in RULE_NAMES.values())
+    for language in available_languages():
+        say = Texts(language)
+        names = [say(name, area_level="area") for name in RULE_NAMES.values()]
+        assert all(name and "_" not in name for name in names), language
+    assert Texts("fr")(RULE_NAMES["department_code"], area_level="département") == "code département"

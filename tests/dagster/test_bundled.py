@@ -87,13 +87,15 @@ def test_evaluation_pack_of_the_bundled_run(bundled_marts):
     from openpyxl import load_workbook
 
     from swps_pipeline.assumptions import SYNTHETIC_NOTICE
+    from swps_pipeline.i18n import Texts
     from swps_pipeline.publish.evaluation import PACK_TABLES
 
     pack = bundled_marts.parent / "evaluation_pack"
     workbook = load_workbook(pack / "evaluation_pack.xlsx", read_only=True)
     assert workbook.sheetnames[0] == "README"
     readme = " ".join(str(c) for row in workbook["README"].iter_rows(values_only=True) for c in row if c)
-    assert SYNTHETIC_NOTICE in readme and "<5" in readme
+    # The pack speaks the profile's language (French for FR; tests/i18n/test_pack_language.py).
+    assert Texts("fr")(SYNTHETIC_NOTICE) in readme and "<5" in readme
     assert {name[:31] for name in PACK_TABLES} <= set(workbook.sheetnames)
     # Some départements have fewer than 5 child-in-danger reports: the pack hides them, the mart does not.
     department_year = read_mart(bundled_marts, "department_year")

@@ -39,8 +39,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     # The synthetic generator's French calibration (published counts, Seine-et-Marne 2021) is France's data by
     # definition; other profiles get a roll-out built from the profile (synthetic/calibration.py).
     ("synthetic/targets.py", "host type label"): "France's calibration: the host sites' names (Commissariat ...)",
-    # The French texts of the collection loop are the French translation (issue 15 item 2: gettext catalogues).
-    ("collect/french.py", "currency"): "French message text: 'Un montant en euros', the cost column's definition",
 }
 
 
