@@ -233,7 +233,6 @@ class _Attacker:
 
     def __init__(self, model: CellModel, hidden: set[int], small: set[int], relations: list[Relation]) -> None:
         from highspy import HighsLp, HighsModelStatus, MatrixFormat, kHighsInf
-        from highspy._core import _Highs  # the bare solver: the public wrapper prints a banner on stdout
 
         variables = sorted({c for relation in relations for c in relation.cells if c in hidden})
         self.position = {c: i for i, c in enumerate(variables)}
@@ -262,11 +261,18 @@ class _Attacker:
         lp.a_matrix_.start_ = np.searchsorted([column for column, _ in nonzero], np.arange(columns + 1))
         lp.a_matrix_.index_ = np.array([row for _, row in nonzero], dtype=np.int32)
         lp.a_matrix_.value_ = np.array([entries[key] for key in nonzero], dtype=float)
-        self.solver = _Highs()
-        self.solver.setOptionValue("output_flag", False)
-        self.solver.setOptionValue("threads", 1)  # serial simplex: no worker threads alive at exit (they abort it)
-        self.solver.passModel(lp)
+        self.lp = lp
+        self.solver = self._fresh_solver()
         self.status = HighsModelStatus
+
+    def _fresh_solver(self):
+        from highspy._core import _Highs  # the bare solver: the public wrapper prints a banner on stdout
+
+        solver = _Highs()
+        solver.setOptionValue("output_flag", False)
+        solver.setOptionValue("threads", 1)  # serial simplex: no worker threads alive at exit (they abort it)
+        solver.passModel(self.lp)
+        return solver
 
     def interval(self, cell: int) -> tuple[float, float]:
         return self._extreme(cell, 1), self._extreme(cell, -1)
@@ -282,17 +288,25 @@ class _Attacker:
         return protected((self._extreme(cell, 1), high))
 
     def _extreme(self, cell: int, sign: int) -> float:
-        """The smallest (`sign` 1) or largest (-1) value of `cell`: minimise `sign` × cell."""
-        column = self.position[cell]
-        self.solver.changeColCost(column, sign)
-        self.solver.run()
-        status, optimum = self.solver.getModelStatus(), self.solver.getInfo().objective_function_value
-        self.solver.changeColCost(column, 0)  # (clears the status just read)
+        """The smallest (`sign` 1) or largest (-1) value of `cell`: minimise `sign` × cell. A re-solve that
+        ends in another state than optimal or unbounded (HiGHS can stop at "unknown" from a previous basis)
+        is solved again from scratch before it counts as a failure."""
+        status, optimum = self._solve(self.position[cell], sign)
+        if status not in (self.status.kOptimal, self.status.kUnbounded, self.status.kUnboundedOrInfeasible):
+            self.solver = self._fresh_solver()
+            status, optimum = self._solve(self.position[cell], sign)
         if status in (self.status.kUnbounded, self.status.kUnboundedOrInfeasible):  # the true values are feasible
             return -sign * np.inf
         if status != self.status.kOptimal:
             raise RuntimeError(f"disclosure control: linear program failed ({self.solver.modelStatusToString(status)})")
         return sign * optimum
+
+    def _solve(self, column: int, sign: int):
+        self.solver.changeColCost(column, sign)
+        self.solver.run()
+        status, optimum = self.solver.getModelStatus(), self.solver.getInfo().objective_function_value
+        self.solver.changeColCost(column, 0)  # (clears the status just read)
+        return status, optimum
 
 
 def _cost(model: CellModel, cell: int) -> tuple[bool, int, int]:
