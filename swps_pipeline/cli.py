@@ -177,6 +177,9 @@ def command_run(args: argparse.Namespace) -> int:
         raise CannotRun(str(error)) from None
     preflight(settings, args.parameters, args.year)
     scenario = tags.get(SCENARIO_TAG)  # without the tag, no parameter is overridden: an official run
+    if scenario and args.year is not None:
+        raise CannotRun(f"--year {args.year} re-runs one year into the official outputs; a what-if run "
+                        f"(scenario {scenario}) recomputes every year: drop --year")
     with exclusive_run_lock(settings.output_dir):
         from swps_pipeline.publish.warehouse import publish_run_folder, remove_stale_runs, start_run_folder
         from swps_pipeline.runner import StepProgress, materialise, run_config

@@ -144,6 +144,9 @@ def economic_model(context: dg.AssetExecutionContext, config: EconomicsConfig, s
                    position_year: pd.DataFrame, positions_registry: pd.DataFrame, impact_estimates: pd.DataFrame):
     """Costs first, then the cost-benefit model on exactly those costs (reused from an earlier run when the
     inputs, the parameters and the code are the same: `swps_pipeline/reuse.py`)."""
+    from swps_pipeline.defs.scenario import require_every_year  # here: it imports this module's config
+
+    require_every_year(context, position_year, settings.paths.returns_years())
     output_dir = settings.paths.output_dir
     try:
         params = economics.load_parameters(

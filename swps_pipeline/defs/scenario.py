@@ -63,6 +63,17 @@ def run_scenario(run: dg.DagsterRun) -> str:
     return _SCENARIOS[run.run_id]
 
 
+def require_every_year(context: dg.AssetExecutionContext, position_year, years: list[int]) -> None:
+    """A what-if run reads its own per-year tables: launched on some years only, its whole-period tables
+    would cover those years alone. Stop it with the reason instead."""
+    scenario = run_scenario(context.run)
+    missing = sorted(set(years) - {int(year) for year in position_year["year"].unique()})
+    if scenario != provenance.OFFICIAL and missing:
+        raise dg.Failure(description=(
+            f"what-if run {scenario!r} covers only some years (no {', '.join(map(str, missing))}): a what-if "
+            "recomputes every year; launch it on all the years' partitions (Materialize all)"), allow_retries=False)
+
+
 class ScenarioWarehouseIOManager(WarehouseIOManager):
     """The warehouse IO manager, writing a what-if run's tables to its scenario."""
 

@@ -178,6 +178,19 @@ def test_swps_run_refuses_a_scenario_that_is_also_published(capsys):
         "swps run: --publish writes the official outputs and --scenario a what-if: choose one")
 
 
+def test_swps_run_refuses_a_what_if_of_one_year(tmp_path: Path, monkeypatch, capsys):
+    """A what-if reads its own per-year tables: run on one year, its costs and CBA would cover that year only."""
+    parameters = tmp_path / "zero-rate.yaml"
+    parameters.write_text("settings:\n  discount_rate: zero\n", encoding="utf-8")
+    monkeypatch.setenv("SWPS_DATA_DIR", str(BUNDLED_DATA))
+    monkeypatch.setenv("SWPS_OUTPUT_DIR", str(tmp_path / "output"))
+    assert cli.main(["run", "--year", "2025", "--parameters", str(parameters)]) == cli.EXIT_CANNOT_RUN
+    assert capsys.readouterr().err.strip() == (
+        "swps run: --year 2025 re-runs one year into the official outputs; a what-if run (scenario zero-rate) "
+        "recomputes every year: drop --year")
+    assert not (tmp_path / "output" / "scenarios").exists()
+
+
 @pytest.mark.slow
 def test_swps_run_with_a_parameter_file_writes_a_scenario_named_after_it(
         bundled_marts: Path, tmp_path: Path, monkeypatch, capsys):

@@ -92,3 +92,20 @@ def test_the_launchpad_offers_names_and_shows_defaults():
     channel_fields = fields["channels"].annotation.model_fields
     assert "Packaged default: on" in channel_fields["office_costs"].description
     assert EconomicsConfig().overrides() == {}
+
+
+def test_a_what_if_launched_on_some_years_only_stops_with_the_reason(upstream, cba_panel, tmp_path):
+    """From the UI a what-if can be launched on one year's partition: its own per-year tables would then hold
+    that year alone, and its costs and CBA would cover it alone. The step stops and says why."""
+    years = sorted(int(year) for year in cba_panel[0]["year"].unique())
+    for year in [*years, years[-1] + 1]:  # a year folder the panel does not cover
+        (tmp_path / "returns" / str(year)).mkdir(parents=True)
+    settings = PipelineSettings(data_dir=str(tmp_path), output_dir=str(tmp_path / "output"))
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([*upstream, economic_model], instance=instance, resources={"settings": settings},
+                                tags={"swps/scenario": "one-year"}, raise_on_error=False)
+        failure = next(event for event in result.all_events if event.is_step_failure)
+    assert not result.success
+    assert failure.step_failure_data.user_failure_data.description == (
+        f"what-if run 'one-year' covers only some years (no {years[-1] + 1}): a what-if recomputes every year; "
+        "launch it on all the years' partitions (Materialize all)")
