@@ -20,6 +20,8 @@ import dataclasses
 import hashlib
 import os
 import pickle
+import sys
+import warnings
 from collections.abc import Callable
 from functools import cache
 from importlib import metadata
@@ -30,9 +32,8 @@ import swps_pipeline
 from swps_pipeline.profiles import profile_folder
 
 REUSE_VARIABLE = "SWPS_REUSE"
-#: Libraries whose version can change a reused result.
-COMPUTING_LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels", "cvxpy", "clarabel", "moderndid", "highspy",
-                       "matplotlib", "openpyxl", "pyarrow")
+#: Settings left out of the key: where data are read and written, and whether to reuse.
+PATH_SETTINGS = {REUSE_VARIABLE, "SWPS_DATA_DIR", "SWPS_OUTPUT_DIR"}
 
 #: Most the kept results may take on disk: past it, the least recently used go first.
 KEPT_BYTES = 2 * 1024**3
@@ -58,20 +59,17 @@ def code_fingerprint(profile: Path, settings: tuple[tuple[str, str], ...] = ()) 
         for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
-    digest.update(repr(settings).encode())
-    for library in COMPUTING_LIBRARIES:
-        try:
-            digest.update(f"{library}=={metadata.version(library)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{library} absent".encode())
+    digest.update(repr(settings).encode() + sys.version.encode())
+    for name, version in sorted((d.metadata["Name"] or "", d.version) for d in metadata.distributions()):
+        digest.update(f"{name}=={version}\n".encode())
     return digest.hexdigest()
 
 
 def environment_settings() -> tuple[tuple[str, str], ...]:
-    """The `SWPS_*` variables a function may read besides its arguments (language, profile, ...), the
-    switch of reuse itself aside."""
+    """The `SWPS_*` variables a function may read besides its arguments (language, profile, ...); not the
+    folders, whose content reaches the functions as arguments, nor the switch of reuse itself."""
     return tuple(sorted((name, value) for name, value in os.environ.items()
-                        if name.startswith("SWPS_") and name != REUSE_VARIABLE))
+                        if name.startswith("SWPS_") and name not in PATH_SETTINGS))
 
 
 def reuse_enabled() -> bool:
@@ -83,11 +81,19 @@ def reused(output_dir: Path, function: Callable[..., Result]) -> Callable[..., R
     code; `function` itself when reuse is off."""
     if not reuse_enabled():
         return function
-    remembered = _memory(output_dir / ".cache").cache(_computed, ignore=["args", "kwargs"])
+    try:
+        remembered = _memory(output_dir / ".cache").cache(_computed, ignore=["args", "kwargs"])
+    except OSError as error:  # a cache folder that cannot be made: compute, and say why
+        warnings.warn(f"results not kept ({output_dir / '.cache'}: {error}); computed afresh", stacklevel=2)
+        return function
     fingerprint = code_fingerprint(profile_folder(), environment_settings())
 
     def call(*args, **kwargs) -> Result:
-        return remembered(function, fingerprint, content_digest((args, kwargs)), args, kwargs)
+        try:
+            return remembered(function, fingerprint, content_digest((args, kwargs)), args, kwargs)
+        except OSError as error:  # a cache folder that cannot be written or read: compute, and say why
+            warnings.warn(f"results not kept ({output_dir / '.cache'}: {error}); computed afresh", stacklevel=2)
+            return function(*args, **kwargs)
 
     return call
 
@@ -98,7 +104,10 @@ def _memory(folder: Path):
     from joblib import Memory
 
     memory = Memory(folder, verbose=0)
-    memory.reduce_size(bytes_limit=KEPT_BYTES)
+    try:
+        memory.reduce_size(bytes_limit=KEPT_BYTES)
+    except OSError:  # an unusable folder: each call then computes afresh (`reused`)
+        pass
     return memory
 
 
@@ -116,18 +125,19 @@ def content_digest(value: object) -> str:
 
     digest = hashlib.sha256()
     if isinstance(value, pd.Series):
-        return content_digest(value.to_frame(name=str(value.name)))
+        return content_digest(value.to_frame(name=repr(value.name)))
     if isinstance(value, pd.DataFrame):
-        digest.update(_values_digest(value.index))
-        for name, column in value.items():
-            digest.update(pickle.dumps((str(name), str(column.dtype))) + _values_digest(column))
+        digest.update(_values_digest(value.index) + pickle.dumps(
+            (repr(value.index.names), repr(value.index.dtype), repr(value.columns.name), repr(value.attrs))))
+        for name, column in value.items():  # the label with its type, the dtype with its categories
+            digest.update(pickle.dumps((repr(name), repr(column.dtype))) + _values_digest(column))
     elif isinstance(value, (tuple, list)):
         digest.update(type(value).__name__.encode())
         for item in value:
             digest.update(content_digest(item).encode())
-    elif isinstance(value, dict):
-        for key, item in sorted((repr(key), content_digest(item)) for key, item in value.items()):
-            digest.update(pickle.dumps((key, item)))
+    elif isinstance(value, dict):  # in its order: a function may depend on it (a workbook's sheets)
+        for key, item in value.items():
+            digest.update(pickle.dumps((repr(key), content_digest(item))))
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):  # its fields, not what it cached
         digest.update(f"{type(value).__module__}.{type(value).__qualname__}".encode())
         for field in dataclasses.fields(value):
@@ -148,5 +158,7 @@ def _values_digest(values) -> bytes:
     if values.dtype == object and kind not in ("string", "empty"):
         return hashlib.sha256(pickle.dumps(list(values), protocol=pickle.HIGHEST_PROTOCOL)).digest()
     series = pd.Series(values)
+    missing = series.isna().to_numpy()
     hashed = pd.util.hash_pandas_object(series, index=False).to_numpy().tobytes()
-    return hashlib.sha256(kind.encode() + hashed + series.isna().to_numpy().tobytes()).digest()
+    kinds = repr([type(v).__name__ for v in series[missing]]) if values.dtype == object else ""  # None, NaN, NA
+    return hashlib.sha256(kind.encode() + hashed + missing.tobytes() + kinds.encode()).digest()

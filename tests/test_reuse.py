@@ -58,7 +58,7 @@ def test_reuse_can_be_turned_off(tmp_path, table, monkeypatch):
     assert not (tmp_path / ".cache").exists()
 
 
-def test_content_digest_tells_types_and_names_apart():
+def test_content_digest_tells_types_names_and_missing_values_apart():
     digest = reuse.content_digest
     numbers = pd.DataFrame({"value": [1, 2]})
     assert digest(numbers) == digest(pd.DataFrame({"value": [1, 2]}))
@@ -67,6 +67,11 @@ def test_content_digest_tells_types_and_names_apart():
     assert digest(numbers) != digest(numbers.set_axis([5, 6]))
     assert digest(pd.Series([1], dtype=object)) != digest(pd.Series(["1"], dtype=object))
     assert digest(pd.Series([None, 1.0])) != digest(pd.Series([0.0, 1.0]))  # missing is not zero
+    assert digest(pd.Series(["a", None])) != digest(pd.Series(["a", float("nan")]))
+    assert digest(pd.DataFrame({1: [1]})) != digest(pd.DataFrame({"1": [1]}))
+    categories = pd.Categorical(["a", "b"], categories=["a", "b"])
+    assert digest(pd.Series(categories)) != digest(pd.Series(categories.set_categories(["a", "b", "c"])))
+    assert digest({"summary": 1, "costs": 2}) != digest({"costs": 2, "summary": 1})  # a workbook's sheet order
 
 
 def test_the_code_fingerprint_follows_the_profile(tmp_path):
@@ -94,3 +99,11 @@ def test_a_dataclass_is_known_by_its_fields_not_by_what_it_cached(table):
     assert reuse.content_digest(used) == reuse.content_digest(fresh)
     assert reuse.content_digest(used) != reuse.content_digest(Year(2024, table))
     assert reuse.content_digest(used) != reuse.content_digest(Year(2025, table.iloc[:1]))
+
+
+@pytest.mark.filterwarnings("ignore:Unable to write")  # joblib's own word on the same folder
+def test_a_cache_folder_that_cannot_be_made_computes_afresh(tmp_path, table):
+    (tmp_path / ".cache").write_text("a file where the folder should be", encoding="utf-8")
+    with pytest.warns(UserWarning, match="results not kept .*computed afresh"):
+        result = reuse.reused(tmp_path, cases_per_position)(table)
+    assert result["per_position"].tolist() == [6.0, 7.0] and len(CALLS) == 1
