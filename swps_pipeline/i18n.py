@@ -120,6 +120,23 @@ class Texts:
             return f"{value:.2f}".rstrip("0").replace(".", get_decimal_symbol(self.language.split("_")[0]))
         return str(int(value))
 
+    def decimal(self, value: float, pattern: str = "#,##0.###") -> str:
+        """A number for a reader, in the language's way (`pattern`: Unicode LDML, as Excel's, e.g. "#,##0.0"):
+        10,000.5 in English, 10 000,5 in French."""
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, pattern, locale=self.language)
+
+    def percent(self, value: float, decimals: int = 1) -> str:
+        """A share for a reader, in the language's percent pattern: 3.2% in English, 3,2 % in French."""
+        from babel import Locale
+        from babel.numbers import format_percent
+
+        pattern = Locale.parse(self.language).percent_formats[None].pattern
+        last = pattern.rindex("0") + 1
+        pattern = pattern[:last] + ("." + "0" * decimals if decimals else "") + pattern[last:]
+        return format_percent(value, pattern, locale=self.language)
+
     def date(self, value) -> str:
         return value.strftime(self.gettext(DATE_FORMAT))
 

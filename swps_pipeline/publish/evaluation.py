@@ -111,14 +111,14 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame,
         span = national["last_year"] - national["first_year"]
         row = national.loc[span.idxmax()]
         years = f"{row['first_year']}–{row['last_year']}"
-        rate = say(N_("discount rate {rate}"), rate=f"{row['discount_rate']:.1%}") if "discount_rate" in row else ""
+        rate = say(N_("discount rate {rate}"), rate=say.percent(row["discount_rate"])) if "discount_rate" in row else ""
         result += [Headline(say(N_("{label}, {years} (M€)"), label=say(label), years=years), row[column] / 1e6,
                             '#,##0.0 "M€"', rate)
                    for column, label in _MONEY_HEADLINES if column in row and pd.notna(row[column])]
         if "probability_npv_positive" in row:
             result.append(Headline(say(N_("Probability that the NPV is positive, {years}"), years=years),
                                    row["probability_npv_positive"], PERCENT,
-                                   say(N_("Monte Carlo, {draws} draws"), draws=_draws(row.get("n_draws")))))
+                                   say(N_("Monte Carlo, {draws} draws"), draws=_draws(row.get("n_draws"), say))))
         ratio = next((c for c in ("benefit_cost_ratio_mean", "benefit_cost_ratio") if c in row), None)
         if ratio:
             result.append(Headline(say(N_("Benefit-cost ratio (mean benefits / mean costs), {years}"), years=years),
@@ -133,7 +133,8 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame,
         if {"term", "model"} <= set(impact_estimates.columns) else impact_estimates.iloc[0:0]
     for _, row in overall.iterrows():
         note = say(N_("95% CI {low} to {high}, p = {p}, {clusters} départements (clusters)"),
-                   low=f"{row['ci_low']:.3f}", high=f"{row['ci_high']:.3f}", p=f"{row['p_value']:.3f}",
+                   low=say.decimal(row["ci_low"], "0.000"), high=say.decimal(row["ci_high"], "0.000"),
+                   p=say.decimal(row["p_value"], "0.000"),
                    clusters=row["n_clusters"])
         extra = [str(row[c]) for c in row.index if ("warning" in c or "breakdown" in c) and pd.notna(row[c])
                  and str(row[c])]
@@ -156,9 +157,9 @@ _PER_WORDS = {"position_year": N_("position year"), "person_received": N_("perso
               "public_euro": N_("public euro")}
 
 
-def _draws(n_draws) -> str:
-    """The number of Monte Carlo draws as a reader reads it: 10,000."""
-    return "n/a" if n_draws is None or pd.isna(n_draws) else f"{int(n_draws):,}"
+def _draws(n_draws, say: Texts) -> str:
+    """The number of Monte Carlo draws as a reader reads it: 10,000 (10 000 in French)."""
+    return "n/a" if n_draws is None or pd.isna(n_draws) else say.decimal(int(n_draws), "#,##0")
 
 
 def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Reuse, language: str) -> dict[str, bytes]:

@@ -124,23 +124,25 @@ class Headline:
     number_format: str = "General"  # an Excel number format (`publish.xlsx`)
     note: str = ""
 
-    def text(self) -> str:
-        """The value as the workbook displays it, for the HTML page."""
+    def text(self, say: Texts | None = None) -> str:
+        """The value as the workbook displays it, for the HTML page, written the way `say`'s language writes
+        numbers (English by default: 1,234.5; French: 1 234,5)."""
+        say = say or Texts(SOURCE_LANGUAGE)
         value = self.value
         if value is None or (isinstance(value, float) and not np.isfinite(value)):
             return "n/a"
         if isinstance(value, str):
             return value
         if self.number_format == PERCENT:
-            return f"{value:.1%}"
+            return say.percent(value)
         if "M€" in self.number_format:
-            return f"{value:,.1f} M€"
+            return f"{say.decimal(value, '#,##0.0')} M€"
         if "€" in self.number_format:
-            return f"{value:,.0f} €"
+            return f"{say.decimal(value, '#,##0')} €"
         decimals = re.fullmatch(r"[#,]*0(?:\.(0+))?", self.number_format)
         if decimals:
-            return f"{value:,.{len(decimals[1] or '')}f}"
-        return f"{value:,.3f}"
+            return say.decimal(value, "#,##0" + (f".{decimals[1]}" if decimals[1] else ""))
+        return say.decimal(value, "#,##0.000")
 
 
 @dataclass(frozen=True)
@@ -634,7 +636,7 @@ def _methods_html(
     if extras.summary:
         parts += [f"<h2>{esc(say(SUMMARY_OF_RESULTS))}</h2>",
                   f"<table><tr><th>{esc(say(RESULT))}</th><th>{esc(say(VALUE))}</th><th>{esc(say(NOTE))}</th></tr>",
-                  *(f'<tr><td>{esc(h.label)}</td><td class="value">{esc(h.text())}</td><td>{esc(h.note)}</td></tr>'
+                  *(f'<tr><td>{esc(h.label)}</td><td class="value">{esc(h.text(say))}</td><td>{esc(h.note)}</td></tr>'
                     for h in extras.summary), "</table>"]
     if extras.reading:
         parts += [f"<h3>{esc(say(WHAT_THE_FIGURES_SAY))}</h3>",

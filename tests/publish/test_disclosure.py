@@ -151,9 +151,7 @@ def test_audit_of_the_bundled_pack(bundled_marts):
     assert not exposed(found)
 
 
-def test_headlines_read_by_name_and_computed_from_the_marts():
-    from swps_pipeline.publish.evaluation import headlines
-
+def _headline_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
     cba = pd.DataFrame({"scope_level": ["national", "national"], "first_year": [2019, 2019],
                         "last_year": [2019, 2025], "discount_rate": [0.032, 0.032], "n_draws": [100, 100],
                         "npv_mean_eur": [1e6, 58_390_190.0], "npv_p5_eur": [0.0, -76_388_479.0],
@@ -162,7 +160,13 @@ def test_headlines_read_by_name_and_computed_from_the_marts():
                            "estimate": [0.059, 0.75], "ci_low": [0.016, None], "ci_high": [0.102, None],
                            "p_value": [0.0104, None], "n_clusters": [18, 18], "outcome": ["log_violence"] * 2,
                            "few_clusters_warning": ["only 18 treated clusters", None]})
-    found = {h.label: h for h in headlines(cba, impact)}
+    return cba, impact
+
+
+def test_headlines_read_by_name_and_computed_from_the_marts():
+    from swps_pipeline.publish.evaluation import headlines
+
+    found = {h.label: h for h in headlines(*_headline_inputs())}
     assert found["Mean net present value, 2019–2025 (M€)"].text() == "58.4 M€"  # the widest span, in M€
     assert found["NPV, 5th percentile, 2019–2025 (M€)"].text() == "-76.4 M€"
     assert found["Probability that the NPV is positive, 2019–2025"].text() == "62.2%"
@@ -172,6 +176,23 @@ def test_headlines_read_by_name_and_computed_from_the_marts():
     assert effect.text() == "0.059" and "p = 0.010" in effect.note and "18 départements" in effect.note
     assert "only 18 treated clusters" in effect.note
     assert found["Breakdown value M̄, att"].text() == "0.75"  # from impact.breakdown_headlines, 2 decimals
+    assert "discount rate 3.2%" in found["Mean net present value, 2019–2025 (M€)"].note
+
+
+def test_headlines_write_numbers_as_french_readers_do():
+    """The same headlines for a French pack: decimal comma, a space before %, a space between thousands."""
+    from swps_pipeline.i18n import Texts
+    from swps_pipeline.publish.evaluation import headlines
+
+    french = Texts("fr")
+    found = {h.label: h for h in headlines(*_headline_inputs(), say=french)}
+    mean = found["Valeur actuelle nette moyenne, 2019–2025 (M€)"]
+    assert mean.text(french) == "58,4 M€" and mean.note == "taux d'actualisation 3,2\xa0%"
+    probability = found["Probabilité que la VAN soit positive, 2019–2025"]
+    assert probability.text(french) == "62,2\xa0%" and probability.note == "Monte Carlo, 100 tirages"
+    effect = next(h for label, h in found.items() if label.startswith("Impact") or "TWFE" in label)
+    assert effect.text(french) == "0,059" and "p = 0,010" in effect.note
+    assert french.decimal(10_000, "#,##0") == "10\u202f000"
 
 
 def test_methods_for_evaluators_leave_developer_notes_in_docs():
