@@ -9,6 +9,7 @@ and never needs a lock on the warehouse (`shared/contract/outputs.md`).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -18,7 +19,14 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from dagster import DagsterInvariantViolationError, InputContext, OutputContext, TableColumn, TableSchema
+from dagster import (
+    DagsterInvariantViolationError,
+    Failure,
+    InputContext,
+    OutputContext,
+    TableColumn,
+    TableSchema,
+)
 from dagster._core.definitions.metadata import TableMetadataSet
 from dagster._core.storage.db_io_manager import DbIOManager, DbTypeHandler, TableSlice
 from dagster._utils.backoff import backoff
@@ -200,11 +208,23 @@ class RoutedDuckDbClient(DuckDbClient):
         with duckdb.connect(str(database), read_only=True) as connection:
             return bool(connection.execute(query, [table_slice.schema, table_slice.table]).fetchone()[0])
 
+    #: Tries to open a warehouse another process holds (from 0.1 s, doubling: about 100 s in all).
+    LOCK_RETRIES = 10
+
     def _connect(self, database: Path, config: dict) -> duckdb.DuckDBPyConnection:
-        return backoff(fn=duckdb.connect, retry_on=(RuntimeError, duckdb.IOException),
-                       kwargs={"database": str(database), "read_only": False,
-                               "config": {"custom_user_agent": "dagster", **config}},
-                       max_retries=10)
+        try:
+            return backoff(fn=duckdb.connect, retry_on=(RuntimeError, duckdb.IOException),
+                           kwargs={"database": str(database), "read_only": False,
+                                   "config": {"custom_user_agent": "dagster", **config}},
+                           max_retries=self.LOCK_RETRIES)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            holder = re.search(r"PID (\d+)", str(error))
+            raise Failure(description=(
+                f"the warehouse {database} is held by another process{f' (pid {holder[1]})' if holder else ''}: "
+                "another run writes to this output folder (started from the UI or by `swps run`); "
+                "let it end, then run again"), allow_retries=False) from None
 
     @contextmanager
     def connect(self, context, table_slice):  # type: ignore[override]

@@ -164,3 +164,37 @@ def test_a_reader_never_sees_an_error_or_a_partial_table_while_a_run_rewrites_th
     assert all(reader.sweeps[-1][name] == "new" for name in changed)
     mixed = [sweep for sweep in reader.sweeps if {sweep.get(name) for name in changed} == {"old", "new"}]
     assert mixed == [], f"{len(mixed)} of {len(reader.sweeps)} sweeps mixed two runs"
+
+
+def test_a_run_finding_the_warehouse_held_by_another_process_fails_with_the_reason(tmp_path, monkeypatch):
+    """A run started from the UI and a `swps run` do not share a lock: the second finds the warehouse held
+    by the first, retries, then fails with one line naming the holder, not DuckDB's error."""
+    import sys
+
+    import dagster as dg
+
+    from swps_pipeline.publish.warehouse import RoutedDuckDbClient, WarehouseIOManager
+
+    database = tmp_path / "swps.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(database)!r}); print('held', "
+         "flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(RoutedDuckDbClient, "LOCK_RETRIES", 1)
+
+        @dg.asset
+        def national_year() -> pd.DataFrame:
+            return pd.DataFrame({"year": [2025], "positions_active": [3]})
+
+        io_manager = WarehouseIOManager(database=str(database), marts_dir=str(tmp_path / "marts"))
+        with dg.instance_for_test() as instance:
+            result = dg.materialize([national_year], instance=instance, resources={"io_manager": io_manager},
+                                    raise_on_error=False)
+            failure = next(event for event in result.all_events if event.is_step_failure)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert failure.step_failure_data.user_failure_data.description == (
+        f"the warehouse {database} is held by another process (pid {holder.pid}): another run writes to this "
+        "output folder (started from the UI or by `swps run`); let it end, then run again")
