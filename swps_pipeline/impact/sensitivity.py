@@ -86,8 +86,9 @@ class SmoothnessFLCI:
     seven intervals). Agreement with moderndid (tests/impact/test_sensitivity.py; an independent review):
     1e-7 for M > 0; at M = 0 the optimum lies at the edge of h's range, where the two searches settle up to
     1e-4 apart (the pipeline's own event study); the breakdown values of the bundled data are identical.
-    Both lose precision when the standard errors are far from 1 (1e-3 and below) or Σ is nearly singular;
-    rescaling β, Σ and M first would cure it and is not done yet.
+    moderndid loses precision when the standard errors are far from 1 (1e-3 and below); this class solves
+    on the scale of a standard error of 1 and scales back (the interval is homogeneous in β, Σ^½ and M).
+    A nearly singular Σ remains hard for both.
     """
 
     def __init__(self, data: EventStudyInput, l_vec: np.ndarray, alpha: float = 0.05) -> None:
@@ -95,6 +96,11 @@ class SmoothnessFLCI:
         from moderndid.didhonest.fixed_length_ci import get_min_bias_h, minimize_variance
 
         pre, post = data.num_pre, data.num_post
+        # The interval is homogeneous in (β, Σ^½, M): solved on the scale of a standard error of 1, where the
+        # solver is precise, then scaled back (with standard errors of 1e-3 the bias program lost precision).
+        spread = float(np.sqrt(np.mean(np.diag(data.sigma))))
+        self.scale = spread if np.isfinite(spread) and spread > 0 else 1.0
+        data = EventStudyInput(data.betahat / self.scale, data.sigma / self.scale**2, pre, post)
         self.data, self.l_vec, self.alpha = data, l_vec, alpha
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -142,6 +148,7 @@ class SmoothnessFLCI:
         fallback, the best of 100 values of h evenly spread."""
         from scipy.optimize import minimize_scalar
 
+        m = m / self.scale
         low, high = self.h_range
         h = high
         if high - low > 1e-6 * abs(high):  # moderndid's tolerance on h
@@ -155,7 +162,7 @@ class SmoothnessFLCI:
                 raise ValueError("the FLCI's worst-case bias program failed for every standard deviation h")
             h, half = grid[int(np.argmin(lengths))], min(lengths)
         centre = float(np.concatenate([self.bias(h)[1], self.l_vec]) @ self.data.betahat)
-        return centre - half, centre + half
+        return (centre - half) * self.scale, (centre + half) * self.scale
 
 
 #: HonestDiD method names -> moderndid's hybrid flag.

@@ -56,6 +56,18 @@ def test_smoothness_intervals_equal_moderndids(medicaid, target):
         assert flci.interval(m) == pytest.approx(reference.flci, abs=1e-6)
 
 
+def test_smoothness_intervals_are_the_same_at_any_scale(medicaid):
+    """Outcomes measured in other units (standard errors of 1e-4 or 1e2): the interval scales with them. Solved
+    as given, the bias program lost precision at small scales (an independent review: 1 % too wide)."""
+    l_vec = medicaid.weights("event_time_0")
+    unit = sensitivity.SmoothnessFLCI(medicaid, l_vec).interval(0.03)
+    for factor in (1e-2, 1e4):
+        scaled = sensitivity.EventStudyInput(medicaid.betahat * factor, medicaid.sigma * factor**2,
+                                             medicaid.num_pre, medicaid.num_post)
+        low, high = sensitivity.SmoothnessFLCI(scaled, l_vec).interval(0.03 * factor)
+        assert (low / factor, high / factor) == pytest.approx(unit, abs=1e-9)
+
+
 @pytest.mark.slow
 def test_relative_magnitudes_bounds_reproduce_the_published_example(medicaid):
     for mbar, (low, high) in PUBLISHED_RM.items():
