@@ -2,6 +2,7 @@
 
 
 from enum import Enum
+from functools import partial
 from pathlib import Path
 
 import dagster as dg
@@ -147,14 +148,14 @@ def economic_model(context: dg.AssetExecutionContext, config: EconomicsConfig, s
     from swps_pipeline.defs.scenario import require_every_year  # here: it imports this module's config
 
     require_every_year(context, position_year, settings.paths.returns_years())
-    output_dir = settings.paths.output_dir
+    reuse = partial(reused, settings.paths.output_dir)
     try:
         params = economics.load_parameters(
             Path(config.parameters_file) if config.parameters_file else None, config.overrides()
         )
-        costs = reused(output_dir, economics.build_cost_tables)(position_year, positions_registry, params)
-        cba, headline, years, notes = reused(output_dir, economics.cost_benefit_tables)(
-            costs, position_year, impact_estimates, params)
+        costs = reuse(economics.build_cost_tables)(position_year, positions_registry, params)
+        cba, headline, years, notes = reuse(economics.cost_benefit_tables)(costs, position_year, impact_estimates,
+                                                                           params)
     except economics.ParameterError as error:
         raise dg.Failure(description=str(error), allow_retries=False) from None
     for note in notes:
@@ -163,10 +164,10 @@ def economic_model(context: dg.AssetExecutionContext, config: EconomicsConfig, s
     period = f"national {years[0]}–{years[-1]}"
     charts = {
         "cba_summary": {"NPV distribution": chart(
-            reused(output_dir, economics.npv_distribution_png)(headline.npv_draws, headline.npv_at_means, title=f"NPV, {period}"),
+            reuse(economics.npv_distribution_png)(headline.npv_draws, headline.npv_at_means, title=f"NPV, {period}"),
             f"NPV distribution, {period} (Monte Carlo)")},
         "cba_sensitivity": {"tornado": chart(
-            reused(output_dir, economics.tornado_png)(headline.cba_sensitivity), "One-way sensitivity of the NPV (tornado)")},
+            reuse(economics.tornado_png)(headline.cba_sensitivity), "One-way sensitivity of the NPV (tornado)")},
     }
     for name, table in {**costs, **cba}.items():
         rows = 50 if name.startswith("cba") or name == "cost_national_year" else 10
