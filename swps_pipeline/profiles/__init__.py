@@ -82,6 +82,10 @@ class Profile:
     cost_price_year: int
     #: year -> consumer price index (2015 = 100).
     deflator: dict[int, float] = field(repr=False)
+    #: units of the currency worth one euro at purchasing-power parity (Eurostat's PPS, EU27 = 1) in `ppp_year`:
+    #: what cross-country tables divide by (an amount in PPP-euros = amount / ppp_per_euro).
+    ppp_per_euro: float
+    ppp_year: int
     discount_rate: str
     #: national discount-rate guidance, in the layout of economics/parameters.yaml's `discount_rates`.
     discount_rates: dict[str, dict[str, Any]] = field(repr=False)
@@ -225,6 +229,8 @@ def _read(folder: Path, problems: list[str]) -> Profile | None:
                                                                                       0, 1e9)
     if not low <= cost <= high and all(v == v for v in (cost, low, high)):
         problems.append(f"costs.cost_per_fte_year: {cost:g} is outside its range [{low:g}, {high:g}]")
+    ppp = fields.number("costs.ppp.per_euro", 1e-4, 1e6)
+    ppp_year = fields.number("costs.ppp.year", 1990, 2100)
     rate, rates = fields.text("economics.discount_rate"), fields.value("economics.discount_rates")
     rates = _discount_rates(rates, problems)
     if rate and rates and rate not in rates:
@@ -254,7 +260,7 @@ def _read(folder: Path, problems: list[str]) -> Profile | None:
         "positions_per_area": "coverage.positions_per_area_source",
         "inhabitants_per_worker": "coverage.inhabitants_per_worker_source", "refund_shares": "funding.refund_source",
         "scheme_start": "funding.scheme_start_source", "cost_per_fte_year": "costs.cost_source",
-        "deflator": "costs.deflator_source", "recorded_crime": "recorded_crime.source"}.items()}
+        "deflator": "costs.deflator_source", "ppp": "costs.ppp.source", "recorded_crime": "recorded_crime.source"}.items()}
     profile = Profile(
         folder=folder, country=country, name=fields.text("name"), language=fields.text("language"),
         area_level=fields.text("areas.level"), area_level_plural=fields.text("areas.level_plural"),
@@ -266,6 +272,7 @@ def _read(folder: Path, problems: list[str]) -> Profile | None:
         refund_shares=shares, scheme_start=start, currency=currency,
         currency_symbol=fields.text("costs.currency_symbol"), cost_per_fte_year=cost,
         cost_per_fte_year_range=(low, high), cost_price_year=int(_or_zero(price_year)), deflator=deflator,
+        ppp_per_euro=ppp, ppp_year=int(_or_zero(ppp_year)),
         discount_rate=rate, discount_rates=rates, crime_format=crime_format,
         crime_outcome=indicators["outcome"], crime_placebo=indicators["placebo"],
         crime_portal=fields.text("recorded_crime.portal"), crime_dataset=fields.text("recorded_crime.dataset"), timezone=timezone, schedule=schedule, returns_due=due,

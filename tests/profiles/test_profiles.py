@@ -182,14 +182,16 @@ def test_a_broken_active_profile_stops_a_command_with_one_line(tmp_path):
 
 
 def test_the_packaged_belgian_profile_checks_clean_and_marks_its_assumptions(capsys):
-    """profiles/BE: clean; only the areas (ISO 3166-2) are sourced, every other source says it is to verify."""
+    """profiles/BE: clean; only the areas (ISO 3166-2) and the PPP (Eurostat) are sourced, every other source says it
+    is to verify."""
     assert cli.main(["profile", "check", "BE"]) == 0
     assert capsys.readouterr().out.endswith(": clean (Belgium: 11 provincies / provinces, currency EUR, "
                                             "time zone Europe/Brussels)\n")
     belgium = read_profile(PACKAGED_PROFILES / "BE")
     assert sorted(belgium.areas["area_code"]) == BELGIAN_AREAS
     assert belgium.sources["areas"].startswith("ISO 3166-2:BE via pycountry")
-    unsourced = {key: text for key, text in belgium.sources.items() if key != "areas"}
+    assert belgium.sources["ppp"].startswith("Eurostat") and belgium.ppp_per_euro == 1.128835
+    unsourced = {key: text for key, text in belgium.sources.items() if key not in ("areas", "ppp")}
     assert all(text.startswith("ASSUMPTION (to verify)") for text in unsourced.values()), unsourced
     assert belgium.labels["new_cases"] == "Nieuwe situaties" and "Nouvelles situations" in belgium.aliases["new_cases"]
     assert (belgium.crime_format, belgium.crime_outcome, belgium.crime_placebo) == (
