@@ -12,6 +12,7 @@ from pydantic import Field
 from swps_pipeline import economics
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.publish.currency import profile_money
 from swps_pipeline.reuse import reused
 from swps_pipeline.economics.parameters import CHANNELS, DISTRIBUTIONS, EFFECT_SOURCES
 

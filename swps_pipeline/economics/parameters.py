@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -257,7 +258,7 @@ def shared_values_profile() -> Profile:
 
 
 def money_unit(unit: str) -> str | None:
-    """The ISO 4217 code a money parameter's unit starts with ('EUR per night' -> its code), else None."""
+    """The ISO 4217 code a money parameter's unit starts with (the code of 'XXX per night'), else None."""
     import pycountry
 
     word = str(unit).split(" ", 1)[0].rstrip(";,")
@@ -285,7 +286,11 @@ def transferred_at_ppp(raw: dict[str, Any], source: Profile, target: Profile) ->
         return raw
     merged = copy.deepcopy(raw)
     for name, entry in (merged.get("parameters") or {}).items():
-        if not isinstance(entry, dict) or money_unit(entry.get("unit", "")) != source.currency:
+        if not isinstance(entry, dict):
+            continue
+        if money_unit(entry.get("unit", "")) != source.currency:  # a ratio per unit of money: the target's
+            if isinstance(entry.get("unit"), str):
+                entry["unit"] = re.sub(rf"\b{source.currency}\b", target.currency, entry["unit"])
             continue
         year = entry.get("price_year")
         factor = ppp_factor(year, source, target)

@@ -65,7 +65,7 @@ class Money:
 
     @property
     def millions(self) -> str:
-        """The unit of amounts in millions: M€ for a one-character symbol, else 'M zł'."""
+        """The unit of amounts in millions: M and a one-character symbol, else M, a space and the symbol (M zł)."""
         return f"M{self.symbol}" if len(self.symbol) == 1 else f"M {self.symbol}"
 
     @property
@@ -78,11 +78,11 @@ class Money:
         """The Excel number format of an amount in millions, one decimal."""
         return f'#,##0.0 "{self.millions}"'
 
-    def name(self, language: str) -> str:
-        """The currency's name in `language` as a unit of amounts (CLDR: euros, zlotys polonais)."""
+    def name(self, language: str, count: int = 2) -> str:
+        """The currency's name in `language`, plural as a unit of amounts (CLDR: euros, zlotys polonais)."""
         from babel.numbers import get_currency_name
 
-        return get_currency_name(self.code, count=2, locale=language)
+        return get_currency_name(self.code, count=count, locale=language)
 
     def is_money_column(self, name: str) -> bool:
         """A published column holding an amount: its name ends with the currency's word (not a ratio per unit)."""

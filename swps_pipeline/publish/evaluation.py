@@ -127,7 +127,8 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame,
                                    row[ratio], ESTIMATE))
         for column in sorted(c for c in row.index if c.startswith("npv_per_") and pd.notna(row[c])):
             per = column.removeprefix("npv_per_").removesuffix("_eur")
-            per = say(_PER_WORDS[per]) if per in _PER_WORDS else per.replace("_", " ")
+            per = say(_PER_WORDS[per], currency=money.name(say.language, count=1)) if per in _PER_WORDS \
+                else per.replace("_", " ")
             amount = column.endswith("_eur")  # a canonical money column (publish.currency)
             result.append(Headline(say(N_("NPV per {per} (mean), {years}"), per=per, years=years), row[column],
                                    money.amount_format if amount else ESTIMATE))
@@ -156,7 +157,7 @@ _MONEY_HEADLINES = [
 
 #: What an `npv_per_<unit>` column is per, in words.
 _PER_WORDS = {"position_year": N_("position year"), "person_received": N_("person received"),
-              "public_euro": N_("public euro")}
+              "public_euro": N_("public {currency}")}
 
 
 def _draws(n_draws, say: Texts) -> str:

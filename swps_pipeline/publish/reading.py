@@ -57,7 +57,7 @@ def _chance(share: float) -> str:
 
 
 def _millions(amount: float) -> str:
-    """An amount of the profile's currency in millions (+58.4 M€)."""
+    """An amount of the profile's currency in millions, signed, with its unit (`Money.millions`)."""
     return _minus(f"{amount / 1e6:+,.1f} {profile_money().millions}")
 
 
