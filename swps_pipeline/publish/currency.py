@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from swps_pipeline.i18n import SOURCE_LANGUAGE, available_languages
 from swps_pipeline.profiles import active_profile
 
 #: The canonical money word of the contracts' column names (`cost_eur`), and the ratios' (`npv_per_public_euro`).
@@ -79,10 +80,12 @@ class Money:
         return f'#,##0.0 "{self.millions}"'
 
     def name(self, language: str, count: int = 2) -> str:
-        """The currency's name in `language`, plural as a unit of amounts (CLDR: euros, zlotys polonais)."""
+        """The currency's name in `language`, plural as a unit of amounts (CLDR: euros, zlotys polonais); in
+        English when the texts around it are (no catalogue for `language`: `i18n`'s fallback)."""
         from babel.numbers import get_currency_name
 
-        return get_currency_name(self.code, count=count, locale=language)
+        shown = language if language in available_languages() else SOURCE_LANGUAGE
+        return get_currency_name(self.code, count=count, locale=shown)
 
     def is_money_column(self, name: str) -> bool:
         """A published column holding an amount: its name ends with the currency's word (not a ratio per unit)."""
