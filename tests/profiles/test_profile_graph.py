@@ -73,7 +73,8 @@ def valid_returns(data: Path, manifest: dict, year: int, profile: Profile) -> pd
         for line, row in enumerate(rows[at + 1:], start=at + 2):
             if (relative, line) in bad_rows or not any(v not in (None, "") for v in row) or row[columns["year"]] == "Total":
                 continue
-            records.append({name: row[j] for name, j in columns.items()})
+            # a workbook read in read-only mode ends a row at its last filled cell
+            records.append({name: row[j] if j < len(row) else None for name, j in columns.items()})
     table = pd.DataFrame(records)
     for column in ("fte", "months_active", "cost_eur", "new_cases"):
         table[column] = table[column].map(number)
