@@ -76,3 +76,19 @@ def test_the_workbook_formats_amounts_in_the_currency():
     assert (zloty.millions, zloty.millions_format, euro.millions) == ("M zł", '#,##0.0 "M zł"', "M€")
     assert (zloty.name("en"), euro.name("fr"), zloty.name("en", count=1)) == ("Polish zlotys", "euros",
                                                                                "Polish zloty")
+
+
+def test_the_headlines_speak_in_the_profiles_currency():
+    """The summary sheet's amounts for a złoty profile: M zł in the label and the format, no euro anywhere."""
+    from swps_pipeline.publish.evaluation import headlines
+
+    cba = pd.DataFrame({"scope_level": ["national"], "first_year": [2019], "last_year": [2025],
+                        "discount_rate": [0.05], "n_draws": [100], "npv_mean_eur": [-298_497_100.0],
+                        "npv_per_position_year_eur": [1_234.4], "npv_per_public_euro": [0.25]})
+    impact = pd.DataFrame(columns=["model", "term"])
+    found = {h.label: h for h in headlines(cba, impact, money=Money("PLN", "zł"))}
+    mean = found["Mean net present value, 2019–2025 (M zł)"]
+    assert (mean.number_format, mean.text()) == ('#,##0.0 "M zł"', "-298.5 M zł")
+    assert found["NPV per position year (mean), 2019–2025"].text() == "1,234 zł"
+    assert found["NPV per public Polish zloty (mean), 2019–2025"].text() == "0.250"
+    assert not any("€" in h.label + h.text() or "euro" in h.label for h in found.values())
