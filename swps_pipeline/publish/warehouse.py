@@ -265,10 +265,12 @@ class RoutedDuckDbClient(DuckDbClient):
         self._open.clear()
 
 
-def column_schema(frame: pd.DataFrame, table: str) -> TableSchema:
-    """Every column of a published table with its type and its description from the column dictionary."""
+def column_schema(frame: pd.DataFrame, table: str, currency: str | None = None) -> TableSchema:
+    """Every column of a published table with its type and its description from the column dictionary; with
+    `currency`, under the name its mart gives it (`publish.currency`)."""
     return TableSchema(columns=[
-        TableColumn(name=str(name), type="string" if dtype == object else str(dtype),  # pandas' "object" is text
+        TableColumn(name=published_name(str(name), currency) if currency else str(name),
+                    type="string" if dtype == object else str(dtype),  # pandas' "object" is text
                     description=describe(table, str(name)) or None)
         for name, dtype in frame.dtypes.items()
     ])
@@ -304,9 +306,9 @@ class WarehouseTypeHandler(DbTypeHandler[pd.DataFrame]):
             connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM incoming")
         connection.unregister("incoming")
         self._fetched = {key: cached for key, cached in self._fetched.items() if key[1] != name}
-        target = self._locate(context)
+        target, currency = self._locate(context), active_profile().currency
         mart = target.marts_dir / f"{table_slice.table}.parquet"
-        write_parquet_atomically(connection, table_slice.table, mart, active_profile().currency)
+        write_parquet_atomically(connection, table_slice.table, mart, currency)
         if table_slice.partition_dimensions:  # each year partition of a run over several shows its own count
             counts = TableMetadataSet(storage_kind="duckdb")
             by_key = obj[table_slice.partition_dimensions[0].partition_expr].astype(str).value_counts()
@@ -317,7 +319,7 @@ class WarehouseTypeHandler(DbTypeHandler[pd.DataFrame]):
                     asset_key=context.asset_key, partition_key=key)
         else:
             counts = TableMetadataSet(row_count=len(obj), storage_kind="duckdb")
-        context.add_output_metadata({**counts, "dagster/column_schema": column_schema(obj, table_slice.table),
+        context.add_output_metadata({**counts, "dagster/column_schema": column_schema(obj, table_slice.table, currency),
                                      "mart": str(mart), "scenario": target.scenario})
 
     def load_input(self, context: InputContext, table_slice: TableSlice, connection) -> pd.DataFrame:

@@ -92,3 +92,12 @@ def test_the_headlines_speak_in_the_profiles_currency():
     assert found["NPV per position year (mean), 2019–2025"].text() == "1,234 zł"
     assert found["NPV per public Polish zloty (mean), 2019–2025"].text() == "0.250"
     assert not any("€" in h.label + h.text() or "euro" in h.label for h in found.values())
+
+
+def test_the_assets_column_schema_names_the_columns_as_their_mart_does():
+    from swps_pipeline.publish.warehouse import column_schema
+
+    frame = pd.DataFrame({"year": [2024], "cost_eur": [90_000.0]})
+    schema = {c.name: c.description for c in column_schema(frame, "cost_national_year", "PLN").columns}
+    assert list(schema) == ["year", "cost_pln"] and schema["cost_pln"] == column_schema(
+        frame, "cost_national_year").columns[1].description  # described as the canonical column
