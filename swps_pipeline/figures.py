@@ -1,4 +1,4 @@
-"""One way to draw a chart: Agg figures without pyplot, money axes in millions of the currency, the synthetic-data stamp.
+"""One way to draw a chart: Agg figures without pyplot, money axes in millions, the synthetic-data stamp.
 
 Every chart of the pipeline (asset metadata, evaluation pack, notebooks) is
 built with `new_figure` and rendered with `to_png`. No backend is switched at

@@ -176,7 +176,7 @@ def _csv_bytes(rows: np.ndarray, columns: list[str], style: FileStyle) -> bytes:
     writer.writerows(np.where(pd.isna(rows), style.na_token, rows).tolist())
     try:
         return out.getvalue().encode(style.encoding)
-    except UnicodeEncodeError:  # labels Windows-1252 cannot hold (Polish ą, ł): saved as UTF-8, which the contract reads
+    except UnicodeEncodeError:  # labels Windows-1252 cannot hold (Polish ą, ł): saved as UTF-8 (the contract's first)
         return out.getvalue().encode("utf-8")
 
 
