@@ -1,4 +1,4 @@
-"""One way to draw a chart: Agg figures without pyplot, money axes in M€, the synthetic-data stamp.
+"""One way to draw a chart: Agg figures without pyplot, money axes in millions, the synthetic-data stamp.
 
 Every chart of the pipeline (asset metadata, evaluation pack, notebooks) is
 built with `new_figure` and rendered with `to_png`. No backend is switched at
@@ -31,8 +31,9 @@ def new_figure(width: float = 7.0, height: float = 4.0) -> Figure:
     return figure
 
 
-def euro_axis(axis, which: str = "y", scale: float = 1e6, unit: str = "M€") -> None:
-    """Label a money axis in `unit` (values drawn in euros), with thousands separators and no offset."""
+def money_axis(axis, unit: str, which: str = "y", scale: float = 1e6) -> None:
+    """Label a money axis in `unit` (values drawn in units of the currency, shown divided by `scale`), with
+    thousands separators and no offset."""
     from matplotlib.ticker import FuncFormatter
 
     formatter = FuncFormatter(lambda value, _position: money_tick(value / scale))

@@ -3,7 +3,8 @@
 `write_evaluation_pack` writes `evaluation_pack.xlsx` (a README sheet, a
 one-page summary of headline results, the charts, then one sheet per table),
 `csv/<table>.csv`, `charts/<name>.png` and `methods.html`, its texts in the language
-asked for (`i18n.Texts`; the tables' columns and values are the marts'). Every table has
+asked for (`i18n.Texts`; the tables' columns and values are the marts', money columns named and formatted in
+the profile's currency: `publish.currency`). Every table has
 passed `disclosure.disclose` (small counts and the cells that would reveal
 them hidden) and every text is neutralised as the last step before it is
 written; the warehouse keeps the true values. The pack is built in a temporary sibling folder and renamed into
@@ -37,6 +38,7 @@ from openpyxl.worksheet.pagebreak import Break
 from swps_pipeline.assumptions import SYNTHETIC_NOTICE
 from swps_pipeline.figures import SYNTHETIC_STAMP
 from swps_pipeline.i18n import N_, SOURCE_LANGUAGE, Texts
+from swps_pipeline.publish.currency import Money, profile_money, published_columns
 from swps_pipeline.publish.xlsx import (
     BOOLEAN,
     DECIMAL,
@@ -135,10 +137,9 @@ class Headline:
             return value
         if self.number_format == PERCENT:
             return say.percent(value)
-        if "M€" in self.number_format:
-            return f"{say.decimal(value, '#,##0.0')} M€"
-        if "€" in self.number_format:
-            return f"{say.decimal(value, '#,##0')} €"
+        unit = re.fullmatch(r'([#,0.]+) "(.+)"', self.number_format)  # an amount: `Money`'s formats
+        if unit:
+            return f"{say.decimal(value, unit[1])} {unit[2]}"
         decimals = re.fullmatch(r"[#,]*0(?:\.(0+))?", self.number_format)
         if decimals:
             return say.decimal(value, "#,##0" + (f".{decimals[1]}" if decimals[1] else ""))
@@ -156,6 +157,7 @@ class _Extras:
     reading: Sequence[str]  # what the headline figures say, in words (`publish.reading`)
     chart_titles: Mapping[str, str] | None
     say: Texts  # the pack's own texts in its language
+    money: Money  # the currency of the tables' amounts
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,7 @@ def write_evaluation_pack(
     chart_titles: Mapping[str, str] | None = None,
     language: str = SOURCE_LANGUAGE,
     reuse: Reuse = compute_afresh,
+    money: Money | None = None,
 ) -> PackManifest:
     """Write the evaluation pack to `out_dir`, replacing any older pack there.
 
@@ -217,10 +220,12 @@ def write_evaluation_pack(
     figures mean, under the summary; `chart_titles` name the charts for a reader (else from their names);
     `language` is the language of the pack's own texts (the notes, sources, summary and readings are
     given already in it); `reuse` wraps the disclosure control's costly pure step, to keep its result across
-    runs.
+    runs; `money` is the currency of the tables' amounts (default: the active profile's), whose money columns
+    (canonical `*_eur` names) are published under its code.
     """
     say = Texts(language)
-    extras = _Extras(synthetic, tuple(sources), tuple(summary), provenance, tuple(reading), chart_titles, say)
+    money = money or profile_money()
+    extras = _Extras(synthetic, tuple(sources), tuple(summary), provenance, tuple(reading), chart_titles, say, money)
     _check_names(tables, charts, table_notes)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -231,7 +236,7 @@ def write_evaluation_pack(
         disclosed = disclose(tables, position_departments, reuse)
         for name, sheet in zip(tables, _sheet_names(list(tables), say)):
             safe, suppressed = disclosed[name]
-            safe_tables[name] = safe
+            safe_tables[name] = published_columns(safe, money.code)
             rows = len(safe)
             xlsx_rows = min(rows, XLSX_MAX_DATA_ROWS)
             packed.append(PackedTable(name, sheet, rows, xlsx_rows, suppressed, table_notes[name]))
@@ -317,7 +322,7 @@ def _workbook(
         sheets.append((provenance_sheet, _provenance_details(extras)))
     for name, frame in sheets:
         sheet = workbook.create_sheet(name)
-        id_columns = _write_table(sheet, frame)
+        id_columns = _write_table(sheet, frame, extras.money)
         print_setup(sheet, header=header, columns=sheet.max_column, id_columns=id_columns)
     if provenance_sheet in workbook.sheetnames:
         workbook[provenance_sheet].sheet_properties.pageSetUpPr.fitToPage = False
@@ -351,8 +356,8 @@ def _readme_lines(packed: list[PackedTable], extras: _Extras) -> list[tuple[str,
             say(N_("Sheet '{summary}' has the headline results on one page, sheet '{charts}' the charts; "
                    "then one sheet per table below, with the same data in csv/<table>.csv (UTF-8, comma-separated); "
                    "the charts are also in charts/ and the methods in methods.html. "
-                   "Département codes are text ('01', '2A', '971'); years are numbers; amounts in euros."),
-                summary=say(SUMMARY_SHEET), charts=say(CHARTS_SHEET)),
+                   "Département codes are text ('01', '2A', '971'); years are numbers; amounts in {currency}."),
+                summary=say(SUMMARY_SHEET), charts=say(CHARTS_SHEET), currency=extras.money.name(say.language)),
         ),
     ]
     lines += [
@@ -498,7 +503,7 @@ def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def _write_table(sheet, safe: pd.DataFrame) -> int:
+def _write_table(sheet, safe: pd.DataFrame, money: Money) -> int:
     """A table sheet: bold wrapped header and id columns frozen, autofilter, column widths
     and number formats from the columns, long text wrapped with its row high enough.
     Numbers and the disclosure labels that stand for them align right, text left with a
@@ -515,7 +520,7 @@ def _write_table(sheet, safe: pd.DataFrame) -> int:
         cell.font = header_style
         cell.alignment = _alignment("number" if numeric[index - 1] else "text", top=True, wrap=True)
     sheet.row_dimensions[1].height = wrapped_height([(str(name), w) for name, w in zip(values.columns, widths)])
-    formats = [number_format(str(name), _whole_numbers(str(name), safe[name])) for name in safe.columns]
+    formats = [number_format(str(name), _whole_numbers(str(name), safe[name]), money) for name in safe.columns]
     share_rows = _share_rows(safe)
     mixed = [name in _MIXED_WHOLE and fmt == DECIMAL for name, fmt in zip(values.columns, formats)]
     wrapped = [i for i, (name, width) in enumerate(zip(values.columns, widths)) if width >= _WIDTH_MAX]

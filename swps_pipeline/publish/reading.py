@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from swps_pipeline.i18n import N_, SOURCE_LANGUAGE, Texts
+from swps_pipeline.publish.currency import profile_money
 
 #: How the impact models are named for a reader (model ids of `impact_estimates`).
 MODEL_LABELS = {
@@ -55,8 +56,9 @@ def _chance(share: float) -> str:
     return f"{share:.1%}" if 0 < share < 0.01 or 0.99 < share < 1 else f"{share:.0%}"
 
 
-def _millions(euros: float) -> str:
-    return _minus(f"{euros / 1e6:+,.1f} M€")
+def _millions(amount: float) -> str:
+    """An amount of the profile's currency in millions, signed, with its unit (`Money.millions`)."""
+    return _minus(f"{amount / 1e6:+,.1f} {profile_money().millions}")
 
 
 def headline_row(cba_summary: pd.DataFrame) -> pd.Series | None:
