@@ -34,7 +34,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
-from swps_pipeline.assumptions import SYNTHETIC_NOTICE
+from swps_pipeline.assumptions import synthetic_notice
 from swps_pipeline.figures import SYNTHETIC_STAMP
 from swps_pipeline.i18n import N_, SOURCE_LANGUAGE, Texts
 from swps_pipeline.publish.xlsx import (
@@ -342,7 +342,7 @@ def chart_title(name: str, extras: _Extras) -> str:
 def _readme_lines(packed: list[PackedTable], extras: _Extras) -> list[tuple[str, str]]:
     """The README sheet's (label, text) lines above the list of sheets."""
     say = extras.say
-    lines = [(say(SYNTHETIC_LABEL), say(SYNTHETIC_NOTICE))] if extras.synthetic else []
+    lines = [(say(SYNTHETIC_LABEL), synthetic_notice(say))] if extras.synthetic else []
     lines += [
         (say(N_("Disclosure control")), say(DISCLOSURE_RULE_MESSAGE, **DISCLOSURE_RULE_VALUES)),
         (say(N_("Formulas")), say(NEUTRALISATION_RULE)),
@@ -632,7 +632,7 @@ def _methods_html(
     parts = [f"<h1>{esc(say(TITLE))}</h1>"]
     if extras.synthetic:
         parts.append(f'<p class="notice"><strong>{esc(say(SYNTHETIC_LABEL))}.</strong> '
-                     f'{esc(say(SYNTHETIC_NOTICE))}</p>')
+                     f'{esc(synthetic_notice(say))}</p>')
     if extras.summary:
         parts += [f"<h2>{esc(say(SUMMARY_OF_RESULTS))}</h2>",
                   f"<table><tr><th>{esc(say(RESULT))}</th><th>{esc(say(VALUE))}</th><th>{esc(say(NOTE))}</th></tr>",
