@@ -11,7 +11,7 @@ from swps_pipeline.i18n import N_, SOURCE_LANGUAGE, Texts
 from swps_pipeline.impact.estimators import warning_text
 from swps_pipeline.indicators.catalogue import BY_ID
 from swps_pipeline.publish.methods import methods_markdown, translated
-from swps_pipeline.publish.pack import Headline, PackManifest, write_evaluation_pack
+from swps_pipeline.publish.pack import NOT_AVAILABLE, Headline, PackManifest, write_evaluation_pack
 from swps_pipeline.publish.reading import model_label, outcome_label, summary_reading
 from swps_pipeline.publish.warehouse import read_mart
 from swps_pipeline.publish.xlsx import ESTIMATE, PERCENT
@@ -157,7 +157,7 @@ _PER_WORDS = {"position_year": N_("position year"), "person_received": N_("perso
 
 def _draws(n_draws, say: Texts) -> str:
     """The number of Monte Carlo draws as a reader reads it: 10,000 (10 000 in French)."""
-    return "n/a" if n_draws is None or pd.isna(n_draws) else say.decimal(int(n_draws), "#,##0")
+    return say(NOT_AVAILABLE) if n_draws is None or pd.isna(n_draws) else say.decimal(int(n_draws), "#,##0")
 
 
 def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Reuse, language: str) -> dict[str, bytes]:

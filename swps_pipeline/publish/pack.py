@@ -109,6 +109,8 @@ WHAT_IT_IS, ROWS, TABLES = N_("What it is"), N_("Rows"), N_("Tables")
 CELLS_HIDDEN = N_("Cells shown as {suppressed} or {hidden}")
 RESULT, VALUE, NOTE = N_("Result"), N_("Value"), N_("Note")
 WHAT_THE_FIGURES_SAY = N_("What the figures say")
+# TRANSLATORS: a figure that could not be computed.
+NOT_AVAILABLE = N_("n/a")
 #: Headings and words of the methods page.
 SUMMARY_OF_RESULTS, DISCLOSURE_HEADING = N_("Summary of results"), N_("Statistical disclosure control")
 EACH_TABLE = N_("Each table is a sheet of {workbook} and a CSV file.")
@@ -130,7 +132,7 @@ class Headline:
         say = say or Texts(SOURCE_LANGUAGE)
         value = self.value
         if value is None or (isinstance(value, float) and not np.isfinite(value)):
-            return "n/a"
+            return say(NOT_AVAILABLE)
         if isinstance(value, str):
             return value
         if self.number_format == PERCENT:
@@ -359,7 +361,8 @@ def _readme_lines(packed: list[PackedTable], extras: _Extras) -> list[tuple[str,
         (
             say(N_("Truncated sheet")),
             say(N_("Sheet '{sheet}' shows the first {shown} of {rows} rows (Excel's limit); {csv} has every row."),
-                sheet=t.sheet, shown=f"{t.xlsx_rows:,}", rows=f"{t.rows:,}", csv=t.csv_path),
+                sheet=t.sheet, shown=say.decimal(t.xlsx_rows, "#,##0"), rows=say.decimal(t.rows, "#,##0"),
+                csv=t.csv_path),
         )
         for t in packed
         if t.xlsx_rows < t.rows
@@ -422,8 +425,8 @@ def _write_readme(sheet, packed: list[PackedTable], extras: _Extras) -> None:
             line(say(N_("Parameters and inputs")),
                  say(N_("Sheet '{sheet}': every resolved parameter ({parameters} rows, parameter.*) and the SHA-256 "
                         "of every input file ({inputs} rows, input_sha256.<path>)."),
-                     sheet=say(PROVENANCE_SHEET), parameters=f"{counts['parameter.']:,}",
-                     inputs=f"{counts['input_sha256.']:,}"))
+                     sheet=say(PROVENANCE_SHEET), parameters=say.decimal(counts["parameter."], "#,##0"),
+                     inputs=say.decimal(counts["input_sha256."], "#,##0")))
 
 
 def _write_summary(sheet, extras: _Extras) -> None:
@@ -654,7 +657,8 @@ def _methods_html(
         f"<th>{esc(say(CELLS_HIDDEN, suppressed=SUPPRESSED_LABEL, hidden=HIDDEN_LABEL))}</th></tr>",
         *(
             f'<tr><td><a href="{esc(t.csv_path)}">{esc(t.name)}</a></td><td>{esc(t.note)}</td>'
-            f"<td>{t.rows:,}</td><td>{t.suppressed_cells:,}</td></tr>"
+            f'<td>{esc(say.decimal(t.rows, "#,##0"))}</td>'
+            f'<td>{esc(say.decimal(t.suppressed_cells, "#,##0"))}</td></tr>'
             for t in packed
         ),
         "</table>",

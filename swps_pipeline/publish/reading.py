@@ -76,11 +76,11 @@ def headline_row(cba_summary: pd.DataFrame) -> pd.Series | None:
 
 
 #: What an `effect_source` of `cba_summary` is, in words.
-EFFECT_SOURCES = {"literature": N_("literature"), "impact_estimate": N_("impact estimate")}
+EFFECT_SOURCES = {"literature": N_("the literature"), "impact_estimate": N_("the impact estimate")}
 
 
 def _effect_source(source: str, say: Texts) -> str:
-    return say(EFFECT_SOURCES[source]) if source in EFFECT_SOURCES else source.replace("_", " ")
+    return say(EFFECT_SOURCES[source]) if source in EFFECT_SOURCES else "the " + source.replace("_", " ")
 
 
 def npv_reading(cba_summary: pd.DataFrame, say: Texts | None = None) -> str:
@@ -114,7 +114,7 @@ def npv_reading(cba_summary: pd.DataFrame, say: Texts | None = None) -> str:
         text += say(N_("The whole 90 % interval ({low} to {high}) lies on one side of zero."), **interval)
     other = _other_effect_source(cba_summary, row)
     if other is not None:
-        text += say(N_(" With the effect taken from the {other} instead of the {source}, the expected NPV is {mean} "
+        text += say(N_(" With the effect taken from {other} instead of {source}, the expected NPV is {mean} "
                        "(P(NPV > 0) = {chance}); recorded crime measures reporting as well as victimisation, so that "
                        "estimate is not the victimisation effect the benefits assume."),
                     other=_effect_source(other["effect_source"], say), source=_effect_source(row["effect_source"], say),
