@@ -135,3 +135,70 @@ def test_the_tornado_names_the_parameters_in_french():
     assert "VAN aux moyennes des paramètres (-0,5 M€)" in [
         t.get_text() for t in figure.axes[0].get_legend().get_texts()]
     assert "\u22122" in ticks and not any("." in text for text in ticks)
+
+
+def test_the_synthetic_notice_names_the_profiles_country(tmp_path, monkeypatch):
+    """Under BE the notice (README sheet, methods page) speaks of Belgium, in the reader's language; France's
+    stays the published-figures one."""
+    from swps_pipeline.assumptions import SYNTHETIC_NOTICE, synthetic_notice
+    from swps_pipeline.i18n import Texts
+    from swps_pipeline.profiles import load_profile, profile_folder
+
+    belgium = load_profile(profile_folder("BE").resolve())
+    english, french = synthetic_notice(Texts("en"), belgium), synthetic_notice(Texts("fr"), belgium)
+    assert "for Belgium are SYNTHETIC" in english and "`swps generate --profile BE`" in english
+    assert "Pays : Belgique." in french and "(Belgique)" in french
+    for text in (english, french):
+        assert "France" not in text and "Seine-et-Marne" not in text
+    assert synthetic_notice(Texts("en"), load_profile(profile_folder("FR").resolve())) == SYNTHETIC_NOTICE
+
+    monkeypatch.delenv("SWPS_PROFILE_DIR", raising=False)
+    monkeypatch.setenv("SWPS_PROFILE", "BE")
+    write_evaluation_pack(tmp_path, {"department_year": TABLE}, {}, {"department_year": "x"}, synthetic=True,
+                          language="fr")
+    assert _readme(tmp_path)[1]["Données synthétiques"] == french
+    assert french in (tmp_path / "methods.html").read_text(encoding="utf-8").replace("&#x27;", "'")
+
+
+def test_the_few_cluster_warning_of_the_marts_is_said_in_french():
+    """The warning of 3 départements, two in cohort 2019 and one in 2020, as the marts keep it (English) and as
+    the French pack shows it."""
+    from swps_pipeline.i18n import Texts
+    from swps_pipeline.impact.estimators import few_cluster_warning, warning_text
+
+    sample = pd.DataFrame({"department_code": ["01", "01", "02", "03"], "cohort": [2019, 2019, 2019, 2020]})
+    kept = few_cluster_warning(sample, "cohort")
+
+    assert kept == ("Few clusters: 3 départements (< 30); cohort 2019 has 2, 2020 has 1 (< 5). Standard errors and "
+                    "intervals rest on few départements; read them as indicative, prefer the bootstrap p-values and "
+                    "the uniform bands.")
+    assert warning_text(kept, Texts("en")) == kept
+    assert warning_text(kept, Texts("fr")) == (
+        "Peu de grappes : 3 départements (< 30); cohorte 2019 en compte 2, 2020 en compte 1 (< 5). Les écarts-types "
+        "et les intervalles reposent sur peu de départements : à lire comme indicatifs, en privilégiant les "
+        "p-valeurs par bootstrap et les bandes uniformes.")
+    assert warning_text("Few clusters: 12 départements (< 30).", Texts("fr")) == \
+        "Peu de grappes : 12 départements (< 30)."
+    assert warning_text("a text of another step", Texts("fr")) == "a text of another step"
+
+
+def test_the_readings_in_french():
+    """The effect reading of tests/publish/test_reading.py's estimates: exp(0.067614) − 1 = 6.995 %."""
+    from swps_pipeline.i18n import Texts
+    from swps_pipeline.publish.reading import effect_reading
+
+    rows = [("callaway_santanna", "att_overall", 0.067614, -0.016612, 0.151841, 0.108566, 18),
+            ("twfe_treated", "treated", 0.059064, 0.021468, 0.099786, 0.002002, 18),
+            ("placebo", "att_overall", 0.031727, -0.014399, 0.077852, 0.164931, 18)]
+    estimates = pd.DataFrame(rows, columns=["model", "term", "estimate", "ci_low", "ci_high", "p_value",
+                                            "n_clusters"]).assign(outcome="log_intrafamily_physical_violence_per_1000")
+
+    text = effect_reading(estimates, Texts("fr"))
+
+    assert text.startswith(
+        "Callaway–Sant'Anna : l'effet estimé du déploiement sur les violences physiques intrafamiliales enregistrées "
+        "(log du taux pour 1 000) est de +0,068 point log (environ +7,0\u00a0% sur le taux enregistré ; IC à 95 % de "
+        "−0,017 à +0,152, p = 0,109, 18 départements) : non significatif au seuil de 5 %. ")
+    assert "Le TWFE donne +0,059 (p = 0,002, significatif) ; avec une adoption échelonnée" in text
+    assert "Placebo (vols de véhicules, que le dispositif ne devrait pas modifier) : +0,032, p = 0,165" in text
+    assert "significant" not in text and "log points" not in text
