@@ -69,63 +69,55 @@ def has_words(text: str) -> bool:
     return bool(_WORD.search(_CODE_SPAN.sub(" ", text)))
 
 
-def _pieces(markdown: str) -> Iterator[tuple[str, bool, int]]:
-    """The markdown cut into (text, is a message, line number): headings' text, paragraphs and table cells with
-    words are messages; everything else (markup, code blocks, blank lines) is kept as it is."""
+def _pieces(markdown: str) -> Iterator[tuple[str, bool]]:
+    """The markdown cut into (text, is a message): headings' text, paragraphs and table cells with words are
+    messages; everything else (markup, code blocks, blank lines) is kept as it is."""
     lines = markdown.split("\n")
     paragraph: list[str] = []
     in_code = False
-
-    def paragraph_message(end: str) -> Iterator[tuple[str, bool, int]]:
-        text = "\n".join(paragraph)
-        yield text, has_words(text), number - len(paragraph)
-        yield end, False, number
-        paragraph.clear()
-
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         end = "\n" if number < len(lines) else ""
         heading = None if in_code else _HEADING_LINE.fullmatch(stripped)
         if paragraph and (in_code or not stripped or heading or stripped.startswith(("```", "|"))):
-            yield from paragraph_message("\n")
+            yield "\n".join(paragraph), has_words("\n".join(paragraph))
+            yield "\n", False
+            paragraph.clear()
         if stripped.startswith("```"):
             in_code = not in_code
-            yield line + end, False, number
+            yield line + end, False
         elif in_code or not stripped:
-            yield line + end, False, number
+            yield line + end, False
         elif heading:
-            yield heading[1], False, number
-            yield heading[2], has_words(heading[2]), number
-            yield end, False, number
+            yield heading[1], False
+            yield heading[2], has_words(heading[2])
+            yield end, False
         elif stripped.startswith("|") and not _TABLE_RULE.fullmatch(stripped):
             for cell in stripped.strip("|").split("|"):
-                yield "| ", False, number
-                yield cell.strip(), has_words(cell), number
-                yield " ", False, number
-            yield "|" + end, False, number
+                yield "| ", False
+                yield cell.strip(), has_words(cell)
+                yield " ", False
+            yield "|" + end, False
         elif stripped.startswith("|"):
-            yield stripped + end, False, number
+            yield stripped + end, False
         else:
             paragraph.append(line)
     if paragraph:
-        number = len(lines) + 1
-        yield from paragraph_message("")
+        yield "\n".join(paragraph), has_words("\n".join(paragraph))
 
 
-def messages(markdown: str) -> Iterator[tuple[str, int]]:
-    """Each message of `markdown` with its line number (for `swps i18n extract`)."""
-    for text, is_message, number in _pieces(markdown):
-        if is_message:
-            yield text, number
+def messages(markdown: str) -> list[str]:
+    """The messages of `markdown`, in order (for `swps i18n extract`)."""
+    return [text for text, is_message in _pieces(markdown) if is_message]
 
 
 def translated(markdown: str, translate: Callable[[str], str]) -> str:
     """`markdown` with each of its messages translated by `translate` (e.g. `Texts(language)`)."""
-    return "".join(translate(text) if is_message else text for text, is_message, _number in _pieces(markdown))
+    return "".join(translate(text) if is_message else text for text, is_message in _pieces(markdown))
 
 
 def catalogue_messages() -> Iterator[tuple[str, str, int]]:
     """(message, file, line) of every message of the methods docs, for `swps i18n extract`."""
     for name, markdown in methods_markdown().items():
-        for message, _line in messages(markdown):
+        for message in messages(markdown):
             yield message, f"docs/{name}", 0

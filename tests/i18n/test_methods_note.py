@@ -30,9 +30,9 @@ impact:
 
 
 def test_the_messages_of_a_note_and_what_is_kept_as_written():
-    assert list(messages(SAMPLE)) == [
-        ("Title of the note", 1), ("A paragraph that wraps\nover two lines with `code_name`.", 3),
-        ("setting", 6), ("default", 6), ("the seed", 9), ("- an item\n  that goes on\n- another item", 16)]
+    assert messages(SAMPLE) == [
+        "Title of the note", "A paragraph that wraps\nover two lines with `code_name`.", "setting", "default",
+        "the seed", "- an item\n  that goes on\n- another item"]
     assert not has_words("`n_boot`") and not has_words("999") and has_words("the seed")
 
 
@@ -56,7 +56,7 @@ def test_the_french_methods_note_is_french():
     assert "l'étude d'événement" in french["methods_impact.md"]
     # No English message is left: each one with words reads otherwise in French, but for the indicator
     # catalogue's own French labels (its "label (fr)" column) and words the same in both languages.
-    same = {message for name, text in methods_markdown().items() for message, _line in messages(text)
+    same = {message for name, text in methods_markdown().items() for message in messages(text)
             if Texts("fr")(message) == message}
     french_labels = {indicator.label_fr for indicator in BY_ID.values()}
     assert same - french_labels == {"Catalogue", "Tables", "public", "orientation", "distribution", "source",
