@@ -108,7 +108,7 @@ def test_the_event_study_chart_in_french_and_in_english():
     assert top.get_ylabel() == "Effet sur le log du taux"
     assert bottom.get_xlabel() == "Années depuis le premier poste du département (base commune : année −1)"
     assert {t.get_text() for t in top.get_legend().get_texts()} == {
-        "bande uniforme à 95 % (tous les temps d'événement à la fois)", "estimation, intervalle ponctuel à 95 %",
+        "bande uniforme à 95 % (toute la trajectoire)", "estimation, intervalle ponctuel à 95 %",
         "année de référence (−1), fixée à 0"}
     _tick_labels(french)
     french_effects = [t.get_text() for t in top.get_yticklabels() if t.get_text()]
