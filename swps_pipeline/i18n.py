@@ -60,6 +60,8 @@ def N_(message: str) -> str:
 
 # TRANSLATORS: how a date is written (strftime codes): day/month/year in French.
 DATE_FORMAT = N_("%Y-%m-%d")
+# TRANSLATORS: between the items of a list in a sentence (places, reasons, notes): " ; " in French.
+LIST_SEPARATOR = N_("; ")
 
 
 def catalogue_path(language: str, folder: Path = LOCALE_DIR) -> Path:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from swps_pipeline.impact import did, twfe
-from swps_pipeline.i18n import N_, Texts, filled_values
+from swps_pipeline.i18n import LIST_SEPARATOR, N_, Texts, filled_values
 from swps_pipeline.impact.settings import FEW_CLUSTERS, SMALL_COHORT, ImpactSettings
 
 ESTIMATE_COLUMNS: dict[str, str] = {
@@ -143,7 +143,7 @@ FEW_CLUSTERS_SHORT = N_("Few clusters: {reasons}.")
 FEW_UNITS = N_("{count} départements (< {minimum})")
 SMALL_COHORTS = N_("cohort {cohorts} (< {minimum})")
 COHORT_SIZE = N_("{cohort} has {count}")
-_REASONS, _COHORTS = "; ", ", "
+_REASONS, _COHORTS = LIST_SEPARATOR, ", "
 
 
 def few_cluster_warning(sample: pd.DataFrame, cohort: str) -> str | None:
@@ -176,7 +176,8 @@ def warning_text(warning: str, say: Texts) -> str:
 
     for template in (FEW_CLUSTERS_WARNING, FEW_CLUSTERS_SHORT):  # the long one first: the short one matches both
         if values := filled_values(template, warning):
-            return say(template, reasons=_REASONS.join(reason(part) for part in values["reasons"].split(_REASONS)))
+            reasons = say(LIST_SEPARATOR).join(reason(part) for part in values["reasons"].split(_REASONS))
+            return say(template, reasons=reasons)
     return warning
 
 

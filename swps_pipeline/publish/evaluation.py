@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from swps_pipeline import economics, impact, indicators
-from swps_pipeline.i18n import N_, SOURCE_LANGUAGE, Texts
+from swps_pipeline.i18n import LIST_SEPARATOR, N_, SOURCE_LANGUAGE, Texts
 from swps_pipeline.impact.estimators import warning_text
 from swps_pipeline.indicators.catalogue import BY_ID
 from swps_pipeline.publish.methods import methods_markdown, translated
@@ -138,7 +138,7 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame,
                  if ("warning" in c or "breakdown" in c) and pd.notna(row[c]) and str(row[c])]
         label = say(N_("Impact on {outcome}: {model}"), outcome=outcome_label(row["outcome"], say),
                     model=model_label(row["model"], say))
-        result.append(Headline(label, row["estimate"], ESTIMATE, "; ".join([note, *extra])))
+        result.append(Headline(label, row["estimate"], ESTIMATE, say(LIST_SEPARATOR).join([note, *extra])))
     return result + impact.breakdown_headlines(impact_estimates, say)
 
 

@@ -174,7 +174,7 @@ def test_the_few_cluster_warning_of_the_marts_is_said_in_french():
                     "the uniform bands.")
     assert warning_text(kept, Texts("en")) == kept
     assert warning_text(kept, Texts("fr")) == (
-        "Peu de grappes : 3 départements (< 30); cohorte 2019 en compte 2, 2020 en compte 1 (< 5). Les écarts-types "
+        "Peu de grappes : 3 départements (< 30) ; cohorte 2019 en compte 2, 2020 en compte 1 (< 5). Les écarts-types "
         "et les intervalles reposent sur peu de départements : à lire comme indicatifs, en privilégiant les "
         "p-valeurs par bootstrap et les bandes uniformes.")
     assert warning_text("Few clusters: 12 départements (< 30).", Texts("fr")) == \
