@@ -351,6 +351,14 @@ def _national_unit(unit: str, profile: Profile) -> str:
     return f"{profile.currency}{rest.removesuffix(f'; {TRANSFERRED_MARK}')}"
 
 
+def catalogue_messages() -> list[tuple[str, str, int]]:
+    """(label, file, line) of every packaged parameter's label, for `swps i18n extract`: the tornado chart and its
+    reading show the labels in the pack's language (a parameter file's own labels stay as written)."""
+    text = resources.files(__package__).joinpath(PACKAGED_FILE).read_text(encoding="utf-8")
+    labels = [str(entry["label"]) for entry in yaml.safe_load(text)["parameters"].values() if "label" in entry]
+    return [(label, f"swps_pipeline/economics/{PACKAGED_FILE}", 0) for label in labels]
+
+
 def load_parameters(user_yaml: Path | None = None, overrides: Mapping[str, Any] | None = None) -> Parameters:
     """The packaged parameters, overridden by a user YAML file, then by run-config overrides.
 

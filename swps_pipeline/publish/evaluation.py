@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from swps_pipeline import economics, impact, indicators
-from swps_pipeline.i18n import N_, SOURCE_LANGUAGE, Texts
+from swps_pipeline.i18n import LIST_SEPARATOR, N_, SOURCE_LANGUAGE, Texts
+from swps_pipeline.impact.estimators import warning_text
 from swps_pipeline.indicators.catalogue import BY_ID
 from swps_pipeline.publish.currency import Money, profile_money
-from swps_pipeline.publish.pack import Headline, PackManifest, write_evaluation_pack
+from swps_pipeline.publish.methods import methods_markdown, translated
+from swps_pipeline.publish.pack import NOT_AVAILABLE, Headline, PackManifest, write_evaluation_pack
 from swps_pipeline.publish.reading import model_label, outcome_label, summary_reading
 from swps_pipeline.publish.warehouse import read_mart
 from swps_pipeline.publish.xlsx import ESTIMATE, PERCENT
 from swps_pipeline.reuse import Reuse, compute_afresh
-
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-METHODS_DOCS = ("indicators.md", "methods_economics.md", "methods_impact.md")
 
 #: The tables worth reading, in the order of the workbook, with what each is.
 PACK_TABLES = {
@@ -139,12 +137,12 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame,
                    low=say.decimal(row["ci_low"], "0.000"), high=say.decimal(row["ci_high"], "0.000"),
                    p=say.decimal(row["p_value"], "0.000"),
                    clusters=row["n_clusters"])
-        extra = [str(row[c]) for c in row.index if ("warning" in c or "breakdown" in c) and pd.notna(row[c])
-                 and str(row[c])]
+        extra = [warning_text(str(row[c]), say) for c in row.index
+                 if ("warning" in c or "breakdown" in c) and pd.notna(row[c]) and str(row[c])]
         label = say(N_("Impact on {outcome}: {model}"), outcome=outcome_label(row["outcome"], say),
                     model=model_label(row["model"], say))
-        result.append(Headline(label, row["estimate"], ESTIMATE, "; ".join([note, *extra])))
-    return result + impact.breakdown_headlines(impact_estimates)
+        result.append(Headline(label, row["estimate"], ESTIMATE, say(LIST_SEPARATOR).join([note, *extra])))
+    return result + impact.breakdown_headlines(impact_estimates, say)
 
 
 #: The money headlines of the cost-benefit summary: (column, label).
@@ -162,13 +160,12 @@ _PER_WORDS = {"position_year": N_("position year"), "person_received": N_("perso
 
 def _draws(n_draws, say: Texts) -> str:
     """The number of Monte Carlo draws as a reader reads it: 10,000 (10 000 in French)."""
-    return "n/a" if n_draws is None or pd.isna(n_draws) else say.decimal(int(n_draws), "#,##0")
+    return say(NOT_AVAILABLE) if n_draws is None or pd.isna(n_draws) else say.decimal(int(n_draws), "#,##0")
 
 
 def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Reuse, language: str,
             money: Money) -> dict[str, bytes]:
-    """The pack's charts, labelled in `language` (the event study's, drawn in `impact`, in English), amounts in
-    `money`."""
+    """The pack's charts, labelled in `language`, amounts in `money`."""
     draws = read_mart(marts_dir, "cba_npv_draws")
     whole = tables["cba_sensitivity"]
     whole = whole[(whole["first_year"] == whole["first_year"].min()) & (whole["last_year"] == whole["last_year"].max())]
@@ -177,52 +174,18 @@ def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Reuse, lang
         "npv_distribution": reuse(economics.npv_distribution_png)(draws["npv_eur"].to_numpy(), language=language,
                                                                   unit=money.millions),
         "tornado": reuse(economics.tornado_png)(whole, language=language, unit=money.millions),
-        "event_study": reuse(impact.event_study_chart)(tables["event_study"]),
+        "event_study": reuse(impact.event_study_chart)(tables["event_study"], language=language),
     }
-
-
-_HEADING = re.compile(r"(#{1,6})\s")
-_DEVELOPER_SECTION = re.compile(r"#{1,6}\s.*\b(tests?|library choice)\b", re.IGNORECASE)
-_CODE_REFERENCE = re.compile(r"swps_pipeline[/.]|tests/|\.py\b")
-#: A heading's aside naming code, e.g. "Settings (`impact/settings.py`)": the reader gets "Settings".
-_HEADING_CODE_ASIDE = re.compile(r"\s*\([^()]*`[^`()]+`[^()]*\)")
-
-
-def evaluator_text(markdown: str) -> str:
-    """The methods for an evaluator: the docs without developer notes (paragraphs that point at
-    code or tests, sections about what the tests show or which library was chosen, code named in
-    headings); those stay in docs/."""
-    kept, skip_level = [], 0
-    for block in re.split(r"\n\s*\n", markdown):
-        heading = _HEADING.match(block.strip())
-        if heading and skip_level and len(heading[1]) <= skip_level:
-            skip_level = 0
-        if skip_level:
-            continue
-        if heading and _DEVELOPER_SECTION.match(block.strip()):
-            skip_level = len(heading[1])
-            continue
-        if heading:
-            first, _, rest = block.strip().partition("\n")
-            block = "\n".join(filter(None, [_HEADING_CODE_ASIDE.sub("", first), rest]))
-        if not heading and _CODE_REFERENCE.search(block) and not block.lstrip().startswith(("|", "```")):
-            sentences = [text for text in re.split(r"(?<=[.])\s+", block) if not _CODE_REFERENCE.search(text)]
-            block = " ".join(sentences)
-        if block.strip():
-            kept.append(block)
-    return "\n\n".join(kept)
 
 
 def build_evaluation_pack(marts_dir: Path, pack_dir: Path,
                           reuse: Reuse = compute_afresh, language: str | None = None) -> PackManifest:
     """Write the pack from the current marts (synthetic-data notice included), its texts in `language` (by
-    default the active one: the profile's, or `SWPS_LANGUAGE`; the methods note, the readings of the figures
-    and the event-study chart are in English); `reuse` wraps the costly pure steps (charts, disclosure
-    control) to keep their results across runs."""
+    default the active one: the profile's, or `SWPS_LANGUAGE`; the marts' own values stay as they are);
+    `reuse` wraps the costly pure steps (charts, disclosure control) to keep their results across runs."""
     say, money = Texts(language), profile_money()
     tables = _pack_tables(marts_dir)
-    methods = "\n\n".join(evaluator_text((DOCS / name).read_text(encoding="utf-8"))
-                            for name in METHODS_DOCS if (DOCS / name).exists())
+    methods = "\n\n".join(translated(text, say) for text in methods_markdown().values())
     registry = read_mart(marts_dir, "positions_registry")
     return write_evaluation_pack(
         pack_dir, tables, _charts(marts_dir, tables, reuse, say.language, money),
@@ -231,7 +194,7 @@ def build_evaluation_pack(marts_dir: Path, pack_dir: Path,
         position_departments=dict(zip(registry["position_id"], registry["department_code"])),
         summary=headlines(tables["cba_summary"], tables["impact_estimates"], say, money),
         provenance=_optional_mart(marts_dir, "run_provenance"),
-        reading=summary_reading(tables["cba_summary"], tables["impact_estimates"], tables["event_study"]),
+        reading=summary_reading(tables["cba_summary"], tables["impact_estimates"], tables["event_study"], say),
         chart_titles={name: say(title) for name, title in CHART_TITLES.items()}, language=say.language,
         reuse=reuse, money=money)
 

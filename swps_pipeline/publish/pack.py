@@ -35,7 +35,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
-from swps_pipeline.assumptions import SYNTHETIC_NOTICE
+from swps_pipeline.assumptions import synthetic_notice
 from swps_pipeline.figures import SYNTHETIC_STAMP
 from swps_pipeline.i18n import N_, SOURCE_LANGUAGE, Texts
 from swps_pipeline.publish.currency import Money, profile_money, published_columns
@@ -111,6 +111,8 @@ WHAT_IT_IS, ROWS, TABLES = N_("What it is"), N_("Rows"), N_("Tables")
 CELLS_HIDDEN = N_("Cells shown as {suppressed} or {hidden}")
 RESULT, VALUE, NOTE = N_("Result"), N_("Value"), N_("Note")
 WHAT_THE_FIGURES_SAY = N_("What the figures say")
+# TRANSLATORS: a figure that could not be computed.
+NOT_AVAILABLE = N_("n/a")
 #: Headings and words of the methods page.
 SUMMARY_OF_RESULTS, DISCLOSURE_HEADING = N_("Summary of results"), N_("Statistical disclosure control")
 EACH_TABLE = N_("Each table is a sheet of {workbook} and a CSV file.")
@@ -132,7 +134,7 @@ class Headline:
         say = say or Texts(SOURCE_LANGUAGE)
         value = self.value
         if value is None or (isinstance(value, float) and not np.isfinite(value)):
-            return "n/a"
+            return say(NOT_AVAILABLE)
         if isinstance(value, str):
             return value
         if self.number_format == PERCENT:
@@ -347,7 +349,7 @@ def chart_title(name: str, extras: _Extras) -> str:
 def _readme_lines(packed: list[PackedTable], extras: _Extras) -> list[tuple[str, str]]:
     """The README sheet's (label, text) lines above the list of sheets."""
     say = extras.say
-    lines = [(say(SYNTHETIC_LABEL), say(SYNTHETIC_NOTICE))] if extras.synthetic else []
+    lines = [(say(SYNTHETIC_LABEL), synthetic_notice(say))] if extras.synthetic else []
     lines += [
         (say(N_("Disclosure control")), say(DISCLOSURE_RULE_MESSAGE, **DISCLOSURE_RULE_VALUES)),
         (say(N_("Formulas")), say(NEUTRALISATION_RULE)),
@@ -364,7 +366,8 @@ def _readme_lines(packed: list[PackedTable], extras: _Extras) -> list[tuple[str,
         (
             say(N_("Truncated sheet")),
             say(N_("Sheet '{sheet}' shows the first {shown} of {rows} rows (Excel's limit); {csv} has every row."),
-                sheet=t.sheet, shown=f"{t.xlsx_rows:,}", rows=f"{t.rows:,}", csv=t.csv_path),
+                sheet=t.sheet, shown=say.decimal(t.xlsx_rows, "#,##0"), rows=say.decimal(t.rows, "#,##0"),
+                csv=t.csv_path),
         )
         for t in packed
         if t.xlsx_rows < t.rows
@@ -427,8 +430,8 @@ def _write_readme(sheet, packed: list[PackedTable], extras: _Extras) -> None:
             line(say(N_("Parameters and inputs")),
                  say(N_("Sheet '{sheet}': every resolved parameter ({parameters} rows, parameter.*) and the SHA-256 "
                         "of every input file ({inputs} rows, input_sha256.<path>)."),
-                     sheet=say(PROVENANCE_SHEET), parameters=f"{counts['parameter.']:,}",
-                     inputs=f"{counts['input_sha256.']:,}"))
+                     sheet=say(PROVENANCE_SHEET), parameters=say.decimal(counts["parameter."], "#,##0"),
+                     inputs=say.decimal(counts["input_sha256."], "#,##0")))
 
 
 def _write_summary(sheet, extras: _Extras) -> None:
@@ -637,7 +640,7 @@ def _methods_html(
     parts = [f"<h1>{esc(say(TITLE))}</h1>"]
     if extras.synthetic:
         parts.append(f'<p class="notice"><strong>{esc(say(SYNTHETIC_LABEL))}.</strong> '
-                     f'{esc(say(SYNTHETIC_NOTICE))}</p>')
+                     f'{esc(synthetic_notice(say))}</p>')
     if extras.summary:
         parts += [f"<h2>{esc(say(SUMMARY_OF_RESULTS))}</h2>",
                   f"<table><tr><th>{esc(say(RESULT))}</th><th>{esc(say(VALUE))}</th><th>{esc(say(NOTE))}</th></tr>",
@@ -659,7 +662,8 @@ def _methods_html(
         f"<th>{esc(say(CELLS_HIDDEN, suppressed=SUPPRESSED_LABEL, hidden=HIDDEN_LABEL))}</th></tr>",
         *(
             f'<tr><td><a href="{esc(t.csv_path)}">{esc(t.name)}</a></td><td>{esc(t.note)}</td>'
-            f"<td>{t.rows:,}</td><td>{t.suppressed_cells:,}</td></tr>"
+            f'<td>{esc(say.decimal(t.rows, "#,##0"))}</td>'
+            f'<td>{esc(say.decimal(t.suppressed_cells, "#,##0"))}</td></tr>'
             for t in packed
         ),
         "</table>",
