@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import subprocess
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -246,3 +248,44 @@ def test_quantiles_follow_the_documented_conventions():
     assert Distribution("normal", 0.0, 2 * 1.6448536).quantile(1.6448536, 0.5) == pytest.approx(1.6448536)
     assert Distribution("pert", 1, 4).mode(13 / 6) == pytest.approx(2.0)
     assert Distribution("fixed").quantile(1.2, 0.1) == 1.2
+
+
+#: Every kind of distribution the quantiles are taken of, with a mean inside it.
+QUANTILE_CASES = [
+    (Distribution("triangular", 0.0, 0.30), 0.13), (Distribution("triangular", 2.0, 5.0), 3.9),
+    (Distribution("pert", 1, 4), 13 / 6), (Distribution("pert", 0.05, 0.6), 0.2),
+    (Distribution("normal", 0.1, 0.5), 0.3), (Distribution("lognormal", 7_000, 30_000), None),
+    (Distribution("uniform", 0.3, 0.7), 0.5),
+]
+
+
+@pytest.mark.parametrize("distribution, mean", QUANTILE_CASES)
+def test_quantiles_are_exactly_scipy_stats_ppf(distribution, mean):
+    """The known truth: `scipy.stats`' percent-point functions with the same shapes, bit for bit (the tornado's
+    values must not move when the quantiles are computed without importing `scipy.stats`)."""
+    from scipy import stats
+
+    mean = distribution.implied_mean() if mean is None else mean
+    low, high = distribution.low, distribution.high
+    for q in np.linspace(0.01, 0.99, 99):
+        if distribution.type == "triangular":
+            truth = stats.triang.ppf(q, (distribution.mode(mean) - low) / (high - low), loc=low, scale=high - low)
+        elif distribution.type == "pert":
+            truth = low + (high - low) * float(stats.beta.ppf(q, *distribution._pert_shapes(mean)))
+        elif distribution.type == "normal":
+            truth = mean + distribution.normal_sigma() * float(stats.norm.ppf(q))
+        elif distribution.type == "lognormal":
+            truth = math.exp(math.log(distribution.median(mean)) + distribution.log_sigma() * float(stats.norm.ppf(q)))
+        else:
+            truth = low + q * (high - low)
+        assert distribution.quantile(mean, q) == float(truth)
+
+
+def test_the_quantiles_of_every_parameter_need_no_scipy_stats():
+    """A re-run whose impact estimates are reused computes the tornado without importing `scipy.stats` (a
+    second of a corrected year's re-run, issue 17)."""
+    code = ("import sys; from swps_pipeline.economics import load_parameters; "
+            "[p.quantile(q) for p in load_parameters().parameters.values() for q in (0.1, 0.9)]; "
+            "print('scipy.stats' in sys.modules)")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip().splitlines()[-1] == "False"
