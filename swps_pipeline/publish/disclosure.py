@@ -146,11 +146,12 @@ def disclose(
     (the nation per row), `level` + `entity` + `year` (indicator or cost rows
     at any level); counts in any other table are hidden where small.
     `position_departments` maps position ids to their département, to relate
-    position rows to their département. `reuse` wraps the costly step, finding the cells to hide, to keep
-    its result across runs (it depends on the counts and relations only, not on the rest of the tables).
+    position rows to their département. `reuse` wraps the costly step, finding the cells to hide block by
+    block, to keep its results across runs (they depend on the counts and relations only, not on the rest of
+    the tables).
     """
     model, cells, derived = cell_model(tables, position_departments)
-    suppression = reuse(protect)(model)
+    suppression = protect(model, reuse)
     result = {}
     for name, frame in tables.items():
         frame = frame.reset_index(drop=True)

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from swps_pipeline.assumptions import DISCLOSURE_THRESHOLD
+from swps_pipeline.reuse import Reuse, compute_afresh
 
 #: The narrowest interval an attacker may be left with for a hidden small count
 #: (2: at least three whole values remain possible, a guess is right at most once in three).
@@ -98,19 +99,24 @@ class Suppression:
     small: frozenset[int]
 
 
-def protect(model: CellModel) -> Suppression:
+def protect(model: CellModel, reuse: Reuse = compute_afresh) -> Suppression:
     """The cells to hide: the small counts and enough complements that each one stays protected.
 
     Cells no relation links are protected apart, block by block: every step of
     `protect_block` stays within the relations of a cell, so the result is the
     one of protecting the whole model at once (tests/publish/test_suppression.py
     checks it), but each audit pass spans one block instead of every cell.
+    `reuse` wraps each block's protection: a block's cells are numbered from 0
+    whatever the rest of the model, so a correction of one year re-solves only
+    the blocks whose values or relations it changed, and the blocks' keys
+    (numbers, no cell names) cost a fraction of the whole model's (issue 17).
     """
     hidden: set[int] = set()
     small: set[int] = set()
+    protect_one = reuse(protect_block)
     for cells in _blocks(model):
         block = _block_model(model, cells)
-        result = protect_block(block)
+        result = protect_one(block)
         hidden |= {cells[i] for i in result.hidden}
         small |= {cells[i] for i in result.small}
     return Suppression(frozenset(hidden), frozenset(small))

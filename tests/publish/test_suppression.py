@@ -6,7 +6,9 @@ that a bound never depends on which bound was solved before on the same model.
 
 from __future__ import annotations
 
+import json
 import random
+from functools import partial
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from swps_pipeline.publish.suppression import CellModel, Relation, _Attacker, interval, protect, protect_block
+from swps_pipeline.reuse import reused
 
 
 def block() -> tuple[CellModel, set[int], set[int]]:
@@ -141,3 +144,36 @@ def test_a_re_solve_stopped_by_the_solver_is_solved_again_from_scratch():
     result = protect(model)
     assert result == protect_block(model)
     assert (len(result.small), len(result.hidden)) == (4, 22)
+
+
+def separate_tables(parts_by_table: list[list[int]]) -> CellModel:
+    """One total and its breakdown per table, no table related to another: one block each."""
+    model = CellModel()
+    for table, parts in enumerate(parts_by_table):
+        model.cell((table, "total"), sum(parts))
+        for number, value in enumerate(parts):
+            model.cell((table, number), value)
+        model.relate((table, "total"), [(table, number) for number in range(len(parts))])
+    return model
+
+
+def _protected_blocks_kept(folder) -> int:
+    """How many block protections `reused` keeps in `folder`."""
+    return sum(json.loads(path.read_text())["input_args"]["function"].split()[1] == "protect_block"
+               for path in (folder / ".cache").rglob("metadata.json"))
+
+
+def test_a_changed_block_alone_is_solved_again(tmp_path):
+    """Tables 0-3 are four blocks; the correction changes table 2's counts (a part from 3 to 2): the re-run
+    solves that block again and reads the three others back, with the result of solving everything afresh."""
+    before = [[3, 8, 9], [2, 6, 7, 10], [3, 12, 6], [1, 1, 9, 8]]
+    after = [parts if table != 2 else [2, 12, 6] for table, parts in enumerate(before)]
+    reuse = partial(reused, tmp_path)
+    first = protect(separate_tables(before), reuse)
+    assert first == protect(separate_tables(before)) and _protected_blocks_kept(tmp_path) == 4
+    corrected = separate_tables(after)
+    again = protect(corrected, reuse)
+    assert _protected_blocks_kept(tmp_path) == 5
+    assert again == protect(corrected) == protect_block(corrected)
+    # the cells of table 0 (0 to 3): its small 3 hidden as "<5" and the smallest other part beside it
+    assert {0, 1, 2, 3} & again.hidden == {1, 2} and {0, 1, 2, 3} & again.small == {1}
