@@ -145,7 +145,7 @@ class EconomicsConfig(dg.Config):
 def economic_model(context: dg.AssetExecutionContext, config: EconomicsConfig, settings: PipelineSettings,
                    position_year: pd.DataFrame, positions_registry: pd.DataFrame, impact_estimates: pd.DataFrame):
     """Costs first, then the cost-benefit model on exactly those costs (reused from an earlier run when the
-    inputs, the parameters and the code are the same: `swps_pipeline/reuse.py`)."""
+    inputs, the parameters and the code are the same, each scope of the model apart: `swps_pipeline/reuse.py`)."""
     from swps_pipeline.defs.scenario import require_every_year  # here: it imports this module's config
 
     require_every_year(context, position_year, settings.paths.returns_years())
@@ -155,8 +155,8 @@ def economic_model(context: dg.AssetExecutionContext, config: EconomicsConfig, s
             Path(config.parameters_file) if config.parameters_file else None, config.overrides()
         )
         costs = reuse(economics.build_cost_tables)(position_year, positions_registry, params)
-        cba, headline, years, notes = reuse(economics.cost_benefit_tables)(costs, position_year, impact_estimates,
-                                                                           params)
+        cba, headline, years, notes = economics.cost_benefit_tables(costs, position_year, impact_estimates, params,
+                                                                    reuse)
     except economics.ParameterError as error:
         raise dg.Failure(description=str(error), allow_retries=False) from None
     for note in notes:

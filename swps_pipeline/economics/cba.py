@@ -42,6 +42,7 @@ import pandas as pd
 from swps_pipeline.economics.charts import IMPACT_ESTIMATE_LABEL
 from swps_pipeline.economics.costs import NATIONAL_ENTITY
 from swps_pipeline.economics.parameters import Distribution, Parameter, ParameterError, Parameters, z90
+from swps_pipeline.reuse import Reuse, compute_afresh
 
 SENSITIVITY_QUANTILES = (0.10, 0.90)
 NPV_PERCENTILES = (5, 50, 95)
@@ -146,18 +147,33 @@ def run_cost_benefit(
     n_draws: int | None = None,
     seed: int | None = None,
     base_year: int | None = None,
+    reuse: Reuse = compute_afresh,
 ) -> CostBenefitResult:
     """The Monte Carlo cost-benefit analysis of one scope (tables + the NPV draws).
 
     `cost_position_year` must come from `build_cost_tables` with the same `params`.
     Cost and activity are matched on the positions with a valid return. `base_year`
     (else the setting, else the scope's first year) is the year flows are discounted to.
+    `reuse` wraps the simulation (`simulate_scope`), to keep its result across runs.
     """
+    return _run_scope(costed_activity(cost_position_year, position_year), params, scope, n_draws, seed, base_year,
+                      reuse)
+
+
+def _run_scope(data: pd.DataFrame, params: Parameters, scope: CbaScope, n_draws: int | None, seed: int | None,
+               base_year: int | None, reuse: Reuse) -> CostBenefitResult:
+    """`run_cost_benefit` on `costed_activity`'s table."""
     settings = params.settings
     n_draws = settings.n_draws if n_draws is None else n_draws
     seed = settings.seed if seed is None else seed
-    flows = _scope_flows(cost_position_year, position_year, params, scope, base_year)
+    return reuse(simulate_scope)(_scope_flows(data, params, scope, base_year), params, scope, n_draws, seed)
 
+
+def simulate_scope(flows: _Flows, params: Parameters, scope: CbaScope, n_draws: int, seed: int) -> CostBenefitResult:
+    """The Monte Carlo draws and every table of one scope from its flows. The flows are a few dozen totals: a
+    scope whose position-years a correction left alone has the same flows, and its result is kept across runs
+    by a key that costs next to nothing (issue 17)."""
+    settings = params.settings
     at_means = _present_values(params.means(), flows, params)
     rng = np.random.default_rng(seed)
     draws = _present_values({name: p.sample(rng, n_draws) for name, p in params.parameters.items()}, flows, params)
@@ -244,12 +260,14 @@ def national_scopes(years: list[int]) -> list[CbaScope]:
 
 def cost_benefit_tables(
     costs: dict[str, pd.DataFrame], position_year: pd.DataFrame, impact_estimates: pd.DataFrame, params: Parameters,
+    reuse: Reuse = compute_afresh,
 ) -> tuple[dict[str, pd.DataFrame], CostBenefitResult, list[int], list[str]]:
     """Every national scope with the chosen effect source, and the whole period with the other source beside it.
 
     One base year for the run (the setting, else the first year of the data). Returns the tables
     (`headline` marks the whole-period row with the chosen source), the headline result, the
-    years, and notes (why the side-by-side row is missing, when it is).
+    years, and notes (why the side-by-side row is missing, when it is). `reuse` wraps each scope's
+    simulation: a corrected year re-simulates its own scope and the whole period only.
     """
     years = sorted(int(y) for y in costs["cost_position_year"].dropna(subset=["cost_eur"])["year"].unique())
     literature = dataclasses.replace(params, settings=dataclasses.replace(params.settings, effect_source="literature"))
@@ -257,10 +275,10 @@ def cost_benefit_tables(
         else literature
     base_year = params.settings.base_year if params.settings.base_year is not None else years[0]
     scopes = national_scopes(years)
+    data = costed_activity(costs["cost_position_year"], position_year)  # once for every scope
 
     def run(parameters: Parameters, scope: CbaScope) -> CostBenefitResult:
-        return run_cost_benefit(costs["cost_position_year"], position_year, parameters, scope=scope,
-                                base_year=base_year)
+        return _run_scope(data, parameters, scope, None, None, base_year, reuse)
 
     results, notes = [run(chosen, scope) for scope in scopes], []
     tables = {name: [r.tables()[name] for r in results] for name in results[0].tables()}
@@ -306,11 +324,8 @@ def with_impact_estimate(params: Parameters, impact_estimates: pd.DataFrame) -> 
     return dataclasses.replace(params, parameters={**params.parameters, REDUCTION: drawn}, settings=settings)
 
 
-def _scope_flows(
-    cost_position_year: pd.DataFrame, position_year: pd.DataFrame, params: Parameters, scope: CbaScope,
-    base_year: int | None,
-) -> _Flows:
-    settings = params.settings
+def costed_activity(cost_position_year: pd.DataFrame, position_year: pd.DataFrame) -> pd.DataFrame:
+    """The position-years with a cost and a valid return, their cost beside the counts the channels read."""
     counts = sorted({c for columns in CHANNEL_COUNTS.values() for c in columns} | {"persons_received"})
     activity = position_year.loc[position_year["has_return"].astype(bool), ["position_id", "year", *counts]]
     costed = cost_position_year.loc[
@@ -318,7 +333,12 @@ def _scope_flows(
         ["position_id", "department_code", "year", "employer_type", "cost_source", "cost_eur", "fte_years",
          "state_refund_eur"],
     ]
-    data = costed.merge(activity.astype({"year": int}), on=["position_id", "year"], how="inner")
+    return costed.merge(activity.astype({"year": int}), on=["position_id", "year"], how="inner")
+
+
+def _scope_flows(data: pd.DataFrame, params: Parameters, scope: CbaScope, base_year: int | None) -> _Flows:
+    """The scope's rows of `costed_activity` reduced to discounted totals."""
+    settings = params.settings
     if scope.department_code is not None:
         data = data[data["department_code"] == scope.department_code]
     first = int(data["year"].min()) if scope.first_year is None and len(data) else scope.first_year
@@ -358,8 +378,9 @@ def _scope_flows(
     new_and_ongoing = data["new_cases"].astype(float) + data["ongoing_cases"].astype(float)
     dv_share = (data["problem_domestic_violence"].astype(float) / new_and_ongoing.where(new_and_ongoing > 0)).clip(0, 1)
     dv_victims = (data["cases_victim"].astype(float) * dv_share.fillna(0.0)).fillna(0.0)
+    each_year, year_of_row = np.unique(years, return_inverse=True)  # a deflator per year, not per row
     real_cost = data["cost_eur"].to_numpy(dtype=float) * np.array(
-        [params.cpi[settings.price_year] / params.cpi[y] for y in years])
+        [params.cpi[settings.price_year] / params.cpi[y] for y in each_year.tolist()])[year_of_row]
     cost = data["cost_eur"].to_numpy(dtype=float)
     state_share = np.divide(data["state_refund_eur"].to_numpy(dtype=float), cost, out=np.zeros(len(cost)),
                             where=cost > 0)

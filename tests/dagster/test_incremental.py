@@ -126,7 +126,10 @@ def test_a_year_re_run_reads_only_that_years_files(runs):
 
 def test_what_the_correction_left_unchanged_was_reused(runs):
     """The impact estimates read the recorded crime and the registry, which the correction left alone: the
-    re-run reused them; the costs of 2024 changed, so the cost-benefit model was computed afresh."""
+    re-run reused them. The costs of 2024 changed: the cost-benefit model simulated again the whole period
+    (with the chosen effect source and the other one) and 2024, not 2023 and 2025 (5 scopes, then 3 more).
+    The disclosure control solved again only the blocks of cells the correction changed."""
     before, after = runs["kept_before"], runs["kept_after"]
     assert before["estimate_impact"] == after["estimate_impact"] == 1
-    assert (before["cost_benefit_tables"], after["cost_benefit_tables"]) == (1, 2)
+    assert (before["simulate_scope"], after["simulate_scope"]) == (5, 8)
+    assert 0 < after["protect_block"] - before["protect_block"] < before["protect_block"] / 2
