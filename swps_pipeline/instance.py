@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 import sqlalchemy as db
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
 from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from sqlalchemy.pool import NullPool
@@ -64,6 +64,15 @@ class LocalEventLogStorage(SqliteEventLogStorage):
                 self._initialized_dbs.add(shard)
             with engine.connect() as connection, connection.begin():
                 yield connection
+
+    def has_table(self, table_name: str) -> bool:
+        """Asked before each query on the year partitions; a table, once made, stays (Dagster asks a new engine)."""
+        present: set = self.__dict__.setdefault("_tables", set())
+        if table_name not in present:
+            with self._engine(INDEX_SHARD_NAME).connect() as connection:
+                if connection.dialect.has_table(connection, table_name):
+                    present.add(table_name)
+        return table_name in present
 
     def _engine(self, shard: str):
         engines: OrderedDict = self.__dict__.setdefault("_engines", OrderedDict())
