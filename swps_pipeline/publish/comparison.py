@@ -15,6 +15,7 @@ one line (`ComparisonError`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,8 @@ _TYPES = {
     "assumptions_to_verify": "Int64", "caveats": "string",
 }
 CAVEAT_SEPARATOR = "; "
+#: The files `write_comparison` writes: <name>.parquet, .csv and .xlsx.
+COMPARISON_NAME = "cross_country_comparison"
 
 
 class ComparisonError(ValueError):
@@ -292,3 +295,64 @@ def _span(years: list[int]) -> str:
     if len(years) > 1 and years == list(range(years[0], years[-1] + 1)):
         return f"{years[0]}–{years[-1]}"
     return ", ".join(map(str, years))
+
+
+def write_comparison(table: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """The table as Parquet, CSV (text neutralised, as the pack's) and a one-sheet workbook, each file replaced
+    whole (written aside, then renamed), so a reader never opens half a file."""
+    from openpyxl import Workbook
+
+    from swps_pipeline.figures import SYNTHETIC_STAMP
+    from swps_pipeline.publish.pack import neutralised, write_table_sheet
+    from swps_pipeline.publish.xlsx import INTEGER, PLAIN, print_setup, reproducible_xlsx_bytes
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "comparison"
+    write_table_sheet(sheet, table)
+    for index, name in enumerate(table.columns, start=1):  # national currencies and years: no euro sign, no 2,023
+        shown = PLAIN if name.endswith("_year") else INTEGER if name.endswith("_national") else None
+        for cell in next(sheet.iter_cols(min_col=index, max_col=index, min_row=2)) if shown and len(table) else ():
+            cell.number_format = shown
+    print_setup(sheet, header=SYNTHETIC_STAMP if table["synthetic_data"].any() else None, columns=len(table.columns),
+                id_columns=1)
+    contents = {
+        "parquet": table.to_parquet(index=False),
+        "csv": neutralised(table).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"),
+        "xlsx": reproducible_xlsx_bytes(workbook),
+    }
+    written = []
+    for suffix, content in contents.items():
+        path = out_dir / f"{COMPARISON_NAME}.{suffix}"
+        staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        staging.write_bytes(content)
+        os.replace(staging, path)
+        written.append(path)
+    return written
+
+
+def summary_lines(table: pd.DataFrame) -> list[str]:
+    """What `swps compare` prints: the years, then per country its cost per new case, expected NPV, benefit-cost
+    ratio and P(NPV > 0), in its currency and in PPP-euros, and how many caveats it has."""
+    first = table.iloc[0]
+    lines = [f"{len(table)} countries over {_span(list(range(int(first['first_year']), int(first['last_year']) + 1)))}"
+             f" ({int(first['years'])} years in every run); PPP-euros = amount / the profile's purchasing-power "
+             f"parity (Eurostat PPS)"]
+    for _, row in table.iterrows():
+        currency, caveats = row["currency"], row["caveats"].split(CAVEAT_SEPARATOR) if row["caveats"] else []
+        lines.append(
+            f"  {row['country']} {row['country_name']}: cost per new case "
+            f"{_amount(row['cost_per_new_case_national'], currency)} ({_amount(row['cost_per_new_case_ppp_eur'], 'PPP-euros')}); "
+            f"expected NPV {_amount(row['npv_mean_national'], currency)} ({_amount(row['npv_mean_ppp_eur'], 'PPP-euros')}), "
+            f"benefit-cost ratio {_number(row['benefit_cost_ratio_mean'], '.2f')}, "
+            f"P(NPV > 0) {_number(row['probability_npv_positive'], '.0%')}; {len(caveats)} caveat(s)")
+    return lines
+
+
+def _amount(value, unit: str) -> str:
+    return "not available" if pd.isna(value) else f"{value:,.0f} {unit}"
+
+
+def _number(value, spec: str) -> str:
+    return "not available" if pd.isna(value) else format(value, spec)
