@@ -288,7 +288,7 @@ def command_compare(args: argparse.Namespace) -> int:
         table = compare_folders([Path(folder) for folder in args.folders])
     except ComparisonError as error:
         raise CannotRun(str(error)) from None
-    out = Path(args.out) if args.out else Settings.from_env().output_dir / "comparison"
+    out = Path(args.out) if args.out else Settings.from_env().comparison_dir
     check_writable_folder(out, "comparison folder (--out)")
     written = write_comparison(table, out)
     lines = summary_lines(table)

@@ -78,6 +78,11 @@ class Settings:
         return self.output_dir / "evaluation_pack"
 
     @property
+    def comparison_dir(self) -> Path:
+        """Where the cross-country comparison is written (`swps compare` without --out, the asset)."""
+        return self.output_dir / "comparison"
+
+    @property
     def scenarios_dir(self) -> Path:
         return self.output_dir / "scenarios"
 

@@ -249,7 +249,7 @@ def _cost_benefit(summary: pd.DataFrame, currency: str, ppp: float, window: list
                    & (summary["first_year"] == window[0]) & (summary["last_year"] == window[-1])]
     chosen = (same.sort_values("headline", ascending=False) if len(same) else headline).iloc[0]
     if same.empty:
-        notes.append(f"cost-benefit over {_span([int(chosen['first_year']), int(chosen['last_year'])])}, not the "
+        notes.append(f"cost-benefit over {_span(list(range(int(chosen['first_year']), int(chosen['last_year']) + 1)))}, not the "
                      f"compared years {_span(window)}")
     npv = f"npv_mean_{currency.lower()}"
     if npv not in chosen.index:
