@@ -246,11 +246,12 @@ PROFILE_ONLY = {PROFILE_STEP, IMPORTS_STEP}  # in the profile section, not in th
 
 
 def bench_scale(scale: int, work: Path) -> list[Measure]:
+    from swps_pipeline.instance import write_instance_settings
+
     data_dir = ensure_data(scale)
     output_dir, home = work / f"x{scale}" / "output", work / f"x{scale}" / "dagster_home"
     shutil.rmtree(work / f"x{scale}", ignore_errors=True)
-    home.mkdir(parents=True)
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    write_instance_settings(home)  # what `swps run` writes to a new DAGSTER_HOME
     measures: list[Measure] = []
 
     def add(step: str, seconds: float, peak_mb: float, detail: dict | None = None) -> None:
@@ -260,8 +261,7 @@ def bench_scale(scale: int, work: Path) -> list[Measure]:
     if scale == 1:  # Dagster's floor, back to back with the whole run (its own instance)
         trivial_home = work / "trivial_home"
         shutil.rmtree(trivial_home, ignore_errors=True)
-        trivial_home.mkdir(parents=True)
-        (trivial_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+        write_instance_settings(trivial_home)  # the same kind of instance as swps run's
         add(TRIVIAL_STEP, *trivial_run(trivial_home))
     add("swps run (whole)", *swps_run(data_dir, output_dir, home))
     if scale == 1:

@@ -126,11 +126,9 @@ def dagster_instance():
     """The persistent instance at $DAGSTER_HOME (default: ./.dagster_home), so the UI shows the runs."""
     from dagster import DagsterInstance
 
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(dagster_home())))
-    home.mkdir(parents=True, exist_ok=True)
-    settings_file = home / "dagster.yaml"
-    if not settings_file.exists():
-        settings_file.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    from swps_pipeline.instance import write_instance_settings
+
+    write_instance_settings(Path(os.environ.setdefault("DAGSTER_HOME", str(dagster_home()))))
     return DagsterInstance.get()
 
 

@@ -1,0 +1,50 @@
+"""The analyst's instance: `swps run` writes dagster.yaml with the event log that does not wait for the disk at
+each event, in Dagster's own layout, so Dagster's default storage (and the UI) read the same history."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from swps_pipeline.instance import LocalEventLogStorage, write_instance_settings
+
+YEARS = dg.StaticPartitionsDefinition(["2023", "2024", "2025"])
+
+
+@dg.asset(partitions_def=YEARS, backfill_policy=dg.BackfillPolicy.single_run())
+def yearly_count(context) -> None:
+    context.log.info(f"years {context.partition_keys}")
+
+
+def materialise_every_year(instance: dg.DagsterInstance) -> str:
+    result = dg.materialize([yearly_count], instance=instance, tags={
+        "dagster/asset_partition_range_start": "2023", "dagster/asset_partition_range_end": "2025"})
+    assert result.success
+    return result.run_id
+
+
+def test_the_local_event_log_writes_without_waiting_and_dagster_reads_it_back(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    settings = write_instance_settings(home)
+    assert "swps_pipeline.instance" in settings.read_text(encoding="utf-8")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    with dg.DagsterInstance.get() as instance:
+        assert isinstance(instance.event_log_storage, LocalEventLogStorage)
+        run_id = materialise_every_year(instance)
+        with instance.event_log_storage.run_connection(run_id) as connection:
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 0  # OFF
+    # Dagster's default storage on the same folder: the same run, its three materialisations
+    settings.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    with dg.DagsterInstance.get() as instance:
+        assert type(instance.event_log_storage).__name__ == "SqliteEventLogStorage"
+        assert instance.get_run_by_id(run_id).is_success
+        materialised = instance.get_materialized_partitions(yearly_count.key)
+        assert materialised == {"2023", "2024", "2025"}
+        with instance.event_log_storage.run_connection(run_id) as connection:
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL, Dagster's default
+
+
+def test_an_existing_instance_configuration_is_left_as_it_is(tmp_path):
+    """The team server's dagster.yaml (PostgreSQL, or SQLite with Dagster's defaults) or the user's own is kept."""
+    own = "telemetry:\n  enabled: true\n"
+    (tmp_path / "dagster.yaml").write_text(own, encoding="utf-8")
+    assert write_instance_settings(tmp_path).read_text(encoding="utf-8") == own
