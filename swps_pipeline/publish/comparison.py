@@ -24,8 +24,10 @@ import pandas as pd
 import pyarrow as pa
 
 from swps_pipeline.indicators.catalogue import PER_CAPITA
+from swps_pipeline.publish.provenance import RUN_PROFILE_COLUMNS
 
-#: The marts the comparison reads, and what is null without each.
+#: The marts the comparison reads, what is null without each, and the columns it needs in each (the money
+#: columns, named after the run's currency, are looked for on their own).
 TABLES = {
     "national_year": "positions",
     "indicators": "population and figures per 100,000 inhabitants, share of domestic violence",
@@ -33,13 +35,20 @@ TABLES = {
     "cba_summary": "cost-benefit expected values",
     "impact_estimates": "impact estimate",
 }
-RUN_PROFILE = "run_profile"
-#: The national indicators pooled over the years (their numerator and denominator summed); ids of the catalogue.
-POOLED_INDICATORS = {
-    "persons_received_per_100k": "persons_received_per_100k",
-    "new_cases_per_100k": "new_cases_per_100k",
-    "share_domestic_violence": "share_domestic_violence",
+NEEDED_COLUMNS = {
+    "national_year": ["year", "positions_active"],
+    "indicators": ["level", "year", "indicator", "numerator", "denominator", "population_year"],
+    "cost_per_case": ["level", "year", "new_cases"],
+    "cba_summary": ["scope_level", "first_year", "last_year", "price_year", "effect_source", "headline",
+                    "benefit_cost_ratio_mean", "probability_npv_positive"],
+    "impact_estimates": ["model", "term", "estimate", "ci_low", "ci_high", "outcome"],
 }
+#: Tables read at the national level only (they also hold areas, positions...).
+NATIONAL_ROWS = ("indicators", "cost_per_case")
+RUN_PROFILE = "run_profile"
+#: The national indicators pooled over the years (their numerator and denominator summed): ids of the catalogue,
+#: which are also the comparison's column names.
+POOLED_INDICATORS = ("persons_received_per_100k", "new_cases_per_100k", "share_domestic_violence")
 #: The impact estimate quoted: the overall Callaway–Sant'Anna effect, as the evaluation pack's reading does.
 IMPACT_MODEL, IMPACT_TERM = "callaway_santanna", "att_overall"
 
@@ -76,6 +85,8 @@ class CountryRun:
     folder: str
     profile: dict
     tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
+    #: table -> the needed columns it lacks (the table is then left out, as if not published, with a caveat).
+    lacking: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def country(self) -> str:
@@ -104,19 +115,27 @@ def read_run(folder: Path, shown_as: str | None = None) -> CountryRun:
     if profile is None or profile.empty:
         raise ComparisonError(f"{folder}: the marts do not say which country profile made them (no "
                               f"{RUN_PROFILE}.parquet: a run of an earlier version; run `swps run` again)")
-    record = profile.iloc[0].to_dict()
-    national = {"level": "national"}
-    tables = {name: _read(marts, name, national if name in ("indicators", "cost_per_case") else None)
-              for name in TABLES}
-    return CountryRun(shown_as or str(folder), record, tables)
+    lacking = [c for c in RUN_PROFILE_COLUMNS if c not in profile.columns]
+    if lacking:
+        raise ComparisonError(f"{marts / RUN_PROFILE}.parquet: no column {', '.join(lacking)}")
+    run = CountryRun(shown_as or str(folder), profile.iloc[0].to_dict())
+    for name, needed in NEEDED_COLUMNS.items():
+        table = _read(marts, name)
+        lacking = [] if table is None else [c for c in needed if c not in table.columns]
+        if lacking:
+            run.lacking[name], table = lacking, None
+        elif table is not None and name in NATIONAL_ROWS:
+            table = table[table["level"] == "national"]
+        run.tables[name] = table
+    return run
 
 
-def _read(marts: Path, table: str, equal: dict[str, str] | None = None) -> pd.DataFrame | None:
+def _read(marts: Path, table: str) -> pd.DataFrame | None:
     path = marts / f"{table}.parquet"
     if not path.exists():
         return None
     try:
-        return pd.read_parquet(path, filters=[(k, "==", v) for k, v in equal.items()] if equal else None)
+        return pd.read_parquet(path)
     except (OSError, ValueError, pa.ArrowException) as error:
         raise ComparisonError(f"{path}: cannot be read ({str(error).splitlines()[0]})") from None
 
@@ -174,7 +193,9 @@ def _country_row(run: CountryRun, window: list[int]) -> dict:
     if left_out:
         notes.append(f"years {_span(left_out)} left out (not in every run)")
     for table, what in TABLES.items():
-        if run.tables.get(table) is None:
+        if table in run.lacking:
+            notes.append(f"{table} has no column {', '.join(run.lacking[table])}: {what} null")
+        elif run.tables.get(table) is None:
             notes.append(f"no {table} table: {what} null")
     tables = run.tables
     if tables.get("national_year") is not None:
@@ -204,9 +225,10 @@ def _positions(national_year: pd.DataFrame, year: int) -> dict:
 def _per_capita(indicators: pd.DataFrame, window: list[int], notes: list[str]) -> dict:
     """The pooled national indicators; the population of the last year (the denominator of the per-capita ones)."""
     national = indicators[indicators["level"] == "national"]
-    values = {column: _pooled(national[national["indicator"] == indicator], "numerator", "denominator", window,
-                              column.replace("_", " "), notes, scale=PER_CAPITA if column.endswith("_100k") else 1)
-              for column, indicator in POOLED_INDICATORS.items()}
+    values = {indicator: _pooled(national[national["indicator"] == indicator], "numerator", "denominator", window,
+                                 indicator.replace("_", " "), notes,
+                                 scale=PER_CAPITA if indicator.endswith("_100k") else 1)
+              for indicator in POOLED_INDICATORS}
     last = national[(national["indicator"] == "persons_received_per_100k") & (national["year"] == window[-1])]
     population = last["denominator"].iloc[0] if len(last) else None
     if population is None or pd.isna(population):

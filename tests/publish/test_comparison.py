@@ -181,6 +181,19 @@ def test_a_different_outcome_is_a_caveat_and_the_money_column_follows_the_curren
     assert "no column total_cost_pln: cost per new case null" in table.loc["PL", "caveats"]
 
 
+def test_a_table_without_a_column_the_comparison_needs_is_left_out_with_a_caveat(tmp_path):
+    be, pl = belgium(tmp_path), poland(tmp_path)
+    summary = pd.read_parquet(pl / "marts" / "cba_summary.parquet").drop(columns=["headline", "price_year"])
+    summary.to_parquet(pl / "marts" / "cba_summary.parquet")
+    poland_row = compare_folders([be, pl]).set_index("country").loc["PL"]
+    assert poland_row[["npv_mean_national", "npv_mean_ppp_eur", "benefit_cost_ratio_mean", "cba_price_year"]].isna().all()
+    assert "cba_summary has no column price_year, headline: cost-benefit expected values null" in poland_row["caveats"]
+    assert poland_row["cost_per_new_case_ppp_eur"] == pytest.approx(500.0)  # the rest as before
+    pd.DataFrame([{"country": "PL"}]).to_parquet(pl / "marts" / "run_profile.parquet")
+    with pytest.raises(ComparisonError, match=r"run_profile.parquet: no column country_name, currency, ppp_per_euro"):
+        compare_folders([be, pl])
+
+
 def test_runs_that_cannot_be_compared_are_refused_in_one_line(tmp_path):
     be, pl = belgium(tmp_path), poland(tmp_path)
     refusals = {
