@@ -46,9 +46,10 @@ NEEDED_COLUMNS = {
 #: Tables read at the national level only (they also hold areas, positions...).
 NATIONAL_ROWS = ("indicators", "cost_per_case")
 RUN_PROFILE = "run_profile"
-#: The national indicators pooled over the years (their numerator and denominator summed): ids of the catalogue,
-#: which are also the comparison's column names.
-POOLED_INDICATORS = ("persons_received_per_100k", "new_cases_per_100k", "share_domestic_violence")
+#: The national indicators per 100,000 inhabitants pooled over the years (their numerator and denominator
+#: summed): ids of the catalogue, which are also the comparison's column names; the share of domestic violence is
+#: pooled the same way.
+PER_CAPITA_INDICATORS = ("persons_received_per_100k", "new_cases_per_100k")
 #: The impact estimate quoted: the overall Callaway–Sant'Anna effect, as the evaluation pack's reading does.
 IMPACT_MODEL, IMPACT_TERM = "callaway_santanna", "att_overall"
 
@@ -225,14 +226,17 @@ def _positions(national_year: pd.DataFrame, year: int) -> dict:
 def _per_capita(indicators: pd.DataFrame, window: list[int], notes: list[str]) -> dict:
     """The pooled national indicators; the population of the last year (the denominator of the per-capita ones)."""
     national = indicators[indicators["level"] == "national"]
-    values = {indicator: _pooled(national[national["indicator"] == indicator], "numerator", "denominator", window,
-                                 indicator.replace("_", " "), notes,
-                                 scale=PER_CAPITA if indicator.endswith("_100k") else 1)
-              for indicator in POOLED_INDICATORS}
     last = national[(national["indicator"] == "persons_received_per_100k") & (national["year"] == window[-1])]
     population = last["denominator"].iloc[0] if len(last) else None
-    if population is None or pd.isna(population):
+    known = population is not None and pd.notna(population)
+    if not known:
         notes.append(f"no population for {window[-1]} (no recorded-crime file?): per 100,000 inhabitants null")
+    values = {indicator: _pooled(national[national["indicator"] == indicator], "numerator", "denominator", window,
+                                 indicator.replace("_", " "), notes, scale=PER_CAPITA)
+              for indicator in PER_CAPITA_INDICATORS if known}
+    values["share_domestic_violence"] = _pooled(national[national["indicator"] == "share_domestic_violence"],
+                                                "numerator", "denominator", window, "share of domestic violence", notes)
+    if not known:
         return values
     year = last["population_year"].iloc[0]
     return {**values, "population_covered": int(population), "population_year": None if pd.isna(year) else int(year)}
@@ -248,10 +252,11 @@ def _pooled(rows: pd.DataFrame, numerator: str, denominator: str, window: list[i
     years = rows[rows["year"].isin(window)].dropna(subset=[numerator, denominator])
     years = years[years[denominator] > 0]
     missing = sorted(set(window) - {int(y) for y in years["year"]})
-    if missing and len(missing) < len(window):
-        notes.append(f"{what} without {_span(missing)}")
     if years.empty:
+        notes.append(f"no {what} in {_span(window)}: null")
         return None
+    if missing:
+        notes.append(f"{what} without {_span(missing)}")
     return float(years[numerator].astype(float).sum() / years[denominator].astype(float).sum() * scale)
 
 

@@ -162,8 +162,8 @@ def test_what_a_run_lacks_is_null_with_a_caveat_never_zero(tmp_path):
     assert cz["npv_mean_ppp_eur"] == pytest.approx(100_000.0)  # 1,600,000 koruna / 16
     assert cz["caveats"].split("; ") == [
         "synthetic data: no finding about Czechia", "no cost_per_case table: cost per new case null",
-        "share domestic violence without 2024",
-        "no population for 2024 (no recorded-crime file?): per 100,000 inhabitants null", "no overall impact estimate (impact_diagnostics says why)",
+        "no population for 2024 (no recorded-crime file?): per 100,000 inhabitants null",
+        "share of domestic violence without 2024", "no overall impact estimate (impact_diagnostics says why)",
         "cost-benefit in 2024 prices, other countries in 2023", "cost-benefit in 2024 prices converted at 2023 parities"]
     assert table.loc["BE", "cost_per_new_case_national"] == pytest.approx(500.0)  # the others are unchanged
 
@@ -179,6 +179,18 @@ def test_a_different_outcome_is_a_caveat_and_the_money_column_follows_the_curren
         table.loc["BE", "caveats"]
     assert pd.isna(table.loc["PL", "cost_per_new_case_national"])
     assert "no column total_cost_pln: cost per new case null" in table.loc["PL", "caveats"]
+
+
+def test_a_figure_nobody_reported_is_null_with_a_caveat(tmp_path):
+    be, pl = belgium(tmp_path), poland(tmp_path)
+    indicators = pd.read_parquet(pl / "marts" / "indicators.parquet")
+    shares = indicators["indicator"] == "share_domestic_violence"
+    indicators.loc[shares, ["numerator", "denominator", "value"]] = None
+    indicators.to_parquet(pl / "marts" / "indicators.parquet")
+    poland_row = compare_folders([be, pl]).set_index("country").loc["PL"]
+    assert pd.isna(poland_row["share_domestic_violence"])
+    assert "no share of domestic violence in 2023–2024: null" in poland_row["caveats"]
+    assert poland_row["persons_received_per_100k"] == pytest.approx(30.0)
 
 
 def test_a_table_without_a_column_the_comparison_needs_is_left_out_with_a_caveat(tmp_path):
