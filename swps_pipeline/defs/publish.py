@@ -78,7 +78,7 @@ def cross_country_comparison(context: dg.AssetExecutionContext, settings: Pipeli
     folders = settings.paths.compare_dirs
     if not folders:
         return dg.MaterializeResult(metadata={"compared": f"nothing to compare: {COMPARE_DIRS_VARIABLE} is empty"})
-    with run_marts(context, settings) as (scenario, paths, marts):
+    with run_marts(context, settings) as (_, paths, marts):
         try:
             runs = [comparison.read_run(marts, shown_as=f"this run ({paths.output_dir})"),
                     *(comparison.read_run(folder) for folder in folders)]
