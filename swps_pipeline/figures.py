@@ -1,8 +1,11 @@
-"""One way to draw a chart: Agg figures without pyplot, money axes in M€, the synthetic-data stamp.
+"""One way to draw a chart: Agg figures without pyplot, money axes in millions of the profile's currency, the
+synthetic-data stamp, numbers written the reader's way.
 
 Every chart of the pipeline (asset metadata, evaluation pack, notebooks) is
 built with `new_figure` and rendered with `to_png`. No backend is switched at
-import, so a notebook that imports the package keeps its inline charts.
+import, so a notebook that imports the package keeps its inline charts. A chart
+drawn for a language other than English gets its tick labels with the
+language's decimal sign (`language_ticks`: 0,5 in French, from Babel).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from swps_pipeline.i18n import N_
+from swps_pipeline.i18n import N_, SOURCE_LANGUAGE
 
 if TYPE_CHECKING:  # matplotlib is imported by the functions that draw: it costs half a second at start-up
     from matplotlib.figure import Figure
@@ -31,11 +34,20 @@ def new_figure(width: float = 7.0, height: float = 4.0) -> Figure:
     return figure
 
 
-def euro_axis(axis, which: str = "y", scale: float = 1e6, unit: str = "M€") -> None:
-    """Label a money axis in `unit` (values drawn in euros), with thousands separators and no offset."""
+def decimal_sign(language: str) -> str:
+    """The decimal sign of `language` (CLDR, through Babel): "." in English, "," in French and Dutch."""
+    from babel.numbers import get_decimal_symbol
+
+    return get_decimal_symbol(language)
+
+
+def money_axis(axis, unit: str, which: str = "y", scale: float = 1e6, language: str = SOURCE_LANGUAGE) -> None:
+    """Label a money axis in `unit` (values drawn in units of the currency, shown divided by `scale`), with
+    thousands separators, the decimal sign of `language` and no offset."""
     from matplotlib.ticker import FuncFormatter
 
-    formatter = FuncFormatter(lambda value, _position: money_tick(value / scale))
+    sign = decimal_sign(language)
+    formatter = FuncFormatter(lambda value, _position: money_tick(value / scale, sign))
     target = axis.yaxis if which == "y" else axis.xaxis
     target.set_major_formatter(formatter)
     label = axis.get_ylabel() if which == "y" else axis.get_xlabel()
@@ -43,11 +55,36 @@ def euro_axis(axis, which: str = "y", scale: float = 1e6, unit: str = "M€") ->
     (axis.set_ylabel if which == "y" else axis.set_xlabel)(text)
 
 
-def money_tick(value: float) -> str:
+def money_tick(value: float, decimal: str = ".") -> str:
     """A tick label: thin-space thousands, a true minus, one decimal only where the value has one
-    (`-500`, `1 250`, `2.5`: not `-500.0`)."""
-    text = f"{value:,.1f}".removesuffix(".0").replace(",", "\u202f")
+    (`-500`, `1 250`, `2.5`: not `-500.0`), written with the `decimal` sign (2,5 in French)."""
+    text = f"{value:,.1f}".removesuffix(".0").replace(",", "\u202f").replace(".", decimal)
     return "0" if text in ("-0", "0") else text.replace("-", "\u2212")
+
+
+def language_ticks(figure: Figure, language: str) -> None:
+    """Write the tick labels of `figure`'s axes that Matplotlib formats itself (its default formatter) with the
+    decimal sign of `language` (0,5 in French); axes with their own formatter (money, counts) are left as they
+    are. English needs nothing."""
+    from matplotlib.ticker import ScalarFormatter
+
+    sign = decimal_sign(language)
+    if sign == ".":
+        return
+
+    class Localised(ScalarFormatter):
+        """Matplotlib's own tick labels and offset, the decimal point replaced by the language's sign."""
+
+        def __call__(self, value, position=None):
+            return super().__call__(value, position).replace(".", sign)
+
+        def get_offset(self):
+            return super().get_offset().replace(".", sign)
+
+    for axis in figure.axes:
+        for target in (axis.xaxis, axis.yaxis):
+            if type(target.get_major_formatter()) is ScalarFormatter:
+                target.set_major_formatter(Localised())
 
 
 def stamp(figure: Figure, text: str = SYNTHETIC_STAMP) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import gettext
+import importlib
 import io
 import os
 import re
@@ -35,6 +36,13 @@ LOCALE_DIR = PACKAGE / "locale"
 DOMAIN = "messages"
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 SOURCE_LANGUAGE = "en"
+#: The languages whose catalogue must translate every message (issue 15: English and French complete); another
+#: language's catalogue may leave a message empty, read in English until a speaker translates it (README,
+#: "Languages", lists them).
+COMPLETE_LANGUAGES = ("en", "fr")
+#: Messages that are not in the code: the methods docs' paragraphs and the economic parameters' labels, each
+#: module's `catalogue_messages()` giving (message, file, line).
+OTHER_MESSAGE_SOURCES = ("swps_pipeline.publish.methods", "swps_pipeline.economics.parameters")
 LANGUAGE_VARIABLE = "SWPS_LANGUAGE"
 #: Comments written just above a marked message, starting with this, reach the translators in the catalogues.
 TRANSLATOR_TAG = "TRANSLATORS:"
@@ -52,6 +60,8 @@ def N_(message: str) -> str:
 
 # TRANSLATORS: how a date is written (strftime codes): day/month/year in French.
 DATE_FORMAT = N_("%Y-%m-%d")
+# TRANSLATORS: between the items of a list in a sentence (places, reasons, notes): " ; " in French.
+LIST_SEPARATOR = N_("; ")
 
 
 def catalogue_path(language: str, folder: Path = LOCALE_DIR) -> Path:
@@ -127,15 +137,28 @@ class Texts:
 
         return format_decimal(value, pattern, locale=self.language)
 
-    def percent(self, value: float, decimals: int = 1) -> str:
-        """A share for a reader, in the language's percent pattern: 3.2% in English, 3,2 % in French."""
+    def percent(self, value: float, decimals: int = 1, signed: bool = False) -> str:
+        """A share for a reader, in the language's percent pattern: 3.2% in English, 3,2 % in French; `signed`
+        writes + before a positive share (a change)."""
         from babel import Locale
         from babel.numbers import format_percent
 
-        pattern = Locale.parse(self.language).percent_formats[None].pattern
+        pattern = Locale.parse(self.language).percent_formats[None].pattern.split(";")[0]
         last = pattern.rindex("0") + 1
         pattern = pattern[:last] + ("." + "0" * decimals if decimals else "") + pattern[last:]
-        return format_percent(value, pattern, locale=self.language)
+        return format_percent(value, f"+{pattern};-{pattern}" if signed else pattern, locale=self.language)
+
+    def signed(self, value: float, decimals: int = 3) -> str:
+        """An estimate with its sign, in the language's way, with a true minus: +0.120, −0.050 (+0,120 in French)."""
+        digits = "0." + "0" * decimals if decimals else "0"
+        return self.decimal(value, f"+{digits};-{digits}").replace("-", "\u2212")
+
+    def country(self, code: str, default: str) -> str:
+        """The name of the country `code` (ISO 3166-1) in the language (CLDR, through Babel: Belgique in French),
+        else `default`."""
+        from babel import Locale
+
+        return Locale.parse(self.language).territories.get(code, default)
 
     def date(self, value) -> str:
         return value.strftime(self.gettext(DATE_FORMAT))
@@ -161,6 +184,15 @@ def check_language(language: str) -> None:
 
 
 @cache
+def filled_values(message: str, text: str) -> dict[str, str] | None:
+    """The values that filled the English `message` to give `text`, or None when `text` is not this message:
+    a text kept in English in a mart is said again in the reader's language where it is shown."""
+    pattern = "".join(f"(?P<{part[1:-1]}>.+?)" if _PLACEHOLDER.fullmatch(part) else re.escape(part)
+                      for part in re.split(r"(\{[^{}]*\})", message) if part)
+    found = re.fullmatch(pattern, text, flags=re.DOTALL)
+    return found.groupdict() if found else None
+
+
 def every_translation(message: str) -> frozenset[str]:
     """The message in every language with a catalogue (for words a reader must recognise in any of them)."""
     return frozenset(translator(language).gettext(message) for language in available_languages()) | {message}
@@ -200,6 +232,12 @@ def extract():
             PACKAGE, method_map=[("**.py", "python")], comment_tags=(TRANSLATOR_TAG,), strip_comment_tags=True):
         template.add(message, None, [(f"swps_pipeline/{filename}", lineno)], auto_comments=comments,
                      context=context)
+    for module in OTHER_MESSAGE_SOURCES:
+        for message, filename, lineno in importlib.import_module(module).catalogue_messages():
+            if message in template:
+                template[message].locations.append((filename, lineno))
+            else:
+                template.add(message, None, [(filename, lineno)])
     return template
 
 
@@ -249,7 +287,8 @@ def update_catalogues(folder: Path = LOCALE_DIR) -> list[Path]:
 
 def catalogue_problems(language: str, folder: Path = LOCALE_DIR, template=None) -> list[str]:
     """One line per message of the template (by default extracted from the code now) that the catalogue of
-    `language` misses, leaves empty, marks fuzzy, or translates with other `{placeholders}`."""
+    `language` misses, marks fuzzy, translates with other `{placeholders}`, or leaves empty (in a language of
+    `COMPLETE_LANGUAGES`; elsewhere an empty message reads in English: `untranslated`)."""
     template = template if template is not None else extract()
     path = catalogue_path(language, folder)
     if not path.is_file():
@@ -264,7 +303,8 @@ def catalogue_problems(language: str, folder: Path = LOCALE_DIR, template=None) 
         if found is None:
             problems.append(f"{where}: missing (run `swps i18n update`, then translate it)")
         elif not found.string:
-            problems.append(f"{where}: not translated")
+            if language in COMPLETE_LANGUAGES:
+                problems.append(f"{where}: not translated")
         elif found.fuzzy:
             problems.append(f"{where}: fuzzy (check the translation, then remove the fuzzy flag)")
         elif sorted(_PLACEHOLDER.findall(found.string)) != sorted(_PLACEHOLDER.findall(message.id)):
@@ -295,4 +335,15 @@ def command_i18n(args: argparse.Namespace) -> int:
     problems = [line for language in available_languages() for line in catalogue_problems(language, template=template)]
     print("\n".join(problems) if problems else
           f"swps i18n: clean ({', '.join(available_languages())}: {len(template)} messages each)")
+    for language in available_languages():
+        if language not in COMPLETE_LANGUAGES and (left := untranslated(language, template=template)):
+            print(f"swps i18n: {language}: {len(left)} messages read in English until translated (README, 'Languages')")
     return 2 if problems else 0
+
+
+def untranslated(language: str, folder: Path = LOCALE_DIR, template=None) -> list[str]:
+    """The messages of the template that the catalogue of `language` leaves empty (they read in English)."""
+    template = template if template is not None else extract()
+    catalog = read_catalogue(catalogue_path(language, folder))
+    return [message.id for message in template if message.id
+            and (found := catalog.get(message.id, context=message.context)) is not None and not found.string]

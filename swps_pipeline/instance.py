@@ -1,23 +1,27 @@
 """The Dagster instance of one analyst: SQLite files under $DAGSTER_HOME, so the UI shows the runs of `swps run`.
 
-Dagster's SQLite event log opens a connection, commits and closes it for every event, and SQLite waits for the
-disk (fsync) at each commit and at each close. A run writes about 400 events (one planned and one materialised
-per year partition of each yearly table), and these waits were the largest single cost of a whole run
-(bench/results.md, "Where the time goes"). `LocalEventLogStorage` writes the same files, in the same layout, with
-`PRAGMA synchronous=OFF`: a crash of the run loses nothing (SQLite has handed every write to the operating
-system), an operating-system crash or a power cut during a run can lose or damage that run's history. The
-warehouse and the marts are written by DuckDB and pyarrow, not here, and keep their own guarantees. A team
-deployment (`swps serve`) does not use this class: it writes its own dagster.yaml (PostgreSQL, or SQLite with
-Dagster's defaults).
+Dagster's SQLite event log makes a new SQLAlchemy engine for every event (so every statement is compiled afresh),
+opens a connection, commits and closes it, and SQLite waits for the disk (fsync) at the commit and the close. A
+run writes about 400 events (one planned and one materialised per year partition of each yearly table): these
+were the largest single cost of a whole run (bench/results.md). `LocalEventLogStorage` writes the same files, in
+the same layout and transactions, keeping an engine per database and with `PRAGMA synchronous=OFF`: a crash of
+the run loses nothing (SQLite has handed every write to the operating system); an operating-system crash or a
+power cut during a run can lose or damage that run's history. The warehouse and the marts are written by DuckDB
+and pyarrow, not here, and keep their own guarantees. A team deployment (`swps serve`) does not use this class:
+it writes its own dagster.yaml (PostgreSQL, or SQLite with Dagster's defaults).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import sqlalchemy as db
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from sqlalchemy.pool import NullPool
 
 #: What `swps run` writes to a new $DAGSTER_HOME/dagster.yaml ({home} is the folder): no telemetry, and the event
 #: log above in Dagster's own location (history/runs), so Dagster's default storage reads the same files.
@@ -33,7 +37,11 @@ event_log_storage:
 
 
 class LocalEventLogStorage(SqliteEventLogStorage):
-    """Dagster's SQLite event log without a wait for the disk at each event (module docstring)."""
+    """Dagster's SQLite event log, same files and transactions, without its two costs per event (module docstring):
+    the wait for the disk, and a new SQLAlchemy engine per connection, which compiles every statement afresh
+    (an engine keeps its compiled statements; a few engines are kept, one per run database in use)."""
+
+    KEPT_ENGINES = 8
 
     @classmethod
     def from_config_value(cls, inst_data, config_value) -> "LocalEventLogStorage":
@@ -41,10 +49,30 @@ class LocalEventLogStorage(SqliteEventLogStorage):
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator:
-        with super()._connect(shard) as connection:
-            # pysqlite begins the transaction at the first write, so the pragma applies to this connection
-            connection.exec_driver_sql("PRAGMA synchronous=OFF")
-            yield connection
+        with self._db_lock:
+            engine = self._engine(shard)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as connection, connection.begin():
+                yield connection
+
+    def _engine(self, shard: str):
+        engines: OrderedDict = self.__dict__.setdefault("_engines", OrderedDict())
+        if shard in engines:
+            engines.move_to_end(shard)
+            return engines[shard]
+        engine = db.create_engine(self.conn_string_for_shard(shard), poolclass=NullPool,
+                                  connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+        db.event.listen(engine, "connect", _without_waiting_for_the_disk)
+        engines[shard] = engine
+        while len(engines) > self.KEPT_ENGINES:
+            engines.popitem(last=False)[1].dispose()
+        return engine
+
+
+def _without_waiting_for_the_disk(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 def write_instance_settings(home: Path) -> Path:

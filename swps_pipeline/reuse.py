@@ -121,31 +121,43 @@ def _computed(function: Callable[..., Result], code: str, inputs: str, args: tup
 def content_digest(value: object) -> str:
     """A digest of `value`'s content: tables by their values, index, column names and types (not by how
     pandas lays them out in memory, which differs between a table computed and the same table read back);
-    anything else by its pickled form."""
+    containers and dataclasses (by their fields, not what they cached) item by item; anything else by its
+    pickled form. The whole is pickled once: a model of thousands of cells costs one pickle, not one hash each."""
+    return hashlib.sha256(pickle.dumps(_canonical(value), protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+
+
+_ATOMS = frozenset({int, float, str, bytes, bool, type(None)})
+
+
+def _canonical(value: object) -> object:
+    """`value` with its tables replaced by their digests and its dataclasses by their named fields."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if kind is list or kind is tuple:
+        if all(type(item) in _ATOMS for item in value):  # e.g. a model's thousands of counts: pickled as they are
+            return kind.__name__, value
+        return kind.__name__, [_canonical(item) for item in value]
+    if kind is dict:  # in its order: a function may depend on it (a workbook's sheets)
+        return "dict", [(_canonical(key), _canonical(item)) for key, item in value.items()]
     import pandas as pd
 
-    digest = hashlib.sha256()
     if isinstance(value, pd.Series):
-        return content_digest(value.to_frame(name=repr(value.name)))
+        return "series", _frame_digest(value.to_frame(name=repr(value.name)))
     if isinstance(value, pd.DataFrame):
-        digest.update(_values_digest(value.index) + pickle.dumps(
-            (repr(value.index.names), repr(value.index.dtype), repr(value.columns.name), repr(value.attrs))))
-        for name, column in value.items():  # the label with its type, the dtype with its categories
-            digest.update(pickle.dumps((repr(name), repr(column.dtype))) + _values_digest(column))
-    elif isinstance(value, (tuple, list)):
-        digest.update(type(value).__name__.encode())
-        for item in value:
-            digest.update(content_digest(item).encode())
-    elif isinstance(value, dict):  # in its order: a function may depend on it (a workbook's sheets)
-        for key, item in value.items():
-            digest.update(pickle.dumps((repr(key), content_digest(item))))
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):  # its fields, not what it cached
-        digest.update(f"{type(value).__module__}.{type(value).__qualname__}".encode())
-        for field in dataclasses.fields(value):
-            digest.update(field.name.encode() + content_digest(getattr(value, field.name)).encode())
-    else:
-        digest.update(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    return digest.hexdigest()
+        return "frame", _frame_digest(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (f"{kind.__module__}.{kind.__qualname__}",
+                [(field.name, _canonical(getattr(value, field.name))) for field in dataclasses.fields(value)])
+    return value
+
+
+def _frame_digest(frame) -> bytes:
+    digest = hashlib.sha256(_values_digest(frame.index) + pickle.dumps(
+        (repr(frame.index.names), repr(frame.index.dtype), repr(frame.columns.name), repr(frame.attrs))))
+    for name, column in frame.items():  # the label with its type, the dtype with its categories
+        digest.update(pickle.dumps((repr(name), repr(column.dtype))) + _values_digest(column))
+    return digest.digest()
 
 
 def _values_digest(values) -> bytes:

@@ -1,16 +1,16 @@
-"""The shared chart helpers: money axes in M€ and the synthetic stamp."""
+"""The shared chart helpers: money axes in millions of the currency and the synthetic stamp."""
 
 import pytest
 
-from swps_pipeline.figures import SYNTHETIC_STAMP, euro_axis, new_figure, to_png
+from swps_pipeline.figures import SYNTHETIC_STAMP, money_axis, new_figure, to_png
 
 
-def test_money_axis_reads_in_millions_of_euros():
+def test_money_axis_reads_in_millions_of_the_currency():
     figure = new_figure()
     axis = figure.subplots()
     axis.set_ylabel("NPV")
-    euro_axis(axis)
-    assert axis.get_ylabel() == "NPV (M€)"
+    money_axis(axis, "M zł")
+    assert axis.get_ylabel() == "NPV (M zł)"
     assert axis.yaxis.get_major_formatter()(2_500_000, 0) == "2.5"
     assert axis.yaxis.get_major_formatter()(-12_345_678_000, 0) == "\u221212\u202f345.7"
     # whole values without a trailing ".0" (the NPV histogram's ticks read -500, 1 250)

@@ -13,7 +13,7 @@ what the template's headers and drop-downs say.
 from __future__ import annotations
 
 from swps_pipeline.contract import BY_NAME
-from swps_pipeline.i18n import N_
+from swps_pipeline.i18n import LIST_SEPARATOR, N_
 
 
 def label(column: str) -> str:
@@ -135,8 +135,8 @@ CONFLICT_MESSAGE = N_(
 CELL_IN_XLSX = N_("{label} ({cell})")
 CELL_IN_CSV = N_("{label} (row {row}, column {column})")
 COPY_AT = N_("{file} row {row}")
-# TRANSLATORS: between the places of the conflicting copies of a return.
-COPIES_SEPARATOR = N_("; ")
+#: Between the places of the conflicting copies of a return.
+COPIES_SEPARATOR = LIST_SEPARATOR
 #: A cell or a figure left blank, as the feedback shows it.
 BLANK = N_("blank")
 

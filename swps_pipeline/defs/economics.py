@@ -12,6 +12,7 @@ from pydantic import Field
 from swps_pipeline import economics
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.publish.currency import profile_money
 from swps_pipeline.reuse import reused
 from swps_pipeline.economics.parameters import CHANNELS, DISTRIBUTIONS, EFFECT_SOURCES
 
@@ -161,13 +162,15 @@ def economic_model(context: dg.AssetExecutionContext, config: EconomicsConfig, s
     for note in notes:
         context.log.warning(note)
     cba["cba_npv_draws"] = pd.DataFrame({"draw": range(len(headline.npv_draws)), "npv_eur": headline.npv_draws})
-    period = f"national {years[0]}–{years[-1]}"
+    period, unit = f"national {years[0]}–{years[-1]}", profile_money().millions
     charts = {
         "cba_summary": {"NPV distribution": chart(
-            reuse(economics.npv_distribution_png)(headline.npv_draws, headline.npv_at_means, title=f"NPV, {period}"),
+            reuse(economics.npv_distribution_png)(headline.npv_draws, headline.npv_at_means, title=f"NPV, {period}",
+                                                  unit=unit),
             f"NPV distribution, {period} (Monte Carlo)")},
         "cba_sensitivity": {"tornado": chart(
-            reuse(economics.tornado_png)(headline.cba_sensitivity), "One-way sensitivity of the NPV (tornado)")},
+            reuse(economics.tornado_png)(headline.cba_sensitivity, unit=unit),
+            "One-way sensitivity of the NPV (tornado)")},
     }
     for name, table in {**costs, **cba}.items():
         rows = 50 if name.startswith("cba") or name == "cost_national_year" else 10

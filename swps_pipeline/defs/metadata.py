@@ -6,7 +6,7 @@ import base64
 import dagster as dg
 import pandas as pd
 
-from swps_pipeline.assumptions import SYNTHETIC_NOTICE
+from swps_pipeline.assumptions import synthetic_notice
 
 OWNERS = ["team:evaluation"]
 KINDS = {"pandas", "duckdb"}
@@ -34,7 +34,7 @@ def preview(frame: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
 def chart(png: bytes, title: str) -> dg.MetadataValue:
     """A PNG chart shown inline in the asset's metadata, with the synthetic-data notice."""
     encoded = base64.b64encode(png).decode("ascii")
-    return dg.MetadataValue.md(f"**{title}**\n\n![{title}](data:image/png;base64,{encoded})\n\n_{SYNTHETIC_NOTICE}_")
+    return dg.MetadataValue.md(f"**{title}**\n\n![{title}](data:image/png;base64,{encoded})\n\n_{synthetic_notice()}_")
 
 
 def table_metadata(frame: pd.DataFrame, rows: int = 10) -> dict[str, object]:

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from swps_pipeline.economics.charts import IMPACT_ESTIMATE_LABEL
 from swps_pipeline.economics.costs import NATIONAL_ENTITY
 from swps_pipeline.economics.parameters import Distribution, Parameter, ParameterError, Parameters, z90
 
@@ -297,7 +298,7 @@ def with_impact_estimate(params: Parameters, impact_estimates: pd.DataFrame) -> 
     mean, sigma = 1 - math.exp(estimate), math.exp(estimate) * std_error
     prior = params.parameters[REDUCTION]
     drawn = Parameter(
-        REDUCTION, f"{prior.label} (impact estimate)", mean, Distribution("normal", mean - z90() * sigma, mean + z90() * sigma), prior.bounds, prior.unit,
+        REDUCTION, IMPACT_ESTIMATE_LABEL.format(label=prior.label), mean, Distribution("normal", mean - z90() * sigma, mean + z90() * sigma), prior.bounds, prior.unit,
         None, f"impact_estimates: {model} {IMPACT_TERM} = {estimate:.4f} (se {std_error:.4f}) on log recorded crime",
         None, prior.uses,
     )

@@ -3,7 +3,9 @@
 One YAML file in the package (`parameters.yaml`) holds every economic
 parameter with its uncertainty, its plausible bounds and its source; the
 country profile adds the national ones (`with_profile`: discount-rate
-guidance, default position cost, refund, price index); a user
+guidance, default position cost, refund, price index, national unit values)
+and, outside France, has every other money value transferred at
+purchasing-power parity (`transferred_at_ppp`); a user
 file and the run config override it field by field. Anything malformed or
 implausible fails before the run starts with one line that names the file and
 the parameter, so a bad run config never yields figures.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,7 +33,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from swps_pipeline.profiles import Profile, active_profile
+from swps_pipeline.profiles import PACKAGED_PROFILES, Profile, active_profile, load_profile
 
 PACKAGED_FILE = "parameters.yaml"
 DISTRIBUTIONS = ("fixed", "uniform", "triangular", "pert", "lognormal", "normal")
@@ -69,6 +72,12 @@ N_DRAWS_BOUNDS = (1, 1_000_000)
 MAX_SEED = 2**63 - 1
 MAX_REFUND_YEARS = 10
 SCHEME_START_YEARS = (1980, 2100)
+#: The country whose prices the shared money values of parameters.yaml are: euros of their price year in France
+#: (Cour des comptes, DREES, Psytel; the British and American figures converted to euros). Another country's
+#: profile gets each of them transferred at purchasing-power parity (`transferred_at_ppp`) unless it gives its own.
+SHARED_VALUES_COUNTRY = "FR"
+#: What the unit of a value transferred at PPP says, so that a reader of the pack's tables sees it.
+TRANSFERRED_MARK = "transferred at PPP"
 
 _PARAMETER_KEYS = {"value", "label", "distribution", "bounds", "unit", "price_year", "source", "rationale",
                    "channel"}
@@ -234,7 +243,7 @@ class Parameters:
         return {name: p.value for name, p in self.parameters.items()}
 
     def deflator(self, from_year: int) -> float:
-        """Multiply euros of `from_year` by this to get euros of the run's price year (INSEE CPI)."""
+        """Multiply money of `from_year` by this to get money of the run's price year (the profile's price index)."""
         return self.cpi[self.settings.price_year] / self.cpi[from_year]
 
 
@@ -243,13 +252,76 @@ def read_cpi() -> dict[int, float]:
     return dict(active_profile().deflator)
 
 
+def shared_values_profile() -> Profile:
+    """The profile of the country whose prices the shared money values are in (France)."""
+    return load_profile((PACKAGED_PROFILES / SHARED_VALUES_COUNTRY).resolve())
+
+
+def money_unit(unit: str) -> str | None:
+    """The ISO 4217 code a money parameter's unit starts with (the code of 'XXX per night'), else None."""
+    import pycountry
+
+    word = str(unit).split(" ", 1)[0].rstrip(";,")
+    return word if word.isupper() and pycountry.currencies.get(alpha_3=word) is not None else None
+
+
+def ppp_factor(price_year: int | None, source: Profile, target: Profile) -> float:
+    """What an amount of the source country's currency of `price_year` is multiplied by to be in the target's
+    currency of the PPP year (benefit transfer at purchasing-power parity): brought to the PPP year with the
+    source's price index, to PPS with the source's PPP, then to the target's currency with the target's PPP.
+    Without a price year (a plausible range) only the PPP ratio applies."""
+    if source.ppp_year != target.ppp_year:
+        raise ParameterError(f"country profile {target.country}: costs.ppp.year {target.ppp_year} differs from "
+                             f"{source.country}'s ({source.ppp_year}), whose prices the shared values are in: the "
+                             f"transfer at purchasing-power parity needs both parities of one year")
+    inflation = 1.0 if price_year is None else source.deflator[source.ppp_year] / source.deflator[price_year]
+    return inflation * target.ppp_per_euro / source.ppp_per_euro
+
+
+def transferred_at_ppp(raw: dict[str, Any], source: Profile, target: Profile) -> dict[str, Any]:
+    """The shared parameters with every money value in the target's currency, transferred at PPP (`ppp_factor`):
+    value, distribution and plausible range scaled alike, priced in the PPP year, the unit and source saying so.
+    The identity (the very same file) for the country whose prices they are."""
+    if target.country == source.country:
+        return raw
+    merged = copy.deepcopy(raw)
+    for name, entry in (merged.get("parameters") or {}).items():
+        if not isinstance(entry, dict):
+            continue
+        if money_unit(entry.get("unit", "")) != source.currency:  # a ratio per unit of money: the target's
+            if isinstance(entry.get("unit"), str):
+                entry["unit"] = re.sub(rf"\b{source.currency}\b", target.currency, entry["unit"])
+            continue
+        year = entry.get("price_year")
+        factor = ppp_factor(year, source, target)
+        scaled = {key: entry[key] * factor for key in ("value",) if isinstance(entry.get(key), (int, float))}
+        distribution = entry.get("distribution")
+        if isinstance(distribution, dict):
+            scaled["distribution"] = {**distribution, **{key: distribution[key] * factor for key in ("low", "high")
+                                                         if isinstance(distribution.get(key), (int, float))}}
+        if isinstance(entry.get("bounds"), list):
+            scaled["bounds"] = [bound * factor for bound in entry["bounds"]]
+        unit = f"{target.currency}{entry['unit'][len(source.currency):]}"
+        how = (f"{TRANSFERRED_MARK} from {source.name}" + (f" ({source.currency} of {year}, {source.name}'s price "
+               f"index to {target.ppp_year})" if year is not None else "") + f": × {factor:.6f} = "
+               f"{target.ppp_per_euro:g} {target.currency} / {source.ppp_per_euro:g} {source.currency} per PPS "
+               f"(Eurostat, {target.ppp_year})")
+        merged["parameters"][name] = {**entry, **scaled, "unit": f"{unit}; {TRANSFERRED_MARK}",
+                                      **({"price_year": target.ppp_year} if year is not None else {}),
+                                      **({"source": f"{entry['source']}; {how}"} if "source" in entry else {})}
+    return merged
+
+
 def with_profile(raw: dict[str, Any], profile: Profile) -> dict[str, Any]:
     """The shared parameters completed with the national ones of a country profile.
 
+    Outside the shared values' country every money value is first transferred at PPP (`transferred_at_ppp`).
     The profile gives the national discount-rate guidance (listed before the shared references, and the
-    default rate) and the default position cost (value, range, price year, source); the refund
-    shares and the scheme start are read from it in `_settings` unless a file sets them.
+    default rate), the default position cost (value, range, price year, source) and its own unit values
+    (`economics.unit_values`: value, price year and source, the distribution carried to the new value); the
+    refund shares and the scheme start are read from it in `_settings` unless a file sets them.
     """
+    raw = transferred_at_ppp(raw, shared_values_profile(), profile)
     merged = copy.deepcopy(raw)
     merged["discount_rates"] = {**copy.deepcopy(profile.discount_rates), **(raw.get("discount_rates") or {})}
     merged.setdefault("settings", {}).setdefault("discount_rate", profile.discount_rate)
@@ -259,8 +331,32 @@ def with_profile(raw: dict[str, Any], profile: Profile) -> dict[str, Any]:
         **cost, "value": profile.cost_per_fte_year, "distribution": {**cost.get("distribution", {}), "low": low,
                                                                         "high": high},
         "price_year": profile.cost_price_year, "source": profile.sources["cost_per_fte_year"],
+        "unit": _national_unit(cost.get("unit", ""), profile),
     }
+    for name, given in profile.unit_values.items():
+        origin = f"country profile {profile.country}: economics.unit_values"
+        shared = merged["parameters"].get(name)
+        if shared is None or money_unit(shared.get("unit", "")) is None:
+            raise ParameterError(f"{origin}.{name}: not a money parameter of {PACKAGED_FILE}")
+        national = {key: given[key] for key in ("value", "price_year", "source")}
+        merged["parameters"][name] = {**_merged_parameter(name, shared, national, origin),
+                                      "unit": _national_unit(shared["unit"], profile)}
     return merged
+
+
+def _national_unit(unit: str, profile: Profile) -> str:
+    """A money unit in the profile's currency, without the mark of a transferred value (the profile gave it)."""
+    code = money_unit(unit)
+    rest = unit[len(code):] if code else f" {unit}" if unit else ""
+    return f"{profile.currency}{rest.removesuffix(f'; {TRANSFERRED_MARK}')}"
+
+
+def catalogue_messages() -> list[tuple[str, str, int]]:
+    """(label, file, line) of every packaged parameter's label, for `swps i18n extract`: the tornado chart and its
+    reading show the labels in the pack's language (a parameter file's own labels stay as written)."""
+    text = resources.files(__package__).joinpath(PACKAGED_FILE).read_text(encoding="utf-8")
+    labels = [str(entry["label"]) for entry in yaml.safe_load(text)["parameters"].values() if "label" in entry]
+    return [(label, f"swps_pipeline/economics/{PACKAGED_FILE}", 0) for label in labels]
 
 
 def load_parameters(user_yaml: Path | None = None, overrides: Mapping[str, Any] | None = None) -> Parameters:
@@ -441,7 +537,7 @@ def _parameter(name: str, entry: Any, origin: str) -> Parameter:
     price_year = entry["price_year"]
     if price_year is not None and (isinstance(price_year, bool) or not isinstance(price_year, int)):
         raise ParameterError(f"{where}: price_year must be a year or null, got {price_year!r}")
-    if price_year is None and str(entry["unit"]).startswith("EUR"):
+    if price_year is None and money_unit(entry["unit"]):
         raise ParameterError(f"{where}: a money amount needs a price_year")
     uses = entry["channel"] if isinstance(entry["channel"], list) else [entry["channel"]]
     bad = [u for u in uses if u not in PARAMETER_USES]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from swps_pipeline.impact import did, twfe
+from swps_pipeline.i18n import LIST_SEPARATOR, N_, Texts, filled_values
 from swps_pipeline.impact.settings import FEW_CLUSTERS, SMALL_COHORT, ImpactSettings
 
 ESTIMATE_COLUMNS: dict[str, str] = {
@@ -134,20 +135,50 @@ def staggered_sample(panel: pd.DataFrame, y: str, cohort: str) -> pd.DataFrame:
     return sample.assign(**{cohort: sample[cohort].mask(after_end.fillna(False).astype(bool))})
 
 
+#: The few-cluster warning of the estimates, kept in English in the marts (`warning` column) and said again in the
+#: reader's language where the pack shows it (`warning_text`).
+FEW_CLUSTERS_WARNING = N_("Few clusters: {reasons}. Standard errors and intervals rest on few départements; read "
+                          "them as indicative, prefer the bootstrap p-values and the uniform bands.")
+FEW_CLUSTERS_SHORT = N_("Few clusters: {reasons}.")
+FEW_UNITS = N_("{count} départements (< {minimum})")
+SMALL_COHORTS = N_("cohort {cohorts} (< {minimum})")
+COHORT_SIZE = N_("{cohort} has {count}")
+_REASONS, _COHORTS = LIST_SEPARATOR, ", "
+
+
 def few_cluster_warning(sample: pd.DataFrame, cohort: str) -> str | None:
     """Why inference is fragile on this sample (fewer than 30 départements or a cohort below 5), or None."""
     by_unit = sample.groupby("department_code")[cohort].first()
     sizes = by_unit.dropna().astype(int).value_counts().sort_index()
     reasons = []
     if len(by_unit) < FEW_CLUSTERS:
-        reasons.append(f"{len(by_unit)} départements (< {FEW_CLUSTERS})")
+        reasons.append(FEW_UNITS.format(count=len(by_unit), minimum=FEW_CLUSTERS))
     small = sizes[sizes < SMALL_COHORT]
     if len(small):
-        reasons.append("cohort " + ", ".join(f"{g} has {n}" for g, n in small.items()) + f" (< {SMALL_COHORT})")
+        sizes_text = _COHORTS.join(COHORT_SIZE.format(cohort=g, count=n) for g, n in small.items())
+        reasons.append(SMALL_COHORTS.format(cohorts=sizes_text, minimum=SMALL_COHORT))
     if not reasons:
         return None
-    return ("Few clusters: " + "; ".join(reasons) + ". Standard errors and intervals rest on few départements; "
-            "read them as indicative, prefer the bootstrap p-values and the uniform bands.")
+    return FEW_CLUSTERS_WARNING.format(reasons=_REASONS.join(reasons))
+
+
+def warning_text(warning: str, say: Texts) -> str:
+    """A warning as the marts keep it (English) in the language of `say`, read back into its parts; a text that
+    is none of these warnings is shown as it is."""
+    def reason(text: str) -> str:
+        if values := filled_values(FEW_UNITS, text):
+            return say(FEW_UNITS, **values)
+        if values := filled_values(SMALL_COHORTS, text):
+            cohorts = [(filled_values(COHORT_SIZE, size), size) for size in values["cohorts"].split(_COHORTS)]
+            return say(SMALL_COHORTS, minimum=values["minimum"], cohorts=_COHORTS.join(
+                say(COHORT_SIZE, **parts) if parts else size for parts, size in cohorts))
+        return text
+
+    for template in (FEW_CLUSTERS_WARNING, FEW_CLUSTERS_SHORT):  # the long one first: the short one matches both
+        if values := filled_values(template, warning):
+            reasons = say(LIST_SEPARATOR).join(reason(part) for part in values["reasons"].split(_REASONS))
+            return say(template, reasons=reasons)
+    return warning
 
 
 @dataclass(frozen=True)
@@ -243,7 +274,8 @@ def twfe_intensity(panel: pd.DataFrame, y: str = OUTCOME_COLUMN, model: str = "t
     data = _complete(panel, [y, "fte_per_100k"])
     warning = None
     if data["department_code"].nunique() < FEW_CLUSTERS:
-        warning = f"Few clusters: {data['department_code'].nunique()} départements (< {FEW_CLUSTERS})."
+        warning = FEW_CLUSTERS_SHORT.format(reasons=FEW_UNITS.format(count=data["department_code"].nunique(),
+                                                                     minimum=FEW_CLUSTERS))
     return _twfe_rows(panel, data, y, data[["fte_per_100k"]], model, settings, warning)[0]
 
 

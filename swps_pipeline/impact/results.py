@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from swps_pipeline.figures import new_figure, to_png
+from swps_pipeline.figures import SYNTHETIC_STAMP, language_ticks, new_figure, to_png
+from swps_pipeline.i18n import N_, SOURCE_LANGUAGE, Texts
 from swps_pipeline.impact import estimators as est
 from swps_pipeline.impact import sensitivity
 from swps_pipeline.impact.dose import dose_response
@@ -22,8 +23,8 @@ if TYPE_CHECKING:  # matplotlib is imported by the steps that draw (issue 17)
 HONEST_MODEL = "honest_did"
 HONEST_TARGETS = ("att_dynamic_overall", "event_time_0")
 #: The HonestDiD targets as a reader names them.
-HONEST_TARGET_LABELS = {"att_dynamic_overall": "average post-adoption effect",
-                        "event_time_0": "effect in the year of adoption"}
+HONEST_TARGET_LABELS = {"att_dynamic_overall": N_("average post-adoption effect"),
+                        "event_time_0": N_("effect in the year of adoption")}
 RESTRICTIONS = {"relative_magnitudes": "breakdown_mbar_", "smoothness": "breakdown_m_"}
 
 
@@ -105,21 +106,27 @@ def _estimate_impact(impact_panel: pd.DataFrame, settings: ImpactSettings, sensi
                         group_time, est.conform(out.diagnostics, est.DIAGNOSTIC_COLUMNS))
 
 
-CAVEAT = ("Recorded violence measures reporting, not only victimisation: a rise after adoption can mean more "
-          "victims come forward.")
+CAVEAT = N_("Recorded violence measures reporting, not only victimisation: a rise after adoption can mean more "
+             "victims come forward.")
+#: The event-study chart's panels (model of `event_study`, title).
+EVENT_STUDY_PANELS = (("callaway_santanna", N_("Callaway–Sant'Anna (not-yet/never treated comparison)")),
+                      ("event_study", N_("TWFE event study (ends binned; biased if effects differ by cohort)")))
+NOT_IDENTIFIED = N_("not identified on these data")
 
 
-def event_study_chart(event_study: pd.DataFrame, synthetic: bool = True) -> bytes:
-    """PNG: Callaway–Sant'Anna (universal base, pointwise and uniform 95 % bands) above the TWFE event study."""
-    return to_png(event_study_figure(event_study), synthetic=synthetic)
+def event_study_chart(event_study: pd.DataFrame, synthetic: bool = True, language: str = SOURCE_LANGUAGE) -> bytes:
+    """PNG: Callaway–Sant'Anna (universal base, pointwise and uniform 95 % bands) above the TWFE event study,
+    labelled in `language` (English by default)."""
+    return to_png(event_study_figure(event_study, language), synthetic=synthetic,
+                  stamp_text=Texts(language)(SYNTHETIC_STAMP))
 
 
-def event_study_figure(event_study: pd.DataFrame) -> Figure:
+def event_study_figure(event_study: pd.DataFrame, language: str = SOURCE_LANGUAGE) -> Figure:
     """The event-study figure; legends sit right of the plots so that no estimate hides behind one, and an
     estimate without an interval (an event time too few départements reach) is drawn hollow."""
+    say = Texts(language)
     figure = new_figure(9.5, 6.2)
-    panels = [("callaway_santanna", "Callaway–Sant'Anna (not-yet/never treated comparison)"),
-              ("event_study", "TWFE event study (ends binned; biased if effects differ by cohort)")]
+    panels = [(model, say(title)) for model, title in EVENT_STUDY_PANELS]
     axes = figure.subplots(2, 1, sharex=True)
     for ax, (model, title) in zip(axes, panels):
         rows = event_study[event_study["model"] == model].sort_values("event_time")
@@ -129,36 +136,38 @@ def event_study_figure(event_study: pd.DataFrame) -> Figure:
             uniform = np.vstack([estimated["estimate"] - estimated["ci_low_uniform"],
                                  estimated["ci_high_uniform"] - estimated["estimate"]])
             ax.errorbar(x, estimated["estimate"], yerr=np.nan_to_num(uniform), fmt="none", ecolor="#c6dbef",
-                        elinewidth=7, label="95 % uniform band (all event times at once)")
+                        elinewidth=7, label=say(N_("95 % uniform band (all event times at once)")))
         with_interval = estimated[estimated["ci_low"].notna() & estimated["ci_high"].notna()]
         error = np.vstack([with_interval["estimate"] - with_interval["ci_low"],
                            with_interval["ci_high"] - with_interval["estimate"]])
         ax.errorbar(with_interval["event_time"], with_interval["estimate"], yerr=error, fmt="o", color="#08519c",
-                    capsize=3, label="estimate, 95 % pointwise interval")
+                    capsize=3, label=say(N_("estimate, 95 % pointwise interval")))
         bare = estimated[estimated["ci_low"].isna() | estimated["ci_high"].isna()]
         if len(bare):  # e.g. an event time reached by one cohort only: no standard error
             ax.plot(bare["event_time"], bare["estimate"], marker="o", markerfacecolor="white", linestyle="none",
-                    color="#08519c", label="estimate, no interval (too few départements)")
+                    color="#08519c", label=say(N_("estimate, no interval (too few départements)")))
         reference = rows[rows["reference"].astype(bool)]
         ax.plot(reference["event_time"], reference["estimate"], marker="D", linestyle="none", color="black",
-                label="reference year (−1), set to 0")
+                label=say(N_("reference year (−1), set to 0")))
         ax.axhline(0, color="grey", linewidth=0.8)
         ax.axvline(-0.5, color="grey", linestyle="--", linewidth=0.8)
         ax.set_title(title, fontsize=9)
-        ax.set_ylabel("Effect on log rate")
+        ax.set_ylabel(say(N_("Effect on log rate")))
         if rows.empty:
-            ax.text(0.5, 0.5, "not identified on these data", transform=ax.transAxes, ha="center")
+            ax.text(0.5, 0.5, say(NOT_IDENTIFIED), transform=ax.transAxes, ha="center")
         ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # never over a point
-    axes[-1].set_xlabel("Years since the département's first position (common base: year −1)")
-    figure.suptitle("Recorded intrafamily physical violence around a département's first position", fontsize=10)
-    figure.text(0.5, 0.045, CAVEAT, ha="center", fontsize=7, style="italic", wrap=True)
+    axes[-1].set_xlabel(say(N_("Years since the département's first position (common base: year −1)")))
+    figure.suptitle(say(N_("Recorded intrafamily physical violence around a département's first position")),
+                    fontsize=10)
+    figure.text(0.5, 0.045, say(CAVEAT), ha="center", fontsize=7, style="italic", wrap=True)
+    language_ticks(figure, language)
     figure.subplots_adjust(hspace=0.3, bottom=0.16, top=0.91, left=0.08, right=0.68)
     return figure
 
 
 def _effect(row: pd.Series | None) -> str:
     if row is None:
-        return "not identified on these data"
+        return NOT_IDENTIFIED
     return (f"{row['estimate']:+.3f} (95 % CI {row['ci_low']:+.3f} to {row['ci_high']:+.3f}, p = {row['p_value']:.3f}; "
             f"about {np.expm1(row['estimate']):+.1%} on the recorded rate; {row['n_clusters']} départements)")
 
@@ -178,22 +187,30 @@ def breakdown_text(result: ImpactResult) -> str:
             f"post-adoption trend violations reach {row['estimate']:.2f} times the largest pre-adoption one.")
 
 
-def breakdown_headlines(impact_estimates: pd.DataFrame) -> list[Headline]:
-    """The relative-magnitudes breakdown values as headlines of the evaluation pack's summary."""
+BREAKDOWN_LABEL = N_("Breakdown value M̄, {target}")
+BREAKDOWN_NOTE = N_("HonestDiD (Rambachan & Roth): the smallest post-adoption trend violation, in multiples of the "
+                    "largest pre-adoption one, at which the effect is no longer significant; 0 = not significant even "
+                    "under parallel trends")
+BREAKDOWN_BEYOND = N_("{note}; beyond {largest}, the largest value searched")
+
+
+def breakdown_headlines(impact_estimates: pd.DataFrame, say: Texts | None = None) -> list[Headline]:
+    """The relative-magnitudes breakdown values as headlines of the evaluation pack's summary, in the language
+    of `say` (English by default)."""
+    say = say or Texts(SOURCE_LANGUAGE)
     if "term" not in impact_estimates.columns:
         return []
     rows = impact_estimates[impact_estimates["term"].astype(str).str.startswith(RESTRICTIONS["relative_magnitudes"])]
-    note = ("HonestDiD (Rambachan & Roth): the smallest post-adoption trend violation, in multiples of the largest "
-            "pre-adoption one, at which the effect is no longer significant; 0 = not significant even under "
-            "parallel trends")
+    note = say(BREAKDOWN_NOTE)
+
     def target(term: str) -> str:
         name = term.removeprefix(RESTRICTIONS["relative_magnitudes"])
-        return HONEST_TARGET_LABELS.get(name, name.replace("_", " "))
+        return say(HONEST_TARGET_LABELS[name]) if name in HONEST_TARGET_LABELS else name.replace("_", " ")
 
-    return [Headline(f"Breakdown value M̄, {target(row['term'])}",
+    return [Headline(say(BREAKDOWN_LABEL, target=target(row["term"])),
                      None if pd.isna(row["estimate"]) else float(row["estimate"]), "0.00",
-                     note if pd.notna(row["estimate"]) else note + f"; beyond {sensitivity.MBAR_MAX:g}, the largest "
-                                                                  "value searched")
+                     note if pd.notna(row["estimate"]) else
+                     say(BREAKDOWN_BEYOND, note=note, largest=say.decimal(sensitivity.MBAR_MAX, "0.##")))
             for _, row in rows.iterrows()]
 
 

@@ -24,6 +24,8 @@ HEADLINE = [
     "positions_per_150k",
 ]
 TREND = ["persons_received", "new_cases_per_fte"]
+#: The y-axis of each trend chart: its indicator's unit, as a reader reads it.
+TREND_AXES = {"persons_received": N_("Persons"), "new_cases_per_fte": N_("Cases per FTE-year")}
 
 
 def _national(indicators: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
@@ -71,8 +73,7 @@ def national_trend_png(indicators: pd.DataFrame, synthetic: bool = True, languag
         indicator = BY_ID[indicator_id]
         axis.set_title(indicator.label_fr if say.language.split("_")[0] == "fr" else indicator.label_en, fontsize=10)
         axis.set_xlabel(say(N_("Year")))
-        unit = BY_ID[indicator_id].unit
-        axis.set_ylabel(unit[:1].upper() + unit[1:])
+        axis.set_ylabel(say(TREND_AXES[indicator_id]))
         axis.xaxis.get_major_locator().set_params(integer=True)
         axis.yaxis.set_major_formatter(lambda value, _position: f"{value:,.0f}".replace(",", "\u202f"))
         axis.grid(alpha=0.3)

@@ -91,6 +91,9 @@ class Profile:
     discount_rate: str
     #: national discount-rate guidance, in the layout of economics/parameters.yaml's `discount_rates`.
     discount_rates: dict[str, dict[str, Any]] = field(repr=False)
+    #: national cost-benefit unit values (a money parameter of parameters.yaml -> {value, price_year, source}, in
+    #: the profile's currency); every money value not given here is transferred at PPP (economics.parameters).
+    unit_values: dict[str, dict[str, Any]] = field(repr=False)
     crime_format: str
     #: the indicator the impact is estimated on, and one the programme should not move (placebo).
     crime_outcome: str
@@ -244,6 +247,7 @@ def _read(folder: Path, problems: list[str]) -> Profile | None:
     rates = _discount_rates(rates, problems)
     if rate and rates and rate not in rates:
         problems.append(f"economics.discount_rate: '{rate}' is not one of economics.discount_rates ({', '.join(rates)})")
+    unit_values = _unit_values((raw.get("economics") or {}).get("unit_values"), deflator, problems)
     crime_format = fields.text("recorded_crime.format")
     if crime_format and crime_format not in CRIME_FORMATS:
         problems.append(f"recorded_crime.format: expected one of {', '.join(CRIME_FORMATS)}, got '{crime_format}'")
@@ -282,7 +286,7 @@ def _read(folder: Path, problems: list[str]) -> Profile | None:
         currency_symbol=fields.text("costs.currency_symbol"), cost_per_fte_year=cost,
         cost_per_fte_year_range=(low, high), cost_price_year=int(_or_zero(price_year)), deflator=deflator,
         ppp_per_euro=ppp, ppp_year=int(_or_zero(ppp_year)),
-        discount_rate=rate, discount_rates=rates, crime_format=crime_format,
+        discount_rate=rate, discount_rates=rates, unit_values=unit_values, crime_format=crime_format,
         crime_outcome=indicators["outcome"], crime_placebo=indicators["placebo"],
         crime_portal=fields.text("recorded_crime.portal"), crime_dataset=fields.text("recorded_crime.dataset"), timezone=timezone, schedule=schedule, returns_due=due,
         returns_recipient=fields.text("calendar.returns_recipient"), legal_basis=fields.text("legal_basis"),
@@ -492,4 +496,23 @@ def _discount_rates(value: Any, problems: list[str]) -> dict[str, dict[str, Any]
         if not isinstance(entry, dict) or not isinstance(entry.get("value"), (int, float)) or \
                 not str(entry.get("source") or "").strip() or str(entry.get("source")).strip().upper() == TO_FILL:
             problems.append(f"economics.discount_rates.{name}: needs a value and a source")
+    return value
+
+
+def _unit_values(value: Any, deflator: dict[int, float], problems: list[str]) -> dict[str, dict[str, Any]]:
+    """Optional national unit values: each a number above 0 with a price year of the deflator and a source."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.append("economics.unit_values: expected a mapping of parameter names to {value, price_year, source}")
+        return {}
+    for name, entry in value.items():
+        entry = entry if isinstance(entry, dict) else {}
+        amount, year, source = entry.get("value"), entry.get("price_year"), str(entry.get("source") or "").strip()
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not amount > 0 or \
+                isinstance(year, bool) or not isinstance(year, int) or not source or source.upper() == TO_FILL:
+            problems.append(f"economics.unit_values.{name}: needs a value above 0, a price_year and a source")
+        elif deflator and year not in deflator:
+            problems.append(f"economics.unit_values.{name}: price_year {year} is not a year of the deflator "
+                            f"({min(deflator)}-{max(deflator)})")
     return value

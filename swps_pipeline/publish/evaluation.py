@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from swps_pipeline import economics, impact, indicators
-from swps_pipeline.i18n import N_, SOURCE_LANGUAGE, Texts
+from swps_pipeline.i18n import LIST_SEPARATOR, N_, SOURCE_LANGUAGE, Texts
+from swps_pipeline.impact.estimators import warning_text
 from swps_pipeline.indicators.catalogue import BY_ID
-from swps_pipeline.publish.pack import Headline, PackManifest, write_evaluation_pack
+from swps_pipeline.publish.currency import Money, profile_money
+from swps_pipeline.publish.methods import methods_markdown, translated
+from swps_pipeline.publish.pack import NOT_AVAILABLE, Headline, PackManifest, write_evaluation_pack
 from swps_pipeline.publish.reading import model_label, outcome_label, summary_reading
 from swps_pipeline.publish.warehouse import read_mart
 from swps_pipeline.publish.xlsx import ESTIMATE, PERCENT
 from swps_pipeline.reuse import Reuse, compute_afresh
-
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-METHODS_DOCS = ("indicators.md", "methods_economics.md", "methods_impact.md")
 
 #: The tables worth reading, in the order of the workbook, with what each is.
 PACK_TABLES = {
@@ -97,10 +96,11 @@ def _labelled(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame,
-              say: Texts | None = None) -> list[Headline]:
+              say: Texts | None = None, money: Money | None = None) -> list[Headline]:
     """The headline results an evaluator reads first, from the columns that exist (read by name); their labels
-    and notes in the language of `say` (English by default)."""
+    and notes in the language of `say` (English by default), amounts in `money` (default: the profile's)."""
     say = say or Texts(SOURCE_LANGUAGE)
+    money = money or profile_money()
     result: list[Headline] = []
     national = cba_summary
     if "headline" in national.columns and national["headline"].any():
@@ -112,8 +112,8 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame,
         row = national.loc[span.idxmax()]
         years = f"{row['first_year']}–{row['last_year']}"
         rate = say(N_("discount rate {rate}"), rate=say.percent(row["discount_rate"])) if "discount_rate" in row else ""
-        result += [Headline(say(N_("{label}, {years} (M€)"), label=say(label), years=years), row[column] / 1e6,
-                            '#,##0.0 "M€"', rate)
+        result += [Headline(say(N_("{label}, {years} ({unit})"), label=say(label), years=years,
+                                unit=money.millions), row[column] / 1e6, money.millions_format, rate)
                    for column, label in _MONEY_HEADLINES if column in row and pd.notna(row[column])]
         if "probability_npv_positive" in row:
             result.append(Headline(say(N_("Probability that the NPV is positive, {years}"), years=years),
@@ -125,10 +125,11 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame,
                                    row[ratio], ESTIMATE))
         for column in sorted(c for c in row.index if c.startswith("npv_per_") and pd.notna(row[c])):
             per = column.removeprefix("npv_per_").removesuffix("_eur")
-            per = say(_PER_WORDS[per]) if per in _PER_WORDS else per.replace("_", " ")
-            euros = column.endswith("_eur")
+            per = say(_PER_WORDS[per], currency=money.name(say.language, count=1)) if per in _PER_WORDS \
+                else per.replace("_", " ")
+            amount = column.endswith("_eur")  # a canonical money column (publish.currency)
             result.append(Headline(say(N_("NPV per {per} (mean), {years}"), per=per, years=years), row[column],
-                                   '#,##0 "€"' if euros else ESTIMATE))
+                                   money.amount_format if amount else ESTIMATE))
     overall = impact_estimates[impact_estimates["term"].isin(["att_overall", "treated"])] \
         if {"term", "model"} <= set(impact_estimates.columns) else impact_estimates.iloc[0:0]
     for _, row in overall.iterrows():
@@ -136,12 +137,12 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame,
                    low=say.decimal(row["ci_low"], "0.000"), high=say.decimal(row["ci_high"], "0.000"),
                    p=say.decimal(row["p_value"], "0.000"),
                    clusters=row["n_clusters"])
-        extra = [str(row[c]) for c in row.index if ("warning" in c or "breakdown" in c) and pd.notna(row[c])
-                 and str(row[c])]
+        extra = [warning_text(str(row[c]), say) for c in row.index
+                 if ("warning" in c or "breakdown" in c) and pd.notna(row[c]) and str(row[c])]
         label = say(N_("Impact on {outcome}: {model}"), outcome=outcome_label(row["outcome"], say),
                     model=model_label(row["model"], say))
-        result.append(Headline(label, row["estimate"], ESTIMATE, "; ".join([note, *extra])))
-    return result + impact.breakdown_headlines(impact_estimates)
+        result.append(Headline(label, row["estimate"], ESTIMATE, say(LIST_SEPARATOR).join([note, *extra])))
+    return result + impact.breakdown_headlines(impact_estimates, say)
 
 
 #: The money headlines of the cost-benefit summary: (column, label).
@@ -154,80 +155,48 @@ _MONEY_HEADLINES = [
 
 #: What an `npv_per_<unit>` column is per, in words.
 _PER_WORDS = {"position_year": N_("position year"), "person_received": N_("person received"),
-              "public_euro": N_("public euro")}
+              "public_euro": N_("public {currency}")}
 
 
 def _draws(n_draws, say: Texts) -> str:
     """The number of Monte Carlo draws as a reader reads it: 10,000 (10 000 in French)."""
-    return "n/a" if n_draws is None or pd.isna(n_draws) else say.decimal(int(n_draws), "#,##0")
+    return say(NOT_AVAILABLE) if n_draws is None or pd.isna(n_draws) else say.decimal(int(n_draws), "#,##0")
 
 
-def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Reuse, language: str) -> dict[str, bytes]:
-    """The pack's charts, labelled in `language` (the event study's, drawn in `impact`, in English)."""
+def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Reuse, language: str,
+            money: Money) -> dict[str, bytes]:
+    """The pack's charts, labelled in `language`, amounts in `money`."""
     draws = read_mart(marts_dir, "cba_npv_draws")
     whole = tables["cba_sensitivity"]
     whole = whole[(whole["first_year"] == whole["first_year"].min()) & (whole["last_year"] == whole["last_year"].max())]
     return {
         "national_trend": reuse(indicators.national_trend_png)(tables["indicators_national"], language=language),
-        "npv_distribution": reuse(economics.npv_distribution_png)(draws["npv_eur"].to_numpy(), language=language),
-        "tornado": reuse(economics.tornado_png)(whole, language=language),
-        "event_study": reuse(impact.event_study_chart)(tables["event_study"]),
+        "npv_distribution": reuse(economics.npv_distribution_png)(draws["npv_eur"].to_numpy(), language=language,
+                                                                  unit=money.millions),
+        "tornado": reuse(economics.tornado_png)(whole, language=language, unit=money.millions),
+        "event_study": reuse(impact.event_study_chart)(tables["event_study"], language=language),
     }
-
-
-_HEADING = re.compile(r"(#{1,6})\s")
-_DEVELOPER_SECTION = re.compile(r"#{1,6}\s.*\b(tests?|library choice)\b", re.IGNORECASE)
-_CODE_REFERENCE = re.compile(r"swps_pipeline[/.]|tests/|\.py\b")
-#: A heading's aside naming code, e.g. "Settings (`impact/settings.py`)": the reader gets "Settings".
-_HEADING_CODE_ASIDE = re.compile(r"\s*\([^()]*`[^`()]+`[^()]*\)")
-
-
-def evaluator_text(markdown: str) -> str:
-    """The methods for an evaluator: the docs without developer notes (paragraphs that point at
-    code or tests, sections about what the tests show or which library was chosen, code named in
-    headings); those stay in docs/."""
-    kept, skip_level = [], 0
-    for block in re.split(r"\n\s*\n", markdown):
-        heading = _HEADING.match(block.strip())
-        if heading and skip_level and len(heading[1]) <= skip_level:
-            skip_level = 0
-        if skip_level:
-            continue
-        if heading and _DEVELOPER_SECTION.match(block.strip()):
-            skip_level = len(heading[1])
-            continue
-        if heading:
-            first, _, rest = block.strip().partition("\n")
-            block = "\n".join(filter(None, [_HEADING_CODE_ASIDE.sub("", first), rest]))
-        if not heading and _CODE_REFERENCE.search(block) and not block.lstrip().startswith(("|", "```")):
-            sentences = [text for text in re.split(r"(?<=[.])\s+", block) if not _CODE_REFERENCE.search(text)]
-            block = " ".join(sentences)
-        if block.strip():
-            kept.append(block)
-    return "\n\n".join(kept)
 
 
 def build_evaluation_pack(marts_dir: Path, pack_dir: Path,
                           reuse: Reuse = compute_afresh, language: str | None = None) -> PackManifest:
     """Write the pack from the current marts (synthetic-data notice included), its texts in `language` (by
-    default the active one: the profile's, or `SWPS_LANGUAGE`; the methods note, the readings of the figures
-    and the event-study chart are in English); `reuse` wraps the costly pure steps (charts, disclosure
-    control) to keep their results across runs."""
-    say = Texts(language)
+    default the active one: the profile's, or `SWPS_LANGUAGE`; the marts' own values stay as they are);
+    `reuse` wraps the costly pure steps (charts, disclosure control) to keep their results across runs."""
+    say, money = Texts(language), profile_money()
     tables = _pack_tables(marts_dir)
-    methods = "\n\n".join(evaluator_text((DOCS / name).read_text(encoding="utf-8"))
-                            for name in METHODS_DOCS if (DOCS / name).exists())
+    methods = "\n\n".join(translated(text, say) for text in methods_markdown().values())
     registry = read_mart(marts_dir, "positions_registry")
     return write_evaluation_pack(
-        pack_dir, tables, _charts(marts_dir, tables, reuse, say.language),
+        pack_dir, tables, _charts(marts_dir, tables, reuse, say.language, money),
         {name: say(note) for name, note in PACK_TABLES.items()}, methods_markdown=methods or None, synthetic=True,
         sources=[say(source) for source in SOURCES],
         position_departments=dict(zip(registry["position_id"], registry["department_code"])),
-        summary=headlines(tables["cba_summary"], tables["impact_estimates"], say),
+        summary=headlines(tables["cba_summary"], tables["impact_estimates"], say, money),
         provenance=_optional_mart(marts_dir, "run_provenance"),
-        reading=summary_reading(tables["cba_summary"], tables["impact_estimates"], tables["event_study"]),
+        reading=summary_reading(tables["cba_summary"], tables["impact_estimates"], tables["event_study"], say),
         chart_titles={name: say(title) for name, title in CHART_TITLES.items()}, language=say.language,
-        reuse=reuse)
+        reuse=reuse, money=money)
 
 
 def _optional_mart(marts_dir: Path, name: str) -> pd.DataFrame | None:

@@ -3,7 +3,8 @@
 `write_evaluation_pack` writes `evaluation_pack.xlsx` (a README sheet, a
 one-page summary of headline results, the charts, then one sheet per table),
 `csv/<table>.csv`, `charts/<name>.png` and `methods.html`, its texts in the language
-asked for (`i18n.Texts`; the tables' columns and values are the marts'). Every table has
+asked for (`i18n.Texts`; the tables' columns and values are the marts', money columns named and formatted in
+the profile's currency: `publish.currency`). Every table has
 passed `disclosure.disclose` (small counts and the cells that would reveal
 them hidden) and every text is neutralised as the last step before it is
 written; the warehouse keeps the true values. The pack is built in a temporary sibling folder and renamed into
@@ -34,9 +35,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
-from swps_pipeline.assumptions import SYNTHETIC_NOTICE
+from swps_pipeline.assumptions import synthetic_notice
 from swps_pipeline.figures import SYNTHETIC_STAMP
 from swps_pipeline.i18n import N_, SOURCE_LANGUAGE, Texts
+from swps_pipeline.publish.currency import Money, profile_money, published_columns
 from swps_pipeline.publish.xlsx import (
     BOOLEAN,
     DECIMAL,
@@ -109,6 +111,8 @@ WHAT_IT_IS, ROWS, TABLES = N_("What it is"), N_("Rows"), N_("Tables")
 CELLS_HIDDEN = N_("Cells shown as {suppressed} or {hidden}")
 RESULT, VALUE, NOTE = N_("Result"), N_("Value"), N_("Note")
 WHAT_THE_FIGURES_SAY = N_("What the figures say")
+# TRANSLATORS: a figure that could not be computed.
+NOT_AVAILABLE = N_("n/a")
 #: Headings and words of the methods page.
 SUMMARY_OF_RESULTS, DISCLOSURE_HEADING = N_("Summary of results"), N_("Statistical disclosure control")
 EACH_TABLE = N_("Each table is a sheet of {workbook} and a CSV file.")
@@ -130,15 +134,14 @@ class Headline:
         say = say or Texts(SOURCE_LANGUAGE)
         value = self.value
         if value is None or (isinstance(value, float) and not np.isfinite(value)):
-            return "n/a"
+            return say(NOT_AVAILABLE)
         if isinstance(value, str):
             return value
         if self.number_format == PERCENT:
             return say.percent(value)
-        if "M€" in self.number_format:
-            return f"{say.decimal(value, '#,##0.0')} M€"
-        if "€" in self.number_format:
-            return f"{say.decimal(value, '#,##0')} €"
+        unit = re.fullmatch(r'([#,0.]+) "(.+)"', self.number_format)  # an amount: `Money`'s formats
+        if unit:
+            return f"{say.decimal(value, unit[1])} {unit[2]}"
         decimals = re.fullmatch(r"[#,]*0(?:\.(0+))?", self.number_format)
         if decimals:
             return say.decimal(value, "#,##0" + (f".{decimals[1]}" if decimals[1] else ""))
@@ -156,6 +159,7 @@ class _Extras:
     reading: Sequence[str]  # what the headline figures say, in words (`publish.reading`)
     chart_titles: Mapping[str, str] | None
     say: Texts  # the pack's own texts in its language
+    money: Money  # the currency of the tables' amounts
 
 
 @dataclass(frozen=True)
@@ -202,6 +206,7 @@ def write_evaluation_pack(
     chart_titles: Mapping[str, str] | None = None,
     language: str = SOURCE_LANGUAGE,
     reuse: Reuse = compute_afresh,
+    money: Money | None = None,
 ) -> PackManifest:
     """Write the evaluation pack to `out_dir`, replacing any older pack there.
 
@@ -217,10 +222,12 @@ def write_evaluation_pack(
     figures mean, under the summary; `chart_titles` name the charts for a reader (else from their names);
     `language` is the language of the pack's own texts (the notes, sources, summary and readings are
     given already in it); `reuse` wraps the disclosure control's costly pure step, to keep its result across
-    runs.
+    runs; `money` is the currency of the tables' amounts (default: the active profile's), whose money columns
+    (canonical `*_eur` names) are published under its code.
     """
     say = Texts(language)
-    extras = _Extras(synthetic, tuple(sources), tuple(summary), provenance, tuple(reading), chart_titles, say)
+    money = money or profile_money()
+    extras = _Extras(synthetic, tuple(sources), tuple(summary), provenance, tuple(reading), chart_titles, say, money)
     _check_names(tables, charts, table_notes)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -231,7 +238,7 @@ def write_evaluation_pack(
         disclosed = disclose(tables, position_departments, reuse)
         for name, sheet in zip(tables, _sheet_names(list(tables), say)):
             safe, suppressed = disclosed[name]
-            safe_tables[name] = safe
+            safe_tables[name] = published_columns(safe, money.code)
             rows = len(safe)
             xlsx_rows = min(rows, XLSX_MAX_DATA_ROWS)
             packed.append(PackedTable(name, sheet, rows, xlsx_rows, suppressed, table_notes[name]))
@@ -317,7 +324,7 @@ def _workbook(
         sheets.append((provenance_sheet, _provenance_details(extras)))
     for name, frame in sheets:
         sheet = workbook.create_sheet(name)
-        id_columns = write_table_sheet(sheet, frame)
+        id_columns = write_table_sheet(sheet, frame, extras.money)
         print_setup(sheet, header=header, columns=sheet.max_column, id_columns=id_columns)
     if provenance_sheet in workbook.sheetnames:
         workbook[provenance_sheet].sheet_properties.pageSetUpPr.fitToPage = False
@@ -342,7 +349,7 @@ def chart_title(name: str, extras: _Extras) -> str:
 def _readme_lines(packed: list[PackedTable], extras: _Extras) -> list[tuple[str, str]]:
     """The README sheet's (label, text) lines above the list of sheets."""
     say = extras.say
-    lines = [(say(SYNTHETIC_LABEL), say(SYNTHETIC_NOTICE))] if extras.synthetic else []
+    lines = [(say(SYNTHETIC_LABEL), synthetic_notice(say))] if extras.synthetic else []
     lines += [
         (say(N_("Disclosure control")), say(DISCLOSURE_RULE_MESSAGE, **DISCLOSURE_RULE_VALUES)),
         (say(N_("Formulas")), say(NEUTRALISATION_RULE)),
@@ -351,15 +358,16 @@ def _readme_lines(packed: list[PackedTable], extras: _Extras) -> list[tuple[str,
             say(N_("Sheet '{summary}' has the headline results on one page, sheet '{charts}' the charts; "
                    "then one sheet per table below, with the same data in csv/<table>.csv (UTF-8, comma-separated); "
                    "the charts are also in charts/ and the methods in methods.html. "
-                   "Département codes are text ('01', '2A', '971'); years are numbers; amounts in euros."),
-                summary=say(SUMMARY_SHEET), charts=say(CHARTS_SHEET)),
+                   "Département codes are text ('01', '2A', '971'); years are numbers; amounts in {currency}."),
+                summary=say(SUMMARY_SHEET), charts=say(CHARTS_SHEET), currency=extras.money.name(say.language)),
         ),
     ]
     lines += [
         (
             say(N_("Truncated sheet")),
             say(N_("Sheet '{sheet}' shows the first {shown} of {rows} rows (Excel's limit); {csv} has every row."),
-                sheet=t.sheet, shown=f"{t.xlsx_rows:,}", rows=f"{t.rows:,}", csv=t.csv_path),
+                sheet=t.sheet, shown=say.decimal(t.xlsx_rows, "#,##0"), rows=say.decimal(t.rows, "#,##0"),
+                csv=t.csv_path),
         )
         for t in packed
         if t.xlsx_rows < t.rows
@@ -422,8 +430,8 @@ def _write_readme(sheet, packed: list[PackedTable], extras: _Extras) -> None:
             line(say(N_("Parameters and inputs")),
                  say(N_("Sheet '{sheet}': every resolved parameter ({parameters} rows, parameter.*) and the SHA-256 "
                         "of every input file ({inputs} rows, input_sha256.<path>)."),
-                     sheet=say(PROVENANCE_SHEET), parameters=f"{counts['parameter.']:,}",
-                     inputs=f"{counts['input_sha256.']:,}"))
+                     sheet=say(PROVENANCE_SHEET), parameters=say.decimal(counts["parameter."], "#,##0"),
+                     inputs=say.decimal(counts["input_sha256."], "#,##0")))
 
 
 def _write_summary(sheet, extras: _Extras) -> None:
@@ -498,7 +506,7 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def write_table_sheet(sheet, safe: pd.DataFrame) -> int:
+def write_table_sheet(sheet, safe: pd.DataFrame, money: Money) -> int:
     """A table sheet: bold wrapped header and id columns frozen, autofilter, column widths
     and number formats from the columns, long text wrapped with its row high enough.
     Numbers and the disclosure labels that stand for them align right, text left with a
@@ -515,7 +523,7 @@ def write_table_sheet(sheet, safe: pd.DataFrame) -> int:
         cell.font = header_style
         cell.alignment = _alignment("number" if numeric[index - 1] else "text", top=True, wrap=True)
     sheet.row_dimensions[1].height = wrapped_height([(str(name), w) for name, w in zip(values.columns, widths)])
-    formats = [number_format(str(name), _whole_numbers(str(name), safe[name])) for name in safe.columns]
+    formats = [number_format(str(name), _whole_numbers(str(name), safe[name]), money) for name in safe.columns]
     share_rows = _share_rows(safe)
     mixed = [name in _MIXED_WHOLE and fmt == DECIMAL for name, fmt in zip(values.columns, formats)]
     wrapped = [i for i, (name, width) in enumerate(zip(values.columns, widths)) if width >= _WIDTH_MAX]
@@ -632,7 +640,7 @@ def _methods_html(
     parts = [f"<h1>{esc(say(TITLE))}</h1>"]
     if extras.synthetic:
         parts.append(f'<p class="notice"><strong>{esc(say(SYNTHETIC_LABEL))}.</strong> '
-                     f'{esc(say(SYNTHETIC_NOTICE))}</p>')
+                     f'{esc(synthetic_notice(say))}</p>')
     if extras.summary:
         parts += [f"<h2>{esc(say(SUMMARY_OF_RESULTS))}</h2>",
                   f"<table><tr><th>{esc(say(RESULT))}</th><th>{esc(say(VALUE))}</th><th>{esc(say(NOTE))}</th></tr>",
@@ -654,7 +662,8 @@ def _methods_html(
         f"<th>{esc(say(CELLS_HIDDEN, suppressed=SUPPRESSED_LABEL, hidden=HIDDEN_LABEL))}</th></tr>",
         *(
             f'<tr><td><a href="{esc(t.csv_path)}">{esc(t.name)}</a></td><td>{esc(t.note)}</td>'
-            f"<td>{t.rows:,}</td><td>{t.suppressed_cells:,}</td></tr>"
+            f'<td>{esc(say.decimal(t.rows, "#,##0"))}</td>'
+            f'<td>{esc(say.decimal(t.suppressed_cells, "#,##0"))}</td></tr>'
             for t in packed
         ),
         "</table>",

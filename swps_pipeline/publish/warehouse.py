@@ -3,7 +3,10 @@
 Every asset's DataFrame is stored in DuckDB (table = asset name) and the whole
 table is then exported to `marts/<table>.parquet` through a temporary file
 and a rename, so a reader (a notebook, another tool) never sees half a file
-and never needs a lock on the warehouse (`shared/contract/outputs.md`).
+and never needs a lock on the warehouse (`shared/contract/outputs.md`). The
+export is where money columns take the profile's currency in their names
+(`publish.currency`: `cost_pln` for Poland); the warehouse keeps the canonical
+names, and `read_mart` gives them back.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from dagster_duckdb import DuckDBIOManager
 from dagster_duckdb.io_manager import DuckDbClient
 
 from swps_pipeline.columns import describe
+from swps_pipeline.profiles import active_profile
+from swps_pipeline.publish.currency import canonical_columns, published_name
 from swps_pipeline.publish.provenance import OFFICIAL
 from swps_pipeline.settings import Settings
 
@@ -54,14 +59,27 @@ def duckdb_ready(frame: pd.DataFrame) -> pd.DataFrame:
 TEMPORARY_MART = ".{name}.{pid}.tmp"
 
 
-def write_parquet_atomically(connection, table: str, path: Path) -> None:
-    """Export a warehouse table to Parquet: write a temporary file, then rename it into place."""
+def write_parquet_atomically(connection, table: str, path: Path, currency: str | None = None) -> None:
+    """Export a warehouse table to Parquet: write a temporary file, then rename it into place; with `currency`
+    (ISO 4217), the money columns are named in it (`publish.currency.published_name`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(TEMPORARY_MART.format(name=path.name, pid=os.getpid()))
     connection.execute(
-        f"COPY (SELECT * FROM {SCHEMA}.{table} ORDER BY ALL) TO '{temporary}' (FORMAT parquet)"
+        f"COPY (SELECT {_published_select(connection, table, currency)} FROM {SCHEMA}.{table} ORDER BY ALL) "
+        f"TO '{temporary}' (FORMAT parquet)"
     )
     os.replace(temporary, path)
+
+
+def _published_select(connection, table: str, currency: str | None) -> str:
+    """`*`, or every column with its money columns renamed when the currency changes a name."""
+    columns = [row[0] for row in connection.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+        "ORDER BY ordinal_position", [SCHEMA, table]).fetchall()]
+    names = {column: published_name(column, currency) if currency else column for column in columns}
+    if all(column == name for column, name in names.items()):
+        return "*"
+    return ", ".join(f'"{column}" AS "{name}"' for column, name in names.items())
 
 
 def remove_stale_temporaries(marts_dir: Path) -> None:
@@ -147,9 +165,10 @@ def keep_only_years(warehouse_path: Path, tables: Sequence[str], years: Sequence
             connection.execute(f"DELETE FROM {SCHEMA}.{table} WHERE year NOT IN (SELECT unnest(?))", [list(years)])
 
 
-def read_mart(marts_dir: Path, table: str) -> pd.DataFrame:
-    """Read a published mart (what notebooks and the evaluation pack use)."""
-    return pd.read_parquet(marts_dir / f"{table}.parquet")
+def read_mart(marts_dir: Path, table: str, currency: str | None = None) -> pd.DataFrame:
+    """Read a published mart (what notebooks and the evaluation pack use) with the canonical column names; its
+    money columns are named in `currency` (default: the active profile's)."""
+    return canonical_columns(pd.read_parquet(marts_dir / f"{table}.parquet"), currency or active_profile().currency)
 
 
 @dataclass(frozen=True)
@@ -246,10 +265,12 @@ class RoutedDuckDbClient(DuckDbClient):
         self._open.clear()
 
 
-def column_schema(frame: pd.DataFrame, table: str) -> TableSchema:
-    """Every column of a published table with its type and its description from the column dictionary."""
+def column_schema(frame: pd.DataFrame, table: str, currency: str | None = None) -> TableSchema:
+    """Every column of a published table with its type and its description from the column dictionary; with
+    `currency`, under the name its mart gives it (`publish.currency`)."""
     return TableSchema(columns=[
-        TableColumn(name=str(name), type="string" if dtype == object else str(dtype),  # pandas' "object" is text
+        TableColumn(name=published_name(str(name), currency) if currency else str(name),
+                    type="string" if dtype == object else str(dtype),  # pandas' "object" is text
                     description=describe(table, str(name)) or None)
         for name, dtype in frame.dtypes.items()
     ])
@@ -285,9 +306,9 @@ class WarehouseTypeHandler(DbTypeHandler[pd.DataFrame]):
             connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM incoming")
         connection.unregister("incoming")
         self._fetched = {key: cached for key, cached in self._fetched.items() if key[1] != name}
-        target = self._locate(context)
+        target, currency = self._locate(context), active_profile().currency
         mart = target.marts_dir / f"{table_slice.table}.parquet"
-        write_parquet_atomically(connection, table_slice.table, mart)
+        write_parquet_atomically(connection, table_slice.table, mart, currency)
         if table_slice.partition_dimensions:  # each year partition of a run over several shows its own count
             counts = TableMetadataSet(storage_kind="duckdb")
             by_key = obj[table_slice.partition_dimensions[0].partition_expr].astype(str).value_counts()
@@ -298,7 +319,7 @@ class WarehouseTypeHandler(DbTypeHandler[pd.DataFrame]):
                     asset_key=context.asset_key, partition_key=key)
         else:
             counts = TableMetadataSet(row_count=len(obj), storage_kind="duckdb")
-        context.add_output_metadata({**counts, "dagster/column_schema": column_schema(obj, table_slice.table),
+        context.add_output_metadata({**counts, "dagster/column_schema": column_schema(obj, table_slice.table, currency),
                                      "mart": str(mart), "scenario": target.scenario})
 
     def load_input(self, context: InputContext, table_slice: TableSlice, connection) -> pd.DataFrame:

@@ -10,6 +10,8 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from swps_pipeline.publish.currency import Money
+
 
 def reproducible_xlsx_bytes(workbook: Workbook, stamp: datetime = datetime(1980, 1, 1)) -> bytes:
     """Serialise with fixed document dates and ZIP entry dates.
@@ -32,9 +34,9 @@ def reproducible_xlsx_bytes(workbook: Workbook, stamp: datetime = datetime(1980,
     return stamped.getvalue()
 
 
-#: Number formats (Excel codes, also read by LibreOffice): thousands separators,
-#: euros without cents, shares as percentages, estimates with 3 decimals.
-INTEGER, DECIMAL, ESTIMATE, PERCENT, EURO, PLAIN = "#,##0", "#,##0.00", "0.000", "0.0%", '#,##0 "€"', "0"
+#: Number formats (Excel codes, also read by LibreOffice): thousands separators, shares as percentages,
+#: estimates with 3 decimals; amounts in whole units of the profile's currency (`currency.Money.amount_format`).
+INTEGER, DECIMAL, ESTIMATE, PERCENT, PLAIN = "#,##0", "#,##0.00", "0.000", "0.0%", "0"
 #: Booleans as words: LibreOffice shows a boolean cell in "General" as 0 / 1 (Excel as TRUE / FALSE).
 BOOLEAN = '"TRUE";"TRUE";"FALSE"'
 
@@ -46,12 +48,13 @@ _ESTIMATE_NAMES = {"estimate", "std_error", "ci_low", "ci_high", "robust_z", "me
 _PERCENT_NAMES = {"discount_rate", "probability_npv_positive", "break_even_relative_reduction", "change_rel"}
 
 
-def number_format(name: str, integer: bool) -> str:
-    """The display format of a numeric column, from its name (read by name, so new columns follow the rule)."""
+def number_format(name: str, integer: bool, money: Money) -> str:
+    """The display format of a numeric column, from its published name (read by name, so new columns follow the
+    rule); amounts in `money`."""
     if name in _PLAIN_NAMES:
         return PLAIN
-    if name.endswith("_eur") or name.startswith("cost_per_"):
-        return EURO
+    if money.is_money_column(name) or name.startswith("cost_per_"):
+        return money.amount_format
     if name in _PERCENT_NAMES or name.startswith(("share_", "probability_")):
         return PERCENT
     if name in _ESTIMATE_NAMES:

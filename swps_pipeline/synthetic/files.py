@@ -174,7 +174,10 @@ def _csv_bytes(rows: np.ndarray, columns: list[str], style: FileStyle) -> bytes:
     writer = csv.writer(out, delimiter=style.sep, lineterminator=style.line_end)
     writer.writerow(_headers(columns, style))
     writer.writerows(np.where(pd.isna(rows), style.na_token, rows).tolist())
-    return out.getvalue().encode(style.encoding)
+    try:
+        return out.getvalue().encode(style.encoding)
+    except UnicodeEncodeError:  # labels Windows-1252 cannot hold (Polish ą, ł): saved as UTF-8 (the contract's first)
+        return out.getvalue().encode("utf-8")
 
 
 def render_csv_files(frames: list[pd.DataFrame], styles: list[FileStyle]) -> list[bytes]:

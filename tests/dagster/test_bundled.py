@@ -107,3 +107,46 @@ def test_evaluation_pack_of_the_bundled_run(bundled_marts):
     assert shown == "<5"
     assert {p.name for p in (pack / "charts").iterdir()} == {
         "national_trend.png", "npv_distribution.png", "tornado.png", "event_study.png"}
+
+
+def _page_text(page: str) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_the_french_pack_methods_page_is_french(bundled_marts):
+    """The bundled run's pack (French, the FR profile's language): the methods, readings and warnings in French,
+    none of their English originals."""
+    page = (bundled_marts.parent / "evaluation_pack" / "methods.html").read_text(encoding="utf-8")
+    text = _page_text(page)
+
+    assert '<html lang="fr">' in page
+    assert "<h2>Méthodes : coûts et analyse coûts-bénéfices</h2>" in page
+    assert "<h3>2. Modèle coûts-bénéfices</h3>" in page and "<h3>Hypothèses et réserves</h3>" in page
+    assert "Sur 2019–2025, la VAN espérée (moyenne) est de +18,6 M€" in text
+    assert "Peu de grappes : 18 départements (< 30)" in text
+    for english in ("Cost-benefit model", "How a value is computed", "Assumptions and caveats",
+                    "What the model cannot say", "the expected (mean) NPV is", "Few clusters:",
+                    "Standard errors and intervals rest on few", "log points", "What the figures say"):
+        assert english not in text, english
+
+
+def test_the_pack_in_english_on_request(bundled_marts, tmp_path, monkeypatch):
+    """`swps --language en export` on a copy of the bundled marts gives the English originals."""
+    import shutil
+
+    from swps_pipeline import cli
+
+    shutil.copytree(bundled_marts, tmp_path / "marts")
+    monkeypatch.setenv("SWPS_OUTPUT_DIR", str(tmp_path))
+    monkeypatch.setenv("SWPS_LANGUAGE", "")  # restored after the test: the option sets the variable
+    assert cli.main(["--language", "en", "export"]) == 0
+    page = (tmp_path / "evaluation_pack" / "methods.html").read_text(encoding="utf-8")
+    text = _page_text(page)
+
+    assert '<html lang="en">' in page and "<h3>2. Cost-benefit model</h3>" in page
+    assert "Over 2019–2025 the expected (mean) NPV is +18.6 M€" in text
+    assert "Few clusters: 18 départements (< 30)" in text
+    assert "Modèle coûts-bénéfices" not in text and "Peu de grappes" not in text

@@ -124,3 +124,32 @@ def test_the_language_option_before_the_command(argv, rest, language, monkeypatc
     monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, "")  # restored after the test: the option sets the variable
     assert i18n.select_language(list(argv)) == rest
     assert (i18n.os.environ[i18n.LANGUAGE_VARIABLE] or None) == language
+
+
+def test_a_language_outside_the_complete_ones_may_leave_a_message_to_english(tmp_path, template):
+    """Dutch may leave a message empty (it reads in English, `swps i18n check` counts it); French may not."""
+    folder, _ = _french_copy(tmp_path)
+    shutil.copy(catalogue_path("nl"), catalogue_path("nl", folder).parent.mkdir(parents=True) or
+                catalogue_path("nl", folder))
+    for language in ("fr", "nl"):
+        catalog = read_catalogue(catalogue_path(language, folder))
+        catalog[texts.STATUS_ALL_IN].string = ""
+        with catalogue_path(language, folder).open("wb") as handle:
+            write_po(handle, catalog)
+
+    assert catalogue_problems("fr", folder, template) == [f"messages.po [fr] {texts.STATUS_ALL_IN!r}: not translated"]
+    assert catalogue_problems("nl", folder, template) == []
+    assert texts.STATUS_ALL_IN in i18n.untranslated("nl", folder, template)
+    assert translator("nl", folder).gettext(texts.STATUS_ALL_IN) == texts.STATUS_ALL_IN
+
+
+def test_what_dutch_leaves_to_english_is_the_methods_note_the_readme_lists(template):
+    """README, 'Languages', lists the Dutch messages to review by a Dutch speaker: the methods note's paragraphs;
+    every other message of the pack is translated."""
+    from swps_pipeline.publish.methods import catalogue_messages
+
+    methods = {message for message, _file, _line in catalogue_messages()}
+    left = i18n.untranslated("nl", template=template)
+    assert left and set(left) <= methods
+    readme = (i18n.PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    assert "to review by a Dutch speaker" in readme and "methods note" in readme

@@ -28,7 +28,7 @@ def fill_belgian_scaffold(folder: Path) -> None:
                       "scheme_start_source": fixture}
     raw["costs"].update(cost_per_fte_year=60_000, cost_per_fte_year_low=55_000, cost_per_fte_year_high=65_000,
                         price_year=2024, cost_source=fixture, deflator_source=fixture,
-                        ppp={"per_euro": 1, "year": 2024, "source": fixture})
+                        ppp={"per_euro": 1, "year": 2023, "source": fixture})
     raw["economics"] = {"discount_rate": "fixture_rate", "discount_rates": {"fixture_rate": {"value": 0.04,
                                                                                               "source": fixture}}}
     raw["recorded_crime"].update(outcome="domestic_violence", placebo="vehicle_theft", portal="https://example.invalid", dataset="fixture",

@@ -23,19 +23,11 @@ CURRENCY = re.compile(rf"\b{FRENCH.currency}\b|{re.escape(FRENCH.currency_symbol
 
 #: (module, what) that must stay, with why.
 ALLOWED: dict[tuple[str, str], str] = {
-    # The evaluation pack's number formats and charts are owned by another work stream (the workbook layout is
-    # not to be touched in this slice); they move to the profile's currency symbol with the pack's translation.
-    ("publish/xlsx.py", "currency"): "the workbook's euro number format",
-    ("publish/pack.py", "currency"): "the workbook's money formats (M€, €) read back for the methods note",
-    ("publish/evaluation.py", "currency"): "the headline figures' M€ / € formats",
-    ("publish/reading.py", "currency"): "the readings of the figures quote them in M€, as the headline does",
-    ("figures.py", "currency"): "euro_axis's default unit M€ (its callers pass no unit yet)",
-    ("economics/charts.py", "currency"): "the Monte Carlo chart's M€ legend",
-    # Descriptions of published columns whose names say the currency (`cost_eur`, `*_eur`): renaming columns
-    # changes every mart, which this slice must not do (README "Country profiles").
-    ("columns.py", "currency"): "descriptions of the `*_eur` columns",
+    # Descriptions of the canonical money columns (`cost_eur`, `*_eur`): the published tables name them in the
+    # profile's currency (publish/currency.py), the column dictionary and the asset descriptions describe the
+    # canonical names.
+    ("columns.py", "currency"): "descriptions of the canonical `*_eur` columns",
     ("defs/economics.py", "currency"): "asset descriptions of the `*_eur` tables",
-    ("economics/parameters.py", "currency"): "a money parameter's unit starts with EUR (parameters.yaml's units)",
     # The synthetic generator's French calibration (published counts, Seine-et-Marne 2021) is France's data by
     # definition; other profiles get a roll-out built from the profile (synthetic/calibration.py).
     ("synthetic/targets.py", "host type label"): "France's calibration: the host sites' names (Commissariat ...)",

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from swps_pipeline import cli, contract
+from swps_pipeline.i18n import N_, Texts, available_languages
 from swps_pipeline.profiles import (
     PACKAGED_PROFILES,
     PROFILE_DIR_VARIABLE,
@@ -196,3 +197,45 @@ def test_the_packaged_belgian_profile_checks_clean_and_marks_its_assumptions(cap
     assert belgium.labels["new_cases"] == "Nieuwe situaties" and "Nouvelles situations" in belgium.aliases["new_cases"]
     assert (belgium.crime_format, belgium.crime_outcome, belgium.crime_placebo) == (
         "generic", "intrafamily_violence", "vehicle_theft")
+
+
+def test_the_packaged_polish_profile_checks_clean_and_marks_its_assumptions(capsys):
+    """profiles/PL, outside the euro area: clean; the 16 voivodeships are ISO 3166-2:PL's, the PPP Eurostat's, and
+    every other source (the national unit value and discount rates included) says it is to verify."""
+    import pycountry
+
+    assert cli.main(["profile", "check", "PL"]) == 0
+    assert capsys.readouterr().out.endswith(": clean (Poland: 16 województwa / voivodeships, currency PLN, "
+                                            "time zone Europe/Warsaw)\n")
+    poland = read_profile(PACKAGED_PROFILES / "PL")
+    voivodeships = {s.code: s.name for s in pycountry.subdivisions.get(country_code="PL") if s.type == "Voivodship"}
+    assert dict(zip(poland.areas["area_code"], poland.areas["area_name"])) == voivodeships
+    assert poland.sources["areas"].startswith("ISO 3166-2:PL via pycountry")
+    assert (poland.currency, poland.ppp_per_euro, poland.ppp_year) == ("PLN", 3.068560, 2023)
+    assert poland.sources["ppp"] == read_profile(FR).sources["ppp"]  # the same Eurostat table as France's
+    unsourced = {key: text for key, text in poland.sources.items() if key not in ("areas", "ppp")}
+    unsourced |= {f"unit_values.{k}": v["source"] for k, v in poland.unit_values.items()}
+    unsourced |= {f"discount_rates.{k}": v["source"] for k, v in poland.discount_rates.items()}
+    assert all(text.startswith("ASSUMPTION (to verify)") for text in unsourced.values()), unsourced
+    assert poland.legal_basis.startswith("ASSUMPTION (to verify)")
+    assert poland.labels["new_cases"] == "Nowe sprawy" and "New cases" in poland.aliases["new_cases"]
+    assert set(poland.host_types) == {"county_police_hq", "police_station"}
+    assert (poland.crime_format, poland.crime_outcome, poland.timezone) == ("generic", "domestic_violence",
+                                                                            "Europe/Warsaw")
+    # no Polish catalogue: the texts fall back to English, as the profile's header says
+    assert "pl" not in available_languages() and Texts("pl")(N_("Summary")) == "Summary"
+
+
+@pytest.mark.parametrize("entry, problem", [
+    ({"value": 90, "price_year": 2024}, "economics.unit_values.officer_hourly_cost_eur: needs a value above 0, a "
+                                        "price_year and a source"),
+    ({"value": 90, "price_year": 1999, "source": "x"}, "economics.unit_values.officer_hourly_cost_eur: price_year "
+                                                       "1999 is not a year of the deflator (2010-2025)"),
+])
+def test_a_national_unit_value_needs_a_value_a_price_year_of_the_index_and_a_source(tmp_path, entry, problem):
+    folder = tmp_path / "PL"
+    shutil.copytree(PACKAGED_PROFILES / "PL", folder)
+    raw = yaml.safe_load((folder / "profile.yaml").read_text(encoding="utf-8"))
+    raw["economics"]["unit_values"] = {"officer_hourly_cost_eur": entry}
+    (folder / "profile.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert check_profile(folder) == [problem]

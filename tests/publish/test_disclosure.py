@@ -196,7 +196,7 @@ def test_headlines_write_numbers_as_french_readers_do():
 
 
 def test_methods_for_evaluators_leave_developer_notes_in_docs():
-    from swps_pipeline.publish.evaluation import evaluator_text
+    from swps_pipeline.publish.methods import evaluator_text
 
     text = ("# Impact\n\nCode: `swps_pipeline/impact/`. Tests: `tests/impact/`.\n\n## Design\n\n"
             "Staggered adoption. The estimator is in `estimators.py`; it compares cohorts.\n\n"

@@ -44,9 +44,9 @@ def belgian_profile(monkeypatch):
     monkeypatch.delenv("SWPS_PROFILE_DIR", raising=False)
 
 
-def header_index(rows: list[list[object]]) -> tuple[int, dict[str, int]]:
-    """Position of the header row and canonical column -> index, by the Belgian labels and aliases."""
-    names = contract.header_aliases(BELGIUM)
+def header_index(rows: list[list[object]], profile=BELGIUM) -> tuple[int, dict[str, int]]:
+    """Position of the header row and canonical column -> index, by the profile's labels and aliases (Belgian)."""
+    names = contract.header_aliases(profile)
     for i, row in enumerate(rows):
         columns = {names.get(contract.normalise_header(v)): j for j, v in enumerate(row) if v is not None}
         if "position_id" in columns:
