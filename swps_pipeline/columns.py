@@ -266,8 +266,8 @@ COLUMNS: dict[str, str] = {
     "country": "ISO 3166-1 alpha-2 code of the country profile that made the run (SWPS_PROFILE).",
     "country_name": "The country's name, as its profile writes it.",
     "currency": "ISO 4217 code of the currency of the run's money columns.",
-    "ppp_per_euro": "Units of the currency worth one PPP-euro (Eurostat's purchasing power standard, EU27 = 1): an "
-    "amount in PPP-euros is the amount divided by this.",
+    "ppp": "Purchasing-power parity: units of the currency worth one PPP-euro (Eurostat's purchasing power "
+    "standard, EU27 = 1); an amount in PPP-euros is the amount divided by this.",
     "ppp_year": "Year of the purchasing-power parity.",
     "ppp_source": "Where the purchasing-power parity comes from (the profile's costs.ppp.source).",
     "assumptions_to_verify": "Values of the country profile marked ASSUMPTION (to verify): facts no maintained "

@@ -6,7 +6,7 @@ the years every run has, so the countries are compared on the same years:
 counts per 100,000 inhabitants (yearly, pooled over the years: the sum of the
 counts over the sum of the populations), cost per new case and the
 cost-benefit expected values in the national currency and in PPP-euros
-(amount / `ppp_per_euro`), the overall impact estimate, and what to be careful
+(amount / `ppp`, the profile's `costs.ppp.per_euro`), the overall impact estimate, and what to be careful
 about for each country (`caveats`). A table a run did not publish gives nulls
 and a caveat, never zeros; what cannot be compared at all (the same profile
 twice, a folder without marts, different contract versions) is refused with
@@ -57,7 +57,7 @@ COMPARISON_COLUMNS = [
     "country", "country_name", "source_folder", "currency", "first_year", "last_year", "years",
     "population_covered", "population_year", "positions_active", "positions_per_100k",
     "persons_received_per_100k", "new_cases_per_100k", "share_domestic_violence",
-    "cost_per_new_case_national", "cost_per_new_case_ppp_eur", "ppp_per_euro", "ppp_year",
+    "cost_per_new_case_national", "cost_per_new_case_ppp_eur", "ppp", "ppp_year",
     "cba_first_year", "cba_last_year", "cba_price_year", "npv_mean_national", "npv_mean_ppp_eur",
     "benefit_cost_ratio_mean", "probability_npv_positive",
     "impact_outcome", "impact_estimate", "impact_ci_low", "impact_ci_high",
@@ -180,10 +180,10 @@ def _check_comparable(runs: Sequence[CountryRun]) -> None:
 
 def _country_row(run: CountryRun, window: list[int]) -> dict:
     profile, currency = run.profile, str(run.profile["currency"])
-    ppp = float(profile["ppp_per_euro"])
+    ppp = float(profile["ppp"])
     row = {"country": run.country, "country_name": profile["country_name"], "source_folder": run.folder,
            "currency": currency, "first_year": window[0], "last_year": window[-1], "years": len(window),
-           "ppp_per_euro": ppp, "ppp_year": profile["ppp_year"], "synthetic_data": bool(profile["synthetic_data"]),
+           "ppp": ppp, "ppp_year": profile["ppp_year"], "synthetic_data": bool(profile["synthetic_data"]),
            "assumptions_to_verify": profile["assumptions_to_verify"]}
     notes: list[str] = []
     if row["synthetic_data"]:
@@ -330,6 +330,7 @@ def write_comparison(table: pd.DataFrame, out_dir: Path) -> list[Path]:
     from openpyxl import Workbook
 
     from swps_pipeline.figures import SYNTHETIC_STAMP
+    from swps_pipeline.publish.currency import CANONICAL, Money
     from swps_pipeline.publish.pack import neutralised, write_table_sheet
     from swps_pipeline.publish.xlsx import INTEGER, PLAIN, print_setup, reproducible_xlsx_bytes
 
@@ -337,7 +338,7 @@ def write_comparison(table: pd.DataFrame, out_dir: Path) -> list[Path]:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "comparison"
-    write_table_sheet(sheet, table)
+    write_table_sheet(sheet, table, Money(CANONICAL.upper(), "PPS"))  # `*_ppp_eur`: amounts in PPS (PPP-euros)
     for index, name in enumerate(table.columns, start=1):  # national currencies and years: no euro sign, no 2,023
         shown = PLAIN if name.endswith("_year") else INTEGER if name.endswith("_national") else None
         for cell in next(sheet.iter_cols(min_col=index, max_col=index, min_row=2)) if shown and len(table) else ():

@@ -29,7 +29,7 @@ CBA = {"scope_entity": "x", "base_year": 2022, "benefit_cost_ratio_mean": 1.0, "
 
 def profile_row(country: str, name: str, currency: str, ppp: float, assumptions: int, price_note: str = "fixture",
                 contract: str = OUTPUTS_CONTRACT_VERSION) -> dict:
-    return {"country": country, "country_name": name, "currency": currency, "ppp_per_euro": ppp, "ppp_year": 2023,
+    return {"country": country, "country_name": name, "currency": currency, "ppp": ppp, "ppp_year": 2023,
             "ppp_source": price_note, "assumptions_to_verify": assumptions, "synthetic_data": True,
             "contract_version": contract}
 
@@ -202,7 +202,7 @@ def test_a_table_without_a_column_the_comparison_needs_is_left_out_with_a_caveat
     assert "cba_summary has no column price_year, headline: cost-benefit expected values null" in poland_row["caveats"]
     assert poland_row["cost_per_new_case_ppp_eur"] == pytest.approx(500.0)  # the rest as before
     pd.DataFrame([{"country": "PL"}]).to_parquet(pl / "marts" / "run_profile.parquet")
-    with pytest.raises(ComparisonError, match=r"run_profile.parquet: no column country_name, currency, ppp_per_euro"):
+    with pytest.raises(ComparisonError, match=r"run_profile.parquet: no column country_name, currency, ppp, ppp_year, ppp_source"):
         compare_folders([be, pl])
 
 
@@ -269,7 +269,7 @@ def test_each_run_says_which_profile_made_it():
     belgian = run_profile_table(read_profile(PACKAGED_PROFILES / "BE"), synthetic=True).iloc[0]
     # profile.yaml marks 14 sources or values, cpi.csv and population.csv one each (their first line)
     assert (belgian["country"], belgian["currency"], belgian["assumptions_to_verify"]) == ("BE", "EUR", 16)
-    assert (belgian["ppp_per_euro"], belgian["ppp_year"]) == (1.128835, 2023) and belgian["synthetic_data"]
+    assert (belgian["ppp"], belgian["ppp_year"]) == (1.128835, 2023) and belgian["synthetic_data"]
     french = run_profile_table(read_profile(PACKAGED_PROFILES / "FR"), synthetic=False).iloc[0]
     assert (french["assumptions_to_verify"], french["synthetic_data"]) == (0, False)
 
