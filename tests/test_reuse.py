@@ -58,7 +58,10 @@ def test_reuse_can_be_turned_off(tmp_path, table, monkeypatch):
     assert not (tmp_path / ".cache").exists()
 
 
-def test_content_digest_tells_types_names_and_missing_values_apart():
+@pytest.mark.parametrize("small_rows", [reuse.SMALL_TABLE_ROWS, 0], ids=["pickled values", "pandas hash"])
+def test_content_digest_tells_types_names_and_missing_values_apart(small_rows, monkeypatch):
+    """Both ways of digesting a table's values: as Python values (short tables) and by pandas' hash (long ones)."""
+    monkeypatch.setattr(reuse, "SMALL_TABLE_ROWS", small_rows)
     digest = reuse.content_digest
     numbers = pd.DataFrame({"value": [1, 2]})
     assert digest(numbers) == digest(pd.DataFrame({"value": [1, 2]}))
