@@ -12,12 +12,12 @@ from swps_pipeline.publish import provenance
 
 #: Input checksums of the last run, so a re-run reads only the files that changed (in the output folder).
 CHECKSUM_CACHE = ".input_checksums.json"
+#: What both provenance tables are in the asset graph.
+PROVENANCE_ASSET = {"group_name": "publish", "kinds": {"pandas", "duckdb"}, "owners": OWNERS}
 
 
 @dg.asset(
-    group_name="publish",
-    kinds={"pandas", "duckdb"},
-    owners=OWNERS,
+    **PROVENANCE_ASSET,
     description=(
         "What this run's outputs were computed from. Grain: one row per fact (`key`, `value`): scenario "
         "(\"official\" or the what-if name), Dagster run id, package version, git commit, the full resolved "
@@ -51,9 +51,7 @@ def run_provenance(context: dg.AssetExecutionContext, settings: PipelineSettings
 
 
 @dg.asset(
-    group_name="publish",
-    kinds={"pandas", "duckdb"},
-    owners=OWNERS,
+    **PROVENANCE_ASSET,
     description=(
         "Which country profile made this run's tables, so that marts read elsewhere (`swps compare`) say what "
         "they are. Grain: one row: the profile's country and name, its currency (ISO 4217), its purchasing-power "
