@@ -278,6 +278,23 @@ def command_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_compare(args: argparse.Namespace) -> int:
+    """`swps compare DIR...`: the runs of several country profiles side by side (publish/comparison.py)."""
+    from swps_pipeline.publish.comparison import ComparisonError, compare_folders, summary_lines, write_comparison
+
+    try:
+        table = compare_folders([Path(folder) for folder in args.folders])
+    except ComparisonError as error:
+        raise CannotRun(str(error)) from None
+    out = Path(args.out) if args.out else Settings.from_env().comparison_dir
+    check_writable_folder(out, "comparison folder (--out)")
+    written = write_comparison(table, out)
+    lines = summary_lines(table)
+    print(f"swps compare: {lines[0]}", *lines[1:], sep="\n")
+    print(f"  written: {', '.join(str(path) for path in written)} (the caveats are in the column `caveats`)")
+    return 0
+
+
 def command_server(args: argparse.Namespace) -> int:
     """`swps serve | status | backup`: the team deployment (swps_pipeline/server.py)."""
     from swps_pipeline import server
@@ -314,6 +331,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write the evaluation pack from the current marts")
     export.set_defaults(handler=command_export)
+
+    compare = commands.add_parser("compare", help="put the runs of several country profiles side by side (per "
+                                  "100,000 inhabitants, PPP-euros, cost-benefit, caveats)")
+    compare.add_argument("folders", nargs="+", metavar="DIR", help="the output folder (SWPS_OUTPUT_DIR) of one run "
+                         "per country profile, or its marts folder")
+    compare.add_argument("--out", help="where to write cross_country_comparison.parquet, .csv and .xlsx (default "
+                         "$SWPS_OUTPUT_DIR/comparison)")
+    compare.set_defaults(handler=command_compare)
 
     fetch = commands.add_parser("fetch", help="download the current SSMSI recorded-crime file into crime/")
     fetch.add_argument("what", choices=["crime"])

@@ -263,6 +263,18 @@ COLUMNS: dict[str, str] = {
     # provenance
     "key": "What is recorded: scenario, dagster_run_id, package_version, git_commit, parameters_sha256, "
     "`parameter.<name>`, `input_sha256.<file>`, …",
+    "country": "ISO 3166-1 alpha-2 code of the country profile that made the run (SWPS_PROFILE).",
+    "country_name": "The country's name, as its profile writes it.",
+    "currency": "ISO 4217 code of the currency of the run's money columns.",
+    "ppp": "Purchasing-power parity: units of the currency worth one PPP-euro (Eurostat's purchasing power "
+    "standard, EU27 = 1); an amount in PPP-euros is the amount divided by this.",
+    "ppp_year": "Year of the purchasing-power parity.",
+    "ppp_source": "Where the purchasing-power parity comes from (the profile's costs.ppp.source).",
+    "assumptions_to_verify": "Values of the country profile marked ASSUMPTION (to verify): facts no maintained "
+    "source gave (0 when every value is sourced).",
+    "synthetic_data": "True when the data folder holds generated data (a synthetic_manifest.json from "
+    "`swps generate`): no finding about the country.",
+    "contract_version": "Version of the outputs contract the tables follow (shared/contract/outputs.md).",
 }
 
 #: Columns whose meaning in one table differs from `COLUMNS`: (table, column) -> description.

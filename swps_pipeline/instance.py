@@ -1,14 +1,16 @@
 """The Dagster instance of one analyst: SQLite files under $DAGSTER_HOME, so the UI shows the runs of `swps run`.
 
-Dagster's SQLite event log makes a new SQLAlchemy engine for every event (so every statement is compiled afresh),
-opens a connection, commits and closes it, and SQLite waits for the disk (fsync) at the commit and the close. A
-run writes about 400 events (one planned and one materialised per year partition of each yearly table): these
-were the largest single cost of a whole run (bench/results.md). `LocalEventLogStorage` writes the same files, in
-the same layout and transactions, keeping an engine per database and with `PRAGMA synchronous=OFF`: a crash of
-the run loses nothing (SQLite has handed every write to the operating system); an operating-system crash or a
-power cut during a run can lose or damage that run's history. The warehouse and the marts are written by DuckDB
-and pyarrow, not here, and keep their own guarantees. A team deployment (`swps serve`) does not use this class:
-it writes its own dagster.yaml (PostgreSQL, or SQLite with Dagster's defaults).
+Dagster's SQLite event log makes a new SQLAlchemy engine for every event (so every statement is compiled
+afresh), opens a connection, commits and closes it, and SQLite waits for the disk (fsync) at the commit and the
+close. A run writes about 400 events (one planned and one materialised per year partition of each yearly table):
+these were the largest single cost of a whole run (bench/results.md). The run storage, which a run asks for the
+year partitions each time it records a partition's row count, works the same way. `LocalEventLogStorage` and
+`LocalRunStorage` write the same files, in the same layout and transactions, keeping an engine per database and
+with `PRAGMA synchronous=OFF`: a crash of the run loses nothing (SQLite has handed every write to the operating
+system); an operating-system crash or a power cut during a run can lose or damage the run history. The warehouse
+and the marts are written by DuckDB and pyarrow, not here, and keep their own guarantees. A team deployment
+(`swps serve`) does not use these classes: it writes its own dagster.yaml (PostgreSQL, or SQLite with Dagster's
+defaults).
 """
 
 from __future__ import annotations
@@ -19,15 +21,21 @@ from pathlib import Path
 from typing import Iterator
 
 import sqlalchemy as db
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
+from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from sqlalchemy.pool import NullPool
 
-#: What `swps run` writes to a new $DAGSTER_HOME/dagster.yaml ({home} is the folder): no telemetry, and the event
-#: log above in Dagster's own location (history/runs), so Dagster's default storage reads the same files.
+#: What `swps run` writes to a new $DAGSTER_HOME/dagster.yaml ({home} is the folder): no telemetry, and the
+#: storages below in Dagster's own locations (history/runs.db, history/runs/), so Dagster's defaults read them.
 INSTANCE_SETTINGS = """\
 telemetry:
   enabled: false
+run_storage:
+  module: swps_pipeline.instance
+  class: LocalRunStorage
+  config:
+    base_dir: {home}/history
 event_log_storage:
   module: swps_pipeline.instance
   class: LocalEventLogStorage
@@ -57,18 +65,46 @@ class LocalEventLogStorage(SqliteEventLogStorage):
             with engine.connect() as connection, connection.begin():
                 yield connection
 
+    def has_table(self, table_name: str) -> bool:
+        """Asked before each query on the year partitions; a table, once made, stays (Dagster asks a new engine)."""
+        present: set = self.__dict__.setdefault("_tables", set())
+        if table_name not in present:
+            with self._engine(INDEX_SHARD_NAME).connect() as connection:
+                if connection.dialect.has_table(connection, table_name):
+                    present.add(table_name)
+        return table_name in present
+
     def _engine(self, shard: str):
         engines: OrderedDict = self.__dict__.setdefault("_engines", OrderedDict())
         if shard in engines:
             engines.move_to_end(shard)
             return engines[shard]
-        engine = db.create_engine(self.conn_string_for_shard(shard), poolclass=NullPool,
-                                  connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
-        db.event.listen(engine, "connect", _without_waiting_for_the_disk)
-        engines[shard] = engine
+        engines[shard] = engine = _local_engine(self.conn_string_for_shard(shard))
         while len(engines) > self.KEPT_ENGINES:
             engines.popitem(last=False)[1].dispose()
         return engine
+
+
+class LocalRunStorage(SqliteRunStorage):
+    """Dagster's SQLite run storage (runs, their tags, the year partitions) with one engine and no wait for the
+    disk: a run asks it for the year partitions each time it records a partition's row count (module docstring)."""
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value) -> "LocalRunStorage":
+        return cls.from_local(inst_data=inst_data, **config_value)
+
+    @contextmanager
+    def connect(self) -> Iterator:
+        engine = self.__dict__.get("_engine") or self.__dict__.setdefault("_engine", _local_engine(self._conn_string))
+        with engine.connect() as connection, connection.begin():
+            yield connection
+
+
+def _local_engine(conn_string: str):
+    """An engine that opens a connection per use (as Dagster's) and keeps its compiled statements."""
+    engine = db.create_engine(conn_string, poolclass=NullPool, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+    db.event.listen(engine, "connect", _without_waiting_for_the_disk)
+    return engine
 
 
 def _without_waiting_for_the_disk(dbapi_connection, _record) -> None:

@@ -32,8 +32,9 @@ import swps_pipeline
 from swps_pipeline.profiles import profile_folder
 
 REUSE_VARIABLE = "SWPS_REUSE"
-#: Settings left out of the key: where data are read and written, and whether to reuse.
-PATH_SETTINGS = {REUSE_VARIABLE, "SWPS_DATA_DIR", "SWPS_OUTPUT_DIR"}
+#: Settings left out of the key: where data are read and written (other countries' runs included), and whether
+#: to reuse.
+PATH_SETTINGS = {REUSE_VARIABLE, "SWPS_DATA_DIR", "SWPS_OUTPUT_DIR", "SWPS_COMPARE_DIRS"}
 
 #: Most the kept results may take on disk: past it, the least recently used go first.
 KEPT_BYTES = 2 * 1024**3

@@ -9,6 +9,10 @@ from pathlib import Path
 
 from swps_pipeline.assumptions import PLAUSIBLE_YEARS
 
+#: Output folders of other countries' runs to compare with this one (`cross_country_comparison`), separated
+#: like PATH (os.pathsep); unset or empty: nothing to compare.
+COMPARE_DIRS_VARIABLE = "SWPS_COMPARE_DIRS"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -16,6 +20,7 @@ class Settings:
     output_dir: Path
     crime_edition: str | None = None  # which file of crime/ to use when there are several
     run_folder: Path | None = None  # where this run writes its marts before they are published together
+    compare_dirs: tuple[Path, ...] = ()  # other countries' output folders to compare this run with
 
     @property
     def returns_dir(self) -> Path:
@@ -73,6 +78,11 @@ class Settings:
         return self.output_dir / "evaluation_pack"
 
     @property
+    def comparison_dir(self) -> Path:
+        """Where the cross-country comparison is written (`swps compare` without --out, the asset)."""
+        return self.output_dir / "comparison"
+
+    @property
     def scenarios_dir(self) -> Path:
         return self.output_dir / "scenarios"
 
@@ -86,4 +96,6 @@ class Settings:
             data_dir=Path(os.environ.get("SWPS_DATA_DIR", "data/raw")).resolve(),
             output_dir=Path(os.environ.get("SWPS_OUTPUT_DIR", "data/warehouse")).resolve(),
             crime_edition=os.environ.get("SWPS_CRIME_EDITION") or None,
+            compare_dirs=tuple(Path(folder).resolve() for folder in
+                               os.environ.get(COMPARE_DIRS_VARIABLE, "").split(os.pathsep) if folder.strip()),
         )

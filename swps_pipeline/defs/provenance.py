@@ -1,21 +1,23 @@
-"""The provenance of every run: the mart `run_provenance` and its metadata."""
+"""The provenance of every run: the marts `run_provenance` and `run_profile`, and their metadata."""
 
 import dagster as dg
 import pandas as pd
 
+from swps_pipeline.collect.inputs import is_synthetic
 from swps_pipeline.defs.metadata import OWNERS, preview
 from swps_pipeline.defs.resources import PipelineSettings
 from swps_pipeline.defs.scenario import run_parameters, run_record, run_scenario
+from swps_pipeline.profiles import active_profile
 from swps_pipeline.publish import provenance
 
 #: Input checksums of the last run, so a re-run reads only the files that changed (in the output folder).
 CHECKSUM_CACHE = ".input_checksums.json"
+#: What both provenance tables are in the asset graph.
+PROVENANCE_ASSET = {"group_name": "publish", "kinds": {"pandas", "duckdb"}, "owners": OWNERS}
 
 
 @dg.asset(
-    group_name="publish",
-    kinds={"pandas", "duckdb"},
-    owners=OWNERS,
+    **PROVENANCE_ASSET,
     description=(
         "What this run's outputs were computed from. Grain: one row per fact (`key`, `value`): scenario "
         "(\"official\" or the what-if name), Dagster run id, package version, git commit, the full resolved "
@@ -48,4 +50,23 @@ def run_provenance(context: dg.AssetExecutionContext, settings: PipelineSettings
     return table
 
 
-ASSETS = [run_provenance]
+@dg.asset(
+    **PROVENANCE_ASSET,
+    description=(
+        "Which country profile made this run's tables, so that marts read elsewhere (`swps compare`) say what "
+        "they are. Grain: one row: the profile's country and name, its currency (ISO 4217), its purchasing-power "
+        "parity (units per PPS) with year and source, the number of its values marked ASSUMPTION (to verify), "
+        "whether the data were synthetic, the version of the outputs contract. Source: the active country "
+        "profile (SWPS_PROFILE) and the data folder (a synthetic_manifest.json marks generated data)."
+    ),
+)
+def run_profile(context: dg.AssetExecutionContext, settings: PipelineSettings) -> pd.DataFrame:
+    table = provenance.run_profile_table(active_profile(), is_synthetic(settings.paths.data_dir))
+    record = table.iloc[0]
+    context.add_output_metadata({"country": record["country"], "currency": record["currency"],
+                                 "assumptions to verify": int(record["assumptions_to_verify"]),
+                                 "synthetic data": bool(record["synthetic_data"])})
+    return table
+
+
+ASSETS = [run_provenance, run_profile]

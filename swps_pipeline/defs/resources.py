@@ -23,11 +23,15 @@ class PipelineSettings(dg.ConfigurableResource):
     run_folder: str | None = Field(
         default=None, description="Set by `swps run`: the folder runs/<id>/ this run writes its marts to before "
         "they are published together; empty in the UI (the marts link is written through).")
+    compare_dirs: list[str] = Field(
+        default=[], description="Output folders of other countries' runs that cross_country_comparison puts beside "
+        "this run (SWPS_COMPARE_DIRS); empty: nothing to compare.")
 
     @property
     def paths(self) -> Settings:
         return Settings(Path(self.data_dir), Path(self.output_dir), self.crime_edition,
-                        Path(self.run_folder) if self.run_folder else None)
+                        Path(self.run_folder) if self.run_folder else None,
+                        tuple(Path(folder) for folder in self.compare_dirs))
 
 
 def pipeline_resources(settings: Settings) -> dict[str, object]:
@@ -37,6 +41,7 @@ def pipeline_resources(settings: Settings) -> dict[str, object]:
         "settings": PipelineSettings(
             data_dir=str(settings.data_dir), output_dir=str(settings.output_dir), crime_edition=settings.crime_edition,
             run_folder=str(settings.run_folder) if settings.run_folder else None,
+            compare_dirs=[str(folder) for folder in settings.compare_dirs],
         ),
         "io_manager": ScenarioWarehouseIOManager(
             database=str(settings.warehouse_path), schema=SCHEMA, marts_dir=str(settings.marts_dir),

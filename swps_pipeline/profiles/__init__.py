@@ -33,6 +33,8 @@ PACKAGED_PROFILES = Path(__file__).resolve().parent
 PROFILE_FILE = "profile.yaml"
 #: The value `swps profile new` writes for every national fact a person must supply.
 TO_FILL = "TO FILL"
+#: How a profile marks a value that no maintained source gave (profiles/BE: its source field or a file's comment).
+ASSUMPTION_MARK = "ASSUMPTION (to verify)"
 #: Formats of the recorded-crime source: France's SSMSI files (formats A and B of
 #: shared/contract/recorded_crime.md), or the generic `area_code;year;indicator;count;population` CSV.
 CRIME_FORMATS = ("ssmsi", "generic")
@@ -107,6 +109,13 @@ class Profile:
 
     def area_codes(self) -> frozenset[str]:
         return frozenset(self.areas["area_code"])
+
+
+def assumptions_to_verify(profile: Profile) -> int:
+    """How many values of the profile are marked ASSUMPTION (to verify), in profile.yaml and its tables: a reader
+    of a cross-country table must know how much of a country's figures rests on unverified national facts."""
+    return sum(path.read_text(encoding="utf-8").count(ASSUMPTION_MARK)
+               for path in sorted(profile.folder.iterdir()) if path.suffix in (".yaml", ".csv"))
 
 
 def profile_folder(selector: str | os.PathLike | None = None) -> Path:

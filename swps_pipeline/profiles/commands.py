@@ -44,9 +44,11 @@ def add_profile_command(commands) -> None:
     """The `profile` subcommand, with its `new` and `check` actions."""
     profile = commands.add_parser("profile", help="scaffold or check a country profile (swps_pipeline/profiles/)")
     actions = profile.add_subparsers(dest="action", required=True)
-    new = actions.add_parser("new", help="scaffold the profile of a country from ISO 3166-2 and ISO 4217")
+    new = actions.add_parser("new", help="scaffold the profile of a country from ISO 3166-2 (or NUTS) and ISO 4217")
     new.add_argument("country", help="ISO 3166-1 alpha-2 code, e.g. BE")
     new.add_argument("--level", help="ISO 3166-2 subdivision type of the areas (default: the lowest level)")
+    new.add_argument("--nuts", metavar="LEVEL", help="take the areas from the EU's NUTS classification at LEVEL "
+                     "(1, 2 or 3) instead of ISO 3166-2")
     new.add_argument("--out", help="the new profile's folder (default swps_pipeline/profiles/<XX>)")
     new.set_defaults(handler=command_profile)
     check = actions.add_parser("check", help="name every missing or inconsistent field of a profile, one a line")
@@ -61,7 +63,7 @@ def command_profile(args: argparse.Namespace) -> int:
 
         folder = Path(args.out) if args.out else PACKAGED_PROFILES / args.country.upper()
         try:
-            new_profile(args.country, folder, args.level)
+            new_profile(args.country, folder, args.level, args.nuts)
         except ProfileError as error:
             print(f"swps profile new: {error}")
             return EXIT_PROBLEMS

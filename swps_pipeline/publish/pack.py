@@ -98,8 +98,8 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _WIDTH_MIN, _WIDTH_MAX, _WIDTH_SAMPLE_ROWS, _HEADER_WIDTH = 8, 66, 500, 16
 #: Columns that identify a row: frozen at the left of a sheet when they lead it.
 ID_COLUMNS = frozenset({
-    "year", "department_code", "department_name", "region_code", "level", "entity", "indicator", "label", "unit",
-    "model", "term", "scope_level", "scope_entity", "first_year", "last_year", "source_file", "position_id",
+    "year", "country", "department_code", "department_name", "region_code", "level", "entity", "indicator", "label",
+    "unit", "model", "term", "scope_level", "scope_entity", "first_year", "last_year", "source_file", "position_id",
 })
 #: Columns of an indicator table in the indicator's unit (a percentage for shares).
 _INDICATOR_VALUES = frozenset({"value", "median", "mad", "value_previous_year", "change_abs"})
@@ -245,7 +245,7 @@ def write_evaluation_pack(
 
         (staging / "csv").mkdir()
         for table in packed:
-            _neutralised(safe_tables[table.name]).to_csv(
+            neutralised(safe_tables[table.name]).to_csv(
                 staging / table.csv_path, index=False, encoding="utf-8-sig", lineterminator="\r\n"
             )
         (staging / "charts").mkdir()
@@ -324,7 +324,7 @@ def _workbook(
         sheets.append((provenance_sheet, _provenance_details(extras)))
     for name, frame in sheets:
         sheet = workbook.create_sheet(name)
-        id_columns = _write_table(sheet, frame, extras.money)
+        id_columns = write_table_sheet(sheet, frame, extras.money)
         print_setup(sheet, header=header, columns=sheet.max_column, id_columns=id_columns)
     if provenance_sheet in workbook.sheetnames:
         workbook[provenance_sheet].sheet_properties.pageSetUpPr.fitToPage = False
@@ -498,7 +498,7 @@ def _safe_text(text: str) -> str:
     return neutralise_value(ILLEGAL_CHARACTERS_RE.sub("", text)[:XLSX_MAX_CELL_CHARS])
 
 
-def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     """Text values and headers neutralised, as the last step before a CSV is written."""
     text = [name for name, column in frame.items() if column.dtype == object]
     safe = frame.assign(**{name: frame[name].map(neutralise_value) for name in text})
@@ -506,7 +506,7 @@ def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def _write_table(sheet, safe: pd.DataFrame, money: Money) -> int:
+def write_table_sheet(sheet, safe: pd.DataFrame, money: Money) -> int:
     """A table sheet: bold wrapped header and id columns frozen, autofilter, column widths
     and number formats from the columns, long text wrapped with its row high enough.
     Numbers and the disclosure labels that stand for them align right, text left with a

@@ -19,10 +19,16 @@ from importlib import metadata
 from pathlib import Path
 
 from swps_pipeline.ingest.folder import safe_name
+from swps_pipeline.profiles import Profile, assumptions_to_verify
 
 import pandas as pd
 
 OFFICIAL = "official"
+#: The version of the contract the published tables follow (shared/contract/outputs.md, "v1" in its title):
+#: tables of runs under different versions are not put side by side (publish/comparison.py).
+OUTPUTS_CONTRACT_VERSION = "1"
+RUN_PROFILE_COLUMNS = ["country", "country_name", "currency", "ppp", "ppp_year", "ppp_source",
+                       "assumptions_to_verify", "synthetic_data", "contract_version"]
 #: Run tags a user sets in the Launchpad (or `swps run --scenario/--publish` sets): see README, "What-if runs".
 SCENARIO_TAG = "swps/scenario"
 PUBLISH_TAG = "swps/publish"
@@ -163,6 +169,20 @@ def provenance_table(
         **{f"input_sha256.{path}": digest for path, digest in input_files.items()},
     }
     return pd.DataFrame({"key": list(rows), "value": list(rows.values())}, dtype="string")
+
+
+def run_profile_table(profile: Profile, synthetic: bool) -> pd.DataFrame:
+    """The `run_profile` mart: which country profile made the run's tables (their currency, its purchasing-power
+    parity, how many of its values are unverified), whether the data were synthetic, and the contract version;
+    one row, so that marts read away from their run still say what they are."""
+    row = {"country": profile.country, "country_name": profile.name, "currency": profile.currency,
+           "ppp": profile.ppp_per_euro, "ppp_year": profile.ppp_year, "ppp_source": profile.sources["ppp"],
+           "assumptions_to_verify": assumptions_to_verify(profile), "synthetic_data": synthetic,
+           "contract_version": OUTPUTS_CONTRACT_VERSION}
+    return pd.DataFrame([row])[RUN_PROFILE_COLUMNS].astype({
+        "country": "string", "country_name": "string", "currency": "string", "ppp": float,
+        "ppp_year": "Int64", "ppp_source": "string", "assumptions_to_verify": "Int64", "synthetic_data": bool,
+        "contract_version": "string"})
 
 
 def cli_run_tags(parameters_file: str | None, scenario: str | None, publish: bool) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from swps_pipeline.instance import LocalEventLogStorage, write_instance_settings
+from swps_pipeline.instance import LocalEventLogStorage, LocalRunStorage, write_instance_settings
 
 YEARS = dg.StaticPartitionsDefinition(["2023", "2024", "2025"])
 
@@ -29,13 +29,16 @@ def test_the_local_event_log_writes_without_waiting_and_dagster_reads_it_back(tm
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     with dg.DagsterInstance.get() as instance:
         assert isinstance(instance.event_log_storage, LocalEventLogStorage)
+        assert isinstance(instance.run_storage, LocalRunStorage)
         run_id = materialise_every_year(instance)
-        with instance.event_log_storage.run_connection(run_id) as connection:
-            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 0  # OFF
+        for storage in (instance.event_log_storage.run_connection(run_id), instance.run_storage.connect()):
+            with storage as connection:
+                assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 0  # OFF
     # Dagster's default storage on the same folder: the same run, its three materialisations
     settings.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     with dg.DagsterInstance.get() as instance:
         assert type(instance.event_log_storage).__name__ == "SqliteEventLogStorage"
+        assert type(instance.run_storage).__name__ == "SqliteRunStorage"
         assert instance.get_run_by_id(run_id).is_success
         materialised = instance.get_materialized_partitions(yearly_count.key)
         assert materialised == {"2023", "2024", "2025"}

@@ -106,7 +106,7 @@ def test_every_column_docs_outputs_md_names_is_published_and_described(bundled_m
 
 def test_the_launchpad_describes_every_field_of_the_pipeline_settings():
     fields = PipelineSettings.to_config_schema().as_field().config_type.fields
-    assert set(fields) == {"data_dir", "output_dir", "crime_edition", "run_folder"}
+    assert set(fields) == {"data_dir", "output_dir", "crime_edition", "run_folder", "compare_dirs"}
     assert all(field.description for field in fields.values())
     assert fields["crime_edition"].default_provided and fields["crime_edition"].default_value is None
 

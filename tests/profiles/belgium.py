@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
@@ -15,7 +16,10 @@ BELGIAN_AREAS = ["BE-BRU", "BE-VAN", "BE-VBR", "BE-VLI", "BE-VOV", "BE-VWV", "BE
 
 
 def fill_belgian_scaffold(folder: Path) -> None:
-    """Fill every TO FILL of `swps profile new BE` from a fixture (values made up for the tests, not facts)."""
+    """Fill every TO FILL of `swps profile new BE` from a fixture (values made up for the tests, not facts).
+
+    Area i (in the order of areas.csv) gets 100,000 x (i + 1) inhabitants in 2024.
+    """
     raw = yaml.safe_load((folder / "profile.yaml").read_text(encoding="utf-8"))
     fixture = "test fixture, not a fact"
     raw["areas"].update(level_plural="provinces", parent_level="gewest / région", population_source=fixture)
@@ -36,7 +40,9 @@ def fill_belgian_scaffold(folder: Path) -> None:
     raw["calendar"].update(schedule="0 6 1 3 *", returns_due="02-15", returns_recipient=fixture)
     raw["legal_basis"] = fixture
     (folder / "profile.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    population = [f"{code},2024,{100_000 * (i + 1)}" for i, code in enumerate(BELGIAN_AREAS)]
+    with (folder / "areas.csv").open(encoding="utf-8") as handle:  # ISO 3166-2 or NUTS, as scaffolded
+        codes = [row["area_code"] for row in csv.DictReader(handle)]
+    population = [f"{code},2024,{100_000 * (i + 1)}" for i, code in enumerate(codes)]
     (folder / "population.csv").write_text("area_code,year,population\n" + "\n".join(population) + "\n",
                                            encoding="utf-8")
     shutil.copy(PACKAGED_PROFILES / "FR" / "template.csv", folder / "template.csv")
