@@ -73,9 +73,18 @@ def is_synthetic(data_dir: Path) -> bool:
     return (data_dir / SYNTHETIC_MANIFEST).is_file()
 
 
+#: The columns of the valid returns the status and the feedback read (which département, file and row; the
+#: figures a warning quotes): the rest of the return's 61 columns stay out of the reused steps' keys (the seven
+#: years' status keys at 10x the bundled data: 0.18 s instead of 0.4 s; issue 17).
+VALID_COLUMNS = ["position_id", "department_code", "source_file", "source_row", "persons_received", "new_cases",
+                 "actions", "fte"]
+
+
 def from_tables(year: int, data_dir: Path, registry: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> CollectionYear:
-    """The collection year from the ingestion tables (`returns_valid`, ... as the assets hold them, all years)."""
+    """The collection year from the ingestion tables (`returns_valid`, ... as the assets hold them, all years);
+    of the valid returns, the `VALID_COLUMNS`."""
     of_year = {name: frame[frame["year"] == year].reset_index(drop=True) for name, frame in tables.items()}
+    of_year["returns_valid"] = of_year["returns_valid"][VALID_COLUMNS]
     return CollectionYear(
         year=year, registry=registry, valid=of_year["returns_valid"], quarantine=of_year["returns_quarantine"],
         warnings=of_year["returns_warnings"], files_rejected=of_year["files_rejected"],
