@@ -15,6 +15,7 @@ from swps_pipeline.defs.resources import PipelineSettings
 from swps_pipeline.publish.currency import profile_money
 from swps_pipeline.reuse import reused
 from swps_pipeline.economics.parameters import CHANNELS, DISTRIBUTIONS, EFFECT_SOURCES
+from swps_pipeline.economics.costs import POSITION_YEAR_INPUTS
 
 ECONOMICS_TABLES = {
     "cost_position_year": "Cost of each position-year (reported, else 52,500 € per FTE-year × fte × months/12), "
@@ -154,7 +155,7 @@ def economic_model(context: dg.AssetExecutionContext, config: EconomicsConfig, s
         params = economics.load_parameters(
             Path(config.parameters_file) if config.parameters_file else None, config.overrides()
         )
-        costs = reuse(economics.build_cost_tables)(position_year, positions_registry, params)
+        costs = reuse(economics.build_cost_tables)(position_year[POSITION_YEAR_INPUTS], positions_registry, params)
         cba, headline, years, notes = economics.cost_benefit_tables(costs, position_year, impact_estimates, params,
                                                                     reuse)
     except economics.ParameterError as error:

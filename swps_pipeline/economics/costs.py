@@ -31,6 +31,10 @@ PER_CASE_DENOMINATORS = {
     "cost_per_action": "actions",
     "cost_per_domestic_violence_case": "problem_domestic_violence",
 }
+#: The columns of `position_year` the cost model reads: the asset hands it only these, so that its reuse key
+#: (`swps_pipeline/reuse.py`) is not a digest of the panel's 66 columns (0.5 s at 100x the bundled data).
+POSITION_YEAR_INPUTS = ["position_id", "department_code", "year", "has_return", "fte", "months_active", "cost_eur",
+                        *PER_CASE_DENOMINATORS.values()]
 COST_PER_CASE_COLUMNS = [
     "level", "entity", "year", *PER_CASE_DENOMINATORS, "positions_covered",
     "positions_covered_domestic_violence", "total_cost_eur", *PER_CASE_DENOMINATORS.values(),
