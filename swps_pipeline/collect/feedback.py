@@ -253,11 +253,13 @@ def feedback_tables(collection: CollectionYear, say: Texts | None = None) -> dic
 
 
 def _by_department(table: pd.DataFrame):
-    """code -> that département's lines (without the code column), split once."""
+    """code -> that département's lines (without the code column), split once, numbered from 0: a line added
+    or removed elsewhere in the year leaves the other départements' reports, and their workbooks' reuse keys,
+    as they were (issue 17)."""
     codes = table["department_code"].map(_department)
     lines = table.drop(columns="department_code")
-    groups = {code: part for code, part in lines.groupby(codes.to_numpy(), sort=False)}
-    return lambda code: groups.get(code, lines.iloc[:0])
+    groups = {code: part.reset_index(drop=True) for code, part in lines.groupby(codes.to_numpy(), sort=False)}
+    return lambda code: groups.get(code, lines.iloc[:0].reset_index(drop=True))
 
 
 def _department_name(code: str, say: Texts) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import os
 
@@ -15,6 +16,7 @@ from swps_pipeline.collect.feedback import feedback_tables, write_feedback
 from swps_pipeline.collect.inputs import read_collection_year
 from swps_pipeline.collect.status import UNATTRIBUTED, collection_status, national_status
 from swps_pipeline.collect.template import write_templates
+from swps_pipeline.collect.texts import WARNING_MESSAGES
 from swps_pipeline.settings import Settings
 
 from .conftest import BUNDLED, YEAR, expected_positions, fill_template
@@ -40,6 +42,21 @@ def test_every_quarantined_row_is_in_exactly_one_departements_feedback(collectio
             # Bundled ids are "<code>-<digits>" even when malformed (e.g. 06-07): the code is their prefix.
             assert departments == {row.position_id.split("-")[0]}, (year, row.source_file, row.source_row)
         assert UNATTRIBUTED not in reports
+
+
+def test_a_line_removed_from_one_departement_leaves_the_others_reports_unchanged(collections):
+    """The first warned row of 2025 removed (a correction): its département's report loses the line, every
+    other report is equal to the letter, index included (their workbooks' reuse keys do not change)."""
+    collection = collections[2025]
+    shown = collection.warnings["rule"].isin(list(WARNING_MESSAGES)).to_numpy()
+    first = collection.warnings[shown].index[0]  # the first warning a feedback report shows
+    corrected = dataclasses.replace(collection, warnings=collection.warnings.drop(index=first).reset_index(drop=True))
+    first = collection.warnings.loc[first]
+    before, after = feedback_tables(collection), feedback_tables(corrected)
+    changed = [code for code in before if any(not before[code][name].equals(after[code][name])
+                                              for name in before[code])]
+    assert changed == [first["position_id"].split("-")[0]]
+    assert len(after[changed[0]]["warnings"]) == len(before[changed[0]]["warnings"]) - 1
 
 
 def test_the_sum_message_gives_the_figures_of_the_file(collections):
