@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Iterator
 
@@ -93,10 +94,13 @@ class LocalRunStorage(SqliteRunStorage):
     def from_config_value(cls, inst_data, config_value) -> "LocalRunStorage":
         return cls.from_local(inst_data=inst_data, **config_value)
 
+    @cached_property
+    def _engine(self):
+        return _local_engine(self._conn_string)
+
     @contextmanager
     def connect(self) -> Iterator:
-        engine = self.__dict__.get("_engine") or self.__dict__.setdefault("_engine", _local_engine(self._conn_string))
-        with engine.connect() as connection, connection.begin():
+        with self._engine.connect() as connection, connection.begin():
             yield connection
 
 

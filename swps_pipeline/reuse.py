@@ -158,13 +158,12 @@ SMALL_TABLE_ROWS = 1_000
 
 
 def _frame_digest(frame) -> bytes:
+    header = (repr(frame.index.names), repr(frame.index.dtype), repr(frame.columns.name), repr(frame.attrs))
     if len(frame) <= SMALL_TABLE_ROWS:  # Python values keep their types apart (1, 1.0, "1", None, NaN)
-        return hashlib.sha256(pickle.dumps((
-            repr(frame.index.names), repr(frame.index.dtype), repr(frame.columns.name), repr(frame.attrs),
-            frame.index.tolist(), [(repr(name), repr(column.dtype), column.tolist()) for name, column in frame.items()]),
-            protocol=pickle.HIGHEST_PROTOCOL)).digest()
-    digest = hashlib.sha256(_values_digest(frame.index) + pickle.dumps(
-        (repr(frame.index.names), repr(frame.index.dtype), repr(frame.columns.name), repr(frame.attrs))))
+        columns = [(repr(name), repr(column.dtype), column.tolist()) for name, column in frame.items()]
+        return hashlib.sha256(pickle.dumps((header, frame.index.tolist(), columns),
+                                           protocol=pickle.HIGHEST_PROTOCOL)).digest()
+    digest = hashlib.sha256(_values_digest(frame.index) + pickle.dumps(header))
     for name, column in frame.items():  # the label with its type, the dtype with its categories
         digest.update(pickle.dumps((repr(name), repr(column.dtype))) + _values_digest(column))
     return digest.digest()
