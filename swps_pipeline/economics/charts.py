@@ -33,6 +33,11 @@ def parameter_label(label: str, say: Texts) -> str:
     return say(IMPACT_ESTIMATE_LABEL, label=say(values["label"])) if values else say(label)
 
 
+def _millions(amount: float, say: Texts) -> str:
+    """An amount in millions as the legend shows it: the reader's decimal sign and a true minus (−13,6)."""
+    return say.decimal(amount / 1e6, "#,##0.0").replace("-", "\u2212")
+
+
 def npv_distribution_png(npv_draws: np.ndarray, npv_at_means: float | None = None, title: str | None = None,
                          synthetic: bool = True, language: str = SOURCE_LANGUAGE, unit: str | None = None) -> bytes:
     """Histogram of the Monte Carlo NPV draws: zero, the mean and the median, the 5th / 95th percentiles, the NPV
@@ -54,10 +59,10 @@ def npv_distribution_figure(npv_draws: np.ndarray, npv_at_means: float | None = 
     p5, p95 = np.percentile(draws, [5, 95])
     axis.axvline(0, color="black", linewidth=1)
     axis.axvline(draws.mean(), color="#2CA02C", linewidth=2,
-                 label=say(N_("mean {value} {unit}"), value=say.decimal(draws.mean() / 1e6, "#,##0.0"), unit=unit))
+                 label=say(N_("mean {value} {unit}"), value=_millions(draws.mean(), say), unit=unit))
     median = float(np.median(draws))  # beside the mean: a skewed NPV puts them apart, even on either side of 0
     axis.axvline(median, color="#6A3D9A", linewidth=1.5, linestyle="-.",
-                 label=say(N_("median {value} {unit}"), value=say.decimal(median / 1e6, "#,##0.0"), unit=unit))
+                 label=say(N_("median {value} {unit}"), value=_millions(median, say), unit=unit))
     for value in (p5, p95):
         axis.axvline(value, color="grey", linestyle=":")
     if npv_at_means is not None:
@@ -97,7 +102,7 @@ def tornado_figure(cba_sensitivity: pd.DataFrame, title: str | None = None,
         axis.set_yticks(positions, [parameter_label(str(label), say) for label in table["label"]], fontsize=7)
         axis.axvline(base, color="black", linewidth=1,
                      label=say(N_("NPV at the parameters' means ({value} {unit})"),
-                               value=say.decimal(base / 1e6, "#,##0.0"), unit=unit))
+                               value=_millions(base, say), unit=unit))
         axis.legend(fontsize=8)
     axis.set_title(title or say(TORNADO_TITLE), fontsize=9)
     axis.set_xlabel(say(NET_PRESENT_VALUE))

@@ -132,7 +132,7 @@ def test_the_tornado_names_the_parameters_in_french():
 
     assert ["Réduction de la victimation répétée (estimation d'impact)", "Coût d'un poste par ETP annuel"] == [
         t.get_text() for t in figure.axes[0].get_yticklabels()]
-    assert "VAN aux moyennes des paramètres (-0,5 M€)" in [
+    assert "VAN aux moyennes des paramètres (−0,5 M€)" in [
         t.get_text() for t in figure.axes[0].get_legend().get_texts()]
     assert "\u22122" in ticks and not any("." in text for text in ticks)
 
