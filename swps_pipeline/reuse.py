@@ -29,12 +29,13 @@ from pathlib import Path
 from typing import TypeVar
 
 import swps_pipeline
+from swps_pipeline.parallel import WORKERS_VARIABLE
 from swps_pipeline.profiles import profile_folder
 
 REUSE_VARIABLE = "SWPS_REUSE"
-#: Settings left out of the key: where data are read and written (other countries' runs included), and whether
-#: to reuse.
-PATH_SETTINGS = {REUSE_VARIABLE, "SWPS_DATA_DIR", "SWPS_OUTPUT_DIR", "SWPS_COMPARE_DIRS"}
+#: Settings left out of the key: where data are read and written (other countries' runs included), whether
+#: to reuse, and how many processes share the work (the same results either way).
+PATH_SETTINGS = {REUSE_VARIABLE, "SWPS_DATA_DIR", "SWPS_OUTPUT_DIR", "SWPS_COMPARE_DIRS", WORKERS_VARIABLE}
 
 #: Most the kept results may take on disk: past it, the least recently used go first.
 KEPT_BYTES = 2 * 1024**3
@@ -68,7 +69,7 @@ def code_fingerprint(profile: Path, settings: tuple[tuple[str, str], ...] = ()) 
 
 def environment_settings() -> tuple[tuple[str, str], ...]:
     """The `SWPS_*` variables a function may read besides its arguments (language, profile, ...); not the
-    folders, whose content reaches the functions as arguments, nor the switch of reuse itself."""
+    folders, whose content reaches the functions as arguments, nor the switches of reuse and of parallel work."""
     return tuple(sorted((name, value) for name, value in os.environ.items()
                         if name.startswith("SWPS_") and name not in PATH_SETTINGS))
 

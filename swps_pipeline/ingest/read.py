@@ -11,14 +11,16 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from swps_pipeline.contract import BY_NAME, HEADER_ALIASES, REQUIRED, normalise_header, template_check_prefixes
-from swps_pipeline.ingest.folder import safe_name, scan_year_folder
+from swps_pipeline.ingest.folder import ReturnsFile, safe_name, scan_year_folder
 from swps_pipeline.ingest.lines import FileRejected, Lines, check_file_size, check_shape, csv_lines, xlsx_lines
+from swps_pipeline.parallel import parallel_map
 
 POSITION_ID_ALIASES = frozenset(alias for alias, name in HEADER_ALIASES.items() if name == "position_id")
 SUMMARY_PREFIX = "total"
@@ -186,9 +188,14 @@ def read_year(data_dir: Path, year: int) -> YearFiles:
     others still load."""
     folder = scan_year_folder(data_dir, year)
     files, rejected = [], list(folder.rejected)
-    for entry in folder.to_read:
-        try:
-            files.append(read_returns_file(entry.path, data_dir, entry.source_file))
-        except FileRejected as problem:
-            rejected.append((entry.source_file, str(problem)))
+    for outcome in parallel_map(partial(_read_or_reject, data_dir), folder.to_read):
+        (rejected if isinstance(outcome, tuple) else files).append(outcome)
     return YearFiles(files, sorted(rejected), sorted(folder.ignored))
+
+
+def _read_or_reject(data_dir: Path, entry: ReturnsFile) -> RawFile | tuple[str, str]:
+    """A file as read, or (its name, why it is rejected)."""
+    try:
+        return read_returns_file(entry.path, data_dir, entry.source_file)
+    except FileRejected as problem:
+        return entry.source_file, str(problem)

@@ -1,0 +1,75 @@
+"""Both cores for work that splits into independent parts (issue 17).
+
+Dagster runs the steps one after another in one process (`swps run`'s in-process
+executor: a process per step costs seconds, and the DuckDB warehouse takes one
+writer), so a step's own parts are where a second core helps: the years of the
+returns, the files of a year, the départements' feedback, the impact estimators,
+the pack's charts. `parallel_map` runs them in processes forked from the step's
+own: a fork starts in milliseconds with every module already imported and every
+input already in memory (nothing is pickled on the way in, only results on the way
+back), where a fresh process would spend seconds importing pandas and Dagster.
+
+The parts must be pure (they read their arguments, return a value, may write
+their own files): a forked worker never touches the warehouse, the Dagster
+context or the parent's connections, and it leaves with `os._exit`, so nothing of
+the parent is closed or flushed twice. Results come back in the order of the
+inputs, so a parallel run gives the same tables as a serial one; an exception in a
+part is raised in the step, as if the part had run there.
+
+`SWPS_WORKERS=1` runs everything in the step's process (e.g. to profile it);
+where `fork` does not exist (Windows, macOS' default) the parts also run serially.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+WORKERS_VARIABLE = "SWPS_WORKERS"
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+#: The work of the `parallel_map` under way: forked workers read it from their copy of the parent's memory.
+_work: tuple[Callable, Sequence] | None = None
+_one_at_a_time = threading.Lock()
+
+
+def available_workers() -> int:
+    """`SWPS_WORKERS` if set, else the cores this process may use (one inside a forked worker)."""
+    if multiprocessing.parent_process() is not None:
+        return 1  # a worker's parts run in the worker: no forks of forks
+    setting = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if setting:
+        try:
+            return max(1, int(setting))
+        except ValueError:
+            raise ValueError(f"{WORKERS_VARIABLE}={setting!r}: write a whole number of processes (1: no "
+                             "parallel work)") from None
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _run(index: int):
+    function, items = _work  # type: ignore[misc]
+    return function(items[index])
+
+
+def parallel_map(function: Callable[[Item], Result], items: Iterable[Item]) -> list[Result]:
+    """`[function(item) for item in items]`, with the items shared among forked processes when there are
+    several items and several cores."""
+    global _work
+    items = list(items)
+    workers = min(available_workers(), len(items))
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [function(item) for item in items]
+    with _one_at_a_time:
+        _work = (function, items)
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                return list(pool.map(_run, range(len(items))))
+        finally:
+            _work = None
