@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from swps_pipeline.impact import probability
 from swps_pipeline.impact.settings import ImpactSettings
 
 #: Group-time cell status: estimated, or why not.
@@ -205,11 +206,10 @@ def multiplier_bootstrap(influence: np.ndarray, weights: str, n_boot: int, rng: 
 
     Columns without variability (a reference cell) get a NaN SE and do not enter the sup-t.
     """
-    from scipy import stats
     n = influence.shape[0]
     draws = np.sqrt(n) * (bootstrap_weights(weights, (n_boot, n), rng) @ influence) / n
     q75, q25 = np.quantile(draws, [0.75, 0.25], axis=0)
-    sigma = (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+    sigma = (q75 - q25) / (probability.normal_quantile(0.75) - probability.normal_quantile(0.25))
     varies = np.isfinite(sigma) & ((draws**2).sum(axis=0) > np.sqrt(np.finfo(float).eps) * 10) & (sigma > 0)
     se = np.where(varies, sigma / np.sqrt(n), np.nan)
     if varies.any():
@@ -234,7 +234,6 @@ def wald_pretest(gt: GroupTime) -> WaldPretest:
     Without a statistic (NaN) when there is no such cell or their covariance is
     singular (as R, which then warns); `note` says which.
     """
-    from scipy import stats
     cells = gt.cells
     pre = ((cells["status"] == ESTIMATED) & (cells["cohort"] - gt.anticipation > cells["year"])).to_numpy()
     se = analytic_se(gt.influence)
@@ -247,5 +246,5 @@ def wald_pretest(gt: GroupTime) -> WaldPretest:
         return WaldPretest(np.nan, np.nan, int(pre.sum()), f"the covariance of the {pre.sum()} pre-adoption cells "
                            "is singular (more cells than départements can vary independently)")
     statistic = float(gt.n_units * att @ np.linalg.solve(covariance, att))
-    return WaldPretest(statistic, float(stats.chi2.sf(statistic, pre.sum())), int(pre.sum()))
+    return WaldPretest(statistic, float(probability.chi2_sf(statistic, pre.sum())), int(pre.sum()))
 

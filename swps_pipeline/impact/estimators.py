@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from swps_pipeline.impact import did, twfe
+from swps_pipeline.impact import did, probability, twfe
 from swps_pipeline.i18n import LIST_SEPARATOR, N_, Texts, filled_values
 from swps_pipeline.impact.settings import FEW_CLUSTERS, SMALL_COHORT, ImpactSettings
 
@@ -203,17 +203,14 @@ class BootstrapInference:
 
     @property
     def critical(self) -> float:
-        from scipy import stats  # imported when needed, as everywhere in impact/: it costs a second at start-up
-
-        return float(stats.t.ppf(0.5 + LEVEL / 2, self.n_clusters - 1) if self.few else stats.norm.ppf(0.5 + LEVEL / 2))
+        return float(probability.t_quantile(0.5 + LEVEL / 2, self.n_clusters - 1) if self.few
+                     else probability.normal_quantile(0.5 + LEVEL / 2))
 
     def p_value(self, estimate: float, se: float) -> float:
-        from scipy import stats
-
         if not se > 0:
             return np.nan
         t = abs(estimate / se)
-        return float(2 * (stats.t.sf(t, self.n_clusters - 1) if self.few else stats.norm.sf(t)))
+        return float(2 * (probability.t_sf(t, self.n_clusters - 1) if self.few else probability.normal_sf(t)))
 
     def rows(self, model: str, terms, estimates, raw_se, **common) -> list[dict]:
         out = []

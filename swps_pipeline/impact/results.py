@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -14,6 +16,7 @@ from swps_pipeline.impact import estimators as est
 from swps_pipeline.impact import sensitivity
 from swps_pipeline.impact.dose import dose_response
 from swps_pipeline.impact.settings import ImpactSettings
+from swps_pipeline.parallel import parallel_map
 from swps_pipeline.publish.pack import Headline
 
 if TYPE_CHECKING:  # matplotlib is imported by the steps that draw (issue 17)
@@ -71,33 +74,48 @@ def honest_did_rows(panel: pd.DataFrame, settings: ImpactSettings) -> est.Estima
     return out
 
 
+#: The estimators of `estimate_impact`, in the order of their rows. Each seeds its own random generator, so
+#: each gives the same rows whether it runs alone, after the others or beside them.
+ESTIMATORS: tuple[Callable[..., est.Estimates], ...] = (
+    est.twfe_treated,
+    est.twfe_intensity,
+    est.event_study,
+    est.callaway_santanna,
+    partial(est.callaway_santanna, cohort="cohort_intensity", model="callaway_santanna_intensity_cohort",
+            event_study_table=False),
+    partial(est.callaway_santanna, y=est.PLACEBO_COLUMN, model="placebo", event_study_table=False),
+    dose_response,
+)
+#: The longest estimators (measured on the bundled data, issue 17): started first, so that the other processes
+#: take the short ones meanwhile. The sensitivity analysis alone imports moderndid, cvxpy and scipy.stats (2 s).
+LONGEST_FIRST = (honest_did_rows, est.event_study)
+
+
 def estimate_impact(impact_panel: pd.DataFrame, settings: ImpactSettings | None = None,
                     sensitivity_analysis: bool = True) -> ImpactResult:
     """Every estimator on the panel's outcome; Callaway–Sant'Anna also on the intensity cohort and on the placebo.
 
-    BLAS runs on one thread: the matrices are small (a few hundred rows × 999 bootstrap draws), and
-    OpenBLAS's second thread spinning on each product cost four times the CPU of the work itself (the
-    results are the same: the threads split the output, not the sums).
+    The estimators are independent: they run in processes forked from this one (`parallel_map`; one process with
+    `SWPS_WORKERS=1`), and their rows are put together in the order of `ESTIMATORS`, as one process would.
     """
-    from threadpoolctl import threadpool_limits
+    settings = settings or ImpactSettings()
+    estimators = [*ESTIMATORS, honest_did_rows] if sensitivity_analysis else list(ESTIMATORS)
+    order = sorted(range(len(estimators)), key=lambda i: (LONGEST_FIRST.index(estimators[i])
+                                                          if estimators[i] in LONGEST_FIRST else len(LONGEST_FIRST)))
 
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _estimate_impact(impact_panel, settings or ImpactSettings(), sensitivity_analysis)
+    def run(estimator: Callable[..., est.Estimates]) -> est.Estimates:
+        """BLAS on one thread: the matrices are small (a few hundred rows × 999 bootstrap draws), and OpenBLAS's
+        second thread spinning on each product cost four times the CPU of the work itself (the results are the
+        same: the threads split the output, not the sums)."""
+        from threadpoolctl import threadpool_limits
 
+        with threadpool_limits(limits=1, user_api="blas"):
+            return estimator(impact_panel, settings=settings)
 
-def _estimate_impact(impact_panel: pd.DataFrame, settings: ImpactSettings, sensitivity_analysis: bool) -> ImpactResult:
+    done = dict(zip(order, parallel_map(run, [estimators[i] for i in order])))
     out = est.Estimates()
-    out.extend(est.twfe_treated(impact_panel, settings=settings))
-    out.extend(est.twfe_intensity(impact_panel, settings=settings))
-    out.extend(est.event_study(impact_panel, settings=settings))
-    out.extend(est.callaway_santanna(impact_panel, settings=settings))
-    out.extend(est.callaway_santanna(impact_panel, cohort="cohort_intensity", settings=settings,
-                                     model="callaway_santanna_intensity_cohort", event_study_table=False))
-    out.extend(est.callaway_santanna(impact_panel, y=est.PLACEBO_COLUMN, settings=settings, model="placebo",
-                                     event_study_table=False))
-    out.extend(dose_response(impact_panel, settings=settings))
-    if sensitivity_analysis:
-        out.extend(honest_did_rows(impact_panel, settings))
+    for i in range(len(estimators)):
+        out.extend(done[i])
     event_study = (pd.concat(out.event_study, ignore_index=True) if out.event_study
                    else est.conform([], est.EVENT_STUDY_COLUMNS))
     group_time = (pd.concat(out.group_time, ignore_index=True) if out.group_time

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from swps_pipeline.impact import probability
 from swps_pipeline.impact.did import bootstrap_weights
 
 LEVEL = 0.95
@@ -43,14 +44,10 @@ class TwfeFit:
         return np.sqrt(np.diag(self.covariance))
 
     def p_values(self) -> np.ndarray:
-        from scipy import stats
-
-        return 2 * stats.t.sf(np.abs(self.coefficients / self.std_errors), self.n_clusters - 1)
+        return 2 * probability.t_sf(np.abs(self.coefficients / self.std_errors), self.n_clusters - 1)
 
     def intervals(self, level: float = LEVEL) -> np.ndarray:
-        from scipy import stats
-
-        half = stats.t.ppf(0.5 + level / 2, self.n_clusters - 1) * self.std_errors
+        half = probability.t_quantile(0.5 + level / 2, self.n_clusters - 1) * self.std_errors
         return np.column_stack([self.coefficients - half, self.coefficients + half])
 
 
@@ -116,12 +113,10 @@ def _sandwich(x: np.ndarray, residuals: np.ndarray, clusters: np.ndarray, n_clus
 
 def wald_f(fit: TwfeFit, terms: list[str]) -> tuple[float, float, int]:
     """Joint F test that `terms` are zero, with the clustered covariance: (F, p-value, number of restrictions)."""
-    from scipy import stats
-
     index = [fit.terms.index(t) for t in terms]
     beta = fit.coefficients[index]
     statistic = float(beta @ np.linalg.solve(fit.covariance[np.ix_(index, index)], beta)) / len(index)
-    return statistic, float(stats.f.sf(statistic, len(index), fit.n_clusters - 1)), len(index)
+    return statistic, float(probability.f_sf(statistic, len(index), fit.n_clusters - 1)), len(index)
 
 
 @dataclass(frozen=True)
