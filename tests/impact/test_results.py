@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from swps_pipeline.impact.estimators import ESTIMATE_COLUMNS, EVENT_STUDY_COLUMNS
@@ -13,6 +14,7 @@ from swps_pipeline.impact.results import (
     interpretation_markdown,
 )
 from swps_pipeline.impact.settings import ImpactSettings
+from swps_pipeline.parallel import WORKERS_VARIABLE
 
 STAGGERED = {2018.0: 20, 2020.0: 20, 2022.0: 20, 2024.0: 20, np.nan: 21}
 
@@ -73,3 +75,24 @@ def test_interpretation_states_assumption_pretrend_and_caveats(no_effect):
     assert "synthetic" not in interpretation_markdown(no_effect, deployment_synthetic=False)
     overall = no_effect.row("callaway_santanna", "att_overall")
     assert f"{overall['estimate']:+.3f}" in text
+
+
+def test_estimates_are_the_same_in_one_process_and_in_forked_ones(simulate, monkeypatch):
+    """Each estimator seeds its own generator: shared among forked processes, the estimators give the tables of
+    one process to the bit, rows in the same order (the sensitivity analysis, started first, still last)."""
+    panel = simulate(5, lambda e: np.zeros(e.shape), {2019.0: 4, 2021.0: 4, 2023.0: 4, np.nan: 6})
+    settings = ImpactSettings(seed=5, n_boot=99)
+    monkeypatch.setenv(WORKERS_VARIABLE, "1")
+    serial = estimate_impact(panel, settings)
+    monkeypatch.setenv(WORKERS_VARIABLE, "2")
+    forked = estimate_impact(panel, settings)
+    for table in ("impact_estimates", "event_study", "group_time", "diagnostics"):
+        pd.testing.assert_frame_equal(getattr(forked, table), getattr(serial, table), check_exact=True)
+    assert list(dict.fromkeys(forked.impact_estimates["model"])) == [
+        "twfe_treated", "twfe_intensity", "event_study", "callaway_santanna", "callaway_santanna_intensity_cohort",
+        "placebo", "honest_did"]  # every département has the same dose: no dose-response row
+    # 18 départements: the wild cluster bootstrap, whose interval holds the true effect, none
+    treated = forked.row("twfe_treated", "treated")
+    assert treated["inference"] == "wild_cluster_bootstrap_wcr_rademacher"
+    assert treated["ci_low"] < 0 < treated["ci_high"]
+    assert forked.row("honest_did", "breakdown_mbar_att_dynamic_overall")["estimate"] == 0.0  # nothing to overturn
