@@ -22,6 +22,7 @@ where `fork` does not exist (Windows, macOS' default) the parts also run seriall
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -68,8 +69,10 @@ def parallel_map(function: Callable[[Item], Result], items: Iterable[Item]) -> l
         return [function(item) for item in items]
     with _one_at_a_time:
         _work = (function, items)
+        gc.freeze()  # the workers' collector leaves the parent's objects alone: their pages stay shared
         try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 return list(pool.map(_run, range(len(items))))
         finally:
+            gc.unfreeze()
             _work = None
