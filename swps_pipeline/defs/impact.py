@@ -202,7 +202,7 @@ def impact_estimates(context: dg.AssetExecutionContext, config: ImpactConfig, se
         yield dg.Output(diagnostics, output_name="impact_diagnostics", metadata={**reason, "dagster/row_count": 1})
         return
     output_dir = settings.paths.output_dir
-    result = reused(output_dir, impact.estimate_impact)(impact_panel, estimation)
+    result = reused(output_dir, impact.estimate_impact)(impact_panel, estimation, draw_event_study=True)
     interpretation = dg.MetadataValue.md(impact.interpretation_markdown(result))
     warning = {"few-cluster warning": dg.MetadataValue.md(result.warnings()[0])} if result.warnings() else {}
     for text in result.warnings()[:1]:
@@ -214,7 +214,7 @@ def impact_estimates(context: dg.AssetExecutionContext, config: ImpactConfig, se
                               "settings": settings_text, "interpretation": interpretation})
     yield dg.Output(result.event_study, output_name="event_study", metadata={
         **table_metadata(result.event_study, rows=40), **warning,
-        "event study chart": chart(reused(output_dir, impact.event_study_chart)(result.event_study),
+        "event study chart": chart(result.event_study_png,
                                    "Event study: log recorded intrafamily violence around the first position"),
         "interpretation": interpretation,
     })

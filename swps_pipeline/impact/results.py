@@ -37,6 +37,7 @@ class ImpactResult:
     event_study: pd.DataFrame  # est.EVENT_STUDY_COLUMNS
     group_time: pd.DataFrame  # est.GROUP_TIME_COLUMNS
     diagnostics: pd.DataFrame  # est.DIAGNOSTIC_COLUMNS
+    event_study_png: bytes | None = None  # the event-study chart, when `estimate_impact` was asked to draw it
 
     def row(self, model: str, term: str) -> pd.Series | None:
         """One estimate, or None when the model could not identify it on these data."""
@@ -86,42 +87,58 @@ ESTIMATORS: tuple[Callable[..., est.Estimates], ...] = (
     partial(est.callaway_santanna, y=est.PLACEBO_COLUMN, model="placebo", event_study_table=False),
     dose_response,
 )
-#: The longest estimators (measured on the bundled data, issue 17): started first, so that the other processes
-#: take the short ones meanwhile. The sensitivity analysis alone imports moderndid, cvxpy and scipy.stats (2 s).
-LONGEST_FIRST = (honest_did_rows, est.event_study)
+#: The estimators whose event-study tables the chart shows (`EVENT_STUDY_PANELS`): they run in one process, which
+#: then draws the chart while the sensitivity analysis goes on.
+CHARTED = (est.event_study, est.callaway_santanna)
 
 
 def estimate_impact(impact_panel: pd.DataFrame, settings: ImpactSettings | None = None,
-                    sensitivity_analysis: bool = True) -> ImpactResult:
-    """Every estimator on the panel's outcome; Callaway–Sant'Anna also on the intensity cohort and on the placebo.
+                    sensitivity_analysis: bool = True, draw_event_study: bool = False) -> ImpactResult:
+    """Every estimator on the panel's outcome; Callaway–Sant'Anna also on the intensity cohort and on the placebo;
+    with `draw_event_study`, the event-study chart too (`event_study_chart`, in English).
 
     The estimators are independent: they run in processes forked from this one (`parallel_map`; one process with
-    `SWPS_WORKERS=1`), and their rows are put together in the order of `ESTIMATORS`, as one process would.
+    `SWPS_WORKERS=1`), and their rows are put together in the order of `ESTIMATORS`, as one process would. The
+    longest parts start first, so that the other processes take the short ones meanwhile (measured on the bundled
+    data, issue 17): the sensitivity analysis (its imports of moderndid, cvxpy and scipy.stats alone take 2 s),
+    then the event study's wild bootstrap and the chart.
     """
     settings = settings or ImpactSettings()
     estimators = [*ESTIMATORS, honest_did_rows] if sensitivity_analysis else list(ESTIMATORS)
-    order = sorted(range(len(estimators)), key=lambda i: (LONGEST_FIRST.index(estimators[i])
-                                                          if estimators[i] in LONGEST_FIRST else len(LONGEST_FIRST)))
+    charted = [i for i, estimator in enumerate(estimators) if estimator in CHARTED]
+    parts = [*([[len(ESTIMATORS)]] if sensitivity_analysis else []), charted,
+             *([i] for i in range(len(ESTIMATORS)) if i not in charted)]
 
-    def run(estimator: Callable[..., est.Estimates]) -> est.Estimates:
+    def run(part: list[int]) -> tuple[list[est.Estimates], bytes | None]:
         """BLAS on one thread: the matrices are small (a few hundred rows × 999 bootstrap draws), and OpenBLAS's
         second thread spinning on each product cost four times the CPU of the work itself (the results are the
         same: the threads split the output, not the sums)."""
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=1, user_api="blas"):
-            return estimator(impact_panel, settings=settings)
+            done = [estimators[i](impact_panel, settings=settings) for i in part]
+        drawn = part == charted and draw_event_study
+        return done, event_study_chart(_event_study_table(done)) if drawn else None
 
-    done = dict(zip(order, parallel_map(run, [estimators[i] for i in order])))
+    estimates, png = {}, None
+    for part, (done, drawn) in zip(parts, parallel_map(run, parts)):
+        estimates.update(zip(part, done))
+        png = drawn or png
     out = est.Estimates()
     for i in range(len(estimators)):
-        out.extend(done[i])
-    event_study = (pd.concat(out.event_study, ignore_index=True) if out.event_study
-                   else est.conform([], est.EVENT_STUDY_COLUMNS))
+        out.extend(estimates[i])
     group_time = (pd.concat(out.group_time, ignore_index=True) if out.group_time
                   else est.conform([], est.GROUP_TIME_COLUMNS))
-    return ImpactResult(out.table(), event_study.sort_values(["model", "event_time"]).reset_index(drop=True),
-                        group_time, est.conform(out.diagnostics, est.DIAGNOSTIC_COLUMNS))
+    return ImpactResult(out.table(), _event_study_table([out]), group_time,
+                        est.conform(out.diagnostics, est.DIAGNOSTIC_COLUMNS), png)
+
+
+def _event_study_table(estimates: list[est.Estimates]) -> pd.DataFrame:
+    """The event-study tables of `estimates` in one, by model and event time."""
+    tables = [table for one in estimates for table in one.event_study]
+    if not tables:
+        return est.conform([], est.EVENT_STUDY_COLUMNS)
+    return pd.concat(tables, ignore_index=True).sort_values(["model", "event_time"]).reset_index(drop=True)
 
 
 CAVEAT = N_("Recorded violence measures reporting, not only victimisation: a rise after adoption can mean more "

@@ -79,15 +79,18 @@ def test_interpretation_states_assumption_pretrend_and_caveats(no_effect):
 
 def test_estimates_are_the_same_in_one_process_and_in_forked_ones(simulate, monkeypatch):
     """Each estimator seeds its own generator: shared among forked processes, the estimators give the tables of
-    one process to the bit, rows in the same order (the sensitivity analysis, started first, still last)."""
+    one process to the bit, rows in the same order (the sensitivity analysis, started first, still last), and the
+    chart drawn in a worker is the one of those tables."""
     panel = simulate(5, lambda e: np.zeros(e.shape), {2019.0: 4, 2021.0: 4, 2023.0: 4, np.nan: 6})
     settings = ImpactSettings(seed=5, n_boot=99)
     monkeypatch.setenv(WORKERS_VARIABLE, "1")
     serial = estimate_impact(panel, settings)
     monkeypatch.setenv(WORKERS_VARIABLE, "2")
-    forked = estimate_impact(panel, settings)
+    forked = estimate_impact(panel, settings, draw_event_study=True)
     for table in ("impact_estimates", "event_study", "group_time", "diagnostics"):
         pd.testing.assert_frame_equal(getattr(forked, table), getattr(serial, table), check_exact=True)
+    # the chart drawn beside the sensitivity analysis is the chart of the final table
+    assert serial.event_study_png is None and forked.event_study_png == event_study_chart(serial.event_study)
     assert list(dict.fromkeys(forked.impact_estimates["model"])) == [
         "twfe_treated", "twfe_intensity", "event_study", "callaway_santanna", "callaway_santanna_intensity_cohort",
         "placebo", "honest_did"]  # every département has the same dose: no dose-response row
