@@ -1,7 +1,8 @@
 """`make bench`: wall time and peak memory of the pipeline at 1×, 10× and 100× the bundled data.
 
 Every measured step runs in its own child process, so its peak memory is its
-own (`os.wait4` gives the child's `ru_maxrss`). The whole run and the
+own (`os.wait4` gives the child's `ru_maxrss`, the largest of it and the workers
+it forks; `TreeMemory` samples their sum). The whole run and the
 incremental run are the real `swps run` (process wall time, Dagster start-up
 included), compared with Dagster's own floor measured in the same invocation:
 a trivial one-asset `dagster asset materialize` (bench/trivial.py). The other
@@ -26,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,12 +62,12 @@ def _settings(data_dir: Path, output_dir: Path):
 def step_ingest(data_dir: Path, output_dir: Path, draws: int) -> tuple[float, dict]:
     """Registry, then reading and validating every year's files."""
     from swps_pipeline.ingest.registry import read_registry
-    from swps_pipeline.validate import validate_year
+    from swps_pipeline.validate import validate_years
 
     settings = _settings(data_dir, output_dir)
     started = time.perf_counter()
     registry = read_registry(settings.registry_path)
-    results = [validate_year(settings.data_dir, year, registry) for year in settings.returns_years()]
+    results = validate_years(settings.data_dir, settings.returns_years(), registry)
     seconds = time.perf_counter() - started
     return seconds, {"rows_read": int(sum(r.ingestion_accounting["rows_read"].sum() for r in results)),
                      "rows_valid": int(sum(len(r.returns_valid) for r in results))}
@@ -175,19 +177,45 @@ class Measure:
     detail: dict
 
 
+class TreeMemory(threading.Thread):
+    """The largest sum of resident memory of a process and its descendants (the workers a step forks,
+    swps_pipeline/parallel.py), sampled every 50 ms: an upper bound, since forked workers share their parent's
+    pages until they write them."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak_bytes, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        while not self.done.wait(0.05):
+            try:
+                root = psutil.Process(self.pid)
+                tree = [root, *root.children(recursive=True)]
+                self.peak_bytes = max(self.peak_bytes, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:  # a worker ended between the listing and the reading: the next sample counts
+                continue
+
+
 def run_child(command: list[str], env: dict | None = None) -> tuple[float, float, str]:
-    """Run a command to completion: its wall time, its own peak RSS in MB (`os.wait4`) and its stdout."""
+    """Run a command to completion: its wall time, its peak memory in MB (the larger of the largest process's
+    peak RSS, `os.wait4`, and the largest sum over the process tree, `TreeMemory`) and its stdout."""
     with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=env, text=True)
+        memory = TreeMemory(process.pid)
+        memory.start()
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
+        memory.done.set()
+        memory.join()
         process.returncode = os.waitstatus_to_exitcode(status)
         stdout.seek(0)
         stderr.seek(0)
         if process.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}): {stderr.read().strip()[-2000:]}")
-        return seconds, usage.ru_maxrss / 1024, stdout.read()  # ru_maxrss is in kB on Linux
+        return seconds, max(usage.ru_maxrss * 1024, memory.peak_bytes) / 1024**2, stdout.read()  # ru_maxrss: kB
 
 
 def ensure_data(scale: int) -> Path:
@@ -414,7 +442,9 @@ def markdown(measures: list[Measure], positions: dict[int, int], total_seconds: 
         f"the benchmark took {total_seconds / 60:.1f} min. Previous figures: the results file of "
         f"{previous_date or 'no earlier run'}.",
         "",
-        "Each step runs in its own process; peak memory is that process's maximum resident set size. "
+        "Each step runs in its own process; peak memory is the larger of that process's maximum resident set size "
+        "and the largest total of it and the workers it forks (sampled every 50 ms; an upper bound, as the workers "
+        "share the parent's pages). "
         "`swps run` rows are the process wall time (start-up, Dagster, every asset, marts and evaluation pack); "
         "the trivial run is Dagster's floor (`dagster asset materialize` of one asset returning 1, bench/trivial.py); "
         "the other rows time the pipeline functions alone on inputs read from the run's marts. "

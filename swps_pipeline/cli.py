@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import fcntl
+import gc
 import os
 import shutil
 import stat
@@ -411,5 +412,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CANNOT_RUN
 
 
+def command_line() -> int:
+    """The `swps` program: `main`, then nothing left for the cyclic garbage collector to visit at exit.
+
+    Python's shutdown collects over every object still alive, some 460,000 after a run (pandas, Dagster,
+    matplotlib, the tables): 2 to 3 s, for memory the operating system takes back at once. Frozen
+    (`gc.freeze`), they are left to it: the exit takes 0.4 s (issue 17)."""
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(command_line())

@@ -5,8 +5,9 @@ afresh), opens a connection, commits and closes it, and SQLite waits for the dis
 close. A run writes about 400 events (one planned and one materialised per year partition of each yearly table):
 these were the largest single cost of a whole run (bench/results.md). The run storage, which a run asks for the
 year partitions each time it records a partition's row count, works the same way. `LocalEventLogStorage` and
-`LocalRunStorage` write the same files, in the same layout and transactions, keeping an engine per database and
-with `PRAGMA synchronous=OFF`: a crash of the run loses nothing (SQLite has handed every write to the operating
+`LocalRunStorage` write the same files, in the same layout and transactions, keeping an engine and its pooled
+connections per database (a SQLite connection costs milliseconds to open and set up) and with
+`PRAGMA synchronous=OFF`: a crash of the run loses nothing (SQLite has handed every write to the operating
 system); an operating-system crash or a power cut during a run can lose or damage the run history. The warehouse
 and the marts are written by DuckDB and pyarrow, not here, and keep their own guarantees. A team deployment
 (`swps serve`) does not use these classes: it writes its own dagster.yaml (PostgreSQL, or SQLite with Dagster's
@@ -25,7 +26,6 @@ import sqlalchemy as db
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
 from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
-from sqlalchemy.pool import NullPool
 
 #: What `swps run` writes to a new $DAGSTER_HOME/dagster.yaml ({home} is the folder): no telemetry, and the
 #: storages below in Dagster's own locations (history/runs.db, history/runs/), so Dagster's defaults read them.
@@ -105,8 +105,9 @@ class LocalRunStorage(SqliteRunStorage):
 
 
 def _local_engine(conn_string: str):
-    """An engine that opens a connection per use (as Dagster's) and keeps its compiled statements."""
-    engine = db.create_engine(conn_string, poolclass=NullPool, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+    """An engine that keeps its compiled statements and its connections (SQLAlchemy's pool for SQLite files:
+    a connection is opened once, not at each event as in Dagster's, and holds no lock between transactions)."""
+    engine = db.create_engine(conn_string, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
     db.event.listen(engine, "connect", _without_waiting_for_the_disk)
     return engine
 

@@ -16,14 +16,18 @@ the parent is closed or flushed twice. Results come back in the order of the
 inputs, so a parallel run gives the same tables as a serial one; an exception in a
 part is raised in the step, as if the part had run there.
 
-`SWPS_WORKERS=1` runs everything in the step's process (e.g. to profile it);
-where `fork` does not exist (Windows, macOS' default) the parts also run serially.
+`SWPS_WORKERS=1` runs everything in the step's process (e.g. to profile it).
+Outside Linux the parts also run there: Windows has no `fork`, and on macOS a
+forked process may crash in the system's frameworks (Python's default there is
+`spawn`, which would import everything again).
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -64,12 +68,14 @@ def parallel_map(function: Callable[[Item], Result], items: Iterable[Item]) -> l
     global _work
     items = list(items)
     workers = min(available_workers(), len(items))
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or not sys.platform.startswith("linux"):
         return [function(item) for item in items]
     with _one_at_a_time:
         _work = (function, items)
+        gc.freeze()  # the workers' collector leaves the parent's objects alone: their pages stay shared
         try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 return list(pool.map(_run, range(len(items))))
         finally:
+            gc.unfreeze()
             _work = None

@@ -3,7 +3,6 @@
 import hashlib
 import json
 import warnings
-from functools import partial
 from pathlib import Path
 
 import dagster as dg
@@ -13,10 +12,9 @@ from swps_pipeline.defs.metadata import KINDS, OWNERS, preview, table_metadata, 
 from swps_pipeline.defs.resources import PipelineSettings
 from swps_pipeline.ingest.folder import CORRECTIONS
 from swps_pipeline.ingest.registry import RegistryError, read_registry
-from swps_pipeline.parallel import parallel_map
 from swps_pipeline.reference import departements as official_departements
 from swps_pipeline.reference import official_department_codes
-from swps_pipeline.validate import validate_year
+from swps_pipeline.validate import validate_years
 from swps_pipeline.validate.tables import ACCOUNTING_COUNTS
 
 returns_year = dg.DynamicPartitionsDefinition(name="returns_year")
@@ -130,8 +128,7 @@ def validated_returns(context: dg.AssetExecutionContext, settings: PipelineSetti
     """Read and validate each year's files; every row ends valid, quarantined or skipped."""
     years = sorted(context.partition_keys, key=int)
     fingerprints = {year: folder_fingerprint(settings.paths.returns_dir / year) for year in years}
-    results = parallel_map(partial(validate_year, settings.paths.data_dir, registry=positions_registry),
-                           [int(year) for year in years])
+    results = validate_years(settings.paths.data_dir, [int(year) for year in years], positions_registry)
     tables = {name: pd.concat([getattr(r, name) for r in results], ignore_index=True) for name in INGEST_TABLES}
 
     valid, quarantine, accounting = tables["returns_valid"], tables["returns_quarantine"], tables["ingestion_accounting"]

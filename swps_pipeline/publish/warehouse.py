@@ -286,7 +286,7 @@ def _run_id(context: InputContext) -> str | None:
 class WarehouseTypeHandler(DbTypeHandler[pd.DataFrame]):
     """Stores DataFrames in DuckDB, keeping empty tables and their columns, then publishes the mart.
 
-    A whole (unpartitioned) table read by several assets of one run is fetched
+    A table (or the same years of it) read by several assets of one run is fetched
     from DuckDB once and handed out as copies: `position_year` feeds five assets,
     and fetching it is most of their cost at scale (bench/results.md).
     """
@@ -330,7 +330,7 @@ class WarehouseTypeHandler(DbTypeHandler[pd.DataFrame]):
         if table_slice.partition_dimensions:
             # In a fixed order: a re-written year goes to the table's end, and sums over rows taken in another
             # order differ in their last digits (a year's re-run must give the numbers of a full run).
-            return connection.execute(f"{select} ORDER BY ALL").fetchdf()
+            select = f"{select} ORDER BY ALL"
         if run_id is None:
             return connection.execute(select).fetchdf()
         key = (run_id, f"{table_slice.schema}.{table_slice.table}", select)

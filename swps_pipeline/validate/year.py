@@ -9,6 +9,8 @@ raises: it ends in the quarantine or in `files_rejected`.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ import pandas as pd
 from swps_pipeline.contract import COLUMN_NAMES, HARD_RULES, SOFT_RULES
 from swps_pipeline.ingest.lines import UNSAVED_FORMULA
 from swps_pipeline.ingest.read import RawFile, read_year
+from swps_pipeline.parallel import parallel_map
 from swps_pipeline.validate.duplicates import Duplicates, find_duplicates
 from swps_pipeline.validate.messages import cell_messages, cross_field_messages
 from swps_pipeline.validate.parse import parse_returns
@@ -187,3 +190,8 @@ def validate_year(data_dir: Path, year: int, registry: pd.DataFrame | None) -> V
                                               for source, reason in year_files.ignored]),
         ingestion_accounting=_accounting(files, year_files.rejected, rows, outcome, year),
     )
+
+
+def validate_years(data_dir: Path, years: Sequence[int], registry: pd.DataFrame | None) -> list[ValidationResult]:
+    """`validate_year` for each of `years`, in that order, the years shared among the cores (`parallel_map`)."""
+    return parallel_map(partial(validate_year, data_dir, registry=registry), years)

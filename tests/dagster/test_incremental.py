@@ -4,6 +4,7 @@ and reads no other year's files."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -23,15 +24,17 @@ YEARS = (2023, 2024, 2025)
 CORRECTED = 2024  # a middle year: the next year's year-on-year changes depend on it
 CORRECTED_FILE = "03_Allier_bilan_2024.csv"  # its last line: 03-004, 165 persons received
 
-_opened: list[str] | None = None
+#: The file the paths opened are written to while a run is watched: a descriptor the step's forked workers
+#: (swps_pipeline/parallel.py) inherit, so the files they read are counted too.
+_opened_log: int | None = None
 
 
 def _record_opens(event: str, args: tuple) -> None:
-    if event == "open" and _opened is not None and isinstance(args[0], (str, Path)):
-        _opened.append(str(args[0]))
+    if event == "open" and _opened_log is not None and isinstance(args[0], (str, Path)):
+        os.write(_opened_log, f"{args[0]}\n".encode())  # os.write opens nothing: no event of its own
 
 
-sys.addaudithook(_record_opens)  # audit hooks cannot be removed: it records only while `_opened` is a list
+sys.addaudithook(_record_opens)  # audit hooks cannot be removed: it records only while `_opened_log` is set
 
 
 def _copy_bundled(root: Path) -> Path:
@@ -54,7 +57,7 @@ def _marts(settings: Settings) -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    global _opened
+    global _opened_log
     root = tmp_path_factory.mktemp("incremental")
     data = _copy_bundled(root / "raw")
     incremental, scratch = Settings(data, root / "incremental"), Settings(data, root / "scratch")
@@ -64,11 +67,14 @@ def runs(tmp_path_factory):
         corrected = data / "returns" / str(CORRECTED) / CORRECTED_FILE
         _drop_last_line(corrected)
         kept_before = _kept_results(incremental)
-        _opened = []
+        log = root / "opened.txt"
+        _opened_log = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         try:
             assert materialise(incremental, instance, only_year=CORRECTED).success
         finally:
-            opened, _opened = _opened, None
+            os.close(_opened_log)
+            _opened_log = None
+        opened = log.read_text().splitlines()
     with dg.instance_for_test() as instance:
         assert materialise(scratch, instance).success
     return {"before": before, "incremental": _marts(incremental), "scratch": _marts(scratch),
