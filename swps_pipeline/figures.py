@@ -34,6 +34,13 @@ def new_figure(width: float = 7.0, height: float = 4.0) -> Figure:
     return figure
 
 
+def load_matplotlib() -> None:
+    """Import what `new_figure` and `to_png` use, in this process: a step that draws its charts in forked
+    processes (`parallel_map`) imports it once, before the forks, rather than once in each of them."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
+    from matplotlib.figure import Figure  # noqa: F401
+
+
 def decimal_sign(language: str) -> str:
     """The decimal sign of `language` (CLDR, through Babel): "." in English, "," in French and Dutch."""
     from babel.numbers import get_decimal_symbol

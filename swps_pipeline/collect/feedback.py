@@ -27,6 +27,7 @@ from swps_pipeline.collect.inputs import CollectionYear
 from swps_pipeline.collect.status import UNATTRIBUTED, area_name, collection_status, missing_positions
 from swps_pipeline.contract import BY_NAME, COUNT_COLUMNS, GROUPS, HARD_RULES, SOFT_RULES, SUM_GROUPS
 from swps_pipeline.i18n import Texts
+from swps_pipeline.parallel import parallel_map
 from swps_pipeline.profiles import active_profile
 from swps_pipeline.reference import departements, official_department_codes
 from swps_pipeline.reuse import Reuse, compute_afresh
@@ -371,20 +372,24 @@ def write_feedback(collection: CollectionYear, out_dir: Path,
     """Write `retour_<year>_<code>.xlsx` and `.html` per area, in `language` (by default the active one); return
     the index of what was written: year, department_code, lines to correct / to check, missing, files refused,
     the two file names (in `out_dir`, so that the table is the same wherever it is written, in any language).
-    `reuse` wraps the workbooks' making, to keep them across runs."""
+    `reuse` wraps the workbooks' making, to keep them across runs. The areas' files are written by processes
+    forked from this one (`parallel_map`: each area writes its own two files), the index in the areas' order."""
     say = Texts(language)
     out_dir.mkdir(parents=True, exist_ok=True)
-    index = []
-    for code, report in feedback_tables(collection, say).items():
+    make_workbook = reuse(feedback_workbook)
+
+    def write_area(area: tuple[str, dict[str, pd.DataFrame]]) -> dict[str, object]:
+        code, report = area
         title = say(texts.FEEDBACK_TITLE, year=collection.year, area=_department_name(code, say))
         intro = say(texts.FEEDBACK_INTRO, year=collection.year)
         stem = out_dir / f"retour_{collection.year}_{code.replace(' ', '_')}"
-        stem.with_suffix(".xlsx").write_bytes(reuse(feedback_workbook)(report, title, intro, collection.synthetic,
-                                                                      say.language))
+        stem.with_suffix(".xlsx").write_bytes(make_workbook(report, title, intro, collection.synthetic, say.language))
         stem.with_suffix(".html").write_text(render_html(report, title, intro, collection.synthetic, say),
                                              encoding="utf-8")
-        index.append({"year": collection.year, "department_code": code,
-                      "lines_to_correct": len(report["quarantine"]), "lines_to_check": len(report["warnings"]),
-                      "returns_missing": len(report["missing"]), "files_rejected": len(report["rejected"]),
-                      "xlsx": stem.with_suffix(".xlsx").name, "html": stem.with_suffix(".html").name})
+        return {"year": collection.year, "department_code": code,
+                "lines_to_correct": len(report["quarantine"]), "lines_to_check": len(report["warnings"]),
+                "returns_missing": len(report["missing"]), "files_rejected": len(report["rejected"]),
+                "xlsx": stem.with_suffix(".xlsx").name, "html": stem.with_suffix(".html").name}
+
+    index = parallel_map(write_area, feedback_tables(collection, say).items())
     return pd.DataFrame(index, columns=FEEDBACK_INDEX_COLUMNS)

@@ -12,6 +12,7 @@ from swps_pipeline.collect.status import collection_status, national_status, sta
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, preview, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
 from swps_pipeline.i18n import active_language
+from swps_pipeline.parallel import parallel_map
 from swps_pipeline.reuse import reused
 
 COLLECT = {"group_name": "collect", "kinds": KINDS, "owners": OWNERS}
@@ -47,7 +48,7 @@ def collection(context: dg.AssetExecutionContext, settings: PipelineSettings, po
     # The year folders (a run needs at least one), plus any year a table holds.
     years = sorted(set(settings.paths.returns_years()) | _years(ingestion))
     collections = [from_tables(year, settings.paths.data_dir, positions_registry, ingestion) for year in years]
-    status = pd.concat([reuse(collection_status)(c) for c in collections], ignore_index=True)
+    status = pd.concat(parallel_map(reuse(collection_status), collections), ignore_index=True)  # a year a process
     national = national_status(status)
     latest = status[status["year"] == years[-1]]
     yield dg.Output(status, output_name="collection_status", metadata={

@@ -224,7 +224,8 @@ def _register(model: CellModel, name: str, frame: pd.DataFrame, cells: list, der
             derived += [(row, column, keys + previous) for column in _INDICATOR_CHANGE if column in columns]
         return
     counts = count_columns(frame)
-    row_keys = [{column: cell(row, column, column, frame.at[row, column]) for column in counts}
+    values = {column: frame[column].tolist() for column in counts}  # read cell by cell, `frame.at` cost 0.3 s
+    row_keys = [{column: cell(row, column, column, values[column][row]) for column in counts}
                 for row in range(len(frame))]
     for column in sorted(columns):  # a cost per case is hidden with the count it divides by
         if column.startswith("cost_per_"):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from swps_pipeline import economics, impact, indicators
+from swps_pipeline.figures import load_matplotlib
 from swps_pipeline.i18n import LIST_SEPARATOR, N_, SOURCE_LANGUAGE, Texts
 from swps_pipeline.impact.estimators import warning_text
 from swps_pipeline.indicators.catalogue import BY_ID
+from swps_pipeline.parallel import parallel_map
 from swps_pipeline.publish.currency import Money, profile_money
 from swps_pipeline.publish.methods import methods_markdown, translated
 from swps_pipeline.publish.pack import NOT_AVAILABLE, Headline, PackManifest, write_evaluation_pack
@@ -165,17 +168,21 @@ def _draws(n_draws, say: Texts) -> str:
 
 def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Reuse, language: str,
             money: Money) -> dict[str, bytes]:
-    """The pack's charts, labelled in `language`, amounts in `money`."""
+    """The pack's charts, labelled in `language`, amounts in `money`; drawn in processes forked from this one
+    (`parallel_map`), Matplotlib imported here first so that no fork imports it again."""
     draws = read_mart(marts_dir, "cba_npv_draws")
     whole = tables["cba_sensitivity"]
     whole = whole[(whole["first_year"] == whole["first_year"].min()) & (whole["last_year"] == whole["last_year"].max())]
-    return {
-        "national_trend": reuse(indicators.national_trend_png)(tables["indicators_national"], language=language),
-        "npv_distribution": reuse(economics.npv_distribution_png)(draws["npv_eur"].to_numpy(), language=language,
-                                                                  unit=money.millions),
-        "tornado": reuse(economics.tornado_png)(whole, language=language, unit=money.millions),
-        "event_study": reuse(impact.event_study_chart)(tables["event_study"], language=language),
+    drawings = {
+        "national_trend": partial(reuse(indicators.national_trend_png), tables["indicators_national"],
+                                  language=language),
+        "npv_distribution": partial(reuse(economics.npv_distribution_png), draws["npv_eur"].to_numpy(),
+                                    language=language, unit=money.millions),
+        "tornado": partial(reuse(economics.tornado_png), whole, language=language, unit=money.millions),
+        "event_study": partial(reuse(impact.event_study_chart), tables["event_study"], language=language),
     }
+    load_matplotlib()
+    return dict(zip(drawings, parallel_map(lambda draw: draw(), drawings.values())))
 
 
 def build_evaluation_pack(marts_dir: Path, pack_dir: Path,

@@ -514,7 +514,7 @@ def write_table_sheet(sheet, safe: pd.DataFrame, money: Money) -> int:
     Returns the number of id columns frozen at the left."""
     values = _xlsx_values(safe)
     widths = _column_widths(values)
-    numeric = [values[name].map(_is_number).any() for name in values.columns]
+    numeric = [any(map(_is_number, values[name].tolist())) for name in values.columns]
     sheet.append([_safe_text(str(name)) for name in values.columns])
     header_style = Font(bold=True)
     for index, width in enumerate(widths, start=1):
@@ -568,8 +568,11 @@ def _whole_numbers(name: str, column: pd.Series) -> bool:
     """Integers: an integer column, or counts stored as floats or mixed with disclosure labels."""
     if pd.api.types.is_integer_dtype(column):
         return True
-    numbers = pd.to_numeric(column[column.map(lambda v: isinstance(v, (int, float, np.number)))], errors="coerce")
-    numbers = numbers.astype(float).dropna()
+    if pd.api.types.is_float_dtype(column):
+        numbers = column.astype(float).dropna()
+    else:
+        numbers = pd.to_numeric(column[column.map(lambda v: isinstance(v, (int, float, np.number)))],
+                                errors="coerce").astype(float).dropna()
     if not len(numbers):
         return False
     return is_count_column(name, numbers) or bool((numbers == numbers.round()).all())
@@ -594,16 +597,17 @@ def _xlsx_values(safe: pd.DataFrame) -> pd.DataFrame:
             column = column.dt.tz_convert("UTC").dt.tz_localize(None)
         elif pd.api.types.infer_dtype(column, skipna=True) in ("string", "mixed", "mixed-integer"):
             column = column.astype(object).map(lambda value: _safe_text(value) if isinstance(value, str) else value)
-        converted[name] = column.astype(object).where(column.notna(), None)
-    return pd.DataFrame(converted, index=safe.index, columns=safe.columns)
+        converted[name] = column
+    converted = pd.DataFrame(converted, index=safe.index, columns=safe.columns).astype(object)
+    return converted.where(converted.notna(), None)  # the whole table at once: a column at a time cost 0.1 s
 
 
 def _column_widths(values: pd.DataFrame) -> list[float]:
     sample = values.head(_WIDTH_SAMPLE_ROWS)
     widths = []
     for name, column in sample.items():
-        shown = column.dropna().map(lambda v: f"{v:,.3f}" if isinstance(v, float) else str(v))
-        longest = max([min(len(str(name)), _HEADER_WIDTH), *shown.str.len().tolist()])
+        shown = [len(f"{v:,.3f}") if isinstance(v, float) else len(str(v)) for v in column.tolist() if v is not None]
+        longest = max([min(len(str(name)), _HEADER_WIDTH), *shown])
         widths.append(float(min(max(longest + 2, _WIDTH_MIN), _WIDTH_MAX)))
     return widths
 

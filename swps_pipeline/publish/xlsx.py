@@ -23,7 +23,7 @@ def reproducible_xlsx_bytes(workbook: Workbook, stamp: datetime = datetime(1980,
     workbook.properties.created = stamp
     workbook.properties.modified = stamp
     raw = io.BytesIO()
-    ExcelWriter(workbook, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)).save()
+    ExcelWriter(workbook, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED)).save()  # compressed once, below
     stamped = io.BytesIO()
     with zipfile.ZipFile(raw) as source, zipfile.ZipFile(stamped, "w", zipfile.ZIP_DEFLATED) as target:
         for entry in source.infolist():

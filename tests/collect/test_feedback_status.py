@@ -164,3 +164,27 @@ def test_status_dates_and_command_line(data_dir, registry, capsys, monkeypatch):
     assert cli.main(["template", "--year", str(YEAR), "--department", "7"]) == 0
     assert "1 return template(s) for 2023" in capsys.readouterr().out
     assert (data_dir.parent / "out" / "templates" / str(YEAR) / "bilan_2023_07_Ardeche.xlsx").is_file()
+
+
+def _sheet_cells(path) -> list[tuple]:
+    sheet = load_workbook(path).worksheets[0]
+    return [(cell.coordinate, cell.value, cell.number_format, cell.alignment.wrap_text) for row in sheet.iter_rows()
+            for cell in row]
+
+
+def test_feedback_written_by_forked_processes_is_the_one_written_by_one(collections, tmp_path, monkeypatch):
+    """The départements' files are written in processes forked from the step (`SWPS_WORKERS`, default: the
+    cores): the same index, in the same order, the same pages byte for byte and the same workbook cells."""
+    monkeypatch.setenv("SWPS_WORKERS", "1")
+    serial = write_feedback(collections[2025], tmp_path / "serial")
+    monkeypatch.setenv("SWPS_WORKERS", "2")
+    forked = write_feedback(collections[2025], tmp_path / "forked")
+    pd.testing.assert_frame_equal(forked, serial)
+    assert len(serial) == 101
+    names = sorted(p.name for p in (tmp_path / "serial").iterdir())
+    assert names == sorted([*serial["xlsx"], *serial["html"]])
+    assert names == sorted(p.name for p in (tmp_path / "forked").iterdir())
+    for name in serial["html"]:
+        assert (tmp_path / "forked" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes(), name
+    for name in serial["xlsx"]:
+        assert _sheet_cells(tmp_path / "forked" / name) == _sheet_cells(tmp_path / "serial" / name), name

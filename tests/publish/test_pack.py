@@ -146,6 +146,26 @@ def test_writing_twice_gives_identical_bytes_and_replaces_old_pack(tmp_path, cha
         assert {entry.date_time for entry in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
+@pytest.mark.slow  # a pipeline run (bundled_marts), then the pack twice
+def test_the_bundled_pack_made_in_forked_processes_is_the_one_made_in_one(bundled_marts, tmp_path, monkeypatch):
+    """The charts drawn and the disclosure blocks solved in processes forked from the step (`SWPS_WORKERS`):
+    every file of the pack the same bytes as with one process, the same cells hidden."""
+    from swps_pipeline.publish.evaluation import build_evaluation_pack
+
+    packs = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("SWPS_WORKERS", workers)
+        packs[workers] = build_evaluation_pack(bundled_marts, tmp_path / workers)
+    files = packs["1"].files
+    assert files == packs["2"].files
+    assert {"charts/national_trend.png", "charts/npv_distribution.png", "charts/tornado.png",
+            "charts/event_study.png", "evaluation_pack.xlsx"} <= set(files)
+    for name in files:
+        assert (tmp_path / "2" / name).read_bytes() == (tmp_path / "1" / name).read_bytes(), name
+    assert packs["2"].suppressed_cells == packs["1"].suppressed_cells
+    assert sum(packs["1"].suppressed_cells.values()) > 1000
+
+
 def test_control_characters_and_tab_prefix_in_text(tmp_path):
     frame = pd.DataFrame({"raw": ['{"note": "bell\x07 here"}', "\tcmd"]})
     write_evaluation_pack(tmp_path / "pack", {"returns_quarantine": frame}, {}, {"returns_quarantine": "rows"})

@@ -177,3 +177,17 @@ def test_a_changed_block_alone_is_solved_again(tmp_path):
     assert again == protect(corrected) == protect_block(corrected)
     # the cells of table 0 (0 to 3): its small 3 hidden as "<5" and the smallest other part beside it
     assert {0, 1, 2, 3} & again.hidden == {1, 2} and {0, 1, 2, 3} & again.small == {1}
+
+
+def test_blocks_solved_in_forked_processes_hide_what_one_process_hides(monkeypatch):
+    """`protect` shares the blocks among processes forked from the step (`SWPS_WORKERS`): the same cells are
+    hidden as in one process. Table 0 (cells 0-3) and table 4 (cells 18-21) worked out by hand: the small part
+    shown as "<5", the smallest other part hidden beside it, the total shown."""
+    model = separate_tables([[3, 8, 9], [2, 6, 7, 10], [3, 12, 6], [1, 1, 9, 8], [4, 20, 30]])
+    monkeypatch.setenv("SWPS_WORKERS", "1")
+    serial = protect(model)
+    monkeypatch.setenv("SWPS_WORKERS", "2")
+    forked = protect(model)
+    assert forked == serial == protect_block(model)
+    assert {0, 1, 2, 3} & forked.hidden == {1, 2} and {0, 1, 2, 3} & forked.small == {1}
+    assert {18, 19, 20, 21} & forked.hidden == {19, 20} and {18, 19, 20, 21} & forked.small == {19}
