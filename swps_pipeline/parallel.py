@@ -79,3 +79,8 @@ def parallel_map(function: Callable[[Item], Result], items: Iterable[Item]) -> l
         finally:
             gc.unfreeze()
             _work = None
+
+
+def parallel_calls(calls: Sequence[Callable[[], Result]]) -> list[Result]:
+    """The result of each call, in order, the calls shared among forked processes (e.g. a step's charts)."""
+    return parallel_map(lambda call: call(), calls)

@@ -12,6 +12,8 @@ from pydantic import Field
 from swps_pipeline import economics
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.figures import load_matplotlib
+from swps_pipeline.parallel import parallel_calls
 from swps_pipeline.publish.currency import profile_money
 from swps_pipeline.reuse import reused
 from swps_pipeline.economics.parameters import CHANNELS, DISTRIBUTIONS, EFFECT_SOURCES
@@ -164,14 +166,14 @@ def economic_model(context: dg.AssetExecutionContext, config: EconomicsConfig, s
         context.log.warning(note)
     cba["cba_npv_draws"] = pd.DataFrame({"draw": range(len(headline.npv_draws)), "npv_eur": headline.npv_draws})
     period, unit = f"national {years[0]}–{years[-1]}", profile_money().millions
+    load_matplotlib()  # once, before the two charts are drawn in forked processes
+    npv_png, tornado_png = parallel_calls([
+        partial(reuse(economics.npv_distribution_png), headline.npv_draws, headline.npv_at_means,
+                title=f"NPV, {period}", unit=unit),
+        partial(reuse(economics.tornado_png), headline.cba_sensitivity, unit=unit)])
     charts = {
-        "cba_summary": {"NPV distribution": chart(
-            reuse(economics.npv_distribution_png)(headline.npv_draws, headline.npv_at_means, title=f"NPV, {period}",
-                                                  unit=unit),
-            f"NPV distribution, {period} (Monte Carlo)")},
-        "cba_sensitivity": {"tornado": chart(
-            reuse(economics.tornado_png)(headline.cba_sensitivity, unit=unit),
-            "One-way sensitivity of the NPV (tornado)")},
+        "cba_summary": {"NPV distribution": chart(npv_png, f"NPV distribution, {period} (Monte Carlo)")},
+        "cba_sensitivity": {"tornado": chart(tornado_png, "One-way sensitivity of the NPV (tornado)")},
     }
     for name, table in {**costs, **cba}.items():
         rows = 50 if name.startswith("cba") or name == "cost_national_year" else 10

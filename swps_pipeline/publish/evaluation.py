@@ -12,7 +12,7 @@ from swps_pipeline.figures import load_matplotlib
 from swps_pipeline.i18n import LIST_SEPARATOR, N_, SOURCE_LANGUAGE, Texts
 from swps_pipeline.impact.estimators import warning_text
 from swps_pipeline.indicators.catalogue import BY_ID
-from swps_pipeline.parallel import parallel_map
+from swps_pipeline.parallel import parallel_calls
 from swps_pipeline.publish.currency import Money, profile_money
 from swps_pipeline.publish.methods import methods_markdown, translated
 from swps_pipeline.publish.pack import NOT_AVAILABLE, Headline, PackManifest, write_evaluation_pack
@@ -182,7 +182,7 @@ def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Reuse, lang
         "event_study": partial(reuse(impact.event_study_chart), tables["event_study"], language=language),
     }
     load_matplotlib()
-    return dict(zip(drawings, parallel_map(lambda draw: draw(), drawings.values())))
+    return dict(zip(drawings, parallel_calls(list(drawings.values()))))
 
 
 def build_evaluation_pack(marts_dir: Path, pack_dir: Path,
