@@ -24,7 +24,6 @@ import sys
 import warnings
 from collections.abc import Callable
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
@@ -62,9 +61,22 @@ def code_fingerprint(profile: Path, settings: tuple[tuple[str, str], ...] = ()) 
             if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
     digest.update(repr(settings).encode() + sys.version.encode())
-    for name, version in sorted((d.metadata["Name"] or "", d.version) for d in metadata.distributions()):
-        digest.update(f"{name}=={version}\n".encode())
+    for distribution in installed_distributions():
+        digest.update(f"{distribution}\n".encode())
     return digest.hexdigest()
+
+
+def installed_distributions() -> list[str]:
+    """Every installed distribution as its metadata folder names it (`pandas-2.2.3.dist-info`: name and version,
+    PEP 376), on the import path: a listing of folders, where reading each one's METADATA file cost 0.2 s a run."""
+    found: set[str] = set()
+    for entry in sys.path:
+        try:
+            with os.scandir(entry or ".") as entries:
+                found |= {item.name for item in entries if item.name.endswith((".dist-info", ".egg-info"))}
+        except OSError:  # a zip file or a folder that is gone: no metadata folders there
+            continue
+    return sorted(found)
 
 
 def environment_settings() -> tuple[tuple[str, str], ...]:

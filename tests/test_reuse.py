@@ -110,3 +110,12 @@ def test_a_cache_folder_that_cannot_be_made_computes_afresh(tmp_path, table):
     with pytest.warns(UserWarning, match="results not kept .*computed afresh"):
         result = reuse.reused(tmp_path, cases_per_position)(table)
     assert result["per_position"].tolist() == [6.0, 7.0] and len(CALLS) == 1
+
+
+def test_the_code_fingerprint_names_the_computing_libraries_versions():
+    """A library upgraded changes every key: its installed version is part of the fingerprint."""
+    import numpy
+
+    installed = reuse.installed_distributions()
+    assert f"pandas-{pd.__version__}.dist-info" in installed
+    assert f"numpy-{numpy.__version__}.dist-info" in installed
