@@ -193,5 +193,11 @@ def validate_year(data_dir: Path, year: int, registry: pd.DataFrame | None) -> V
 
 
 def validate_years(data_dir: Path, years: Sequence[int], registry: pd.DataFrame | None) -> list[ValidationResult]:
-    """`validate_year` for each of `years`, in that order, the years shared among the cores (`parallel_map`)."""
+    """`validate_year` for each of `years`, in that order, the years shared among the cores (`parallel_map`).
+
+    The hard rules are checked once on no rows first: pandera's first validation in a process costs 0.2 s more
+    than the next (its lazy imports and the model's schema), paid here once rather than in each forked process,
+    and again in the collection's feedback."""
+    if len(years) > 1:
+        hard_rule_failures(parse_returns(pd.DataFrame(columns=COLUMN_NAMES, dtype=object))[0], years[0])
     return parallel_map(partial(validate_year, data_dir, registry=registry), years)
