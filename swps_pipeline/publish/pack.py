@@ -14,6 +14,7 @@ give the same bytes.
 
 from __future__ import annotations
 
+import copy
 import functools
 import html
 import io
@@ -527,23 +528,25 @@ def write_table_sheet(sheet, safe: pd.DataFrame, money: Money) -> int:
     share_rows = _share_rows(safe)
     mixed = [name in _MIXED_WHOLE and fmt == DECIMAL for name, fmt in zip(values.columns, formats)]
     wrapped = [i for i, (name, width) in enumerate(zip(values.columns, widths)) if width >= _WIDTH_MAX]
+    styles = _CellStyles()
     for row_number, row in enumerate(values.itertuples(index=False, name=None), start=2):
         sheet.append(row)
         long_text = [(row[i], widths[i]) for i in wrapped if isinstance(row[i], str) and len(row[i]) > widths[i]]
         for index, value in enumerate(row):
-            cell = sheet.cell(row_number, index + 1)
+            cell_format = None
             if isinstance(value, (bool, np.bool_)):
-                cell.number_format, kind = BOOLEAN, "number"
+                cell_format, kind = BOOLEAN, "number"
             elif _is_number(value):
                 share = share_rows[row_number - 2] and values.columns[index] in _INDICATOR_VALUES
                 whole = mixed[index] and float(value).is_integer()
-                cell.number_format, kind = PERCENT if share else INTEGER if whole else formats[index], "number"
+                cell_format, kind = PERCENT if share else INTEGER if whole else formats[index], "number"
             elif isinstance(value, str):  # a disclosure label stands for a number: aligned like one
                 kind = "label" if value in (SUPPRESSED_LABEL, HIDDEN_LABEL) and numeric[index] else "text"
             else:
                 continue
-            if kind != "number" or long_text:
-                cell.alignment = _alignment(kind, top=bool(long_text), wrap=bool(long_text) and index in wrapped)
+            alignment = ((kind, bool(long_text), bool(long_text) and index in wrapped)
+                         if kind != "number" or long_text else None)
+            styles.apply(sheet.cell(row_number, index + 1), cell_format, alignment)
         if long_text:
             sheet.row_dimensions[row_number].height = wrapped_height(long_text)
     frozen = next((i for i, name in enumerate(values.columns) if name not in ID_COLUMNS), 0)
@@ -558,6 +561,26 @@ def _is_number(value) -> bool:
 
 
 @functools.cache
+class _CellStyles:
+    """A table's few cell styles (number format, alignment), each made once through openpyxl's style setters and
+    then copied to the cells that share it (openpyxl's own idiom for copying a style, `cell._style`): setting
+    them cell by cell was a third of the workbook's time (issue 17). The cells are the same."""
+
+    def __init__(self):
+        self._made: dict[tuple, object] = {}
+
+    def apply(self, cell, number_format: str | None, alignment: tuple[str, bool, bool] | None) -> None:
+        key = (number_format, alignment)
+        if key in self._made:
+            cell._style = copy.copy(self._made[key])
+            return
+        if number_format is not None:
+            cell.number_format = number_format
+        if alignment is not None:
+            cell.alignment = _alignment(*alignment)
+        self._made[key] = copy.copy(cell._style)
+
+
 def _alignment(kind: str, top: bool, wrap: bool) -> Alignment:
     """Numbers (and labels standing for them) right, text left one indent in; top of the row when it wraps."""
     horizontal, indent = ("right", 0) if kind in ("number", "label") else ("left", 1)
