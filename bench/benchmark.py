@@ -2,7 +2,7 @@
 
 Every measured step runs in its own child process, so its peak memory is its
 own (`os.wait4` gives the child's `ru_maxrss`, the largest of it and the workers
-it forks; `TreeMemory` samples their sum). The whole run and the
+it forks; `TreeMemory` samples their physical memory together). The whole run and the
 incremental run are the real `swps run` (process wall time, Dagster start-up
 included), compared with Dagster's own floor measured in the same invocation:
 a trivial one-asset `dagster asset materialize` (bench/trivial.py). The other
@@ -182,9 +182,9 @@ class Measure:
 
 
 class TreeMemory(threading.Thread):
-    """The largest sum of resident memory of a process and its descendants (the workers a step forks,
-    swps_pipeline/parallel.py), sampled every 50 ms: an upper bound, since forked workers share their parent's
-    pages until they write them."""
+    """The largest physical memory of a process and its descendants together (the workers a step forks,
+    swps_pipeline/parallel.py), sampled every 50 ms: the sum of their proportional set sizes (PSS), which
+    counts a page that a fork shares with its parent once, not once per process as resident sizes would."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
@@ -197,7 +197,7 @@ class TreeMemory(threading.Thread):
             try:
                 root = psutil.Process(self.pid)
                 tree = [root, *root.children(recursive=True)]
-                self.peak_bytes = max(self.peak_bytes, sum(p.memory_info().rss for p in tree if p.is_running()))
+                self.peak_bytes = max(self.peak_bytes, sum(p.memory_full_info().pss for p in tree if p.is_running()))
             except psutil.Error:  # a worker ended between the listing and the reading: the next sample counts
                 continue
 
@@ -463,8 +463,8 @@ def markdown(measures: list[Measure], positions: dict[int, int], total_seconds: 
         f"{previous_date or 'no earlier run'}.",
         "",
         "Each step runs in its own process; peak memory is the larger of that process's maximum resident set size "
-        "and the largest total of it and the workers it forks (sampled every 50 ms; an upper bound, as the workers "
-        "share the parent's pages). "
+        "and the largest physical memory of it and the workers it forks together (the sum of their proportional "
+        "set sizes, sampled every 50 ms: a page a worker shares with its parent counts once). "
         "`swps run` rows are the process wall time (start-up, Dagster, every asset, marts and evaluation pack); "
         "the trivial run is Dagster's floor (`dagster asset materialize` of one asset returning 1, bench/trivial.py); "
         "the other rows time the pipeline functions alone on inputs read from the run's marts. "
