@@ -67,6 +67,12 @@ def preflight(settings: Settings, parameters_file: str | None = None, only_year:
     """Check what a run needs before starting Dagster, so the user gets one line instead of a failed run."""
     from swps_pipeline.ingest.registry import RegistryError, read_registry
 
+    from swps_pipeline.parallel import available_workers
+
+    try:
+        available_workers()
+    except ValueError as error:
+        raise CannotRun(str(error)) from None
     if not settings.data_dir.is_dir():
         raise CannotRun(f"data folder {settings.data_dir} does not exist (set SWPS_DATA_DIR or run `swps generate`)")
     years = settings.returns_years()

@@ -120,6 +120,9 @@ CASES = {
         lambda _, case_folder: (case_folder / "home_file").write_text("not a folder", encoding="utf-8"),
         ("{case}/home_file", "the Dagster instance folder (DAGSTER_HOME) is a file, not a folder"),
         environment={"DAGSTER_HOME": "{case}/home_file"}, output_is_broken=True),
+    "SWPS_WORKERS not a number": Case(
+        lambda *_: None, ("SWPS_WORKERS='two'", "write a whole number of processes"),
+        environment={"SWPS_WORKERS": "two"}),
 }
 
 
