@@ -72,12 +72,13 @@ def parallel_map(function: Callable[[Item], Result], items: Iterable[Item]) -> l
         return [function(item) for item in items]
     with _one_at_a_time:
         _work = (function, items)
-        gc.freeze()  # the workers' collector leaves the parent's objects alone: their pages stay shared
         try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            # Each worker first freezes what it inherits: its collector then leaves the parent's objects alone,
+            # and their pages stay shared. (Frozen in the worker, the parent's own collector settings stay.)
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                     initializer=gc.freeze) as pool:
                 return list(pool.map(_run, range(len(items))))
         finally:
-            gc.unfreeze()
             _work = None
 
 

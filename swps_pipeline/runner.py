@@ -28,6 +28,7 @@ from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 
 from swps_pipeline.definitions import build_definitions
 from swps_pipeline.defs.ingest import returns_year
+from swps_pipeline.garbage import run_collection
 from swps_pipeline.publish.warehouse import keep_only_years
 from swps_pipeline.settings import Settings
 
@@ -142,8 +143,9 @@ def materialise(
     if progress is not None:
         progress.total = len(job.graph.nodes)  # one step per op: a multi-asset and its checks are one step
     events = []
-    for event in execute_run_iterator(InMemoryJob(job), run, instance):
-        events.append(event)
-        if progress is not None:
-            progress(event)
+    with run_collection():
+        for event in execute_run_iterator(InMemoryJob(job), run, instance):
+            events.append(event)
+            if progress is not None:
+                progress(event)
     return dg.ExecuteInProcessResult(events, instance.get_run_by_id(run.run_id), None, job)
