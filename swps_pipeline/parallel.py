@@ -30,8 +30,8 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Generic, TypeVar
 
 WORKERS_VARIABLE = "SWPS_WORKERS"
 
@@ -40,6 +40,8 @@ Result = TypeVar("Result")
 
 #: The work of the `parallel_map` under way: forked workers read it from their copy of the parent's memory.
 _work: tuple[Callable, Sequence] | None = None
+#: The call `in_background` is starting, read the same way by the process it forks.
+_background: Callable | None = None
 _one_at_a_time = threading.Lock()
 
 
@@ -73,13 +75,70 @@ def parallel_map(function: Callable[[Item], Result], items: Iterable[Item]) -> l
     with _one_at_a_time:
         _work = (function, items)
         try:
-            # Each worker first freezes what it inherits: its collector then leaves the parent's objects alone,
-            # and their pages stay shared. (Frozen in the worker, the parent's own collector settings stay.)
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                     initializer=gc.freeze) as pool:
+            with _forked_pool(workers) as pool:
                 return list(pool.map(_run, range(len(items))))
         finally:
             _work = None
+
+
+def _forked_pool(workers: int) -> ProcessPoolExecutor:
+    """Workers forked from this process. Each first freezes what it inherits: its collector then leaves the
+    parent's objects alone, and their pages stay shared (frozen in the worker, the parent's settings stay)."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=gc.freeze)
+
+
+def _run_background():
+    return _background()  # type: ignore[misc]
+
+
+class Pending(Generic[Result]):
+    """The result of a call made by `in_background`: `result()` waits for it (and raises what the call raised).
+    Used as a context manager, the process is waited for when the block ends, even on an error."""
+
+    def __init__(self, future: Future | None = None, pool: ProcessPoolExecutor | None = None,
+                 value: Result | None = None):
+        self._future, self._pool, self._value = future, pool, value
+
+    @classmethod
+    def done(cls, value: Result) -> Pending[Result]:
+        """A result already there (e.g. charts drawn earlier), for code that takes either."""
+        return cls(value=value)
+
+    def result(self) -> Result:
+        if self._future is None:
+            return self._value  # type: ignore[return-value]
+        try:
+            return self._future.result()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def __enter__(self) -> Pending[Result]:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+
+def in_background(call: Callable[[], Result]) -> Pending[Result]:
+    """`call()` in a process forked from this one, while this one goes on with work that does not need its
+    result (e.g. the pack's charts drawn while its tables are protected and written: the second core is
+    otherwise idle while one process writes the workbook). Where `parallel_map` would run serially (one core,
+    `SWPS_WORKERS=1`, inside a worker, outside Linux), `call()` runs here, at once."""
+    global _background
+    if available_workers() <= 1 or not sys.platform.startswith("linux"):
+        return Pending.done(call())
+    with _one_at_a_time:
+        _background = call
+        try:
+            pool = _forked_pool(1)
+            return Pending(pool.submit(_run_background), pool)  # the worker is forked within `submit`
+        finally:
+            _background = None
 
 
 def parallel_calls(calls: Sequence[Callable[[], Result]]) -> list[Result]:

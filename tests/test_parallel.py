@@ -60,3 +60,28 @@ def test_a_setting_that_is_not_a_number_is_refused_with_what_to_write(monkeypatc
     monkeypatch.setenv(WORKERS_VARIABLE, "two")
     with pytest.raises(ValueError, match=r"SWPS_WORKERS='two': write a whole number"):
         available_workers()
+
+
+def test_a_background_call_runs_in_another_process_while_this_one_goes_on(monkeypatch, tmp_path):
+    monkeypatch.setenv(WORKERS_VARIABLE, "2")
+    table = pd.DataFrame({"cases": [3, 4]})
+    with parallel.in_background(lambda: (os.getpid(), int(table["cases"].sum()))) as pending:
+        here = parallel_map(_pid_and_square, [2, 3])  # the step's own parallel work meanwhile
+        pid, total = pending.result()
+    assert total == 7 and pid != os.getpid() and [square for _, square in here] == [4, 9]
+    assert parallel._background is None
+
+
+def test_a_background_error_is_raised_when_its_result_is_asked(monkeypatch):
+    monkeypatch.setenv(WORKERS_VARIABLE, "2")
+    pending = parallel.in_background(lambda: _fails_on_three(3))
+    with pytest.raises(ValueError, match="three is refused"):
+        pending.result()
+
+
+def test_with_one_worker_a_background_call_runs_at_once_in_this_process(monkeypatch):
+    monkeypatch.setenv(WORKERS_VARIABLE, "1")
+    calls = []
+    pending = parallel.in_background(lambda: calls.append(os.getpid()) or "drawn")
+    assert calls == [os.getpid()]  # before its result is asked
+    assert pending.result() == "drawn"

@@ -168,8 +168,9 @@ def _draws(n_draws, say: Texts) -> str:
 
 def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Reuse, language: str,
             money: Money) -> dict[str, bytes]:
-    """The pack's charts, labelled in `language`, amounts in `money`; drawn in processes forked from this one
-    (`parallel_map`), Matplotlib imported here first so that no fork imports it again."""
+    """The pack's charts, labelled in `language`, amounts in `money`. `build_evaluation_pack` has them drawn in a
+    forked process while it writes the tables (so one after another there); called elsewhere, they are drawn in
+    processes forked from this one (`parallel_map`), Matplotlib imported first so that no fork imports it again."""
     draws = read_mart(marts_dir, "cba_npv_draws")
     whole = tables["cba_sensitivity"]
     whole = whole[(whole["first_year"] == whole["first_year"].min()) & (whole["last_year"] == whole["last_year"].max())]
@@ -195,7 +196,7 @@ def build_evaluation_pack(marts_dir: Path, pack_dir: Path,
     methods = "\n\n".join(translated(text, say) for text in methods_markdown().values())
     registry = read_mart(marts_dir, "positions_registry")
     return write_evaluation_pack(
-        pack_dir, tables, _charts(marts_dir, tables, reuse, say.language, money),
+        pack_dir, tables, partial(_charts, marts_dir, tables, reuse, say.language, money),  # drawn meanwhile
         {name: say(note) for name, note in PACK_TABLES.items()}, methods_markdown=methods or None, synthetic=True,
         sources=[say(source) for source in SOURCES],
         position_departments=dict(zip(registry["position_id"], registry["department_code"])),

@@ -22,7 +22,7 @@ import itertools
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +39,7 @@ from openpyxl.worksheet.pagebreak import Break
 from swps_pipeline.assumptions import synthetic_notice
 from swps_pipeline.figures import SYNTHETIC_STAMP
 from swps_pipeline.i18n import N_, SOURCE_LANGUAGE, Texts
+from swps_pipeline.parallel import Pending, in_background
 from swps_pipeline.publish.currency import Money, profile_money, published_columns
 from swps_pipeline.publish.xlsx import (
     BOOLEAN,
@@ -195,7 +196,7 @@ class PackManifest:
 def write_evaluation_pack(
     out_dir: Path,
     tables: Mapping[str, pd.DataFrame],
-    charts: Mapping[str, bytes],
+    charts: Mapping[str, bytes] | Callable[[], Mapping[str, bytes]],
     table_notes: Mapping[str, str],
     methods_markdown: str | None = None,
     synthetic: bool = True,
@@ -213,7 +214,8 @@ def write_evaluation_pack(
 
     `tables` are published in the given order, one sheet and one CSV each;
     `table_notes` says what each table is (required for every table: the
-    README must explain every sheet); `charts` are PNG bytes by name;
+    README must explain every sheet); `charts` are PNG bytes by name, or the call that draws them: it then
+    runs in a forked process while the tables are protected and written (`in_background`);
     `sources` are listed in the README and the methods note;
     `position_departments` relates position rows to their département for
     disclosure control; `summary` are the headline results (summary sheet,
@@ -229,10 +231,11 @@ def write_evaluation_pack(
     say = Texts(language)
     money = money or profile_money()
     extras = _Extras(synthetic, tuple(sources), tuple(summary), provenance, tuple(reading), chart_titles, say, money)
-    _check_names(tables, charts, table_notes)
+    _check_names(tables, {} if callable(charts) else charts, table_notes)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    drawing = in_background(charts) if callable(charts) else Pending.done(charts)
     try:
         staging.chmod(0o755)  # mkdtemp makes it private; the pack is meant to be read by others
         packed, safe_tables = [], {}
@@ -249,10 +252,13 @@ def write_evaluation_pack(
             neutralised(safe_tables[table.name]).to_csv(
                 staging / table.csv_path, index=False, encoding="utf-8-sig", lineterminator="\r\n"
             )
+        workbook = _workbook(packed, safe_tables, extras)
+        charts = drawing.result()
+        _check_names({}, charts, {})
+        _add_charts_sheet(workbook, charts, extras)
         (staging / "charts").mkdir()
         for name, png in charts.items():
             (staging / "charts" / f"{name}.png").write_bytes(png)
-        workbook = _workbook(packed, safe_tables, charts, extras)
         (staging / WORKBOOK_NAME).write_bytes(reproducible_xlsx_bytes(workbook, FIXED_TIMESTAMP))
         (staging / METHODS_NAME).write_text(
             _methods_html(packed, list(charts), methods_markdown, extras), encoding="utf-8"
@@ -262,6 +268,8 @@ def write_evaluation_pack(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        drawing.close()
     return PackManifest(out_dir, files, tuple(packed))
 
 
@@ -295,15 +303,10 @@ def _sheet_names(names: list[str], say: Texts) -> list[str]:
     return result
 
 
-def _workbook(
-    packed: list[PackedTable],
-    safe_tables: dict[str, pd.DataFrame],
-    charts: Mapping[str, bytes],
-    extras: _Extras,
-) -> Workbook:
+def _workbook(packed: list[PackedTable], safe_tables: dict[str, pd.DataFrame], extras: _Extras) -> Workbook:
+    """Every sheet but the charts' (`_add_charts_sheet`, once they are drawn)."""
     say = extras.say
-    summary_sheet, charts_sheet, provenance_sheet = (say(name) for name in (SUMMARY_SHEET, CHARTS_SHEET,
-                                                                            PROVENANCE_SHEET))
+    summary_sheet, provenance_sheet = say(SUMMARY_SHEET), say(PROVENANCE_SHEET)
     workbook = Workbook()
     workbook.properties.creator = "swps-pipeline"
     workbook.properties.title = say(TITLE)
@@ -318,8 +321,6 @@ def _workbook(
         print_setup(summary, title_rows=None, header=header)
         summary.page_setup.orientation = "portrait"
         summary.page_setup.fitToHeight = 1
-    if charts:
-        _write_charts(workbook.create_sheet(charts_sheet), charts, extras)
     sheets = [(table.sheet, safe_tables[table.name].head(XLSX_MAX_DATA_ROWS)) for table in packed]
     if _provenance_details(extras) is not None:
         sheets.append((provenance_sheet, _provenance_details(extras)))
@@ -331,6 +332,13 @@ def _workbook(
         workbook[provenance_sheet].sheet_properties.pageSetUpPr.fitToPage = False
         workbook[provenance_sheet].page_setup.scale = _PROVENANCE_PRINT_SCALE
     return workbook
+
+
+def _add_charts_sheet(workbook: Workbook, charts: Mapping[str, bytes], extras: _Extras) -> None:
+    """The charts' sheet, after the README and the summary, when there are charts."""
+    if charts:
+        after = 1 + (extras.say(SUMMARY_SHEET) in workbook.sheetnames)
+        _write_charts(workbook.create_sheet(extras.say(CHARTS_SHEET), index=after), charts, extras)
 
 
 def _provenance_details(extras: _Extras) -> pd.DataFrame | None:

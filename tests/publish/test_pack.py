@@ -148,7 +148,7 @@ def test_writing_twice_gives_identical_bytes_and_replaces_old_pack(tmp_path, cha
 
 @pytest.mark.slow  # a pipeline run (bundled_marts), then the pack twice
 def test_the_bundled_pack_made_in_forked_processes_is_the_one_made_in_one(bundled_marts, tmp_path, monkeypatch):
-    """The charts drawn and the disclosure blocks solved in processes forked from the step (`SWPS_WORKERS`):
+    """The charts drawn in a forked process while the disclosure blocks are solved in others (`SWPS_WORKERS`):
     every file of the pack the same bytes as with one process, the same cells hidden."""
     from swps_pipeline.publish.evaluation import build_evaluation_pack
 
