@@ -10,8 +10,10 @@ collection out of 17 s.
 So during a run the objects alive at its start are frozen (`gc.freeze`: never
 visited again; they live as long as the process anyway) and the youngest
 generation is collected every 50,000 new objects rather than every 700. Cyclic
-garbage is still collected, only in larger batches. Measured on the same re-run:
-0.4 s of collection. Both settings are put back when the run ends.
+garbage is still collected, only in larger batches. Both settings are put back
+when the run ends. The `swps` program, a batch program, collects that way from
+its start (the imports make half a million objects). Measured on the same
+re-run: 0.5 s of collection.
 """
 
 from __future__ import annotations
@@ -24,12 +26,17 @@ from contextlib import contextmanager
 RUN_YOUNG_THRESHOLD = 50_000
 
 
+def batch_collector() -> None:
+    """This process collects its youngest generation every `RUN_YOUNG_THRESHOLD` new objects from now on."""
+    gc.set_threshold(RUN_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+
+
 @contextmanager
 def run_collection() -> Iterator[None]:
     """The collector of a long batch run inside the block: what is alive now frozen, fewer young collections."""
     thresholds = gc.get_threshold()
     gc.freeze()
-    gc.set_threshold(RUN_YOUNG_THRESHOLD, *thresholds[1:])
+    batch_collector()
     try:
         yield
     finally:

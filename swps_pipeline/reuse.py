@@ -197,3 +197,69 @@ def _values_digest(values) -> bytes:
     hashed = pd.util.hash_pandas_object(series, index=False).to_numpy().tobytes()
     kinds = repr([type(v).__name__ for v in series[missing]]) if values.dtype == object else ""  # None, NaN, NA
     return hashlib.sha256(kind.encode() + hashed + missing.tobytes() + kinds.encode()).digest()
+
+
+def inputs_key(*values: object) -> str:
+    """What files are made from: the content of `values` and the code's fingerprint (as `reused` keys results)."""
+    fingerprint = code_fingerprint(profile_folder(), environment_settings())
+    return hashlib.sha256(fingerprint.encode() + content_digest(values).encode()).hexdigest()
+
+
+@dataclasses.dataclass
+class WrittenFiles:
+    """The files a step wrote in a folder, each with the key of its inputs (`inputs_key`) and the digest of its
+    bytes, kept beside the folder (`.<folder>.written.json`, so the folder holds only what is handed out): a file
+    to make again from the same inputs with the same code, still there with the same bytes, need not be written
+    again (a corrected file changes one of the 101 feedback reports). With reuse off (`SWPS_REUSE=off`), or a
+    ledger that cannot be read, every file is written."""
+
+    folder: Path
+    entries: dict[str, list[str]]  # file name -> [inputs key, sha256 of the file]
+
+    @property
+    def ledger(self) -> Path:
+        return self.folder.parent / f".{self.folder.name}.written.json"
+
+    @classmethod
+    def read(cls, folder: Path) -> WrittenFiles:
+        import json
+
+        written = cls(folder, {})
+        try:
+            entries = json.loads(written.ledger.read_text(encoding="utf-8")) if reuse_enabled() else {}
+        except (OSError, ValueError):  # none yet, or not one this code wrote: write every file
+            entries = {}
+        written.entries = entries if isinstance(entries, dict) else {}
+        return written
+
+    def unchanged(self, names: list[str], key: str) -> bool:
+        """Whether every file of `names` was written from `key` and still has the bytes it was written with."""
+        for name in names:
+            entry = self.entries.get(name)
+            try:
+                if entry != [key, _file_digest(self.folder / name)]:
+                    return False
+            except OSError:  # gone, or unreadable: write it again
+                return False
+        return True
+
+    def record(self, names: list[str], key: str) -> None:
+        for name in names:
+            self.entries[name] = [key, _file_digest(self.folder / name)]
+
+    def save(self) -> None:
+        """Keep the ledger (replaced whole: a run that stops midway leaves the earlier one)."""
+        import json
+
+        if not reuse_enabled():
+            return
+        staging = self.ledger.with_suffix(".tmp")
+        try:
+            staging.write_text(json.dumps(self.entries, sort_keys=True), encoding="utf-8")
+            staging.replace(self.ledger)
+        except OSError as error:
+            warnings.warn(f"{self.ledger} not kept ({error}): every file is written next time", stacklevel=2)
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import io
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,7 @@ from swps_pipeline.i18n import Texts
 from swps_pipeline.parallel import parallel_map
 from swps_pipeline.profiles import active_profile
 from swps_pipeline.reference import departements, official_department_codes
-from swps_pipeline.reuse import Reuse, compute_afresh
+from swps_pipeline.reuse import Reuse, WrittenFiles, compute_afresh, inputs_key
 from swps_pipeline.validate.duplicates import Duplicates
 from swps_pipeline.validate.parse import ENUMS
 from swps_pipeline.validate.schema import group_sum, known_exceed_total, problem_bounds, problems_over_bound
@@ -367,29 +368,50 @@ def render_html(report: dict[str, pd.DataFrame], title: str, intro: str, synthet
             f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>\n")
 
 
+class _AreaFeedback(NamedTuple):
+    code: str
+    report: dict[str, pd.DataFrame]
+    title: str
+    intro: str
+    files: list[str]  # the workbook's and the page's names
+    key: str  # what they are made from (`inputs_key`)
+
+
 def write_feedback(collection: CollectionYear, out_dir: Path,
                    reuse: Reuse = compute_afresh, language: str | None = None) -> pd.DataFrame:
     """Write `retour_<year>_<code>.xlsx` and `.html` per area, in `language` (by default the active one); return
     the index of what was written: year, department_code, lines to correct / to check, missing, files refused,
     the two file names (in `out_dir`, so that the table is the same wherever it is written, in any language).
-    `reuse` wraps the workbooks' making, to keep them across runs. The areas' files are written by processes
-    forked from this one (`parallel_map`: each area writes its own two files), the index in the areas' order."""
+    `reuse` wraps the workbooks' making, to keep them across runs. An area's two files already in `out_dir`,
+    made from the same report by the same code (`WrittenFiles`), are left as they are; the others are written
+    by processes forked from this one (`parallel_map`: each area writes its own two files)."""
     say = Texts(language)
     out_dir.mkdir(parents=True, exist_ok=True)
     make_workbook = reuse(feedback_workbook)
-
-    def write_area(area: tuple[str, dict[str, pd.DataFrame]]) -> dict[str, object]:
-        code, report = area
+    written = WrittenFiles.read(out_dir)
+    areas = []
+    for code, report in feedback_tables(collection, say).items():
         title = say(texts.FEEDBACK_TITLE, year=collection.year, area=_department_name(code, say))
         intro = say(texts.FEEDBACK_INTRO, year=collection.year)
-        stem = out_dir / f"retour_{collection.year}_{code.replace(' ', '_')}"
-        stem.with_suffix(".xlsx").write_bytes(make_workbook(report, title, intro, collection.synthetic, say.language))
-        stem.with_suffix(".html").write_text(render_html(report, title, intro, collection.synthetic, say),
-                                             encoding="utf-8")
-        return {"year": collection.year, "department_code": code,
-                "lines_to_correct": len(report["quarantine"]), "lines_to_check": len(report["warnings"]),
-                "returns_missing": len(report["missing"]), "files_rejected": len(report["rejected"]),
-                "xlsx": stem.with_suffix(".xlsx").name, "html": stem.with_suffix(".html").name}
+        stem = f"retour_{collection.year}_{code.replace(' ', '_')}"
+        files = [f"{stem}.xlsx", f"{stem}.html"]
+        areas.append(_AreaFeedback(code, report, title, intro, files,
+                                   inputs_key(report, title, intro, collection.synthetic, say.language)))
 
-    index = parallel_map(write_area, feedback_tables(collection, say).items())
+    def write_area(area: _AreaFeedback) -> None:
+        xlsx, page = area.files
+        (out_dir / xlsx).write_bytes(make_workbook(area.report, area.title, area.intro, collection.synthetic,
+                                                   say.language))
+        (out_dir / page).write_text(render_html(area.report, area.title, area.intro, collection.synthetic, say),
+                                    encoding="utf-8")
+
+    to_write = [area for area in areas if not written.unchanged(area.files, area.key)]
+    parallel_map(write_area, to_write)
+    for area in to_write:
+        written.record(area.files, area.key)
+    written.save()
+    index = [{"year": collection.year, "department_code": area.code,
+              "lines_to_correct": len(area.report["quarantine"]), "lines_to_check": len(area.report["warnings"]),
+              "returns_missing": len(area.report["missing"]), "files_rejected": len(area.report["rejected"]),
+              "xlsx": area.files[0], "html": area.files[1]} for area in areas]
     return pd.DataFrame(index, columns=FEEDBACK_INDEX_COLUMNS)

@@ -188,3 +188,43 @@ def test_feedback_written_by_forked_processes_is_the_one_written_by_one(collecti
         assert (tmp_path / "forked" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes(), name
     for name in serial["xlsx"]:
         assert _sheet_cells(tmp_path / "forked" / name) == _sheet_cells(tmp_path / "serial" / name), name
+
+
+def _counting_reuse(made: list):
+    """A `reuse` that counts the workbooks made (one process: `SWPS_WORKERS=1`)."""
+    def wrap(function):
+        def call(*args, **kwargs):
+            made.append(args[1])  # the report's title
+            return function(*args, **kwargs)
+        return call
+    return wrap
+
+
+def test_a_second_run_rewrites_only_the_feedback_files_that_changed(collections, tmp_path, monkeypatch):
+    """Files already written from the same report by the same code are left as they are; one edited by hand
+    (or gone) is written again, and with reuse off every file is."""
+    monkeypatch.setenv("SWPS_WORKERS", "1")
+    folder = tmp_path / "feedback" / "2025"
+    first = write_feedback(collections[2025], folder)
+    before = {name: (folder / name).read_bytes() for name in [*first["xlsx"], *first["html"]]}
+    made: list = []
+    second = write_feedback(collections[2025], folder, _counting_reuse(made))
+    pd.testing.assert_frame_equal(second, first)
+    assert made == []
+    edited, gone = first["xlsx"].iloc[3], first["html"].iloc[7]
+    (folder / edited).write_bytes(b"not a workbook")
+    (folder / gone).unlink()
+    write_feedback(collections[2025], folder, _counting_reuse(made))
+    assert len(made) == 2  # the two areas whose files were touched
+    rewritten = {edited, gone.replace(".html", ".xlsx")}  # a workbook made again: same cells, a new date inside
+    assert {name: (folder / name).read_bytes() for name in before if name not in rewritten} == {
+        name: content for name, content in before.items() if name not in rewritten}
+    reference = tmp_path / "reference"
+    write_feedback(collections[2025], reference)
+    for name in rewritten:
+        assert _sheet_cells(folder / name) == _sheet_cells(reference / name), name
+    assert sorted(p.name for p in folder.iterdir()) == sorted(before)  # the ledger is kept beside the folder
+    monkeypatch.setenv("SWPS_REUSE", "off")
+    made.clear()
+    write_feedback(collections[2025], folder, _counting_reuse(made))
+    assert len(made) == 101
