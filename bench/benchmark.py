@@ -49,6 +49,10 @@ TARGET_TRIVIAL_RATIO = 4.0  # whole bundled run / trivial one-asset Dagster run
 #: The trivial and the whole run at 1×, one after the other, this many times: the ratio is that of the medians
 #: (a shared machine's load comes and goes within a minute).
 PAIRS_AT_1X = 3
+#: Whole runs at 10× and incremental runs of each kind at 1× and 10×, this many times (each incremental run after
+#: a change of its own, so that nothing of it was computed before): the ratios are those of the medians. At 100×,
+#: one of each (a whole run takes minutes).
+REPEATS = {1: 3, 10: 3}
 TARGET_INCREMENTAL_SHARE = 0.5
 TARGET_SCALING = 100.0
 TARGET_PEAK_MB_AT_100X = 4096.0
@@ -259,16 +263,18 @@ def measure_step(step: str, data_dir: Path, output_dir: Path, draws: int = 0,
     return report["seconds"], peak_mb, report["detail"]
 
 
-def resend_one_file(path: Path) -> None:
-    """Append a summary row ("Total") to a CSV: the file's content changes, its rows do not."""
+def resend_one_file(path: Path, time: int = 1) -> None:
+    """Append summary rows ("Total", `time` of them: each re-sending differs) to a CSV: the file's content
+    changes, its rows do not."""
     content = path.read_bytes()
-    path.write_bytes(content + (b"" if content.endswith(b"\n") else b"\r\n") + b"Total\r\n")
+    path.write_bytes(content + (b"" if content.endswith(b"\n") else b"\r\n") + b"Total\r\n" * time)
 
 
-def correct_one_row(path: Path) -> None:
-    """Drop a CSV's last line (a position's return): the year's counts, costs and disclosure change."""
+def correct_one_row(path: Path, time: int = 1) -> None:
+    """Drop a CSV's `time`-th line from the end (a position's return; each correction differs): the year's
+    counts, costs and disclosure change."""
     lines = path.read_bytes().rstrip(b"\r\n").splitlines(keepends=True)
-    path.write_bytes(b"".join(lines[:-1]))
+    path.write_bytes(b"".join(lines[:-time] + lines[len(lines) - time + 1:]))
 
 
 #: The incremental runs measured, each after its change to one CSV file of the last year.
@@ -306,7 +312,8 @@ def bench_scale(scale: int, work: Path) -> list[Measure]:
         add(TRIVIAL_STEP, *_median_run(trivial), {"runs": trivial})
         add("swps run (whole)", *_median_run(whole), {"runs": whole})
     else:
-        add("swps run (whole)", *swps_run(data_dir, output_dir, home))
+        whole = [swps_run(data_dir, output_dir, home) for _ in range(REPEATS.get(scale, 1))]
+        add("swps run (whole)", *_median_run(whole), {"runs": whole})
     if scale == 1:
         seconds, _, detail = measure_step("run_profile", data_dir, output_dir, home=home)
         add(PROFILE_STEP, seconds, 0.0, detail)
@@ -323,9 +330,12 @@ def bench_scale(scale: int, work: Path) -> list[Measure]:
     backup = original.read_bytes()
     try:
         for kind, change in CHANGES.items():
-            change(original)
-            add(f"swps run --year {year} (incremental, {kind})", *swps_run(data_dir, output_dir, home, year))
-            original.write_bytes(backup)
+            runs = []
+            for time in range(1, REPEATS.get(scale, 1) + 1):
+                change(original, time)
+                runs.append(swps_run(data_dir, output_dir, home, year))
+                original.write_bytes(backup)
+            add(f"swps run --year {year} (incremental, {kind})", *_median_run(runs), {"runs": runs})
     finally:
         original.write_bytes(backup)
     return measures
@@ -448,6 +458,12 @@ def profile_lines(measures: list[Measure]) -> list[str]:
              + " s; whole " + ", ".join(f"{seconds:.1f}" for seconds, _ in whole.detail["runs"]) + " s.", "",
              "| step | wall (s) |", "| --- | ---: |"]
     lines += [f"| {name} | {seconds:.2f} |" for name, seconds in sorted(steps, key=lambda step: -step[1])]
+    repeated = [m for m in measures if len(m.detail.get("runs", [])) > 1 and m.step != TRIVIAL_STEP
+                and not (m.scale == 1 and m.step == "swps run (whole)")]
+    if repeated:
+        lines += ["", "Runs repeated, each after a change of its own (the median is in the tables above):", ""]
+        lines += [f"- {m.scale}×, {m.step}: " + ", ".join(f"{seconds:.1f}" for seconds, _ in m.detail["runs"]) + " s"
+                  for m in repeated]
     lines += ["", "Heaviest imports (`python -X importtime`, cumulative per top-level package):", "",
               "| package | import (s) |", "| --- | ---: |"]
     lines += [f"| {name} | {seconds:.2f} |" for name, seconds in imports.detail["top"]]
