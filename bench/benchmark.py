@@ -489,7 +489,9 @@ def markdown(measures: list[Measure], positions: dict[int, int], total_seconds: 
         "the trivial run is Dagster's floor (`dagster asset materialize` of one asset returning 1, bench/trivial.py); "
         "the other rows time the pipeline functions alone on inputs read from the run's marts. "
         "The incremental runs (`swps run --year` of the last year) follow a change to one CSV file of that year: "
-        "re-sent with a summary row appended (its rows unchanged), or corrected (its last row removed). "
+        "re-sent with summary rows appended (its rows unchanged), or corrected (one of its last rows removed); at 1× "
+        "and 10×, three runs of each kind, each after a change of its own (nothing of it computed before), and three "
+        "whole runs at 10×: the medians are shown. "
         "The machine is shared: absolute times vary with its load, ratios measured back to back less so.",
         "",
         "## Ratios",

@@ -41,7 +41,7 @@ import pandas as pd
 
 from swps_pipeline.economics.charts import IMPACT_ESTIMATE_LABEL
 from swps_pipeline.economics.costs import NATIONAL_ENTITY
-from swps_pipeline.economics.parameters import Distribution, Parameter, ParameterError, Parameters, z90
+from swps_pipeline.economics.parameters import Distribution, Parameter, ParameterError, Parameters, Z90
 from swps_pipeline.reuse import Reuse, compute_afresh
 
 SENSITIVITY_QUANTILES = (0.10, 0.90)
@@ -316,7 +316,7 @@ def with_impact_estimate(params: Parameters, impact_estimates: pd.DataFrame) -> 
     mean, sigma = 1 - math.exp(estimate), math.exp(estimate) * std_error
     prior = params.parameters[REDUCTION]
     drawn = Parameter(
-        REDUCTION, IMPACT_ESTIMATE_LABEL.format(label=prior.label), mean, Distribution("normal", mean - z90() * sigma, mean + z90() * sigma), prior.bounds, prior.unit,
+        REDUCTION, IMPACT_ESTIMATE_LABEL.format(label=prior.label), mean, Distribution("normal", mean - Z90 * sigma, mean + Z90 * sigma), prior.bounds, prior.unit,
         None, f"impact_estimates: {model} {IMPACT_TERM} = {estimate:.4f} (se {std_error:.4f}) on log recorded crime",
         None, prior.uses,
     )

@@ -25,7 +25,6 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -48,16 +47,11 @@ EFFECT_SOURCES = ("literature", "impact_estimate")
 MISSING_COUNTS = ("impute", "leave_out")
 
 
-@cache
-def z90() -> float:
-    """z of the 95th percentile: a lognormal's 90 % interval spans 2 × z90 standard deviations of its log.
-
-    `ndtri` is what `scipy.stats.norm.ppf` computes, imported when first needed: the definitions load the
-    packaged parameters at start-up, and `scipy.stats` alone costs a second to import.
-    """
-    from scipy.special import ndtri
-
-    return float(ndtri(0.95))
+#: z of the 95th percentile: a lognormal's 90 % interval spans 2 × Z90 standard deviations of its log.
+#: `scipy.special.ndtri(0.95)` (what `scipy.stats.norm.ppf` computes), to the last bit (tests/economics/
+#: test_parameters.py): the definitions check the packaged parameters at every start, and importing scipy for
+#: this one number cost a quarter of a second (Python's `statistics.NormalDist` differs in the last bits).
+Z90 = 1.6448536269514722
 
 
 #: A lognormal's `value` must be the mean its 90 % interval implies, within this relative tolerance.
@@ -152,11 +146,11 @@ class Distribution:
 
     def log_sigma(self) -> float:
         """Sigma of log(x) from the width of the 90 % interval [low, high]."""
-        return math.log(self.high / self.low) / (2 * z90())
+        return math.log(self.high / self.low) / (2 * Z90)
 
     def normal_sigma(self) -> float:
         """Normal: the standard deviation from its 90 % interval [low, high]."""
-        return (self.high - self.low) / (2 * z90())
+        return (self.high - self.low) / (2 * Z90)
 
     def median(self, mean: float) -> float:
         """Lognormal: the median that gives this mean (mean = median × exp(sigma² / 2))."""

@@ -9,34 +9,43 @@ needs `scipy.stats` itself.
 
 from __future__ import annotations
 
-from scipy import special
+from functools import cache
+
+
+@cache
+def _special():
+    """`scipy.special`, imported at the first probability asked: every `swps` command imports this package, and
+    only the impact estimators (in their forked workers, in a run) compute probabilities."""
+    from scipy import special
+
+    return special
 
 
 def normal_quantile(q: float) -> float:
     """`scipy.stats.norm.ppf(q)`."""
-    return special.ndtri(q)
+    return _special().ndtri(q)
 
 
 def normal_sf(x):
     """`scipy.stats.norm.sf(x)`."""
-    return special.ndtr(-x)
+    return _special().ndtr(-x)
 
 
 def t_quantile(q: float, df: float) -> float:
     """`scipy.stats.t.ppf(q, df)`."""
-    return special.stdtrit(df, q)
+    return _special().stdtrit(df, q)
 
 
 def t_sf(x, df: float):
     """`scipy.stats.t.sf(x, df)`."""
-    return special.stdtr(df, -x)
+    return _special().stdtr(df, -x)
 
 
 def chi2_sf(x: float, df: float) -> float:
     """`scipy.stats.chi2.sf(x, df)`; 1 below zero, as scipy.stats (a quadratic form that rounding made negative)."""
-    return special.chdtrc(df, max(x, 0.0))
+    return _special().chdtrc(df, max(x, 0.0))
 
 
 def f_sf(x: float, dfn: float, dfd: float) -> float:
     """`scipy.stats.f.sf(x, dfn, dfd)`; 1 below zero, as scipy.stats."""
-    return special.fdtrc(dfn, dfd, max(x, 0.0))
+    return _special().fdtrc(dfn, dfd, max(x, 0.0))

@@ -289,3 +289,12 @@ def test_the_quantiles_of_every_parameter_need_no_scipy_stats():
             "print('scipy.stats' in sys.modules)")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_z90_is_scipys_95th_percentile_of_the_normal_to_the_last_bit():
+    from scipy.special import ndtri
+    from scipy.stats import norm
+
+    from swps_pipeline.economics.parameters import Z90
+
+    assert Z90 == float(ndtri(0.95)) == float(norm.ppf(0.95))
