@@ -11,7 +11,9 @@ fingerprint of the code (every source file of the package and its message
 catalogues, the active country profile's files, the versions of the libraries that compute), so any
 change of data, settings, profile or code computes afresh. A full run from an
 empty output folder computes everything; `swps run --no-reuse` (or
-`SWPS_REUSE=off`) turns reuse off.
+`SWPS_REUSE=off`) turns reuse off. Files handed out (the feedback to
+coordinators) are kept in place instead: `WrittenFiles` records what each was
+made from, and a re-run writes only those whose inputs changed.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from swps_pipeline.i18n import Texts
 from swps_pipeline.parallel import parallel_map
 from swps_pipeline.profiles import active_profile
 from swps_pipeline.reference import departements, official_department_codes
-from swps_pipeline.reuse import Reuse, WrittenFiles, compute_afresh, inputs_key
+from swps_pipeline.reuse import WrittenFiles, inputs_key
 from swps_pipeline.validate.duplicates import Duplicates
 from swps_pipeline.validate.parse import ENUMS
 from swps_pipeline.validate.schema import group_sum, known_exceed_total, problem_bounds, problems_over_bound
@@ -377,17 +377,15 @@ class _AreaFeedback(NamedTuple):
     key: str  # what they are made from (`inputs_key`)
 
 
-def write_feedback(collection: CollectionYear, out_dir: Path,
-                   reuse: Reuse = compute_afresh, language: str | None = None) -> pd.DataFrame:
+def write_feedback(collection: CollectionYear, out_dir: Path, language: str | None = None) -> pd.DataFrame:
     """Write `retour_<year>_<code>.xlsx` and `.html` per area, in `language` (by default the active one); return
     the index of what was written: year, department_code, lines to correct / to check, missing, files refused,
     the two file names (in `out_dir`, so that the table is the same wherever it is written, in any language).
-    `reuse` wraps the workbooks' making, to keep them across runs. An area's two files already in `out_dir`,
-    made from the same report by the same code (`WrittenFiles`), are left as they are; the others are written
-    by processes forked from this one (`parallel_map`: each area writes its own two files)."""
+    An area's two files already in `out_dir`, made from the same report by the same code (`WrittenFiles`), are
+    left as they are (a corrected row changes one area's report); the others are written by processes forked
+    from this one (`parallel_map`: each area writes its own two files)."""
     say = Texts(language)
     out_dir.mkdir(parents=True, exist_ok=True)
-    make_workbook = reuse(feedback_workbook)
     written = WrittenFiles.read(out_dir)
     areas = []
     for code, report in feedback_tables(collection, say).items():
@@ -400,7 +398,7 @@ def write_feedback(collection: CollectionYear, out_dir: Path,
 
     def write_area(area: _AreaFeedback) -> None:
         xlsx, page = area.files
-        (out_dir / xlsx).write_bytes(make_workbook(area.report, area.title, area.intro, collection.synthetic,
+        (out_dir / xlsx).write_bytes(feedback_workbook(area.report, area.title, area.intro, collection.synthetic,
                                                    say.language))
         (out_dir / page).write_text(render_html(area.report, area.title, area.intro, collection.synthetic, say),
                                     encoding="utf-8")

@@ -43,7 +43,7 @@ def collection(context: dg.AssetExecutionContext, settings: PipelineSettings, po
                returns_valid: pd.DataFrame, returns_quarantine: pd.DataFrame, returns_warnings: pd.DataFrame,
                files_rejected: pd.DataFrame):
     """The status of every year, and the feedback of the latest one (the collection in progress)."""
-    reuse = partial(reused, settings.paths.output_dir)  # each year's status, the chart, the workbooks
+    reuse = partial(reused, settings.paths.output_dir)  # each year's status, the chart
     ingestion = dict(zip(INGESTION, [returns_valid, returns_quarantine, returns_warnings, files_rejected]))
     # The year folders (a run needs at least one), plus any year a table holds.
     years = sorted(set(settings.paths.returns_years()) | _years(ingestion))
@@ -60,7 +60,7 @@ def collection(context: dg.AssetExecutionContext, settings: PipelineSettings, po
                                     "Returns valid, to correct and missing, by year"),
     })
     folder = settings.paths.output_dir / "feedback" / str(years[-1])
-    index = write_feedback(collections[-1], folder, reuse)
+    index = write_feedback(collections[-1], folder)  # only the areas whose report changed (`WrittenFiles`)
     yield dg.Output(index, output_name="collection_feedback", metadata={
         **table_metadata(index), "folder": dg.MetadataValue.path(str(folder)),
         "lines to correct": int(index["lines_to_correct"].sum()),

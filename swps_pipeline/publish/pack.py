@@ -231,7 +231,7 @@ def write_evaluation_pack(
     say = Texts(language)
     money = money or profile_money()
     extras = _Extras(synthetic, tuple(sources), tuple(summary), provenance, tuple(reading), chart_titles, say, money)
-    _check_names(tables, {} if callable(charts) else charts, table_notes)
+    _check_names(tables, {}, table_notes)  # the charts once they are in
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))

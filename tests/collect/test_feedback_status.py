@@ -46,7 +46,7 @@ def test_every_quarantined_row_is_in_exactly_one_departements_feedback(collectio
 
 def test_a_line_removed_from_one_departement_leaves_the_others_reports_unchanged(collections):
     """The first warned row of 2025 removed (a correction): its département's report loses the line, every
-    other report is equal to the letter, index included (their workbooks' reuse keys do not change)."""
+    other report is equal to the letter, index included (their files' keys do not change: `WrittenFiles`)."""
     collection = collections[2025]
     shown = collection.warnings["rule"].isin(list(WARNING_MESSAGES)).to_numpy()
     first = collection.warnings[shown].index[0]  # the first warning a feedback report shows
@@ -190,14 +190,13 @@ def test_feedback_written_by_forked_processes_is_the_one_written_by_one(collecti
         assert _sheet_cells(tmp_path / "forked" / name) == _sheet_cells(tmp_path / "serial" / name), name
 
 
-def _counting_reuse(made: list):
-    """A `reuse` that counts the workbooks made (one process: `SWPS_WORKERS=1`)."""
-    def wrap(function):
-        def call(*args, **kwargs):
-            made.append(args[1])  # the report's title
-            return function(*args, **kwargs)
-        return call
-    return wrap
+def _count_workbooks(monkeypatch, made: list) -> None:
+    """Count the feedback workbooks made (one process: `SWPS_WORKERS=1`), by their title."""
+    from swps_pipeline.collect import feedback
+
+    make = feedback.feedback_workbook
+    monkeypatch.setattr(feedback, "feedback_workbook", lambda report, title, *rest: made.append(title)
+                        or make(report, title, *rest))
 
 
 def test_a_second_run_rewrites_only_the_feedback_files_that_changed(collections, tmp_path, monkeypatch):
@@ -208,13 +207,14 @@ def test_a_second_run_rewrites_only_the_feedback_files_that_changed(collections,
     first = write_feedback(collections[2025], folder)
     before = {name: (folder / name).read_bytes() for name in [*first["xlsx"], *first["html"]]}
     made: list = []
-    second = write_feedback(collections[2025], folder, _counting_reuse(made))
+    _count_workbooks(monkeypatch, made)
+    second = write_feedback(collections[2025], folder)
     pd.testing.assert_frame_equal(second, first)
     assert made == []
     edited, gone = first["xlsx"].iloc[3], first["html"].iloc[7]
     (folder / edited).write_bytes(b"not a workbook")
     (folder / gone).unlink()
-    write_feedback(collections[2025], folder, _counting_reuse(made))
+    write_feedback(collections[2025], folder)
     assert len(made) == 2  # the two areas whose files were touched
     rewritten = {edited, gone.replace(".html", ".xlsx")}  # a workbook made again: same cells, a new date inside
     assert {name: (folder / name).read_bytes() for name in before if name not in rewritten} == {
@@ -226,5 +226,5 @@ def test_a_second_run_rewrites_only_the_feedback_files_that_changed(collections,
     assert sorted(p.name for p in folder.iterdir()) == sorted(before)  # the ledger is kept beside the folder
     monkeypatch.setenv("SWPS_REUSE", "off")
     made.clear()
-    write_feedback(collections[2025], folder, _counting_reuse(made))
+    write_feedback(collections[2025], folder)
     assert len(made) == 101
