@@ -327,28 +327,24 @@ def _span(years: list[int]) -> str:
 def write_comparison(table: pd.DataFrame, out_dir: Path) -> list[Path]:
     """The table as Parquet, CSV (text neutralised, as the pack's) and a one-sheet workbook, each file replaced
     whole (written aside, then renamed), so a reader never opens half a file."""
-    from openpyxl import Workbook
-
     from swps_pipeline.figures import SYNTHETIC_STAMP
     from swps_pipeline.publish.currency import CANONICAL, Money
     from swps_pipeline.publish.pack import neutralised, write_table_sheet
-    from swps_pipeline.publish.xlsx import INTEGER, PLAIN, print_setup, reproducible_xlsx_bytes
+    from swps_pipeline.publish.xlsx import INTEGER, PLAIN, PublishedWorkbook, print_setup
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "comparison"
-    write_table_sheet(sheet, table, Money(CANONICAL.upper(), "PPS"))  # `*_ppp_eur`: amounts in PPS (PPP-euros)
-    for index, name in enumerate(table.columns, start=1):  # national currencies and years: no euro sign, no 2,023
-        shown = PLAIN if name.endswith("_year") else INTEGER if name.endswith("_national") else None
-        for cell in next(sheet.iter_cols(min_col=index, max_col=index, min_row=2)) if shown and len(table) else ():
-            cell.number_format = shown
+    workbook = PublishedWorkbook("Cross-country comparison")
+    sheet = workbook.sheet("comparison")
+    shown = {name: PLAIN if name.endswith("_year") else INTEGER for name in table.columns  # national currencies
+             if name.endswith(("_year", "_national"))}  # and years: no euro sign, no 2,023
+    # `*_ppp_eur`: amounts in PPS (PPP-euros)
+    write_table_sheet(workbook, sheet, table, Money(CANONICAL.upper(), "PPS"), column_formats=shown)
     print_setup(sheet, header=SYNTHETIC_STAMP if table["synthetic_data"].any() else None, columns=len(table.columns),
                 id_columns=1)
     contents = {
         "parquet": table.to_parquet(index=False),
         "csv": neutralised(table).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"),
-        "xlsx": reproducible_xlsx_bytes(workbook),
+        "xlsx": workbook.bytes(),
     }
     written = []
     for suffix, content in contents.items():

@@ -14,7 +14,6 @@ give the same bytes.
 
 from __future__ import annotations
 
-import copy
 import functools
 import html
 import io
@@ -24,17 +23,12 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.drawing.image import Image
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.pagebreak import Break
 
 from swps_pipeline.assumptions import synthetic_notice
 from swps_pipeline.figures import SYNTHETIC_STAMP
@@ -46,9 +40,10 @@ from swps_pipeline.publish.xlsx import (
     DECIMAL,
     INTEGER,
     PERCENT,
+    PublishedWorkbook,
+    cell_writer,
     number_format,
     print_setup,
-    reproducible_xlsx_bytes,
     wrapped_height,
 )
 from swps_pipeline.publish.disclosure import (
@@ -62,6 +57,9 @@ from swps_pipeline.publish.disclosure import (
     neutralise_value,
 )
 from swps_pipeline.reuse import Reuse, compute_afresh
+
+if TYPE_CHECKING:
+    from xlsxwriter.worksheet import Worksheet
 
 TITLE = N_("Evaluation pack: social workers in police stations and gendarmerie units")
 WORKBOOK_NAME = "evaluation_pack.xlsx"
@@ -89,7 +87,6 @@ _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\']")
 
 #: Workbook created/modified properties and ZIP entry dates: fixed (the ZIP
 #: epoch) so that the same tables give the same bytes.
-FIXED_TIMESTAMP = datetime(1980, 1, 1)
 
 #: Table and chart names become file names.
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -107,7 +104,11 @@ ID_COLUMNS = frozenset({
 _INDICATOR_VALUES = frozenset({"value", "median", "mad", "value_previous_year", "change_abs"})
 #: Columns mixing counts and rates row by row (indicator tables): a whole value shows without decimals.
 _MIXED_WHOLE = frozenset({"value", "value_previous_year", "numerator", "denominator"})
-_NOTICE_FILL = PatternFill("solid", fgColor="FFF4CC")
+_NOTICE_FILL = {"bg_color": "#FFF4CC", "pattern": 1}
+#: Characters XML 1.0 forbids (the C0 controls but tab, line feed and carriage return): dropped from cell text.
+_ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: How a cell holding a date and time shows it.
+_DATETIME = "yyyy-mm-dd h:mm:ss"
 #: Words of the pack used in several places (workbook and methods page).
 WHAT_IT_IS, ROWS, TABLES = N_("What it is"), N_("Rows"), N_("Tables")
 CELLS_HIDDEN = N_("Cells shown as {suppressed} or {hidden}")
@@ -252,14 +253,15 @@ def write_evaluation_pack(
             neutralised(safe_tables[table.name]).to_csv(
                 staging / table.csv_path, index=False, encoding="utf-8-sig", lineterminator="\r\n"
             )
-        workbook = _workbook(packed, safe_tables, extras)
+        workbook, charts_sheet = _workbook(packed, safe_tables, extras, charts_expected=callable(charts) or bool(charts))
         charts = drawing.result()
         _check_names({}, charts, {})
-        _add_charts_sheet(workbook, charts, extras)
+        if charts_sheet is not None:
+            _write_charts(workbook, charts_sheet, charts, extras)
         (staging / "charts").mkdir()
         for name, png in charts.items():
             (staging / "charts" / f"{name}.png").write_bytes(png)
-        (staging / WORKBOOK_NAME).write_bytes(reproducible_xlsx_bytes(workbook, FIXED_TIMESTAMP))
+        (staging / WORKBOOK_NAME).write_bytes(workbook.bytes())
         (staging / METHODS_NAME).write_text(
             _methods_html(packed, list(charts), methods_markdown, extras), encoding="utf-8"
         )
@@ -303,42 +305,35 @@ def _sheet_names(names: list[str], say: Texts) -> list[str]:
     return result
 
 
-def _workbook(packed: list[PackedTable], safe_tables: dict[str, pd.DataFrame], extras: _Extras) -> Workbook:
-    """Every sheet but the charts' (`_add_charts_sheet`, once they are drawn)."""
+def _workbook(packed: list[PackedTable], safe_tables: dict[str, pd.DataFrame], extras: _Extras,
+              charts_expected: bool) -> tuple[PublishedWorkbook, Worksheet | None]:
+    """Every sheet, in their order, and the charts' sheet (after the README and the summary) left to fill once the
+    charts are drawn (`_write_charts`; an empty drawing leaves a line saying so)."""
     say = extras.say
-    summary_sheet, provenance_sheet = say(SUMMARY_SHEET), say(PROVENANCE_SHEET)
-    workbook = Workbook()
-    workbook.properties.creator = "swps-pipeline"
-    workbook.properties.title = say(TITLE)
+    workbook = PublishedWorkbook(say(TITLE))
     header = say(SYNTHETIC_STAMP) if extras.synthetic else None
-    readme = workbook.active
-    readme.title = README_SHEET
-    _write_readme(readme, packed, extras)
-    print_setup(readme, title_rows=None, header=header)
+    readme = workbook.sheet(README_SHEET)
+    _write_readme(workbook, readme, packed, extras)
+    print_setup(readme, title_rows=False, header=header)
     if extras.summary:
-        summary = workbook.create_sheet(summary_sheet)
-        _write_summary(summary, extras)
-        print_setup(summary, title_rows=None, header=header)
-        summary.page_setup.orientation = "portrait"
-        summary.page_setup.fitToHeight = 1
+        summary = workbook.sheet(say(SUMMARY_SHEET))
+        _write_summary(workbook, summary, extras)
+        print_setup(summary, title_rows=False, header=header)
+        summary.set_portrait()
+        summary.fit_to_pages(1, 1)
+    charts = workbook.sheet(say(CHARTS_SHEET)) if charts_expected else None
     sheets = [(table.sheet, safe_tables[table.name].head(XLSX_MAX_DATA_ROWS)) for table in packed]
-    if _provenance_details(extras) is not None:
-        sheets.append((provenance_sheet, _provenance_details(extras)))
+    provenance = _provenance_details(extras)
     for name, frame in sheets:
-        sheet = workbook.create_sheet(name)
-        id_columns = write_table_sheet(sheet, frame, extras.money)
-        print_setup(sheet, header=header, columns=sheet.max_column, id_columns=id_columns)
-    if provenance_sheet in workbook.sheetnames:
-        workbook[provenance_sheet].sheet_properties.pageSetUpPr.fitToPage = False
-        workbook[provenance_sheet].page_setup.scale = _PROVENANCE_PRINT_SCALE
-    return workbook
-
-
-def _add_charts_sheet(workbook: Workbook, charts: Mapping[str, bytes], extras: _Extras) -> None:
-    """The charts' sheet, after the README and the summary, when there are charts."""
-    if charts:
-        after = 1 + (extras.say(SUMMARY_SHEET) in workbook.sheetnames)
-        _write_charts(workbook.create_sheet(extras.say(CHARTS_SHEET), index=after), charts, extras)
+        sheet = workbook.sheet(name)
+        id_columns = write_table_sheet(workbook, sheet, frame, extras.money)
+        print_setup(sheet, header=header, columns=len(frame.columns), id_columns=id_columns)
+    if provenance is not None:
+        sheet = workbook.sheet(say(PROVENANCE_SHEET))
+        id_columns = write_table_sheet(workbook, sheet, provenance, extras.money)
+        print_setup(sheet, header=header, columns=len(provenance.columns), id_columns=id_columns, fit_to_width=False)
+        sheet.set_print_scale(_PROVENANCE_PRINT_SCALE)
+    return workbook, charts
 
 
 def _provenance_details(extras: _Extras) -> pd.DataFrame | None:
@@ -385,51 +380,48 @@ def _readme_lines(packed: list[PackedTable], extras: _Extras) -> list[tuple[str,
     return lines
 
 
-def _write_readme(sheet, packed: list[PackedTable], extras: _Extras) -> None:
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    widths = {"A": 24, "B": 90, "C": 10, "D": 16, "E": 12, "F": 30}
-    for letter, width in widths.items():
-        sheet.column_dimensions[letter].width = width
+def _write_readme(workbook: PublishedWorkbook, sheet: Worksheet, packed: list[PackedTable], extras: _Extras) -> None:
+    style = workbook.style
+    widths = [24, 90, 10, 16, 12, 30]
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, width)
     say = extras.say
-    sheet.append([say(TITLE)])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([])
+    sheet.write_string(0, 0, say(TITLE), style(bold=True, font_size=14))
+    row = 2
 
-    def line(label: str, text: str, fill: PatternFill | None = None) -> None:
-        sheet.append([_safe_text(label), _safe_text(text)])
-        row = sheet.max_row
-        sheet.cell(row, 1).font = bold
-        for column in (1, 2):
-            sheet.cell(row, column).alignment = wrap
-            if fill:
-                sheet.cell(row, column).fill = fill
-        sheet.row_dimensions[row].height = wrapped_height([(text, widths["B"])])
+    def line(label: str, text: str, fill: dict | None = None) -> None:
+        nonlocal row
+        wrapped = {"text_wrap": True, "valign": "top", **(fill or {})}
+        sheet.write_string(row, 0, _safe_text(label), style(bold=True, **wrapped))
+        sheet.write_string(row, 1, _safe_text(text), style(**wrapped))
+        sheet.set_row(row, wrapped_height([(text, widths[1])]))
+        row += 1
 
     for label, text in _readme_lines(packed, extras):
         line(label, text, _NOTICE_FILL if label == say(SYNTHETIC_LABEL) else None)
-    sheet.append([])
+    row += 1
     header = [say(N_("Sheet")), say(WHAT_IT_IS), say(ROWS), say(CELLS_HIDDEN, suppressed=SUPPRESSED_LABEL,
                                                                  hidden=HIDDEN_LABEL),
               say(N_("Rows in the sheet")), say(N_("CSV file"))]
-    sheet.append(header)
-    for column in range(1, len(header) + 1):
-        sheet.cell(sheet.max_row, column).font = bold
-        sheet.cell(sheet.max_row, column).alignment = wrap
-    sheet.row_dimensions[sheet.max_row].height = 30
+    sheet.write_row(row, 0, header, style(bold=True, text_wrap=True, valign="top"))
+    sheet.set_row(row, 30)
+    row += 1
+    number, text = style(num_format=INTEGER, **_alignment("number", top=True, wrap=False)), \
+        style(**_alignment("text", top=True, wrap=False))
     for t in packed:
-        sheet.append([t.sheet, _safe_text(t.note), t.rows, t.suppressed_cells, t.xlsx_rows, t.csv_path])
-        row = sheet.max_row
-        sheet.cell(row, 2).alignment = wrap
-        for column in (3, 4, 5):
-            sheet.cell(row, column).number_format = INTEGER
-            sheet.cell(row, column).alignment = _alignment("number", top=True, wrap=False)
-        for column in (1, 6):
-            sheet.cell(row, column).alignment = _alignment("text", top=True, wrap=False)
-        sheet.row_dimensions[row].height = wrapped_height([(t.note, widths["B"])])
+        sheet.write_string(row, 0, t.sheet, text)
+        sheet.write_string(row, 1, _safe_text(t.note), style(text_wrap=True, valign="top"))
+        for column, value in ((2, t.rows), (3, t.suppressed_cells), (4, t.xlsx_rows)):
+            sheet.write_number(row, column, value, number)
+        sheet.write_string(row, 5, t.csv_path, text)
+        sheet.set_row(row, wrapped_height([(t.note, widths[1])]))
+        row += 1
     if extras.provenance is not None and len(extras.provenance):
-        sheet.append([])
-        sheet.append([say(PROVENANCE_SHEET), say(N_("What produced this pack (the run_provenance mart)"))])
-        sheet.cell(sheet.max_row, 1).font = sheet.cell(sheet.max_row, 2).font = bold
+        row += 1
+        bold = style(bold=True)
+        sheet.write_string(row, 0, say(PROVENANCE_SHEET), bold)
+        sheet.write_string(row, 1, say(N_("What produced this pack (the run_provenance mart)")), bold)
+        row += 1
         facts = extras.provenance[~extras.provenance["key"].astype(str).str.startswith(_PROVENANCE_DETAIL)]
         for key, value in zip(facts["key"], facts["value"]):
             line(str(key), "" if pd.isna(value) else str(value))
@@ -443,68 +435,74 @@ def _write_readme(sheet, packed: list[PackedTable], extras: _Extras) -> None:
                      inputs=say.decimal(counts["input_sha256."], "#,##0")))
 
 
-def _write_summary(sheet, extras: _Extras) -> None:
+def _write_summary(workbook: PublishedWorkbook, sheet: Worksheet, extras: _Extras) -> None:
     """One page of headline results, for a reader who reads nothing else."""
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    widths = {"A": 46, "B": 16, "C": 60}
-    for letter, width in widths.items():
-        sheet.column_dimensions[letter].width = width
+    style = workbook.style
+    widths = [46, 16, 60]
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, width)
     say = extras.say
-    sheet.append([say(N_("Headline results"))])
-    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.write_string(0, 0, say(N_("Headline results")), style(bold=True, font_size=14))
+    row = 1
     if extras.synthetic:
-        sheet.append([say(SYNTHETIC_STAMP)])
-        sheet["A2"].font = Font(bold=True, color="B22222")
-    sheet.append([])
-    sheet.append([say(RESULT), say(VALUE), say(NOTE)])
-    for column in (1, 2, 3):
-        sheet.cell(sheet.max_row, column).font = bold
-    sheet.cell(sheet.max_row, 2).alignment = _alignment("number", top=False, wrap=False)
-    sheet.cell(sheet.max_row, 3).alignment = _alignment("text", top=False, wrap=False)
+        sheet.write_string(row, 0, say(SYNTHETIC_STAMP), style(bold=True, font_color="#B22222"))
+        row += 1
+    row += 1
+    sheet.write_string(row, 0, say(RESULT), style(bold=True))
+    sheet.write_string(row, 1, say(VALUE), style(bold=True, **_alignment("number", top=False, wrap=False)))
+    sheet.write_string(row, 2, say(NOTE), style(bold=True, **_alignment("text", top=False, wrap=False)))
+    row += 1
+    write = cell_writer(sheet)
     for headline in extras.summary:
         value = _safe_text(headline.value) if isinstance(headline.value, str) else headline.value
-        sheet.append([_safe_text(headline.label), value, _safe_text(headline.note)])
-        row = sheet.max_row
-        sheet.cell(row, 2).number_format = headline.number_format
-        sheet.cell(row, 1).alignment = wrap
-        sheet.cell(row, 3).alignment = _alignment("text", top=True, wrap=True)
-        sheet.cell(row, 2).alignment = Alignment(vertical="top")
-        sheet.row_dimensions[row].height = wrapped_height(
-            [(headline.label, widths["A"]), (headline.note, widths["C"] - 2)])
+        if isinstance(value, float) and not np.isfinite(value):
+            value = None
+        sheet.write_string(row, 0, _safe_text(headline.label), style(text_wrap=True, valign="top"))
+        write(row, 1, value, style(num_format=headline.number_format, valign="top"))
+        sheet.write_string(row, 2, _safe_text(headline.note), style(**_alignment("text", top=True, wrap=True)))
+        sheet.set_row(row, wrapped_height([(headline.label, widths[0]), (headline.note, widths[2] - 2)]))
+        row += 1
     if extras.reading:
-        sheet.append([])
-        sheet.append([say(WHAT_THE_FIGURES_SAY)])
-        sheet.cell(sheet.max_row, 1).font = bold
-        whole_width = sum(widths.values())
+        row += 1
+        sheet.write_string(row, 0, say(WHAT_THE_FIGURES_SAY), style(bold=True))
+        row += 1
         for paragraph in extras.reading:
-            sheet.append([_safe_text(paragraph)])
-            row = sheet.max_row
-            sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(widths))
-            sheet.cell(row, 1).alignment = wrap
-            sheet.row_dimensions[row].height = wrapped_height([(paragraph, whole_width)])
+            sheet.merge_range(row, 0, row, len(widths) - 1, _safe_text(paragraph), style(text_wrap=True, valign="top"))
+            sheet.set_row(row, wrapped_height([(paragraph, sum(widths))]))
+            row += 1
 
 
-def _write_charts(sheet, charts: Mapping[str, bytes], extras: _Extras) -> None:
+def _write_charts(workbook: PublishedWorkbook, sheet: Worksheet, charts: Mapping[str, bytes], extras: _Extras) -> None:
     """The charts, each on its own printed page below its title, scaled to fit the page."""
-    row = 1
+    from xlsxwriter.image import Image
+
+    row, breaks = 0, []
+    title = workbook.style(bold=True, font_size=12)
+    # One column as wide as the widest chart: XlsxWriter anchors a picture to the cells it covers, and LibreOffice
+    # sizes it from their widths as it reckons them (over default columns, a picture came out a quarter wider);
+    # within one column, only the picture's own offsets count. LibreOffice also reckons that column wider than the
+    # page, so the sheet is printed from the left margin, not centred (centred, the charts lost their left edge).
+    sheet.set_column_pixels(0, 0, _CHART_PAGE_PIXELS[0] + 10)
     for index, (name, png) in enumerate(charts.items()):
         if index:
-            sheet.row_breaks.append(Break(id=row - 1))
-        sheet.cell(row, 1, _safe_text(chart_title(name, extras))).font = Font(bold=True, size=12)
+            breaks.append(row)
+        sheet.write_string(row, 0, _safe_text(chart_title(name, extras)), title)
         image = Image(io.BytesIO(png))
         scale = min(1.0, _CHART_PAGE_PIXELS[0] / image.width, _CHART_PAGE_PIXELS[1] / image.height)
-        image.width, image.height = int(image.width * scale), int(image.height * scale)
-        image.anchor = f"A{row + 1}"
-        sheet.add_image(image)
-        row += 3 + -(-image.height // 20)  # default rows are 20 pixels high
-    print_setup(sheet, title_rows=None, header=extras.say(SYNTHETIC_STAMP) if extras.synthetic else None)
-    sheet.page_setup.fitToWidth = 0  # the charts are scaled to the page already; one page per chart
-    sheet.sheet_properties.pageSetUpPr.fitToPage = False
+        # XlsxWriter shows an image at its resolution (Matplotlib's 150 dpi) as if on a 96-dpi screen: undone
+        sheet.insert_image(row + 1, 0, image, {"x_scale": scale * image.x_dpi / 96, "y_scale": scale * image.y_dpi / 96,
+                                               "object_position": 3})
+        row += 3 + -(-int(image.height * scale) // 20)  # default rows are 20 pixels high
+    if not charts:
+        sheet.write_string(0, 0, extras.say(N_("No chart was drawn for this pack.")))
+    sheet.set_h_pagebreaks(breaks)
+    print_setup(sheet, title_rows=False, header=extras.say(SYNTHETIC_STAMP) if extras.synthetic else None,
+                fit_to_width=False, centred=False)  # the charts are scaled to the page already; one page per chart
 
 
 def _safe_text(text: str) -> str:
     """Text for an XLSX cell: XML-illegal characters removed, then neutralised (last, so nothing undoes it)."""
-    return neutralise_value(ILLEGAL_CHARACTERS_RE.sub("", text)[:XLSX_MAX_CELL_CHARS])
+    return neutralise_value(_ILLEGAL_CHARACTERS.sub("", text)[:XLSX_MAX_CELL_CHARS])
 
 
 def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
@@ -515,52 +513,59 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def write_table_sheet(sheet, safe: pd.DataFrame, money: Money) -> int:
+def write_table_sheet(workbook: PublishedWorkbook, sheet: Worksheet, safe: pd.DataFrame, money: Money,
+                      column_formats: Mapping[str, str] | None = None) -> int:
     """A table sheet: bold wrapped header and id columns frozen, autofilter, column widths
-    and number formats from the columns, long text wrapped with its row high enough.
-    Numbers and the disclosure labels that stand for them align right, text left with a
+    and number formats from the columns (`column_formats` by name instead), long text wrapped with its row high
+    enough. Numbers and the disclosure labels that stand for them align right, text left with a
     margin (so `2019` never runs into the text beside it), every cell of a wrapped row at its top.
     Returns the number of id columns frozen at the left."""
+    style, write = workbook.style, cell_writer(sheet)
     values = _xlsx_values(safe)
     widths = _column_widths(values)
     numeric = [any(map(_is_number, values[name].tolist())) for name in values.columns]
-    sheet.append([_safe_text(str(name)) for name in values.columns])
-    header_style = Font(bold=True)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-        cell = sheet.cell(1, index)
-        cell.font = header_style
-        cell.alignment = _alignment("number" if numeric[index - 1] else "text", top=True, wrap=True)
-    sheet.row_dimensions[1].height = wrapped_height([(str(name), w) for name, w in zip(values.columns, widths)])
-    formats = [number_format(str(name), _whole_numbers(str(name), safe[name]), money) for name in safe.columns]
+    for index, (name, width) in enumerate(zip(values.columns, widths)):
+        sheet.set_column(index, index, width)
+        sheet.write_string(0, index, _safe_text(str(name)), style(
+            bold=True, **_alignment("number" if numeric[index] else "text", top=True, wrap=True)))
+    sheet.set_row(0, wrapped_height([(str(name), w) for name, w in zip(values.columns, widths)]))
+    column_formats = column_formats or {}
+    formats = [column_formats.get(str(name)) or number_format(str(name), _whole_numbers(str(name), safe[name]), money)
+               for name in safe.columns]
     share_rows = _share_rows(safe)
-    mixed = [name in _MIXED_WHOLE and fmt == DECIMAL for name, fmt in zip(values.columns, formats)]
+    mixed = [name in _MIXED_WHOLE and fmt == DECIMAL and name not in column_formats
+             for name, fmt in zip(values.columns, formats)]
     wrapped = [i for i, (name, width) in enumerate(zip(values.columns, widths)) if width >= _WIDTH_MAX]
-    styles = _CellStyles()
-    for row_number, row in enumerate(values.itertuples(index=False, name=None), start=2):
-        sheet.append(row)
+    share_columns = [name in _INDICATOR_VALUES for name in values.columns]
+    cell_styles: dict[tuple, object] = {}  # (number format, alignment): the cell format, looked up once
+    for row_number, row in enumerate(values.itertuples(index=False, name=None), start=1):
         long_text = [(row[i], widths[i]) for i in wrapped if isinstance(row[i], str) and len(row[i]) > widths[i]]
         for index, value in enumerate(row):
             cell_format = None
+            if value is None:
+                continue
             if isinstance(value, (bool, np.bool_)):
                 cell_format, kind = BOOLEAN, "number"
-            elif _is_number(value):
-                share = share_rows[row_number - 2] and values.columns[index] in _INDICATOR_VALUES
-                whole = mixed[index] and float(value).is_integer()
-                cell_format, kind = PERCENT if share else INTEGER if whole else formats[index], "number"
+            elif isinstance(value, date):
+                cell_format, kind = _DATETIME, "number"
             elif isinstance(value, str):  # a disclosure label stands for a number: aligned like one
                 kind = "label" if value in (SUPPRESSED_LABEL, HIDDEN_LABEL) and numeric[index] else "text"
             else:
-                continue
-            alignment = ((kind, bool(long_text), bool(long_text) and index in wrapped)
-                         if kind != "number" or long_text else None)
-            styles.apply(sheet.cell(row_number, index + 1), cell_format, alignment)
+                share = share_rows[row_number - 1] and share_columns[index]
+                whole = mixed[index] and float(value).is_integer()
+                cell_format, kind = PERCENT if share else INTEGER if whole else formats[index], "number"
+            alignment = (_alignment_key(kind, bool(long_text), bool(long_text) and index in wrapped)
+                         if kind != "number" or long_text else ())
+            key = (cell_format, alignment)
+            if key not in cell_styles:
+                cell_styles[key] = style(**({"num_format": cell_format} if cell_format else {}), **dict(alignment))
+            write(row_number, index, value, cell_styles[key])
         if long_text:
-            sheet.row_dimensions[row_number].height = wrapped_height(long_text)
+            sheet.set_row(row_number, wrapped_height(long_text))
     frozen = next((i for i, name in enumerate(values.columns) if name not in ID_COLUMNS), 0)
-    sheet.freeze_panes = f"{get_column_letter(frozen + 1)}2"
+    sheet.freeze_panes(1, frozen)
     if len(values.columns):
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(values.columns))}{max(len(values) + 1, 2)}"
+        sheet.autofilter(0, 0, max(len(values), 1), len(values.columns) - 1)
     return frozen
 
 
@@ -568,31 +573,17 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
 
 
-class _CellStyles:
-    """A table's few cell styles (number format, alignment), each made once through openpyxl's style setters and
-    then copied to the cells that share it (openpyxl's own idiom for copying a style, `cell._style`): setting
-    them cell by cell cost about 0.5 s of the bundled workbook's 3 s (issue 17). The cells are the same."""
-
-    def __init__(self):
-        self._made: dict[tuple, object] = {}
-
-    def apply(self, cell, number_format: str | None, alignment: tuple[str, bool, bool] | None) -> None:
-        key = (number_format, alignment)
-        if key in self._made:
-            cell._style = copy.copy(self._made[key])
-            return
-        if number_format is not None:
-            cell.number_format = number_format
-        if alignment is not None:
-            cell.alignment = _alignment(*alignment)
-        self._made[key] = copy.copy(cell._style)
-
-
 @functools.cache
-def _alignment(kind: str, top: bool, wrap: bool) -> Alignment:
-    """Numbers (and labels standing for them) right, text left one indent in; top of the row when it wraps."""
+def _alignment_key(kind: str, top: bool, wrap: bool) -> tuple:
     horizontal, indent = ("right", 0) if kind in ("number", "label") else ("left", 1)
-    return Alignment(horizontal=horizontal, indent=indent, vertical="top" if top else None, wrap_text=wrap or None)
+    return (("align", horizontal), *((("indent", indent),) if indent else ()), *((("valign", "top"),) if top else ()),
+            *((("text_wrap", True),) if wrap else ()))
+
+
+def _alignment(kind: str, top: bool, wrap: bool) -> dict:
+    """Numbers (and labels standing for them) right, text left one indent in; top of the row when it wraps (the
+    XlsxWriter format properties)."""
+    return dict(_alignment_key(kind, top, wrap))
 
 
 def _whole_numbers(name: str, column: pd.Series) -> bool:

@@ -1,25 +1,41 @@
-"""Workbooks whose bytes depend only on their content (reproducible data sets and packs)."""
+"""Workbooks whose bytes depend only on their content (reproducible data sets and packs).
+
+The published workbooks (the evaluation pack, the cross-country comparison) are written with XlsxWriter: it
+writes a cell about four times faster than openpyxl, whose cells were half of the pack's step (issue 17), and
+stamps every ZIP entry with one fixed date. The synthetic data set's XLSX returns, which the ingestion reads
+back, are written with openpyxl (`reproducible_xlsx_bytes`).
+"""
 
 from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
+import numpy as np
 
 from swps_pipeline.publish.currency import Money
 
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
 
-def reproducible_xlsx_bytes(workbook: Workbook, stamp: datetime = datetime(1980, 1, 1)) -> bytes:
-    """Serialise with fixed document dates and ZIP entry dates.
+#: The dates written in a workbook's properties and ZIP entries (Excel's own epoch for the entries).
+FIXED_TIMESTAMP = datetime(1980, 1, 1)
+
+
+def reproducible_xlsx_bytes(workbook: Workbook, stamp: datetime = FIXED_TIMESTAMP) -> bytes:
+    """Serialise an openpyxl workbook with fixed document dates and ZIP entry dates.
 
     `Workbook.save` stamps the current time into the properties and the ZIP
     entries, so two identical workbooks would differ; this writes through
     openpyxl's `ExcelWriter` and then re-stamps each entry.
     """
+    from openpyxl.writer.excel import ExcelWriter
+
     workbook.properties.created = stamp
     workbook.properties.modified = stamp
     raw = io.BytesIO()
@@ -67,26 +83,75 @@ def number_format(name: str, integer: bool, money: Money) -> str:
 PRINT_COLUMNS_PER_PAGE = 24
 
 
-def print_setup(sheet, title_rows: str | None = "1:1", header: str | None = None, columns: int = 0,
-                id_columns: int = 0) -> None:
-    """Landscape A4, fitted to the page width (as many pages down as needed), the header row
-    repeated on every page, the sheet name and page number in the footer."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = max(1, -(-columns // PRINT_COLUMNS_PER_PAGE))
+#: Paper size code of A4 (ECMA-376 `ST_PaperSize`).
+A4 = 9
+
+
+class PublishedWorkbook:
+    """An XlsxWriter workbook written in memory, with the document dates fixed (`FIXED_TIMESTAMP`), text always
+    stored as text (never turned into a formula, a number or a link) and each cell format made once."""
+
+    def __init__(self, title: str = "", creator: str = "swps-pipeline"):
+        import xlsxwriter
+
+        self._buffer = io.BytesIO()
+        self.book = xlsxwriter.Workbook(self._buffer, {
+            "in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+        })
+        self.book.set_properties({"title": title, "author": creator, "created": FIXED_TIMESTAMP})
+        self._formats: dict[tuple, Format] = {}
+
+    def sheet(self, name: str) -> Worksheet:
+        return self.book.add_worksheet(name)
+
+    def style(self, **properties) -> Format:
+        """The cell format of XlsxWriter `properties` (e.g. `bold=True, num_format="0"`), made once."""
+        key = tuple(sorted(properties.items()))
+        if key not in self._formats:
+            self._formats[key] = self.book.add_format(properties)
+        return self._formats[key]
+
+    def bytes(self) -> bytes:
+        self.book.close()
+        return self._buffer.getvalue()
+
+
+def print_setup(sheet: Worksheet, title_rows: bool = True, header: str | None = None, columns: int = 0,
+                id_columns: int = 0, fit_to_width: bool = True, centred: bool = True) -> None:
+    """Landscape A4, fitted to the page width (as many pages down as needed), centred, the header row
+    repeated on every page, the sheet name and page number in the footer (`fit_to_width=False`: at 100 %)."""
+    sheet.set_landscape()
+    sheet.set_paper(A4)
+    if fit_to_width:
+        sheet.fit_to_pages(max(1, -(-columns // PRINT_COLUMNS_PER_PAGE)), 0)
     if columns > PRINT_COLUMNS_PER_PAGE and id_columns:
-        sheet.print_title_cols = f"A:{get_column_letter(id_columns)}"
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_options.horizontalCentered = True
-    sheet.page_margins.left = sheet.page_margins.right = 0.4
+        sheet.repeat_columns(0, id_columns - 1)
+    if centred:
+        sheet.center_horizontally()
+    sheet.set_margins(left=0.4, right=0.4, top=1.0, bottom=1.0)
     if title_rows:
-        sheet.print_title_rows = title_rows
+        sheet.repeat_rows(0)
     if header:
-        sheet.oddHeader.center.text = header
-        sheet.oddHeader.center.size = 9
-    sheet.oddFooter.center.text = "&A, page &P of &N"
-    sheet.oddFooter.center.size = 9
+        sheet.set_header(f"&C&9{header.replace('&', '&&')}", margin=0.5)
+    sheet.set_footer("&C&9&A, page &P of &N", margin=0.5)
+
+
+def cell_writer(sheet: Worksheet) -> Callable[..., None]:
+    """`write(row, column, value, format)` for a table's Python values (0-based row and column): numbers,
+    booleans, text and naive datetimes each through XlsxWriter's own method; None leaves the cell empty."""
+    def write(row: int, column: int, value, cell_format=None) -> None:
+        if value is None:
+            if cell_format is not None:
+                sheet.write_blank(row, column, None, cell_format)
+        elif isinstance(value, str):
+            sheet.write_string(row, column, value, cell_format)
+        elif isinstance(value, (bool, np.bool_)):
+            sheet.write_boolean(row, column, bool(value), cell_format)
+        elif isinstance(value, date):
+            sheet.write_datetime(row, column, value, cell_format)
+        else:
+            sheet.write_number(row, column, value, cell_format)
+    return write
 
 
 def wrapped_height(texts: list[tuple[str, float]], line_points: float = 15.0) -> float:

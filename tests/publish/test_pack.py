@@ -276,7 +276,9 @@ def test_number_formats_print_setup_and_filters(tmp_path, chart):
     assert sheet["D4"].value == 1250 and sheet["D4"].number_format == "#,##0"
     assert sheet["F2"].number_format == "#,##0.00" and sheet["B2"].number_format == "0"
     assert sheet.auto_filter.ref == "A1:F4"
-    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+    # fitted to one page wide: fitToWidth 1 is the attribute's default (ECMA-376), so it may be left out
+    assert sheet.page_setup.orientation == "landscape" and (sheet.page_setup.fitToWidth or 1) == 1
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.paperSize == 9  # A4
     assert sheet.print_title_rows == "$1:$1"
     notes = workbook["quarantine_notes"]
     assert notes["C2"].number_format == '#,##0 "€"'  # euros without cents
@@ -340,7 +342,8 @@ def test_charts_one_a_page_with_titles_and_the_summary_says_what_the_figures_mea
     second = next(row for row in range(2, charts.max_row + 1) if charts.cell(row, 1).value)
     assert [b.id for b in charts.row_breaks.brk] == [second - 1]  # the second chart starts a page
     # the 880 × 1100 pixel tornado is scaled to fit a landscape page
-    shown = [(image.anchor.ext.width / 9525, image.anchor.ext.height / 9525) for image in charts._images]  # EMU
+    shown = [(size.width / 9525, size.height / 9525)  # EMU: the size the picture is shown at
+             for size in (image.anchor.pic.spPr.xfrm.ext for image in charts._images)]
     assert all(width <= 1000 and height <= 540 for width, height in shown) and shown[1][1] == 540
     summary = [row[0] for row in workbook["Summary"].iter_rows(values_only=True)]
     assert summary[summary.index("What the figures say") + 1] == "The mean is positive while most draws are negative."
@@ -348,3 +351,16 @@ def test_charts_one_a_page_with_titles_and_the_summary_says_what_the_figures_mea
     assert "<p>The mean is positive while most draws are negative.</p>" in page
     assert "<figcaption>One-way sensitivity of the NPV (tornado)</figcaption>" in page
     assert '<td class="value">18.6 M€</td>' in page  # kept on one line by the page's style
+
+
+def test_charts_drawn_meanwhile_take_their_place_after_the_summary_or_say_none_came(tmp_path, chart):
+    """A drawing call runs beside the tables; its charts sheet keeps its place (README, summary, charts, tables)."""
+    summary = [pack.Headline("Mean NPV (M€)", 18.6, '#,##0.0 "M€"')]
+    write_evaluation_pack(tmp_path / "drawn", _tables(), lambda: {"activity_trend": chart}, NOTES, summary=summary)
+    drawn = openpyxl.load_workbook(tmp_path / "drawn" / "evaluation_pack.xlsx")
+    assert drawn.sheetnames == ["README", "Summary", "Charts", "department_year", "quarantine_notes"]
+    assert len(drawn["Charts"]._images) == 1 and drawn["Charts"]["A1"].value == "Activity trend"
+    write_evaluation_pack(tmp_path / "none", _tables(), dict, NOTES, summary=summary)  # a drawing that gave nothing
+    empty = openpyxl.load_workbook(tmp_path / "none" / "evaluation_pack.xlsx")
+    assert empty["Charts"]["A1"].value == "No chart was drawn for this pack." and not empty["Charts"]._images
+    assert not (tmp_path / "none" / "charts").exists() or not list((tmp_path / "none" / "charts").iterdir())
