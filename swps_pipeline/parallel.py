@@ -9,7 +9,10 @@ step's own: a fork starts in milliseconds with every module already imported and
 every input already in memory (nothing is pickled on the way in, only results on
 the way back), where a fresh process would spend seconds importing pandas and
 Dagster. `in_background` forks one call that the step needs only at its end (the
-pack's charts), while the step goes on with its own one-core work.
+pack's charts), while the step goes on with its own one-core work. `warm_worker`
+forks one process when a run starts, which imports the heavy modules a later step
+needs (the sensitivity analysis: moderndid, cvxpy, SciPy, 3.5 s) on the core the
+run's first steps leave idle; `warm_call` sends that step's part to it.
 
 The parts must be pure (they read their arguments, return a value, may write
 their own files): a forked worker never touches the warehouse, the Dagster
@@ -27,12 +30,15 @@ forked process may crash in the system's frameworks (Python's default there is
 from __future__ import annotations
 
 import gc
+import importlib
 import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 WORKERS_VARIABLE = "SWPS_WORKERS"
@@ -44,6 +50,8 @@ Result = TypeVar("Result")
 _work: tuple[Callable, Sequence] | None = None
 #: The call `in_background` is starting, read the same way by the process it forks.
 _background: Callable | None = None
+#: The process `warm_worker` forked for this run, until `warm_call` takes it.
+_warm: ProcessPoolExecutor | None = None
 _one_at_a_time = threading.Lock()
 
 
@@ -146,3 +154,49 @@ def in_background(call: Callable[[], Result]) -> Pending[Result]:
 def parallel_calls(calls: Sequence[Callable[[], Result]]) -> list[Result]:
     """The result of each call, in order, the calls shared among forked processes (e.g. a step's charts)."""
     return parallel_map(lambda call: call(), calls)
+
+
+def _import_all(modules: tuple[str, ...]) -> None:
+    """The warm worker's start: freeze what it inherits (as `_forked_pool`'s workers), then import `modules`. A
+    module that fails to import is left for the call that needs it, which then raises in its step."""
+    gc.freeze()
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except Exception:  # noqa: BLE001 - reported by the call that imports it again
+            pass
+
+
+@contextmanager
+def warm_worker(modules: Sequence[str]) -> Iterator[None]:
+    """During the block, one process forked now imports `modules` while this one goes on, for one later
+    `warm_call`. Nothing happens where `parallel_map` would run serially, or when a warm worker is already
+    there (a run inside a run). It is stopped when the block ends, if no call took it."""
+    global _warm
+    if available_workers() <= 1 or not sys.platform.startswith("linux") or _warm is not None:
+        yield
+        return
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_import_all,
+                               initargs=(tuple(modules),))
+    pool.submit(int)  # forks the worker now, so that it imports while the run starts
+    _warm = pool
+    try:
+        yield
+    finally:
+        if _warm is pool:
+            _warm = None
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def warm_call(function: Callable[..., Result], *arguments) -> Pending[Result]:
+    """`function(*arguments)` in the run's warm worker (`warm_worker`), which it then leaves; without one, in a
+    process forked now (`in_background`). The function and its arguments go to the worker pickled (it was
+    forked before they existed), so they must be module-level functions and plain data."""
+    global _warm
+    pool, _warm = _warm, None
+    if pool is not None:
+        try:
+            return Pending(pool.submit(function, *arguments), pool)
+        except (BrokenProcessPool, RuntimeError):
+            pool.shutdown(wait=False)
+    return in_background(lambda: function(*arguments))

@@ -85,3 +85,42 @@ def test_with_one_worker_a_background_call_runs_at_once_in_this_process(monkeypa
     pending = parallel.in_background(lambda: calls.append(os.getpid()) or "drawn")
     assert calls == [os.getpid()]  # before its result is asked
     assert pending.result() == "drawn"
+
+
+def _process_and_imported(module: str) -> tuple[int, bool]:
+    import sys
+
+    return os.getpid(), module in sys.modules
+
+
+def test_the_warm_worker_imports_before_the_call_comes_and_serves_one_call(monkeypatch):
+    monkeypatch.setenv(WORKERS_VARIABLE, "2")
+    module = "wave"  # a standard module nothing here imports
+    if module in __import__("sys").modules:
+        pytest.skip(f"{module} is already imported in this process")
+    with parallel.warm_worker([module]):
+        with parallel.warm_call(_process_and_imported, module) as first:
+            warm_pid, imported_there = first.result()
+        cold_pid, imported_cold = parallel.warm_call(_process_and_imported, module).result()  # it is taken
+    assert warm_pid != os.getpid() and imported_there  # imported by the worker, before the call
+    assert cold_pid not in (os.getpid(), warm_pid) and not imported_cold  # a process forked from this one
+    assert module not in __import__("sys").modules and parallel._warm is None
+
+
+def test_a_warm_worker_nobody_called_is_stopped_with_its_block_and_errors_reach_the_caller(monkeypatch):
+    monkeypatch.setenv(WORKERS_VARIABLE, "2")
+    with parallel.warm_worker(["wave"]):
+        pool = parallel._warm
+        assert pool is not None
+    assert parallel._warm is None and pool._shutdown_thread
+    with parallel.warm_worker([]):
+        with pytest.raises(ValueError, match="three is refused"):
+            parallel.warm_call(_fails_on_three, 3).result()
+
+
+def test_with_one_worker_there_is_no_warm_worker_and_the_call_runs_here(monkeypatch):
+    monkeypatch.setenv(WORKERS_VARIABLE, "1")
+    with parallel.warm_worker(["wave"]):
+        assert parallel._warm is None
+        pid, _ = parallel.warm_call(_process_and_imported, "wave").result()
+    assert pid == os.getpid()

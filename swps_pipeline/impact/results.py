@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ from swps_pipeline.impact import estimators as est
 from swps_pipeline.impact import sensitivity
 from swps_pipeline.impact.dose import dose_response
 from swps_pipeline.impact.settings import ImpactSettings
-from swps_pipeline.parallel import parallel_map
+from swps_pipeline.parallel import parallel_map, warm_call
 from swps_pipeline.publish.pack import Headline
 
 if TYPE_CHECKING:  # matplotlib is imported by the steps that draw (issue 17)
@@ -90,6 +91,10 @@ ESTIMATORS: tuple[Callable[..., est.Estimates], ...] = (
 #: The estimators whose event-study tables the chart shows (`EVENT_STUDY_PANELS`): they run in one process, which
 #: then draws the chart while the sensitivity analysis goes on.
 CHARTED = (est.event_study, est.callaway_santanna)
+#: What the sensitivity analysis imports (2–3.5 s): a run's warm worker imports them while the run starts
+#: (`parallel.warm_worker`), and the analysis then runs there (`parallel.warm_call`).
+SENSITIVITY_MODULES = ("moderndid.didhonest.delta.rm.rm", "moderndid.didhonest.fixed_length_ci", "cvxpy",
+                       "scipy.stats", "scipy.optimize")
 
 
 def estimate_impact(impact_panel: pd.DataFrame, settings: ImpactSettings | None = None,
@@ -99,38 +104,49 @@ def estimate_impact(impact_panel: pd.DataFrame, settings: ImpactSettings | None 
 
     The estimators are independent: they run in processes forked from this one (`parallel_map`; one process with
     `SWPS_WORKERS=1`), and their rows are put together in the order of `ESTIMATORS`, as one process would. The
-    longest parts start first, so that the other processes take the short ones meanwhile (measured on the bundled
-    data, issue 17): the sensitivity analysis (its imports of moderndid, cvxpy and scipy.stats alone take 2 s),
-    then the event study's wild bootstrap and the chart.
+    longest part, the sensitivity analysis (its imports of moderndid, cvxpy and SciPy alone take 2–3.5 s), runs
+    beside them in the run's warm worker, which imported them while the run started (`parallel.warm_call`; without
+    one, in a process forked now); among the others, the event study's wild bootstrap and the chart go first
+    (measured on the bundled data, issue 17).
     """
     settings = settings or ImpactSettings()
-    estimators = [*ESTIMATORS, honest_did_rows] if sensitivity_analysis else list(ESTIMATORS)
-    charted = [i for i, estimator in enumerate(estimators) if estimator in CHARTED]
-    parts = [*([[len(ESTIMATORS)]] if sensitivity_analysis else []), charted,
-             *([i] for i in range(len(ESTIMATORS)) if i not in charted)]
-
-    def run(part: list[int]) -> tuple[list[est.Estimates], bytes | None]:
-        """BLAS on one thread: the matrices are small (a few hundred rows × 999 bootstrap draws), and OpenBLAS's
-        second thread spinning on each product cost four times the CPU of the work itself (the results are the
-        same: the threads split the output, not the sums)."""
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1, user_api="blas"):
-            done = [estimators[i](impact_panel, settings=settings) for i in part]
-        drawn = part == charted and draw_event_study
-        return done, event_study_chart(_event_study_table(done)) if drawn else None
-
-    estimates, png = {}, None
-    for part, (done, drawn) in zip(parts, parallel_map(run, parts)):
-        estimates.update(zip(part, done))
-        png = drawn or png
+    charted = [i for i, estimator in enumerate(ESTIMATORS) if estimator in CHARTED]
+    parts = [charted, *([i] for i in range(len(ESTIMATORS)) if i not in charted)]
+    with warm_call(_estimated, impact_panel, settings, honest_did_rows) if sensitivity_analysis else nullcontext() \
+            as sensitivity:
+        estimates, png = {}, None
+        done_parts = parallel_map(partial(_run_part, impact_panel, settings, charted if draw_event_study else None),
+                                  parts)
+        for part, (done, drawn) in zip(parts, done_parts):
+            estimates.update(zip(part, done))
+            png = drawn or png
+        if sensitivity is not None:
+            estimates[len(ESTIMATORS)] = sensitivity.result()
     out = est.Estimates()
-    for i in range(len(estimators)):
+    for i in sorted(estimates):
         out.extend(estimates[i])
     group_time = (pd.concat(out.group_time, ignore_index=True) if out.group_time
                   else est.conform([], est.GROUP_TIME_COLUMNS))
     return ImpactResult(out.table(), _event_study_table([out]), group_time,
                         est.conform(out.diagnostics, est.DIAGNOSTIC_COLUMNS), png)
+
+
+def _estimated(impact_panel: pd.DataFrame, settings: ImpactSettings, estimator: Callable[..., est.Estimates]
+               ) -> est.Estimates:
+    """One estimator with BLAS on one thread: the matrices are small (a few hundred rows × 999 bootstrap draws),
+    and OpenBLAS's second thread spinning on each product cost four times the CPU of the work itself (the results
+    are the same: the threads split the output, not the sums)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return estimator(impact_panel, settings=settings)
+
+
+def _run_part(impact_panel: pd.DataFrame, settings: ImpactSettings, charted: list[int] | None, part: list[int]
+              ) -> tuple[list[est.Estimates], bytes | None]:
+    """The estimators of `ESTIMATORS` numbered in `part`, and the event-study chart when `part` is `charted`."""
+    done = [_estimated(impact_panel, settings, ESTIMATORS[i]) for i in part]
+    return done, event_study_chart(_event_study_table(done)) if part == charted else None
 
 
 def _event_study_table(estimates: list[est.Estimates]) -> pd.DataFrame:
