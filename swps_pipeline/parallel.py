@@ -4,7 +4,7 @@ Dagster runs the steps one after another in one process (`swps run`'s in-process
 executor: a process per step costs seconds, and the DuckDB warehouse takes one
 writer), so a step's own parts are where a second core helps: the years of the
 returns, the files of a year, the départements' feedback, the impact estimators,
-the disclosure blocks. `parallel_map` runs them in processes forked from the
+the cost-benefit scopes, the disclosure blocks. `parallel_map` runs them in processes forked from the
 step's own: a fork starts in milliseconds with every module already imported and
 every input already in memory (nothing is pickled on the way in, only results on
 the way back), where a fresh process would spend seconds importing pandas and
