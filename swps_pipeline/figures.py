@@ -11,12 +11,19 @@ language's decimal sign (`language_ticks`: 0,5 in French, from Babel).
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from swps_pipeline.i18n import N_, SOURCE_LANGUAGE
+from swps_pipeline.parallel import Pending, WarmWorker, warm_call
+from swps_pipeline.reuse import Reuse, reused_call
 
 if TYPE_CHECKING:  # matplotlib is imported by the functions that draw: it costs half a second at start-up
     from matplotlib.figure import Figure
+
+#: The process that draws a run's charts (`parallel.warm_workers`), which imports Matplotlib (0.7 s) while the
+#: run starts: neither the run's process nor a fork of it then imports it.
+CHART_WORKER = WarmWorker("charts", ("matplotlib.backends.backend_agg", "matplotlib.figure", "babel.numbers"))
 
 #: Short stamp printed at the foot of every chart drawn from the bundled (synthetic) data.
 SYNTHETIC_STAMP = N_("SYNTHETIC DATA (swps generate): not findings about the programme")
@@ -34,11 +41,11 @@ def new_figure(width: float = 7.0, height: float = 4.0) -> Figure:
     return figure
 
 
-def load_matplotlib() -> None:
-    """Import what `new_figure` and `to_png` use, in this process: a step that draws its charts in forked
-    processes (`parallel_map`) imports it once, before the forks, rather than once in each of them."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
-    from matplotlib.figure import Figure  # noqa: F401
+def draw_meanwhile(reuse: Reuse, function: Callable[..., bytes], *args, **kwargs) -> Pending[bytes]:
+    """`reuse(function)(*args, **kwargs)` (a chart's PNG) drawn in the run's `CHART_WORKER` while the step goes on
+    (without one, in a process forked now); `result()` waits for it. `function` must be a module-level function
+    and its arguments plain data: they are pickled to the worker."""
+    return warm_call(CHART_WORKER, reused_call, reuse, function, *args, **kwargs)
 
 
 def decimal_sign(language: str) -> str:

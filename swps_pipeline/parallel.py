@@ -8,11 +8,11 @@ the cost-benefit scopes, the disclosure blocks. `parallel_map` runs them in proc
 step's own: a fork starts in milliseconds with every module already imported and
 every input already in memory (nothing is pickled on the way in, only results on
 the way back), where a fresh process would spend seconds importing pandas and
-Dagster. `in_background` forks one call that the step needs only at its end (the
-pack's charts), while the step goes on with its own one-core work. `warm_worker`
-forks one process when a run starts, which imports the heavy modules a later step
-needs (the sensitivity analysis: moderndid, cvxpy, SciPy, 3.5 s) on the core the
-run's first steps leave idle; `warm_call` sends that step's part to it.
+Dagster. `in_background` forks one call that the step needs only at its end, while
+the step goes on with its own one-core work. `warm_workers` forks processes when a
+run starts, which import the heavy modules later steps need (the sensitivity
+analysis: moderndid, cvxpy, SciPy, 3.5 s; the charts: Matplotlib, 0.7 s) on the
+core the run's first steps leave idle; `warm_call` sends a step's part to one.
 
 The parts must be pure (they read their arguments, return a value, may write
 their own files): a forked worker never touches the warehouse, the Dagster
@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 WORKERS_VARIABLE = "SWPS_WORKERS"
@@ -50,8 +51,9 @@ Result = TypeVar("Result")
 _work: tuple[Callable, Sequence] | None = None
 #: The call `in_background` is starting, read the same way by the process it forks.
 _background: Callable | None = None
-#: The process `warm_worker` forked for this run, until `warm_call` takes it.
-_warm: ProcessPoolExecutor | None = None
+#: The processes `warm_workers` forked for this run, by name, until the run ends (or `warm_call` takes a
+#: one-call worker).
+_warm: dict[str, ProcessPoolExecutor] = {}
 _one_at_a_time = threading.Lock()
 
 
@@ -151,11 +153,6 @@ def in_background(call: Callable[[], Result]) -> Pending[Result]:
             _background = None
 
 
-def parallel_calls(calls: Sequence[Callable[[], Result]]) -> list[Result]:
-    """The result of each call, in order, the calls shared among forked processes (e.g. a step's charts)."""
-    return parallel_map(lambda call: call(), calls)
-
-
 def _import_all(modules: tuple[str, ...]) -> None:
     """The warm worker's start: freeze what it inherits (as `_forked_pool`'s workers), then import `modules`. A
     module that fails to import is left for the call that needs it, which then raises in its step."""
@@ -167,36 +164,54 @@ def _import_all(modules: tuple[str, ...]) -> None:
             pass
 
 
+@dataclass(frozen=True)
+class WarmWorker:
+    """A process `warm_workers` forks when a run starts, to import `modules` on the core the run's first steps
+    leave idle. A `one_call` worker serves one `warm_call` and is then stopped, freeing what it imported (the
+    sensitivity analysis: moderndid, cvxpy, SciPy); the others serve every call of the run, one after another
+    (the charts: Matplotlib is then imported neither by the run's process nor by a fork of it)."""
+
+    name: str
+    modules: tuple[str, ...]
+    one_call: bool = False
+
+
 @contextmanager
-def warm_worker(modules: Sequence[str]) -> Iterator[None]:
-    """During the block, one process forked now imports `modules` while this one goes on, for one later
-    `warm_call`. Nothing happens where `parallel_map` would run serially, or when a warm worker is already
-    there (a run inside a run). It is stopped when the block ends, if no call took it."""
-    global _warm
-    if available_workers() <= 1 or not sys.platform.startswith("linux") or _warm is not None:
+def warm_workers(workers: Sequence[WarmWorker]) -> Iterator[None]:
+    """During the block, one process per worker, forked now, imports its modules while this one goes on, for
+    the later `warm_call`s. Nothing happens where `parallel_map` would run serially; a worker already there (a
+    run inside a run) is kept. Every worker still there is stopped when the block ends."""
+    if available_workers() <= 1 or not sys.platform.startswith("linux"):
         yield
         return
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_import_all,
-                               initargs=(tuple(modules),))
-    pool.submit(int)  # forks the worker now, so that it imports while the run starts
-    _warm = pool
+    started = {}
+    for worker in workers:
+        if worker.name in _warm:
+            continue
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_import_all,
+                                   initargs=(worker.modules,))
+        pool.submit(int)  # forks the worker now, so that it imports while the run starts
+        started[worker.name] = _warm[worker.name] = pool
     try:
         yield
     finally:
-        if _warm is pool:
-            _warm = None
-            pool.shutdown(wait=False, cancel_futures=True)
+        for name, pool in started.items():
+            if _warm.get(name) is pool:
+                del _warm[name]
+                pool.shutdown(wait=False, cancel_futures=True)
 
 
-def warm_call(function: Callable[..., Result], *arguments) -> Pending[Result]:
-    """`function(*arguments)` in the run's warm worker (`warm_worker`), which it then leaves; without one, in a
-    process forked now (`in_background`). The function and its arguments go to the worker pickled (it was
-    forked before they existed), so they must be module-level functions and plain data."""
-    global _warm
-    pool, _warm = _warm, None
+def warm_call(worker: WarmWorker, function: Callable[..., Result], *arguments, **keywords) -> Pending[Result]:
+    """`function(*arguments, **keywords)` in the run's `worker` (`warm_workers`); without one, in a process
+    forked now (`in_background`). The function and its arguments go to the worker pickled (it was forked before
+    they existed), so they must be module-level functions and plain data."""
+    pool = _warm.get(worker.name)
     if pool is not None:
+        if worker.one_call:
+            del _warm[worker.name]
         try:
-            return Pending(pool.submit(function, *arguments), pool)
+            return Pending(pool.submit(function, *arguments, **keywords), pool if worker.one_call else None)
         except (BrokenProcessPool, RuntimeError):
+            _warm.pop(worker.name, None)
             pool.shutdown(wait=False)
-    return in_background(lambda: function(*arguments))
+    return in_background(lambda: function(*arguments, **keywords))

@@ -51,6 +51,12 @@ def compute_afresh(function: Callable[..., Result]) -> Callable[..., Result]:
     return function
 
 
+def reused_call(reuse: Reuse, function: Callable[..., Result], *args, **kwargs) -> Result:
+    """`reuse(function)(*args, **kwargs)`, as a module-level function: a call that can be sent to another process
+    (`figures.draw_meanwhile`)."""
+    return reuse(function)(*args, **kwargs)
+
+
 @cache
 def code_fingerprint(profile: Path, settings: tuple[tuple[str, str], ...] = ()) -> str:
     """A digest of everything besides the arguments that may decide a result: every file of the package

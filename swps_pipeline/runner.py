@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 import time
-from contextlib import nullcontext
 from pathlib import Path
 from typing import TextIO
 
@@ -30,8 +29,9 @@ from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from swps_pipeline.definitions import build_definitions
 from swps_pipeline.defs.ingest import returns_year
 from swps_pipeline.garbage import run_collection
-from swps_pipeline.impact.results import SENSITIVITY_MODULES
-from swps_pipeline.parallel import warm_worker
+from swps_pipeline.figures import CHART_WORKER
+from swps_pipeline.impact.results import SENSITIVITY_WORKER
+from swps_pipeline.parallel import warm_workers
 from swps_pipeline.publish.warehouse import keep_only_years
 from swps_pipeline.settings import Settings
 
@@ -146,9 +146,9 @@ def materialise(
     if progress is not None:
         progress.total = len(job.graph.nodes)  # one step per op: a multi-asset and its checks are one step
     events = []
-    # A year's re-run mostly finds the impact estimates' inputs unchanged (they are reused): no warm worker there.
-    warm = warm_worker(SENSITIVITY_MODULES) if only_year is None else nullcontext()
-    with run_collection(), warm:
+    # A year's re-run mostly finds the impact estimates' inputs unchanged (they are reused): no sensitivity worker.
+    warm = [CHART_WORKER] if only_year is not None else [CHART_WORKER, SENSITIVITY_WORKER]
+    with run_collection(), warm_workers(warm):
         for event in execute_run_iterator(InMemoryJob(job), run, instance):
             events.append(event)
             if progress is not None:

@@ -93,34 +93,54 @@ def _process_and_imported(module: str) -> tuple[int, bool]:
     return os.getpid(), module in sys.modules
 
 
-def test_the_warm_worker_imports_before_the_call_comes_and_serves_one_call(monkeypatch):
+ONE_CALL = parallel.WarmWorker("one call", ("wave",), one_call=True)
+RUN_LONG = parallel.WarmWorker("run long", ("wave",))
+
+
+def test_a_one_call_worker_imports_before_the_call_comes_and_serves_one_call(monkeypatch):
     monkeypatch.setenv(WORKERS_VARIABLE, "2")
     module = "wave"  # a standard module nothing here imports
     if module in __import__("sys").modules:
         pytest.skip(f"{module} is already imported in this process")
-    with parallel.warm_worker([module]):
-        with parallel.warm_call(_process_and_imported, module) as first:
+    with parallel.warm_workers([ONE_CALL]):
+        with parallel.warm_call(ONE_CALL, _process_and_imported, module) as first:
             warm_pid, imported_there = first.result()
-        cold_pid, imported_cold = parallel.warm_call(_process_and_imported, module).result()  # it is taken
+        cold_pid, imported_cold = parallel.warm_call(ONE_CALL, _process_and_imported, module).result()  # taken
     assert warm_pid != os.getpid() and imported_there  # imported by the worker, before the call
     assert cold_pid not in (os.getpid(), warm_pid) and not imported_cold  # a process forked from this one
-    assert module not in __import__("sys").modules and parallel._warm is None
+    assert module not in __import__("sys").modules and parallel._warm == {}
+
+
+def _process_and_scaled(number: int, factor: int = 1) -> tuple[int, int]:
+    return os.getpid(), number * factor
+
+
+def test_a_worker_for_the_run_serves_every_call_in_one_process_and_stops_with_its_block(monkeypatch):
+    monkeypatch.setenv(WORKERS_VARIABLE, "2")
+    with parallel.warm_workers([RUN_LONG, ONE_CALL]):
+        pool = parallel._warm[RUN_LONG.name]
+        calls = [parallel.warm_call(RUN_LONG, _process_and_scaled, number, factor=10) for number in (1, 2, 3)]
+        results = [call.result() for call in calls]
+        assert parallel._warm[RUN_LONG.name] is pool  # still there for the run's next calls
+    assert [value for _, value in results] == [10, 20, 30]
+    assert len({pid for pid, _ in results}) == 1 and results[0][0] != os.getpid()
+    assert parallel._warm == {} and pool._shutdown_thread
 
 
 def test_a_warm_worker_nobody_called_is_stopped_with_its_block_and_errors_reach_the_caller(monkeypatch):
     monkeypatch.setenv(WORKERS_VARIABLE, "2")
-    with parallel.warm_worker(["wave"]):
-        pool = parallel._warm
-        assert pool is not None
-    assert parallel._warm is None and pool._shutdown_thread
-    with parallel.warm_worker([]):
-        with pytest.raises(ValueError, match="three is refused"):
-            parallel.warm_call(_fails_on_three, 3).result()
+    with parallel.warm_workers([ONE_CALL]):
+        pool = parallel._warm[ONE_CALL.name]
+    assert parallel._warm == {} and pool._shutdown_thread
+    for worker in (ONE_CALL, RUN_LONG):
+        with parallel.warm_workers([worker]):
+            with pytest.raises(ValueError, match="three is refused"):
+                parallel.warm_call(worker, _fails_on_three, 3).result()
 
 
 def test_with_one_worker_there_is_no_warm_worker_and_the_call_runs_here(monkeypatch):
     monkeypatch.setenv(WORKERS_VARIABLE, "1")
-    with parallel.warm_worker(["wave"]):
-        assert parallel._warm is None
-        pid, _ = parallel.warm_call(_process_and_imported, "wave").result()
+    with parallel.warm_workers([ONE_CALL, RUN_LONG]):
+        assert parallel._warm == {}
+        pid, _ = parallel.warm_call(RUN_LONG, _process_and_imported, "wave").result()
     assert pid == os.getpid()

@@ -11,6 +11,7 @@ from swps_pipeline.collect.inputs import from_tables, is_synthetic
 from swps_pipeline.collect.status import collection_status, national_status, status_chart, to_chase
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, preview, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.figures import draw_meanwhile
 from swps_pipeline.i18n import active_language
 from swps_pipeline.parallel import parallel_map
 from swps_pipeline.reuse import reused
@@ -51,16 +52,17 @@ def collection(context: dg.AssetExecutionContext, settings: PipelineSettings, po
     status = pd.concat(parallel_map(reuse(collection_status), collections), ignore_index=True)  # a year a process
     national = national_status(status)
     latest = status[status["year"] == years[-1]]
-    yield dg.Output(status, output_name="collection_status", metadata={
-        **table_metadata(status),
-        "national view": preview(national, rows=50),
-        f"départements to chase ({years[-1]})": preview(to_chase(latest), rows=101),
-        "collection by year": chart(reuse(status_chart)(national, is_synthetic(settings.paths.data_dir),
-                                                        active_language()),
-                                    "Returns valid, to correct and missing, by year"),
-    })
-    folder = settings.paths.output_dir / "feedback" / str(years[-1])
-    index = write_feedback(collections[-1], folder)  # only the areas whose report changed (`WrittenFiles`)
+    # The chart is drawn in the run's chart worker while the feedback is written here.
+    with draw_meanwhile(reuse, status_chart, national, is_synthetic(settings.paths.data_dir),
+                        active_language()) as status_png:
+        folder = settings.paths.output_dir / "feedback" / str(years[-1])
+        index = write_feedback(collections[-1], folder)  # only the areas whose report changed (`WrittenFiles`)
+        yield dg.Output(status, output_name="collection_status", metadata={
+            **table_metadata(status),
+            "national view": preview(national, rows=50),
+            f"départements to chase ({years[-1]})": preview(to_chase(latest), rows=101),
+            "collection by year": chart(status_png.result(), "Returns valid, to correct and missing, by year"),
+        })
     yield dg.Output(index, output_name="collection_feedback", metadata={
         **table_metadata(index), "folder": dg.MetadataValue.path(str(folder)),
         "lines to correct": int(index["lines_to_correct"].sum()),

@@ -12,8 +12,7 @@ from pydantic import Field
 from swps_pipeline import economics
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
-from swps_pipeline.figures import load_matplotlib
-from swps_pipeline.parallel import parallel_calls
+from swps_pipeline.figures import draw_meanwhile
 from swps_pipeline.publish.currency import profile_money
 from swps_pipeline.reuse import reused
 from swps_pipeline.economics.parameters import CHANNELS, DISTRIBUTIONS, EFFECT_SOURCES
@@ -166,18 +165,27 @@ def economic_model(context: dg.AssetExecutionContext, config: EconomicsConfig, s
         context.log.warning(note)
     cba["cba_npv_draws"] = pd.DataFrame({"draw": range(len(headline.npv_draws)), "npv_eur": headline.npv_draws})
     period, unit = f"national {years[0]}–{years[-1]}", profile_money().millions
-    load_matplotlib()  # once, before the two charts are drawn in forked processes
-    npv_png, tornado_png = parallel_calls([
-        partial(reuse(economics.npv_distribution_png), headline.npv_draws, headline.npv_at_means,
-                title=f"NPV, {period}", unit=unit),
-        partial(reuse(economics.tornado_png), headline.cba_sensitivity, unit=unit)])
-    charts = {
-        "cba_summary": {"NPV distribution": chart(npv_png, f"NPV distribution, {period} (Monte Carlo)")},
-        "cba_sensitivity": {"tornado": chart(tornado_png, "One-way sensitivity of the NPV (tornado)")},
-    }
-    for name, table in {**costs, **cba}.items():
-        rows = 50 if name.startswith("cba") or name == "cost_national_year" else 10
-        yield dg.Output(table, output_name=name, metadata={**table_metadata(table, rows), **charts.get(name, {})})
+    tables = {**costs, **cba}
+    # The two charts are drawn in the run's chart worker while this process stores the tables without a chart;
+    # the two with one come last (issue 17: the drawing, and Matplotlib's import, took 1–2 s here).
+    with (draw_meanwhile(reuse, economics.npv_distribution_png, headline.npv_draws, headline.npv_at_means,
+                         title=f"NPV, {period}", unit=unit) as npv_png,
+          draw_meanwhile(reuse, economics.tornado_png, headline.cba_sensitivity, unit=unit) as tornado_png):
+        for name in [name for name in tables if name not in CHARTED]:
+            yield _output(name, tables[name])
+        yield _output("cba_summary", tables["cba_summary"],
+                      {"NPV distribution": chart(npv_png.result(), f"NPV distribution, {period} (Monte Carlo)")})
+        yield _output("cba_sensitivity", tables["cba_sensitivity"],
+                      {"tornado": chart(tornado_png.result(), "One-way sensitivity of the NPV (tornado)")})
+
+
+#: The tables whose metadata show a chart (`economic_model` yields them last).
+CHARTED = ("cba_summary", "cba_sensitivity")
+
+
+def _output(name: str, table: pd.DataFrame, charts: dict | None = None) -> dg.Output:
+    rows = 50 if name.startswith("cba") or name == "cost_national_year" else 10
+    return dg.Output(table, output_name=name, metadata={**table_metadata(table, rows), **(charts or {})})
 
 
 ASSETS = [economic_model]

@@ -17,7 +17,7 @@ from swps_pipeline.impact import estimators as est
 from swps_pipeline.impact import sensitivity
 from swps_pipeline.impact.dose import dose_response
 from swps_pipeline.impact.settings import ImpactSettings
-from swps_pipeline.parallel import parallel_map, warm_call
+from swps_pipeline.parallel import WarmWorker, parallel_map, warm_call
 from swps_pipeline.publish.pack import Headline
 
 if TYPE_CHECKING:  # matplotlib is imported by the steps that draw (issue 17)
@@ -91,10 +91,11 @@ ESTIMATORS: tuple[Callable[..., est.Estimates], ...] = (
 #: The estimators whose event-study tables the chart shows (`EVENT_STUDY_PANELS`): they run in one process, which
 #: then draws the chart while the sensitivity analysis goes on.
 CHARTED = (est.event_study, est.callaway_santanna)
-#: What the sensitivity analysis imports (2–3.5 s): a run's warm worker imports them while the run starts
-#: (`parallel.warm_worker`), and the analysis then runs there (`parallel.warm_call`).
-SENSITIVITY_MODULES = ("moderndid.didhonest.delta.rm.rm", "moderndid.didhonest.fixed_length_ci", "cvxpy",
-                       "scipy.stats", "scipy.optimize")
+#: The process that imports what the sensitivity analysis needs (2–3.5 s) while a whole run starts
+#: (`parallel.warm_workers`); the analysis then runs there (`parallel.warm_call`), and the process ends with it.
+SENSITIVITY_WORKER = WarmWorker("sensitivity", ("moderndid.didhonest.delta.rm.rm",
+                                                "moderndid.didhonest.fixed_length_ci", "cvxpy", "scipy.stats",
+                                                "scipy.optimize"), one_call=True)
 
 
 def estimate_impact(impact_panel: pd.DataFrame, settings: ImpactSettings | None = None,
@@ -112,7 +113,7 @@ def estimate_impact(impact_panel: pd.DataFrame, settings: ImpactSettings | None 
     settings = settings or ImpactSettings()
     charted = [i for i, estimator in enumerate(ESTIMATORS) if estimator in CHARTED]
     parts = [charted, *([i] for i in range(len(ESTIMATORS)) if i not in charted)]
-    with warm_call(_estimated, impact_panel, settings, honest_did_rows) if sensitivity_analysis else nullcontext() \
+    with warm_call(SENSITIVITY_WORKER, _estimated, impact_panel, settings, honest_did_rows) if sensitivity_analysis else nullcontext() \
             as sensitivity:
         estimates, png = {}, None
         done_parts = parallel_map(partial(_run_part, impact_panel, settings, charted if draw_event_study else None),

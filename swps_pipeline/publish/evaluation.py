@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from swps_pipeline import economics, impact, indicators
-from swps_pipeline.figures import load_matplotlib
+from swps_pipeline.figures import CHART_WORKER
 from swps_pipeline.i18n import LIST_SEPARATOR, N_, SOURCE_LANGUAGE, Texts
 from swps_pipeline.impact.estimators import warning_text
 from swps_pipeline.indicators.catalogue import BY_ID
-from swps_pipeline.parallel import parallel_calls
+from swps_pipeline.parallel import warm_call
 from swps_pipeline.publish.currency import Money, profile_money
 from swps_pipeline.publish.methods import methods_markdown, translated
 from swps_pipeline.publish.pack import NOT_AVAILABLE, Headline, PackManifest, write_evaluation_pack
@@ -166,24 +165,20 @@ def _draws(n_draws, say: Texts) -> str:
     return say(NOT_AVAILABLE) if n_draws is None or pd.isna(n_draws) else say.decimal(int(n_draws), "#,##0")
 
 
-def _charts(marts_dir: Path, tables: dict[str, pd.DataFrame], reuse: Reuse, language: str,
-            money: Money) -> dict[str, bytes]:
-    """The pack's charts, labelled in `language`, amounts in `money`. `build_evaluation_pack` has them drawn in a
-    forked process while it writes the tables (so one after another there); called elsewhere, they are drawn in
-    processes forked from this one (`parallel_map`), Matplotlib imported first so that no fork imports it again."""
+def _charts(marts_dir: Path, national: pd.DataFrame, sensitivity: pd.DataFrame, event_study: pd.DataFrame,
+            reuse: Reuse, language: str, money: Money) -> dict[str, bytes]:
+    """The pack's charts, labelled in `language`, amounts in `money`, one after another: `build_evaluation_pack`
+    has them drawn in the run's chart worker while it writes the tables (`figures.CHART_WORKER`)."""
     draws = read_mart(marts_dir, "cba_npv_draws")
-    whole = tables["cba_sensitivity"]
-    whole = whole[(whole["first_year"] == whole["first_year"].min()) & (whole["last_year"] == whole["last_year"].max())]
-    drawings = {
-        "national_trend": partial(reuse(indicators.national_trend_png), tables["indicators_national"],
-                                  language=language),
-        "npv_distribution": partial(reuse(economics.npv_distribution_png), draws["npv_eur"].to_numpy(),
-                                    language=language, unit=money.millions),
-        "tornado": partial(reuse(economics.tornado_png), whole, language=language, unit=money.millions),
-        "event_study": partial(reuse(impact.event_study_chart), tables["event_study"], language=language),
+    whole = sensitivity[(sensitivity["first_year"] == sensitivity["first_year"].min())
+                        & (sensitivity["last_year"] == sensitivity["last_year"].max())]
+    return {
+        "national_trend": reuse(indicators.national_trend_png)(national, language=language),
+        "npv_distribution": reuse(economics.npv_distribution_png)(draws["npv_eur"].to_numpy(), language=language,
+                                                                 unit=money.millions),
+        "tornado": reuse(economics.tornado_png)(whole, language=language, unit=money.millions),
+        "event_study": reuse(impact.event_study_chart)(event_study, language=language),
     }
-    load_matplotlib()
-    return dict(zip(drawings, parallel_calls(list(drawings.values()))))
 
 
 def build_evaluation_pack(marts_dir: Path, pack_dir: Path,
@@ -193,19 +188,22 @@ def build_evaluation_pack(marts_dir: Path, pack_dir: Path,
     `reuse` wraps the costly pure steps (charts, disclosure control) to keep their results across runs."""
     say, money = Texts(language), profile_money()
     tables = _pack_tables(marts_dir)
-    methods = "\n\n".join(translated(text, say) for text in methods_markdown().values())
-    registry = read_mart(marts_dir, "positions_registry")
-    return write_evaluation_pack(
-        pack_dir, tables, partial(_charts, marts_dir, tables, reuse, say.language, money),  # drawn meanwhile
-        {name: say(note) for name, note in PACK_TABLES.items()}, methods_markdown=methods or None, synthetic=True,
-        sources=[say(source) for source in SOURCES],
-        position_departments=dict(zip(registry["position_id"], registry["department_code"])),
-        summary=headlines(tables["cba_summary"], tables["impact_estimates"], say, money),
-        provenance=_optional_mart(marts_dir, "run_provenance"),
-        reading=summary_reading(tables["cba_summary"], tables["impact_estimates"], tables["event_study"], say),
-        chart_titles={name: say(title) for name, title in CHART_TITLES.items()}, language=say.language,
-        reuse=reuse, money=money)
-
+    # Drawn in the run's chart worker while the tables are protected and written.
+    drawing = warm_call(CHART_WORKER, _charts, marts_dir, tables["indicators_national"], tables["cba_sensitivity"],
+                        tables["event_study"], reuse, say.language, money)
+    with drawing:
+        methods = "\n\n".join(translated(text, say) for text in methods_markdown().values())
+        registry = read_mart(marts_dir, "positions_registry")
+        return write_evaluation_pack(
+            pack_dir, tables, drawing,
+            {name: say(note) for name, note in PACK_TABLES.items()}, methods_markdown=methods or None,
+            synthetic=True, sources=[say(source) for source in SOURCES],
+            position_departments=dict(zip(registry["position_id"], registry["department_code"])),
+            summary=headlines(tables["cba_summary"], tables["impact_estimates"], say, money),
+            provenance=_optional_mart(marts_dir, "run_provenance"),
+            reading=summary_reading(tables["cba_summary"], tables["impact_estimates"], tables["event_study"], say),
+            chart_titles={name: say(title) for name, title in CHART_TITLES.items()}, language=say.language,
+            reuse=reuse, money=money)
 
 def _optional_mart(marts_dir: Path, name: str) -> pd.DataFrame | None:
     """A mart another part of the pipeline may not publish (yet): None when absent."""

@@ -197,7 +197,7 @@ class PackManifest:
 def write_evaluation_pack(
     out_dir: Path,
     tables: Mapping[str, pd.DataFrame],
-    charts: Mapping[str, bytes] | Callable[[], Mapping[str, bytes]],
+    charts: Mapping[str, bytes] | Callable[[], Mapping[str, bytes]] | Pending[Mapping[str, bytes]],
     table_notes: Mapping[str, str],
     methods_markdown: str | None = None,
     synthetic: bool = True,
@@ -215,8 +215,9 @@ def write_evaluation_pack(
 
     `tables` are published in the given order, one sheet and one CSV each;
     `table_notes` says what each table is (required for every table: the
-    README must explain every sheet); `charts` are PNG bytes by name, or the call that draws them: it then
-    runs in a forked process while the tables are protected and written (`in_background`);
+    README must explain every sheet); `charts` are PNG bytes by name, their drawing under way elsewhere (`Pending`: e.g. in the run's
+    chart worker), or the call that draws them: it then runs in a forked process (`in_background`); either
+    way, they are drawn while the tables are protected and written;
     `sources` are listed in the README and the methods note;
     `position_departments` relates position rows to their département for
     disclosure control; `summary` are the headline results (summary sheet,
@@ -236,7 +237,8 @@ def write_evaluation_pack(
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    drawing = in_background(charts) if callable(charts) else Pending.done(charts)
+    drawing = (charts if isinstance(charts, Pending) else in_background(charts) if callable(charts)
+               else Pending.done(charts))
     try:
         staging.chmod(0o755)  # mkdtemp makes it private; the pack is meant to be read by others
         packed, safe_tables = [], {}
@@ -253,7 +255,7 @@ def write_evaluation_pack(
             neutralised(safe_tables[table.name]).to_csv(
                 staging / table.csv_path, index=False, encoding="utf-8-sig", lineterminator="\r\n"
             )
-        workbook, charts_sheet = _workbook(packed, safe_tables, extras, charts_expected=callable(charts) or bool(charts))
+        workbook, charts_sheet = _workbook(packed, safe_tables, extras, charts_expected=not isinstance(charts, Mapping) or bool(charts))
         charts = drawing.result()
         _check_names({}, charts, {})
         if charts_sheet is not None:
