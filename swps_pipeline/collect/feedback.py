@@ -12,15 +12,12 @@ row, so the coordinator can act line by line.
 from __future__ import annotations
 
 import html
-import io
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from xlsxwriter.utility import xl_col_to_name
 
 from swps_pipeline.collect import texts
 from swps_pipeline.collect.attribution import position_prefix
@@ -30,6 +27,7 @@ from swps_pipeline.contract import BY_NAME, COUNT_COLUMNS, GROUPS, HARD_RULES, S
 from swps_pipeline.i18n import Texts
 from swps_pipeline.parallel import parallel_map
 from swps_pipeline.profiles import active_profile
+from swps_pipeline.publish.xlsx import PublishedWorkbook, cell_writer, print_setup
 from swps_pipeline.reference import departements, official_department_codes
 from swps_pipeline.reuse import WrittenFiles, inputs_key
 from swps_pipeline.validate.duplicates import Duplicates
@@ -83,7 +81,7 @@ class _Row:
         if pd.isna(position):
             return texts.label(column)
         if str(self.record["source_file"]).lower().endswith(".xlsx"):
-            return self.say(texts.CELL_IN_XLSX, label=texts.label(column), cell=f"{get_column_letter(position)}{row}")
+            return self.say(texts.CELL_IN_XLSX, label=texts.label(column), cell=f"{xl_col_to_name(int(position) - 1)}{row}")
         return self.say(texts.CELL_IN_CSV, label=texts.label(column), row=row, column=int(position))
 
     def value(self, column: str):
@@ -288,47 +286,34 @@ def feedback_workbook(report: dict[str, pd.DataFrame], title: str, intro: str, s
                       language: str) -> bytes:
     """One printable sheet (XLSX bytes) in `language`, the same sections as the HTML page one under the other."""
     say = Texts(language)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = say(texts.FEEDBACK_SHEET)
-    bold = Font(bold=True)
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([intro])
+    workbook = PublishedWorkbook(title)
+    sheet = workbook.sheet(say(texts.FEEDBACK_SHEET))
+    write = cell_writer(sheet)
+    # The title lines and the section headings overflow to the right, unwrapped; the other cells wrap, top-aligned.
+    wrapped = {"text_wrap": True, "valign": "top"}
+    lines: list[tuple[list, dict]] = [([title], {"bold": True, "font_size": 13}), ([intro], {})]
     if synthetic:
-        sheet.append([say(texts.FEEDBACK_SYNTHETIC)])
-        sheet.cell(sheet.max_row, 1).font = Font(bold=True, color="B22222")
-    sheet.append([])
-    first_table_row = sheet.max_row + 1  # the title lines above overflow to the right, unwrapped
-    sheet.append([say(texts.FEEDBACK_SECTIONS["summary"])])
-    sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=12)
-    for pair in _summary_pairs(report["summary"], say):
-        sheet.append(list(pair))
+        lines.append(([say(texts.FEEDBACK_SYNTHETIC)], {"bold": True, "font_color": "#B22222"}))
+    heading = {"bold": True, "font_size": 12}
+    lines += [([], {}), ([say(texts.FEEDBACK_SECTIONS["summary"])], heading)]
+    lines += [(list(pair), wrapped) for pair in _summary_pairs(report["summary"], say)]
     for name in ["quarantine", "warnings", "missing", "rejected"]:
-        sheet.append([])
-        sheet.append([say(texts.FEEDBACK_SECTIONS[name])])
-        sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=12)
+        lines += [([], {}), ([say(texts.FEEDBACK_SECTIONS[name])], heading)]
         table = _headers(report[name], say)
         if table.empty:
-            sheet.append([say(texts.FEEDBACK_NOTHING[name])])
+            lines.append(([say(texts.FEEDBACK_NOTHING[name])], wrapped))
             continue
-        sheet.append(list(table.columns))
-        for cell in sheet[sheet.max_row]:
-            cell.font = bold
-        for record in table.itertuples(index=False):
-            sheet.append([None if pd.isna(v) else (int(v) if isinstance(v, np.integer) else v) for v in record])
-    for letter, width in zip("ABCDEF", (28, 45, 8, 24, 50, 80)):
-        sheet.column_dimensions[letter].width = width
-    for cells in sheet.iter_rows(min_row=first_table_row):
-        for cell in cells:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    content = io.BytesIO()
-    workbook.save(content)
-    return content.getvalue()
+        lines.append((list(table.columns), {"bold": True, **wrapped}))
+        lines += [([None if pd.isna(v) else (int(v) if isinstance(v, np.integer) else v) for v in record], wrapped)
+                  for record in table.itertuples(index=False)]
+    for row, (values, style) in enumerate(lines):
+        cell_format = workbook.style(**style) if style else None
+        for column, value in enumerate(values):
+            write(row, column, value, cell_format)
+    for column, width in enumerate((28, 45, 8, 24, 50, 80)):
+        sheet.set_column(column, column, width)
+    print_setup(sheet, title_rows=False, columns=6, centred=False, footer=False)  # its footer is in English
+    return workbook.bytes()
 
 
 _CSS = """

@@ -18,8 +18,8 @@ import pandas as pd
 
 from swps_pipeline.collect import texts
 from swps_pipeline.collect.inputs import CollectionYear, read_collection_year
-from swps_pipeline.collect.template import positions_to_report
 from swps_pipeline.i18n import Texts
+from swps_pipeline.ingest.registry import positions_to_report
 from swps_pipeline.profiles import active_profile
 from swps_pipeline.reference import departements
 from swps_pipeline.settings import Settings

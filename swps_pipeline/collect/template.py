@@ -37,6 +37,7 @@ from swps_pipeline.contract import (
     TEMPLATE_DEFINITIONS_SHEET,
 )
 from swps_pipeline.i18n import Texts
+from swps_pipeline.ingest.registry import positions_to_report
 from swps_pipeline.profiles import active_profile
 from swps_pipeline.reference import departements
 
@@ -79,13 +80,6 @@ def template_columns(say: Texts) -> list[Column]:
 def due_date(year: int) -> dt.date:
     month, day = active_profile().returns_due
     return dt.date(year + 1, month, day)
-
-
-def positions_to_report(registry: pd.DataFrame, year: int) -> pd.DataFrame:
-    """The registry's positions expected to report for `year`: active on any day of it (contract, registry)."""
-    first, last = pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
-    active = (registry["start_date"] <= last) & (registry["end_date"].isna() | (registry["end_date"] >= first))
-    return registry[active].sort_values(["department_code", "position_id"], ignore_index=True)
 
 
 def _check_formula(group: str, cells: dict[str, str]) -> str:

@@ -114,3 +114,10 @@ def read_registry(path: Path) -> pd.DataFrame:
         "end_date": end.astype("datetime64[ns]"),
         "local_funders": funders,
     })[REGISTRY_COLUMNS].reset_index(drop=True)
+
+
+def positions_to_report(registry: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The registry's positions expected to report for `year`: active on any day of it (contract, registry)."""
+    first, last = pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
+    active = (registry["start_date"] <= last) & (registry["end_date"].isna() | (registry["end_date"] >= first))
+    return registry[active].sort_values(["department_code", "position_id"], ignore_index=True)

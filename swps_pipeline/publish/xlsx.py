@@ -117,7 +117,7 @@ class PublishedWorkbook:
 
 
 def print_setup(sheet: Worksheet, title_rows: bool = True, header: str | None = None, columns: int = 0,
-                id_columns: int = 0, fit_to_width: bool = True, centred: bool = True) -> None:
+                id_columns: int = 0, fit_to_width: bool = True, centred: bool = True, footer: bool = True) -> None:
     """Landscape A4, fitted to the page width (as many pages down as needed), centred, the header row
     repeated on every page, the sheet name and page number in the footer (`fit_to_width=False`: at 100 %)."""
     sheet.set_landscape()
@@ -133,7 +133,8 @@ def print_setup(sheet: Worksheet, title_rows: bool = True, header: str | None = 
         sheet.repeat_rows(0)
     if header:
         sheet.set_header(f"&C&9{header.replace('&', '&&')}", margin=0.5)
-    sheet.set_footer("&C&9&A, page &P of &N", margin=0.5)
+    if footer:
+        sheet.set_footer("&C&9&A, page &P of &N", margin=0.5)
 
 
 def cell_writer(sheet: Worksheet) -> Callable[..., None]:

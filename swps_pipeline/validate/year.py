@@ -46,6 +46,16 @@ def _stack_files(files: list[RawFile]) -> pd.DataFrame:
     return rows
 
 
+def unsaved_formulas(cells: pd.DataFrame) -> np.ndarray:
+    """Where a cell holds a formula without a saved value (`UNSAVED_FORMULA`), looked for cell by cell only in the
+    columns that hold one at all (only an XLSX file can: a year's 60 columns cell by cell took 0.4 s at 10x)."""
+    marked = np.zeros(cells.shape, dtype=bool)
+    for i, (_, column) in enumerate(cells.items()):
+        if UNSAVED_FORMULA in "".join(column):
+            marked[:, i] = column.str.startswith(UNSAVED_FORMULA).to_numpy(bool)
+    return marked
+
+
 def _type_failures(unreadable: pd.DataFrame) -> pd.DataFrame:
     rows, columns = np.nonzero(unreadable.to_numpy())
     return pd.DataFrame({"row": rows.astype("int64"), "rule": "type", "column": unreadable.columns[columns]})
@@ -158,7 +168,7 @@ def validate_year(data_dir: Path, year: int, registry: pd.DataFrame | None) -> V
     rows = _stack_files(files)
     typed, unreadable = parse_returns(rows[COLUMN_NAMES])
     # A formula without a saved value has no value to read, whatever the column's type.
-    unreadable |= rows[COLUMN_NAMES].apply(lambda column: column.str.startswith(UNSAVED_FORMULA)).to_numpy(bool)
+    unreadable |= unsaved_formulas(rows[COLUMN_NAMES])
     superseded = superseded_rows(rows["source_file"], typed["position_id"], year)
     # A superseded row takes no part in duplicates: its correction is the position's return.
     duplicates = find_duplicates(typed.assign(position_id=typed["position_id"].mask(superseded)), unreadable,
