@@ -204,8 +204,9 @@ def warm_workers(workers: Sequence[WarmWorker]) -> Iterator[None]:
 def warm_call(worker: WarmWorker, function: Callable[..., Result], *arguments, **keywords) -> Pending[Result]:
     """`function(*arguments, **keywords)` in the run's `worker` (`warm_workers`); without one, in a process
     forked now (`in_background`). The function and its arguments go to the worker pickled (it was forked before
-    they existed), so they must be module-level functions and plain data."""
-    pool = _warm.get(worker.name)
+    they existed), so they must be module-level functions and plain data. A forked worker has no warm worker of
+    its own (its copy of the run's would not answer)."""
+    pool = _warm.get(worker.name) if multiprocessing.parent_process() is None else None
     if pool is not None:
         if worker.one_call:
             del _warm[worker.name]

@@ -127,6 +127,16 @@ def test_a_worker_for_the_run_serves_every_call_in_one_process_and_stops_with_it
     assert parallel._warm == {} and pool._shutdown_thread
 
 
+def test_a_forked_worker_calls_in_its_own_process_not_in_its_copy_of_the_run_s_warm_worker(monkeypatch):
+    monkeypatch.setenv(WORKERS_VARIABLE, "2")
+    with parallel.warm_workers([RUN_LONG]):
+        warm_pid, _ = parallel.warm_call(RUN_LONG, _process_and_scaled, 1).result()
+        inside = parallel_map(lambda number: (os.getpid(), parallel.warm_call(RUN_LONG, _process_and_scaled,
+                                                                              number).result()), [2, 3])
+    assert [value for _, (_, value) in inside] == [2, 3]
+    assert all(worker_pid == called_pid != warm_pid for worker_pid, (called_pid, _) in inside)
+
+
 def test_a_warm_worker_nobody_called_is_stopped_with_its_block_and_errors_reach_the_caller(monkeypatch):
     monkeypatch.setenv(WORKERS_VARIABLE, "2")
     with parallel.warm_workers([ONE_CALL]):

@@ -81,7 +81,8 @@ class _Row:
         if pd.isna(position):
             return texts.label(column)
         if str(self.record["source_file"]).lower().endswith(".xlsx"):
-            return self.say(texts.CELL_IN_XLSX, label=texts.label(column), cell=f"{xl_col_to_name(int(position) - 1)}{row}")
+            cell = f"{xl_col_to_name(int(position) - 1)}{row}"
+            return self.say(texts.CELL_IN_XLSX, label=texts.label(column), cell=cell)
         return self.say(texts.CELL_IN_CSV, label=texts.label(column), row=row, column=int(position))
 
     def value(self, column: str):

@@ -113,8 +113,9 @@ def estimate_impact(impact_panel: pd.DataFrame, settings: ImpactSettings | None 
     settings = settings or ImpactSettings()
     charted = [i for i, estimator in enumerate(ESTIMATORS) if estimator in CHARTED]
     parts = [charted, *([i] for i in range(len(ESTIMATORS)) if i not in charted)]
-    with warm_call(SENSITIVITY_WORKER, _estimated, impact_panel, settings, honest_did_rows) if sensitivity_analysis else nullcontext() \
-            as sensitivity:
+    analysis = (warm_call(SENSITIVITY_WORKER, _estimated, impact_panel, settings, honest_did_rows)
+                if sensitivity_analysis else nullcontext())
+    with analysis as sensitivity:
         estimates, png = {}, None
         done_parts = parallel_map(partial(_run_part, impact_panel, settings, charted if draw_event_study else None),
                                   parts)
