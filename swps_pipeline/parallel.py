@@ -191,14 +191,17 @@ def warm_workers(workers: Sequence[WarmWorker]) -> Iterator[None]:
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_import_all,
                                    initargs=(worker.modules,))
         pool.submit(int)  # forks the worker now, so that it imports while the run starts
-        started[worker.name] = _warm[worker.name] = pool
+        started[worker.name] = (worker, pool)
+        _warm[worker.name] = pool
     try:
         yield
     finally:
-        for name, pool in started.items():
+        for name, (worker, pool) in started.items():
             if _warm.get(name) is pool:
                 del _warm[name]
-                pool.shutdown(wait=False, cancel_futures=True)
+                # A run-long worker is idle by now: it is waited for, so nothing of it outlives the run. A one-call
+                # worker no call took may still be importing: it is left to end on its own.
+                pool.shutdown(wait=not worker.one_call, cancel_futures=True)
 
 
 def warm_call(worker: WarmWorker, function: Callable[..., Result], *arguments, **keywords) -> Pending[Result]:
