@@ -205,6 +205,7 @@ def build_evaluation_pack(marts_dir: Path, pack_dir: Path,
             chart_titles={name: say(title) for name, title in CHART_TITLES.items()}, language=say.language,
             reuse=reuse, money=money)
 
+
 def _optional_mart(marts_dir: Path, name: str) -> pd.DataFrame | None:
     """A mart another part of the pipeline may not publish (yet): None when absent."""
     return read_mart(marts_dir, name) if (marts_dir / f"{name}.parquet").exists() else None

@@ -21,7 +21,7 @@ import itertools
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,7 +33,7 @@ import pandas as pd
 from swps_pipeline.assumptions import synthetic_notice
 from swps_pipeline.figures import SYNTHETIC_STAMP
 from swps_pipeline.i18n import N_, SOURCE_LANGUAGE, Texts
-from swps_pipeline.parallel import Pending, in_background
+from swps_pipeline.parallel import Pending
 from swps_pipeline.publish.currency import Money, profile_money, published_columns
 from swps_pipeline.publish.xlsx import (
     BOOLEAN,
@@ -197,7 +197,7 @@ class PackManifest:
 def write_evaluation_pack(
     out_dir: Path,
     tables: Mapping[str, pd.DataFrame],
-    charts: Mapping[str, bytes] | Callable[[], Mapping[str, bytes]] | Pending[Mapping[str, bytes]],
+    charts: Mapping[str, bytes] | Pending[Mapping[str, bytes]],
     table_notes: Mapping[str, str],
     methods_markdown: str | None = None,
     synthetic: bool = True,
@@ -215,9 +215,8 @@ def write_evaluation_pack(
 
     `tables` are published in the given order, one sheet and one CSV each;
     `table_notes` says what each table is (required for every table: the
-    README must explain every sheet); `charts` are PNG bytes by name, their drawing under way elsewhere (`Pending`: e.g. in the run's
-    chart worker), or the call that draws them: it then runs in a forked process (`in_background`); either
-    way, they are drawn while the tables are protected and written;
+    README must explain every sheet); `charts` are PNG bytes by name, or their drawing under way in another
+    process (`Pending`: e.g. in the run's chart worker), while the tables are protected and written;
     `sources` are listed in the README and the methods note;
     `position_departments` relates position rows to their département for
     disclosure control; `summary` are the headline results (summary sheet,
@@ -237,8 +236,7 @@ def write_evaluation_pack(
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    drawing = (charts if isinstance(charts, Pending) else in_background(charts) if callable(charts)
-               else Pending.done(charts))
+    drawing = charts if isinstance(charts, Pending) else Pending.done(charts)
     try:
         staging.chmod(0o755)  # mkdtemp makes it private; the pack is meant to be read by others
         packed, safe_tables = [], {}
@@ -255,7 +253,8 @@ def write_evaluation_pack(
             neutralised(safe_tables[table.name]).to_csv(
                 staging / table.csv_path, index=False, encoding="utf-8-sig", lineterminator="\r\n"
             )
-        workbook, charts_sheet = _workbook(packed, safe_tables, extras, charts_expected=not isinstance(charts, Mapping) or bool(charts))
+        charts_expected = isinstance(charts, Pending) or bool(charts)
+        workbook, charts_sheet = _workbook(packed, safe_tables, extras, charts_expected=charts_expected)
         charts = drawing.result()
         _check_names({}, charts, {})
         if charts_sheet is not None:

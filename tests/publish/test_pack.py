@@ -13,6 +13,7 @@ import pytest
 
 from swps_pipeline.assumptions import SYNTHETIC_NOTICE
 from swps_pipeline.figures import new_figure, to_png
+from swps_pipeline.parallel import in_background
 from swps_pipeline.publish import pack
 from swps_pipeline.publish.disclosure import count_columns, disclose
 from swps_pipeline.publish.pack import markdown_to_html, write_evaluation_pack
@@ -356,11 +357,12 @@ def test_charts_one_a_page_with_titles_and_the_summary_says_what_the_figures_mea
 def test_charts_drawn_meanwhile_take_their_place_after_the_summary_or_say_none_came(tmp_path, chart):
     """A drawing call runs beside the tables; its charts sheet keeps its place (README, summary, charts, tables)."""
     summary = [pack.Headline("Mean NPV (M€)", 18.6, '#,##0.0 "M€"')]
-    write_evaluation_pack(tmp_path / "drawn", _tables(), lambda: {"activity_trend": chart}, NOTES, summary=summary)
+    write_evaluation_pack(tmp_path / "drawn", _tables(), in_background(lambda: {"activity_trend": chart}), NOTES,
+                          summary=summary)
     drawn = openpyxl.load_workbook(tmp_path / "drawn" / "evaluation_pack.xlsx")
     assert drawn.sheetnames == ["README", "Summary", "Charts", "department_year", "quarantine_notes"]
     assert len(drawn["Charts"]._images) == 1 and drawn["Charts"]["A1"].value == "Activity trend"
-    write_evaluation_pack(tmp_path / "none", _tables(), dict, NOTES, summary=summary)  # a drawing that gave nothing
+    write_evaluation_pack(tmp_path / "none", _tables(), in_background(dict), NOTES, summary=summary)  # drew nothing
     empty = openpyxl.load_workbook(tmp_path / "none" / "evaluation_pack.xlsx")
     assert empty["Charts"]["A1"].value == "No chart was drawn for this pack." and not empty["Charts"]._images
     assert not (tmp_path / "none" / "charts").exists() or not list((tmp_path / "none" / "charts").iterdir())
