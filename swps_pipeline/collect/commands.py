@@ -15,7 +15,6 @@ import pandas as pd
 from swps_pipeline.collect.feedback import write_feedback
 from swps_pipeline.collect.inputs import is_synthetic, read_collection_year
 from swps_pipeline.collect.status import collection_status_report
-from swps_pipeline.collect.template import due_date, write_templates
 from swps_pipeline.ingest.registry import read_registry
 from swps_pipeline.profiles import active_profile
 from swps_pipeline.reference import official_department_codes
@@ -38,6 +37,8 @@ def _department(code: str | None) -> str | None:
 
 
 def _due(text: str | None, year: int) -> dt.date:
+    from swps_pipeline.collect.template import due_date  # with openpyxl, which only `swps template` needs
+
     if text is None:
         return due_date(year)
     try:
@@ -47,6 +48,8 @@ def _due(text: str | None, year: int) -> dt.date:
 
 
 def template(args: argparse.Namespace, settings: Settings) -> str:
+    from swps_pipeline.collect.template import write_templates
+
     department = _department(args.department)
     out = Path(args.out) if args.out else settings.output_dir / "templates" / str(args.year)
     registry = read_registry(settings.registry_path)

@@ -17,3 +17,12 @@ def test_loading_the_definitions_imports_no_step_only_library():
             f"print(json.dumps([m for m in {DEFERRED!r} if m in sys.modules]))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(loaded.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_run_starts_without_the_template_writer():
+    """`swps run` builds every command's parser and loads the runner; openpyxl (0.2–0.4 s to import) is for
+    `swps template` only (returns are read by calamine, the published workbooks written by XlsxWriter)."""
+    code = ("import json, sys; from swps_pipeline import cli, runner; cli.build_parser(); "
+            "print(json.dumps([m for m in ['openpyxl', *" + repr(DEFERRED) + "] if m in sys.modules]))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(loaded.stdout.strip().splitlines()[-1]) == []
