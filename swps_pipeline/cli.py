@@ -220,7 +220,7 @@ def command_run(args: argparse.Namespace) -> int:
 
 def command_generate(args: argparse.Namespace) -> int:
     from swps_pipeline.profiles import active_profile
-    from swps_pipeline.synthetic import generate
+    from swps_pipeline.synthetic.generate import generate
 
     if args.profile:
         use_profile(args.profile)

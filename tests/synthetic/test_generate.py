@@ -19,7 +19,8 @@ import pytest
 from swps_pipeline import contract
 from swps_pipeline.reference import departements
 from swps_pipeline.reference.population import population_by_year
-from swps_pipeline.synthetic import generate, targets
+from swps_pipeline.synthetic import targets
+from swps_pipeline.synthetic.generate import generate
 from swps_pipeline.synthetic.crime import build_crime
 from swps_pipeline.synthetic.registry import build_registry
 
