@@ -7,14 +7,16 @@ import dagster as dg
 import pandas as pd
 
 from swps_pipeline.collect.feedback import write_feedback
-from swps_pipeline.collect.inputs import from_tables, is_synthetic
+from swps_pipeline.collect.inputs import VALID_COLUMNS, from_tables, is_synthetic
 from swps_pipeline.collect.status import collection_status, national_status, status_chart, to_chase
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, preview, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
 from swps_pipeline.figures import draw_meanwhile
 from swps_pipeline.i18n import active_language
 from swps_pipeline.parallel import parallel_map
+from swps_pipeline.publish.warehouse import loaded_columns
 from swps_pipeline.reuse import reused
+from swps_pipeline.validate.tables import SCHEMAS
 
 COLLECT = {"group_name": "collect", "kinds": KINDS, "owners": OWNERS}
 INGESTION = ["returns_valid", "returns_quarantine", "returns_warnings", "files_rejected"]
@@ -39,6 +41,7 @@ def _years(tables: dict[str, pd.DataFrame]) -> set[int]:
             "département report: lines to correct, lines to check, missing returns, files refused, the names of "
             "the two files. Source: collection_status + the ingestion tables (synthetic in the bundled data).")),
     },
+    ins={"returns_valid": dg.AssetIn(metadata=loaded_columns(SCHEMAS["returns_valid"], ["year", *VALID_COLUMNS]))},
 )
 def collection(context: dg.AssetExecutionContext, settings: PipelineSettings, positions_registry: pd.DataFrame,
                returns_valid: pd.DataFrame, returns_quarantine: pd.DataFrame, returns_warnings: pd.DataFrame,

@@ -13,7 +13,9 @@ from swps_pipeline import economics
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
 from swps_pipeline.figures import draw_meanwhile
+from swps_pipeline.panel.tables import POSITION_YEAR_DTYPES
 from swps_pipeline.publish.currency import profile_money
+from swps_pipeline.publish.warehouse import loaded_columns
 from swps_pipeline.reuse import reused
 from swps_pipeline.economics.parameters import CHANNELS, DISTRIBUTIONS, EFFECT_SOURCES
 from swps_pipeline.economics.costs import POSITION_YEAR_INPUTS
@@ -142,7 +144,9 @@ class EconomicsConfig(dg.Config):
                           description=f"{text} Source: panel + registry + economics/parameters.yaml (synthetic returns).")
         for name, text in ECONOMICS_TABLES.items()
     },
-    ins={"position_year": dg.AssetIn(), "positions_registry": dg.AssetIn(), "impact_estimates": dg.AssetIn()},
+    ins={"position_year": dg.AssetIn(metadata=loaded_columns(
+             POSITION_YEAR_DTYPES, {*POSITION_YEAR_INPUTS, *economics.ACTIVITY_INPUTS})),
+         "positions_registry": dg.AssetIn(), "impact_estimates": dg.AssetIn()},
 )
 def economic_model(context: dg.AssetExecutionContext, config: EconomicsConfig, settings: PipelineSettings,
                    position_year: pd.DataFrame, positions_registry: pd.DataFrame, impact_estimates: pd.DataFrame):

@@ -15,7 +15,9 @@ from swps_pipeline.reuse import reused
 from swps_pipeline.impact import settings as impact_settings
 from swps_pipeline.impact.estimators import DIAGNOSTIC_COLUMNS, ESTIMATE_COLUMNS, EVENT_STUDY_COLUMNS
 from swps_pipeline.impact.panel import IMPACT_PANEL_DTYPES
+from swps_pipeline.panel.tables import POSITION_YEAR_DTYPES
 from swps_pipeline.profiles import active_profile
+from swps_pipeline.publish.warehouse import loaded_columns
 
 IMPACT = {"group_name": "impact", "kinds": KINDS, "owners": OWNERS}
 #: Metadata key of `recorded_crime` (and of the assets skipped without it): the edition read, or why none.
@@ -88,6 +90,7 @@ def department_population(
     "FTE-years, FTE per 100,000 inhabitants, cohort (first position) and intensity cohort (first year at 1 "
     "worker per 150,000). Grain: (department_code, year). Source: registry + position_year + department_population "
     "(synthetic in the bundled data).",
+    ins={"position_year": dg.AssetIn(metadata=loaded_columns(POSITION_YEAR_DTYPES, impact.DEPLOYMENT_INPUTS))},
 )
 def deployment_department_year(
     context: dg.AssetExecutionContext,
@@ -96,7 +99,8 @@ def deployment_department_year(
     position_year: pd.DataFrame,
     department_population: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Reused from an earlier run when its inputs and the code are the same (`swps_pipeline/reuse.py`)."""
+    """Reused from an earlier run when its inputs and the code are the same (`swps_pipeline/reuse.py`): of the
+    position-years, the columns it reads, so a corrected count leaves it as it was."""
     last_year = int(department_population["year"].max()) if len(department_population) else int(
         position_year["year"].max())
     table = reused(settings.paths.output_dir, impact.deployment_department_year)(

@@ -341,10 +341,14 @@ def with_impact_estimate(params: Parameters, impact_estimates: pd.DataFrame) -> 
     return dataclasses.replace(params, parameters={**params.parameters, REDUCTION: drawn}, settings=settings)
 
 
+#: The counts of a position-year the benefit channels read, and every column of `position_year` the model reads.
+ACTIVITY_COUNTS = sorted({c for columns in CHANNEL_COUNTS.values() for c in columns} | {"persons_received"})
+ACTIVITY_INPUTS = ["position_id", "year", "has_return", *ACTIVITY_COUNTS]
+
+
 def costed_activity(cost_position_year: pd.DataFrame, position_year: pd.DataFrame) -> pd.DataFrame:
     """The position-years with a cost and a valid return, their cost beside the counts the channels read."""
-    counts = sorted({c for columns in CHANNEL_COUNTS.values() for c in columns} | {"persons_received"})
-    activity = position_year.loc[position_year["has_return"].astype(bool), ["position_id", "year", *counts]]
+    activity = position_year.loc[position_year["has_return"].astype(bool), ["position_id", "year", *ACTIVITY_COUNTS]]
     costed = cost_position_year.loc[
         cost_position_year["cost_eur"].notna(),
         ["position_id", "department_code", "year", "employer_type", "cost_source", "cost_eur", "fte_years",

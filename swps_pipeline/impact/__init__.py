@@ -7,7 +7,7 @@ from swps_pipeline.impact.crime import (
     population_by_department_year,
     read_recorded_crime,
 )
-from swps_pipeline.impact.deployment import deployment_department_year
+from swps_pipeline.impact.deployment import DEPLOYMENT_INPUTS, deployment_department_year
 from swps_pipeline.impact.panel import impact_panel
 from swps_pipeline.impact.settings import ImpactSettings, ImpactSettingsError, settings_from_parameters_file
 from swps_pipeline.impact.results import (
@@ -20,6 +20,7 @@ from swps_pipeline.impact.results import (
 )
 
 __all__ = [
+    "DEPLOYMENT_INPUTS",
     "CrimeFileError",
     "ImpactResult",
     "RecordedCrime",

@@ -35,6 +35,10 @@ DEPLOYMENT_DTYPES: dict[str, str] = {
 }
 
 
+#: The columns of `position_year` the deployment reads (the reported FTE-years of the positions with a return).
+DEPLOYMENT_INPUTS = ["position_id", "year", "has_return", "fte_years"]
+
+
 def _fte_years(registry: pd.DataFrame, position_year: pd.DataFrame | None, years: list[int]) -> pd.DataFrame:
     """position_id, department_code, year, fte_years for every registry position active in one of `years`."""
     grid = _registry_years(registry, years)
