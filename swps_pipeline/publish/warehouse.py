@@ -170,11 +170,11 @@ def loaded_columns(table_order: Iterable[str], wanted: Iterable[str]) -> dict[st
     order (`table_order`): a year-partitioned table's rows come sorted by every column loaded, first to last
     (`WarehouseTypeHandler.load_input`), so with the table's leading key columns among them a consumer gets its
     rows in the whole table's order. Fewer columns are fetched, copied and digested for reuse (issue 17)."""
-    order, wanted = list(table_order), list(wanted)
-    unknown = sorted(set(wanted) - set(order))
+    order, wanted = list(table_order), set(wanted)
+    unknown = sorted(wanted - set(order))
     if unknown:
         raise ValueError(f"not columns of the table: {', '.join(unknown)}")
-    return {"columns": [column for column in order if column in set(wanted)]}
+    return {"columns": [column for column in order if column in wanted]}
 
 
 def read_mart(marts_dir: Path, table: str, currency: str | None = None) -> pd.DataFrame:
