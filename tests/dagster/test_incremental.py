@@ -63,7 +63,7 @@ def runs(tmp_path_factory):
     incremental, scratch = Settings(data, root / "incremental"), Settings(data, root / "scratch")
     with dg.instance_for_test() as instance:
         assert materialise(incremental, instance).success
-        before = _marts(incremental)
+        before, files_before = _marts(incremental), _mart_files(incremental)
         corrected = data / "returns" / str(CORRECTED) / CORRECTED_FILE
         _drop_last_line(corrected)
         kept_before = _kept_results(incremental)
@@ -79,7 +79,13 @@ def runs(tmp_path_factory):
         assert materialise(scratch, instance).success
     return {"before": before, "incremental": _marts(incremental), "scratch": _marts(scratch),
             "opened": opened, "data": data, "corrected": corrected, "kept_before": kept_before,
-            "kept_after": _kept_results(incremental)}
+            "kept_after": _kept_results(incremental), "files_before": files_before,
+            "files_after": _mart_files(incremental)}
+
+
+def _mart_files(settings: Settings) -> dict[str, int]:
+    """Each published mart's file (its inode): a run's folder starts as hard links to the marts before it."""
+    return {path.stem: path.stat().st_ino for path in settings.marts_dir.glob("*.parquet")}
 
 
 def _kept_results(settings: Settings) -> dict[str, int]:
@@ -139,3 +145,14 @@ def test_what_the_correction_left_unchanged_was_reused(runs):
     assert before["estimate_impact"] == after["estimate_impact"] == 1
     assert (before["simulate_scope"], after["simulate_scope"]) == (5, 8)
     assert 0 < after["protect_block"] - before["protect_block"] < before["protect_block"] / 2
+
+
+def test_a_mart_whose_content_the_correction_left_unchanged_is_not_written_again(runs):
+    """The warehouse tables are written again, but a mart exported from the same rows is kept as it was (the
+    same file, hard-linked into the re-run's folder); a mart the correction changed is a new file."""
+    before, after = runs["files_before"], runs["files_after"]
+    assert sorted(before) == sorted(after)
+    kept = {name for name in after if after[name] == before[name]}
+    assert {"impact_estimates", "event_study", "departements", "recorded_crime", "positions_registry"} <= kept
+    assert not {"returns_valid", "ingestion_accounting", "department_year", "national_year", "cba_summary",
+                "run_provenance"} & kept
