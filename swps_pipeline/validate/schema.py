@@ -8,6 +8,7 @@ down once); the checks are written here, one per rule.
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 
 import pandas as pd
@@ -165,11 +166,31 @@ def return_model(folder_year: int) -> type[ReturnModel]:
     return YearReturnModel
 
 
+@cache
+def load_validation_backends() -> None:
+    """Register pandera's pandas backends in this process without its data-synthesis strategies.
+
+    pandera registers them at its first validation and, when hypothesis is installed, imports it for strategies
+    that generate test data: 0.35 s of every run's process. The pipeline never generates data with pandera, and
+    hypothesis is a test dependency, absent where the pipeline is installed without `[dev]`: it is hidden while
+    pandera looks for it, then left importable as before. A process that imported hypothesis already (the
+    tests) keeps pandera's strategies."""
+    hidden = "hypothesis" not in sys.modules
+    if hidden:
+        sys.modules["hypothesis"] = None  # type: ignore[assignment]  (`import hypothesis` raises ImportError)
+    try:
+        pa.DataFrameSchema().validate(pd.DataFrame())
+    finally:
+        if hidden:
+            del sys.modules["hypothesis"]
+
+
 def hard_rule_failures(typed: pd.DataFrame, folder_year: int) -> pd.DataFrame:
     """Every hard-rule failure as records (row, rule, column); `column` is null for a cross-field rule.
 
     Raises only on a programming error (a failure that is not about a row, e.g. a wrong dtype from parsing).
     """
+    load_validation_backends()
     try:
         return_model(folder_year).validate(typed, lazy=True)
     except SchemaErrors as errors:

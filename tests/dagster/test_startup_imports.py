@@ -14,31 +14,37 @@ DEFERRED = ["scipy.stats", "scipy.optimize", "scipy.sparse", "matplotlib", "stat
             "highspy", "threadpoolctl"]
 
 
+def _run_python(code: str) -> object:
+    """What a fresh Python process running `code` prints last, read as JSON."""
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(ran.stdout.strip().splitlines()[-1])
+
+
+def _loaded(code: str, modules: list[str]) -> str:
+    """`code`, then print which of `modules` it imported."""
+    return f"{code}; import json, sys; print(json.dumps(sorted(m for m in {modules!r} if m in sys.modules)))"
+
+
 def test_loading_the_definitions_imports_no_step_only_library():
-    code = ("import json, sys, swps_pipeline.definitions; "
-            f"print(json.dumps([m for m in {DEFERRED!r} if m in sys.modules]))")
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert json.loads(loaded.stdout.strip().splitlines()[-1]) == []
+    assert _run_python(_loaded("import swps_pipeline.definitions", DEFERRED)) == []
 
 
 def test_a_run_starts_without_the_template_writer():
     """`swps run` builds every command's parser and loads the runner; openpyxl (0.2–0.4 s to import) is for
     `swps template` only (returns are read by calamine, the published workbooks written by XlsxWriter)."""
-    code = ("import json, sys; from swps_pipeline import cli, runner; cli.build_parser(); "
-            "print(json.dumps([m for m in ['openpyxl', *" + repr(DEFERRED) + "] if m in sys.modules]))")
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert json.loads(loaded.stdout.strip().splitlines()[-1]) == []
+    code = "from swps_pipeline import cli, runner; cli.build_parser()"
+    assert _run_python(_loaded(code, ["openpyxl", *DEFERRED])) == []
 
 
-def test_a_run_draws_its_charts_elsewhere_and_writes_no_workbook_with_openpyxl(tmp_path):
+def test_a_whole_run_draws_elsewhere_writes_no_workbook_with_openpyxl_and_validates_without_hypothesis(tmp_path):
     """The run's charts are drawn in its chart worker (`figures.CHART_WORKER`) and its workbooks written by
-    XlsxWriter: the process that runs the steps never imports Matplotlib (0.7 s) or openpyxl (0.2–0.4 s), in a
-    whole run as in a year's re-run."""
+    XlsxWriter: the process that runs the steps never imports Matplotlib (0.7 s) or openpyxl (0.2–0.4 s). Nor
+    does it import hypothesis (0.35 s), a test dependency installed here, which pandera would import for data
+    generation the pipeline never uses (`validate.schema.load_validation_backends`)."""
     write_folder(tmp_path / "raw")
-    code = ("import json, sys; from pathlib import Path; import dagster as dg; "
+    code = ("from pathlib import Path; import dagster as dg; "
             "from swps_pipeline.runner import materialise; from swps_pipeline.settings import Settings; "
             f"settings = Settings(data_dir=Path({str(tmp_path / 'raw')!r}), output_dir=Path({str(tmp_path / 'out')!r})); "
-            "result = materialise(settings, dg.DagsterInstance.ephemeral()); "
-            "print(json.dumps([result.success, sorted(m for m in ('matplotlib', 'openpyxl') if m in sys.modules)]))")
-    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert json.loads(ran.stdout.strip().splitlines()[-1]) == [True, []]
+            "assert materialise(settings, dg.DagsterInstance.ephemeral()).success")
+    assert _run_python(_loaded(code, ["matplotlib", "openpyxl", "hypothesis"])) == []
+    assert _run_python("import json, hypothesis; print(json.dumps(bool(hypothesis.__version__)))")  # installed
