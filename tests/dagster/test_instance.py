@@ -51,3 +51,23 @@ def test_an_existing_instance_configuration_is_left_as_it_is(tmp_path):
     own = "telemetry:\n  enabled: true\n"
     (tmp_path / "dagster.yaml").write_text(own, encoding="utf-8")
     assert write_instance_settings(tmp_path).read_text(encoding="utf-8") == own
+
+
+def test_the_asset_key_columns_are_read_from_the_database_once(tmp_path, monkeypatch):
+    """Dagster asks for the columns of the asset-keys table at every asset event; the local event log reads them
+    once per column asked (a column, once added, stays), and its answers are the database's."""
+    from sqlalchemy.engine.reflection import Inspector
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    write_instance_settings(tmp_path)
+    read = []
+    get_columns = Inspector.get_columns
+    monkeypatch.setattr(Inspector, "get_columns", lambda self, table, *args, **kwargs: read.append(table) or get_columns(
+        self, table, *args, **kwargs))
+    with dg.DagsterInstance.get() as instance:
+        materialise_every_year(instance)
+        materialise_every_year(instance)  # 2 runs × 3 years: 12 asset events, each asking
+        storage = instance.event_log_storage
+        assert storage.has_asset_key_index_cols()
+        assert not storage.has_asset_key_col("no_such_column")
+    assert read.count("asset_keys") == 2  # last_materialization_timestamp once, the absent column once
