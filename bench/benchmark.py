@@ -49,10 +49,11 @@ TARGET_TRIVIAL_RATIO = 4.0  # whole bundled run / trivial one-asset Dagster run
 #: The trivial and the whole run at 1×, one after the other, this many times: the ratio is that of the medians
 #: (a shared machine's load comes and goes within a minute).
 PAIRS_AT_1X = 3
-#: Whole runs at 10× and incremental runs of each kind at 1× and 10×, this many times (each incremental run after
-#: a change of its own, so that nothing of it was computed before): the ratios are those of the medians. At 100×,
-#: one of each (a whole run takes minutes).
-REPEATS = {1: 3, 10: 3}
+#: Whole runs at 10× and 100× and incremental runs of each kind at every scale, this many times (each incremental
+#: run after a change of its own, so that nothing of it was computed before): the ratios are those of the medians.
+#: At 100× a single run of each kind varied by a tenth from one benchmark to the next (a whole run takes over a
+#: minute, the machine's load changes within it): three of each there too.
+REPEATS = {1: 3, 10: 3, 100: 3}
 TARGET_INCREMENTAL_SHARE = 0.5
 TARGET_SCALING = 100.0
 TARGET_PEAK_MB_AT_100X = 4096.0
@@ -494,9 +495,10 @@ def markdown(measures: list[Measure], positions: dict[int, int], total_seconds: 
         "the trivial run is Dagster's floor (`dagster asset materialize` of one asset returning 1, bench/trivial.py); "
         "the other rows time the pipeline functions alone on inputs read from the run's marts. "
         "The incremental runs (`swps run --year` of the last year) follow a change to one CSV file of that year: "
-        "re-sent with summary rows appended (its rows unchanged), or corrected (one of its last rows removed); at 1× "
-        "and 10×, three runs of each kind, each after a change of its own (nothing of it computed before), and three "
-        "whole runs at 1× and 10×: the medians are shown. Every whole run starts from an empty output folder, as the "
+        "re-sent with summary rows appended (its rows unchanged), or corrected (one of its last rows removed); at each "
+        "scale, three runs of each kind, each after a change of its own (nothing of it computed before), and three "
+        "whole runs: the medians are shown (earlier results files ran one of each at 100×). "
+        "Every whole run starts from an empty output folder, as the "
         "full run a year's re-run follows is made (results files before this change took the median of three "
         "whole runs at 10× on one output folder, two of them over unchanged data, their results reused); the whole "
         "run again, right after with nothing changed, is shown apart. "
