@@ -31,8 +31,8 @@ def preview(frame: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
 
     Written here rather than with `DataFrame.to_markdown` (tabulate): a whole run writes over a hundred previews,
     and tabulate's column padding and number parsing made them a second of the run and a sixth of the bytes
-    its events store, for a table the UI renders the same (issue 17). It also keeps texts as written (tabulate
-    read a code such as "01" as a number) and shows missing counts empty rather than as "nan".
+    its events store, for a table the UI renders the same (issue 17). It also aligns a code such as "01" as the
+    text it is (tabulate aligned it as a number) and shows missing counts empty rather than as "nan".
     """
     if frame.empty:
         return dg.MetadataValue.md("_empty table_")

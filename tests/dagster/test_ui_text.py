@@ -121,14 +121,14 @@ def test_previews_show_cell_text_as_written():
 
 
 def test_previews_keep_codes_amounts_and_missing_values_as_they_are():
-    """A département code stays "01" (not the number 1), an amount in euros keeps its units (no 1.23e+06),
+    """A département code stays "01", aligned as text, an amount in euros keeps its units (no 1.23e+06),
     a fraction shows six significant digits, a missing count is an empty cell (not "nan"), and numbers are
     right-aligned."""
-    frame = pd.DataFrame({"department_code": ["01", "2A"], "cost_eur": [1234567.0, 52500.25],
+    frame = pd.DataFrame({"department_code": ["01", "77"], "cost_eur": [1234567.0, 52500.25],
                           "share": [0.123456789, float("nan")], "new_cases": pd.array([12, None], dtype="Int64")})
     html = MarkdownIt("commonmark").enable("table").render(preview(frame).value)
     rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
     cells = [re.findall(r"<t[hd](?: style=\"text-align:(\w+)\")?>(.*?)</t[hd]>", row) for row in rows]
     assert [text for _, text in cells[1]] == ["01", "1234567", "0.123457", "12"]
-    assert [text for _, text in cells[2]] == ["2A", "52500.2", "", ""]
+    assert [text for _, text in cells[2]] == ["77", "52500.2", "", ""]
     assert [align for align, _ in cells[0]] == ["left", "right", "right", "right"]
