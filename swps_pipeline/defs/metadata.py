@@ -60,7 +60,7 @@ def _preview_cell(value: object) -> str:
         whole_digits = len(str(int(abs(value)))) if abs(value) >= 1 else 0
         text = f"{value:.{max(0, PREVIEW_DIGITS - whole_digits)}f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
-    return str(markdown_text(str(value)))
+    return markdown_text(str(value))
 
 
 def chart(png: bytes, title: str) -> dg.MetadataValue:

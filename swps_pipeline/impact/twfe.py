@@ -139,7 +139,7 @@ class _Restricted:
     def __init__(self, fit: TwfeFit, j: int, weights: np.ndarray):
         self.fit, self.j = fit, j
         self.hat = np.linalg.pinv(fit.x)  # k × N
-        self.n, self.k = fit.x.shape
+        self.n = len(fit.y)
         self.members = [np.flatnonzero(fit.clusters == g) for g in range(fit.n_clusters)]
         v = weights[:, fit.clusters].T  # N × B
         x_j, others = fit.x[:, j], np.delete(fit.x, j, axis=1)

@@ -63,7 +63,7 @@ def duckdb_ready(frame: pd.DataFrame) -> pd.DataFrame:
 TEMPORARY_MART = ".{name}.{pid}.tmp"
 
 
-#: The key, in a mart's Parquet metadata, of the digest of the content it was exported from (`content_digest`).
+#: The key, in a mart's Parquet metadata, of the digest of the content it was exported from (`_table_digest`).
 CONTENT_DIGEST_KEY = "swps_content_digest"
 
 
@@ -77,7 +77,7 @@ def write_parquet_atomically(connection, table: str, path: Path, currency: str |
     time (issue 17). Returns whether the mart was written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     columns = _published_columns(connection, table, currency)
-    digest = content_digest(connection, table, columns)
+    digest = _table_digest(connection, table, columns)
     if _recorded_digest(path) == digest:
         return False
     select = ", ".join(f'"{column}" AS "{name}"' for column, (name, _) in columns.items())
@@ -99,7 +99,7 @@ def _published_columns(connection, table: str, currency: str | None) -> dict[str
     return {column: (published_name(column, currency) if currency else column, kind) for column, kind in rows}
 
 
-def content_digest(connection, table: str, columns: dict[str, tuple[str, str]]) -> str:
+def _table_digest(connection, table: str, columns: dict[str, tuple[str, str]]) -> str:
     """A digest of what the table's mart publishes: its columns (names as published, types) and its rows as a
     multiset (their number, and two order-free sums of DuckDB's hash of each row), so rows read in another
     order give the same digest. One scan of the table, a fraction of a sorted Parquet export."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 
 from swps_pipeline.publish.warehouse import CONTENT_DIGEST_KEY, read_mart, write_parquet_atomically
 
@@ -44,6 +45,4 @@ def test_a_mart_without_a_recorded_digest_is_written_again(tmp_path):
     with duckdb.connect() as connection:
         _table(connection, [("01", 2024, 12, 52_000.0)])
         assert write_parquet_atomically(connection, "cost", mart)
-    import pyarrow.parquet as pq
-
     assert CONTENT_DIGEST_KEY.encode() in pq.ParquetFile(mart).metadata.metadata
