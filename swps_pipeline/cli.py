@@ -163,12 +163,16 @@ def print_summary(settings: Settings, seconds: float, scenario: str | None = Non
     print(f"  marts:     {settings.marts_dir}/<table>.parquet")
 
 
-def recorded_crime_status(result) -> str:
-    """The edition the run read, or why the impact was skipped and how to add a file (`recorded_crime` metadata)."""
+def recorded_crime_status(result, instance) -> str:
+    """The edition the run read, or why the impact was skipped and how to add a file (`recorded_crime` metadata);
+    a year's re-run that left the table as it was reports its last materialisation."""
+    import dagster as dg
+
     from swps_pipeline.defs.impact import CRIME_STATUS
 
-    materialisation = result.asset_materializations_for_node("recorded_crime")[0]
-    return materialisation.metadata[CRIME_STATUS].value
+    materialisations = result.asset_materializations_for_node("recorded_crime") or [
+        instance.get_latest_materialization_event(dg.AssetKey("recorded_crime")).asset_materialization]
+    return materialisations[0].metadata[CRIME_STATUS].value
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -194,11 +198,12 @@ def command_run(args: argparse.Namespace) -> int:
         remove_stale_runs(settings.output_dir)
         config = run_config(str(Path(args.parameters).resolve()) if args.parameters else None, log_level="WARNING")
         progress = StepProgress.for_stream(sys.stderr)
+        instance = dagster_instance()
         if scenario:  # a what-if writes to scenarios/<name>/ only: the published marts stay as they are
-            result = materialise(settings, dagster_instance(), args.year, config, tags, progress)
+            result = materialise(settings, instance, args.year, config, tags, progress)
         else:
             run_folder = start_run_folder(settings.output_dir)
-            result = materialise(dataclasses.replace(settings, run_folder=run_folder), dagster_instance(), args.year,
+            result = materialise(dataclasses.replace(settings, run_folder=run_folder), instance, args.year,
                                  config, tags, progress)
             if result.success:
                 publish_run_folder(settings.output_dir, run_folder)
@@ -214,7 +219,7 @@ def command_run(args: argparse.Namespace) -> int:
         print(f"swps run: failed — {reasons or 'see the run in the Dagster UI'}", file=sys.stderr)
         return EXIT_RUN_FAILED
     print_summary(settings.scenario(scenario) if scenario else settings, time.perf_counter() - started, scenario)
-    print(f"  recorded crime: {recorded_crime_status(result)}")
+    print(f"  recorded crime: {recorded_crime_status(result, instance)}")
     return 0
 
 

@@ -207,6 +207,22 @@ def _values_digest(values) -> bytes:
     return hashlib.sha256(kind.encode() + hashed + missing.tobytes() + kinds.encode()).digest()
 
 
+def reference_inputs_key(data_dir: Path, returns_dir: Path, years: list[int]) -> str:
+    """What the reference tables (registry, recorded crime, population, ...) are computed from: every file of the
+    data folder outside `returns_dir`, by content; which years have a folder; and the code's fingerprint. A year's
+    returns are not in it: a corrected return leaves it unchanged (`swps_pipeline/defs/selection.py`)."""
+    digest = hashlib.sha256(code_fingerprint(profile_folder(), environment_settings()).encode())
+    digest.update(repr(sorted(years)).encode())
+    for entry in sorted(data_dir.iterdir()) if data_dir.is_dir() else []:
+        if entry == returns_dir:
+            continue
+        for path in sorted(entry.rglob("*")) if entry.is_dir() else [entry]:
+            if path.is_file():
+                digest.update(path.relative_to(data_dir).as_posix().encode() + b"\0"
+                              + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def inputs_key(*values: object) -> str:
     """What files are made from: the content of `values` and the code's fingerprint (as `reused` keys results)."""
     fingerprint = code_fingerprint(profile_folder(), environment_settings())

@@ -28,11 +28,16 @@ from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 
 from swps_pipeline.definitions import build_definitions
 from swps_pipeline.defs.ingest import returns_year
+from swps_pipeline.defs.scenario import launch_scenario
+from swps_pipeline.defs.selection import CHANGED_DURING_THE_RUN, REFERENCE_INPUTS_TAG, unchanged_reference_assets
 from swps_pipeline.garbage import run_collection
 from swps_pipeline.figures import CHART_WORKER
 from swps_pipeline.impact.results import SENSITIVITY_WORKER
 from swps_pipeline.parallel import warm_workers
+from swps_pipeline.economics import ParameterError
+from swps_pipeline.publish.provenance import OFFICIAL, ScenarioError
 from swps_pipeline.publish.warehouse import keep_only_years
+from swps_pipeline.reuse import reference_inputs_key
 from swps_pipeline.settings import Settings
 
 JOB = "swps_all"
@@ -78,6 +83,15 @@ def partition_tags(instance: dg.DagsterInstance, only_year: int | None) -> dict[
     return {ASSET_PARTITION_RANGE_START_TAG: ordered[0], ASSET_PARTITION_RANGE_END_TAG: ordered[-1]}
 
 
+def _official(config: dict, tags: dict[str, str]) -> bool:
+    """Whether the run writes the official outputs; not when its config or tags are wrong (its steps then fail
+    with the reason, as in a launch from the UI)."""
+    try:
+        return launch_scenario(config, tags) == OFFICIAL
+    except (ParameterError, ScenarioError):
+        return False
+
+
 class StepProgress:
     """Which step runs and how many are done, on one terminal line rewritten in place (`swps run` on a tty)."""
 
@@ -121,7 +135,8 @@ def materialise(
     """Materialise every asset in one run of `swps_all`, recorded in `instance` as a launch from the code location.
 
     Every year folder becomes a partition of `returns_year`; the run covers all of
-    them (or `only_year`) and everything downstream. `tags` go on the run
+    them (or `only_year`) and everything downstream, but for the reference tables
+    a year's re-run finds unchanged (`defs/selection.py`). `tags` go on the run
     (e.g. `swps/scenario`, `swps/publish`: README, "What-if runs"); `progress`
     sees each event as it happens.
     """
@@ -133,15 +148,24 @@ def materialise(
     for key in known - set(keys):
         instance.delete_dynamic_partition(returns_year.name, key)
     definitions = build_definitions(settings)
-    keep_only_years(settings.warehouse_path, per_year_tables(definitions), years)
+    warehouse_tables = keep_only_years(settings.warehouse_path, per_year_tables(definitions), years)
     job = definitions.resolve_job_def(JOB)
+    config = config or run_config()
+    tags = {**job.tags, **(tags or {}), **partition_tags(instance, only_year)}
+    selection = None
+    # Only a run into the official warehouse says which reference inputs it read: a what-if writes elsewhere.
+    official = _official(config, tags)
+    if official:
+        tags[REFERENCE_INPUTS_TAG] = reference_inputs_key(settings.data_dir, settings.returns_dir, years)
+        unchanged = unchanged_reference_assets(instance, settings, tags[REFERENCE_INPUTS_TAG], warehouse_tables) \
+            if only_year is not None else set()
+        if unchanged:
+            selection = frozenset(job.asset_layer.asset_graph.get_all_asset_keys() - unchanged)
+            job = job.get_subset(asset_selection=selection)
     remote_origin, code_origin = _origins()
     run = instance.create_run_for_job(
-        job_def=job,
-        run_config=config or run_config(),
-        tags={**(tags or {}), **partition_tags(instance, only_year)},
-        remote_job_origin=remote_origin,
-        job_code_origin=code_origin,
+        job_def=job, run_config=config, tags=tags, asset_selection=selection,
+        remote_job_origin=remote_origin, job_code_origin=code_origin,
     )
     if progress is not None:
         progress.total = len(job.graph.nodes)  # one step per op: a multi-asset and its checks are one step
@@ -153,4 +177,7 @@ def materialise(
             events.append(event)
             if progress is not None:
                 progress(event)
+    if official and reference_inputs_key(settings.data_dir, settings.returns_dir, years) != tags[REFERENCE_INPUTS_TAG]:
+        # A reference file changed while the run read it: what it read is not known, so no later run reuses it.
+        instance.add_run_tags(run.run_id, {REFERENCE_INPUTS_TAG: CHANGED_DURING_THE_RUN})
     return dg.ExecuteInProcessResult(events, instance.get_run_by_id(run.run_id), None, job)

@@ -51,13 +51,16 @@ def _default_run_hash() -> str:
 _SCENARIOS: dict[str, str] = {}  # run id -> scenario: decided once per run
 
 
+def launch_scenario(run_config: dict, tags: dict[str, str]) -> str:
+    """"official" or the name of the scenario a run with this config and these tags writes to."""
+    return provenance.scenario_of(tags, provenance.record_hash(run_record(run_config)), _default_run_hash())
+
+
 def run_scenario(run: dg.DagsterRun) -> str:
     """"official" or the name of the scenario the run writes to."""
     if run.run_id not in _SCENARIOS:
         try:
-            _SCENARIOS[run.run_id] = provenance.scenario_of(
-                run.tags, provenance.record_hash(run_record(run.run_config)), _default_run_hash()
-            )
+            _SCENARIOS[run.run_id] = launch_scenario(run.run_config, run.tags)
         except (economics.ParameterError, provenance.ScenarioError) as error:
             raise dg.Failure(description=str(error), allow_retries=False) from None
     return _SCENARIOS[run.run_id]

@@ -188,11 +188,12 @@ def remove_stale_runs(output_dir: Path, keep: Path | None = None) -> None:
     remove_stale_temporaries(output_dir / PUBLISHED)
 
 
-def keep_only_years(warehouse_path: Path, tables: Sequence[str], years: Sequence[int]) -> None:
+def keep_only_years(warehouse_path: Path, tables: Sequence[str], years: Sequence[int]) -> set[str]:
     """Delete from the year-partitioned tables every year that no longer has a folder, so the marts of a run
-    hold exactly the years of the data folder (a deleted or renamed year disappears)."""
+    hold exactly the years of the data folder (a deleted or renamed year disappears). Returns the tables the
+    warehouse holds."""
     if not warehouse_path.exists():
-        return
+        return set()
     import duckdb
 
     with duckdb.connect(str(warehouse_path)) as connection:
@@ -200,6 +201,7 @@ def keep_only_years(warehouse_path: Path, tables: Sequence[str], years: Sequence
             "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [SCHEMA]).fetchall()}
         for table in sorted(set(tables) & present):
             connection.execute(f"DELETE FROM {SCHEMA}.{table} WHERE year NOT IN (SELECT unnest(?))", [list(years)])
+    return present
 
 
 def loaded_columns(table_order: Iterable[str], wanted: Iterable[str]) -> dict[str, list[str]]:

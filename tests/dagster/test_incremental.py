@@ -1,5 +1,5 @@
 """A corrected year re-run alone (`swps run --year Y`) gives the marts of a full run from scratch,
-and reads no other year's files."""
+reads no other year's files, and leaves out the reference tables when nothing they come from changed."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from swps_pipeline.defs.selection import REFERENCE_ASSETS, unchanged_reference_assets
 from swps_pipeline.publish.warehouse import read_mart
+from swps_pipeline.reuse import reference_inputs_key
 from swps_pipeline.runner import materialise
 from swps_pipeline.settings import Settings
 
@@ -57,6 +59,8 @@ def _marts(settings: Settings) -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
+    """A full run, a correction and that year's re-run on one instance (kept open for the tests), then a full run
+    of the corrected data from scratch on another."""
     global _opened_log
     root = tmp_path_factory.mktemp("incremental")
     data = _copy_bundled(root / "raw")
@@ -70,17 +74,19 @@ def runs(tmp_path_factory):
         log = root / "opened.txt"
         _opened_log = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         try:
-            assert materialise(incremental, instance, only_year=CORRECTED).success
+            rerun = materialise(incremental, instance, only_year=CORRECTED)
+            assert rerun.success
         finally:
             os.close(_opened_log)
             _opened_log = None
         opened = log.read_text().splitlines()
-    with dg.instance_for_test() as instance:
-        assert materialise(scratch, instance).success
-    return {"before": before, "incremental": _marts(incremental), "scratch": _marts(scratch),
-            "opened": opened, "data": data, "corrected": corrected, "kept_before": kept_before,
-            "kept_after": _kept_results(incremental), "files_before": files_before,
-            "files_after": _mart_files(incremental)}
+        with dg.instance_for_test() as scratch_instance:
+            assert materialise(scratch, scratch_instance).success
+        yield {"before": before, "incremental": _marts(incremental), "scratch": _marts(scratch),
+               "opened": opened, "data": data, "corrected": corrected, "kept_before": kept_before,
+               "kept_after": _kept_results(incremental), "files_before": files_before,
+               "files_after": _mart_files(incremental), "instance": instance, "settings": incremental,
+               "rerun": {event.asset_key.path[-1] for event in rerun.get_asset_materialization_events()}}
 
 
 def _mart_files(settings: Settings) -> dict[str, int]:
@@ -156,3 +162,35 @@ def test_a_mart_whose_content_the_correction_left_unchanged_is_not_written_again
     assert {"impact_estimates", "event_study", "departements", "recorded_crime", "positions_registry"} <= kept
     assert not {"returns_valid", "ingestion_accounting", "department_year", "national_year", "cba_summary",
                 "run_provenance"} & kept
+
+
+def test_a_year_re_run_reads_the_reference_tables_it_finds_unchanged_from_the_warehouse(runs):
+    """Nothing the registry, the crime file or the catalogue come from changed: the re-run left them out (their
+    marts are the full run's, `test_a_corrected_year_re_run_alone_gives_the_marts_of_a_full_run`)."""
+    assert runs["rerun"].isdisjoint(REFERENCE_ASSETS)
+    assert {"returns_valid", "position_year", "deployment_department_year", "impact_estimates", "run_provenance",
+            "evaluation_pack"} <= runs["rerun"]
+
+
+def test_reference_tables_are_computed_again_when_what_they_come_from_changed(runs, tmp_path, monkeypatch):
+    instance, settings = runs["instance"], runs["settings"]
+    everything = {dg.AssetKey(name) for name in REFERENCE_ASSETS}
+
+    def unchanged(data: Path, years: list[int], tables=frozenset(REFERENCE_ASSETS), output_dir=settings.output_dir):
+        key = reference_inputs_key(data, data / "returns", years)
+        return unchanged_reference_assets(instance, Settings(data, output_dir), key, set(tables))
+
+    years = settings.returns_years()
+    assert unchanged(settings.data_dir, years) == everything
+    copy = tmp_path / "raw"  # the same reference files elsewhere, without the returns: the same key
+    shutil.copytree(settings.data_dir, copy, ignore=lambda folder, _: ["returns"] * (Path(folder) == settings.data_dir))
+    assert unchanged(copy, years) == everything
+    assert unchanged(copy, [*years, 2026]) == set()  # a new year folder: the population spans it
+    assert unchanged(copy, years, tables=set(REFERENCE_ASSETS) - {"recorded_crime"}) == set()  # gone from the warehouse
+    assert unchanged(copy, years, output_dir=tmp_path / "elsewhere") == set()
+    monkeypatch.setenv("SWPS_REUSE", "off")
+    assert unchanged(copy, years) == set()
+    monkeypatch.delenv("SWPS_REUSE")
+    registry = copy / "positions.csv"
+    registry.write_bytes(registry.read_bytes() + b"\n")  # one empty line more
+    assert unchanged(copy, years) == set()
