@@ -129,7 +129,13 @@ def profile_folder(selector: str | os.PathLike | None = None) -> Path:
 
 
 def active_profile() -> Profile:
-    """The profile selected by the environment (read once per folder and process)."""
+    """The profile selected by the environment (read once per folder and process, its folder found once per
+    setting and working folder: a run asks for it hundreds of times)."""
+    return _selected_profile(os.environ.get(PROFILE_DIR_VARIABLE), os.environ.get(PROFILE_VARIABLE), os.getcwd())
+
+
+@cache
+def _selected_profile(_folder_setting: str | None, _code_setting: str | None, _working_folder: str) -> Profile:
     return load_profile(profile_folder().resolve())
 
 
