@@ -52,8 +52,9 @@ PAIRS_AT_1X = 3
 #: Whole runs at 10× and 100× and incremental runs of each kind at every scale, this many times (each incremental
 #: run after a change of its own, so that nothing of it was computed before): the ratios are those of the medians.
 #: At 100× a single run of each kind varied by a tenth from one benchmark to the next (a whole run takes over a
-#: minute, the machine's load changes within it): three of each there too.
-REPEATS = {1: 3, 10: 3, 100: 3}
+#: minute, the machine's load changes within it): three of each there too. At 10× five: its runs are short
+#: enough, and three corrected runs of one benchmark took 12.7, 13.1 and 10.2 s.
+REPEATS = {1: 3, 10: 5, 100: 3}
 TARGET_INCREMENTAL_SHARE = 0.5
 TARGET_SCALING = 100.0
 TARGET_PEAK_MB_AT_100X = 4096.0
@@ -304,44 +305,53 @@ def bench_scale(scale: int, work: Path) -> list[Measure]:
         print(f"  {scale:>3}×  {step:<28} {seconds:8.2f} s {peak_mb:8.0f} MB", flush=True)
 
     # Every whole run starts from an empty output folder: the full run a year's re-run follows, made from scratch.
-    trivial, whole = [], []
+    # Each is followed at once by one incremental run of each kind (then the file is put back): whole and
+    # incremental runs are measured back to back, so that the machine's load, which comes and goes within
+    # minutes, weighs on both alike (results files before this change made every whole run first).
+    trivial, whole, again, profile, pure = [], [], None, [], []
+    incremental: dict[str, list] = {kind: [] for kind in CHANGES}
     trivial_home = work / "trivial_home"
     if scale == 1:  # Dagster's floor, back to back with each whole run, in its own instance
         shutil.rmtree(trivial_home, ignore_errors=True)
         write_instance_settings(trivial_home)  # the same kind of instance as swps run's
-    for _ in range(PAIRS_AT_1X if scale == 1 else REPEATS.get(scale, 1)):
-        if scale == 1:
-            trivial.append(trivial_run(trivial_home))
-        shutil.rmtree(output_dir, ignore_errors=True)
-        whole.append(swps_run(data_dir, output_dir, home))
-    if trivial:
-        add(TRIVIAL_STEP, *_median_run(trivial), {"runs": trivial})
-    add("swps run (whole)", *_median_run(whole), {"runs": whole})
-    if scale == 1:  # the last whole run's steps, before the run again
-        seconds, _, detail = measure_step("run_profile", data_dir, output_dir, home=home)
-        add(PROFILE_STEP, seconds, 0.0, detail)
-        seconds, _, detail = measure_step("imports", data_dir, output_dir, home=home)
-        add(IMPORTS_STEP, seconds, 0.0, detail)
-    add(RERUN_STEP, *swps_run(data_dir, output_dir, home))
-    add("ingestion + validation", *measure_step("ingest", data_dir, output_dir))
-    add("panel + indicators", *measure_step("panel", data_dir, output_dir))
-    for draws in DRAWS:
-        add(f"Monte Carlo {draws:,} draws", *measure_step("monte_carlo", data_dir, output_dir, draws))
-    add("DuckDB read_csv (floor)", *measure_step("duckdb_read_csv", data_dir, output_dir))
-
     year = _settings(data_dir, output_dir).returns_years()[-1]
     original = sorted((data_dir / "returns" / str(year)).glob("*.csv"))[0]
     backup = original.read_bytes()
+    repeats = PAIRS_AT_1X if scale == 1 else REPEATS.get(scale, 1)
     try:
-        for kind, change in CHANGES.items():
-            runs = []
-            for time in range(1, REPEATS.get(scale, 1) + 1):
+        for time in range(1, repeats + 1):
+            if scale == 1:
+                trivial.append(trivial_run(trivial_home))
+            shutil.rmtree(output_dir, ignore_errors=True)
+            whole.append(swps_run(data_dir, output_dir, home))
+            print(f"  {scale:>3}×  whole run {time}/{repeats}: {whole[-1][0]:.2f} s", flush=True)
+            if time == repeats:  # the last whole run's steps, the run again and the pure steps, before its re-runs
+                if scale == 1:
+                    for step, name in ((PROFILE_STEP, "run_profile"), (IMPORTS_STEP, "imports")):
+                        seconds, _, detail = measure_step(name, data_dir, output_dir, home=home)
+                        profile.append((step, seconds, 0.0, detail))
+                again = swps_run(data_dir, output_dir, home)
+                pure.append(("ingestion + validation", *measure_step("ingest", data_dir, output_dir)))
+                pure.append(("panel + indicators", *measure_step("panel", data_dir, output_dir)))
+                for draws in DRAWS:
+                    pure.append((f"Monte Carlo {draws:,} draws",
+                                 *measure_step("monte_carlo", data_dir, output_dir, draws)))
+                pure.append(("DuckDB read_csv (floor)", *measure_step("duckdb_read_csv", data_dir, output_dir)))
+            for kind, change in CHANGES.items():
                 change(original, time)
-                runs.append(swps_run(data_dir, output_dir, home, year))
+                incremental[kind].append(swps_run(data_dir, output_dir, home, year))
                 original.write_bytes(backup)
-            add(f"swps run --year {year} (incremental, {kind})", *_median_run(runs), {"runs": runs})
+                print(f"  {scale:>3}×  incremental ({kind}) {time}/{repeats}: {incremental[kind][-1][0]:.2f} s",
+                      flush=True)
     finally:
         original.write_bytes(backup)
+    if trivial:
+        add(TRIVIAL_STEP, *_median_run(trivial), {"runs": trivial})
+    add("swps run (whole)", *_median_run(whole), {"runs": whole})
+    for measure in [*profile, (RERUN_STEP, *again), *pure]:
+        add(*measure)
+    for kind, runs in incremental.items():
+        add(f"swps run --year {year} (incremental, {kind})", *_median_run(runs), {"runs": runs})
     return measures
 
 
@@ -496,13 +506,14 @@ def markdown(measures: list[Measure], positions: dict[int, int], total_seconds: 
         "the trivial run is Dagster's floor (`dagster asset materialize` of one asset returning 1, bench/trivial.py); "
         "the other rows time the pipeline functions alone on inputs read from the run's marts. "
         "The incremental runs (`swps run --year` of the last year) follow a change to one CSV file of that year: "
-        "re-sent with summary rows appended (its rows unchanged), or corrected (one of its last rows removed); at each "
-        "scale, three runs of each kind, each after a change of its own (nothing of it computed before), and three "
-        "whole runs: the medians are shown (earlier results files ran one of each at 100×). "
+        "re-sent with summary rows appended (its rows unchanged), or corrected (one of its last rows removed). "
+        f"At each scale ({', '.join(f'{n} at {k}×' for k, n in REPEATS.items())}), whole runs, each followed at "
+        "once by one incremental run of each kind after a change of its own (nothing of it computed before), so "
+        "that the machine's load weighs on whole and incremental runs alike (earlier results files made every "
+        "whole run first, then the incremental runs); the medians are shown. "
         "Every whole run starts from an empty output folder, as the "
-        "full run a year's re-run follows is made (results files before this change took the median of three "
-        "whole runs at 10× on one output folder, two of them over unchanged data, their results reused); the whole "
-        "run again, right after with nothing changed, is shown apart. "
+        "full run a year's re-run follows is made; the whole "
+        "run again, right after the last one with nothing changed, is shown apart. "
         "The machine is shared: absolute times vary with its load, ratios measured back to back less so.",
         "",
         "## Ratios",
