@@ -30,11 +30,11 @@ from swps_pipeline.definitions import build_definitions
 from swps_pipeline.defs.ingest import returns_year
 from swps_pipeline.defs.scenario import launch_scenario
 from swps_pipeline.defs.selection import CHANGED_DURING_THE_RUN, REFERENCE_INPUTS_TAG, unchanged_reference_assets
+from swps_pipeline.economics import ParameterError
 from swps_pipeline.garbage import run_collection
 from swps_pipeline.figures import CHART_WORKER
 from swps_pipeline.impact.results import SENSITIVITY_WORKER
 from swps_pipeline.parallel import warm_workers
-from swps_pipeline.economics import ParameterError
 from swps_pipeline.publish.provenance import OFFICIAL, ScenarioError
 from swps_pipeline.publish.warehouse import keep_only_years
 from swps_pipeline.reuse import reference_inputs_key

@@ -22,7 +22,7 @@ from swps_pipeline.defs.automation import OUTPUT_FOLDER_TAG
 from swps_pipeline.reuse import reuse_enabled
 from swps_pipeline.settings import Settings
 
-#: The tables computed from reference inputs only (their upstream is in this list too: `test_selection.py`).
+#: The tables computed from reference inputs only (their upstream is in this list too: tests/dagster/test_selection.py).
 REFERENCE_ASSETS = ("positions_registry", "departements", "indicator_definitions", "recorded_crime",
                     "department_population", "run_profile")
 #: Run tag: the key of the reference inputs the run read (`swps_pipeline.reuse.reference_inputs_key`).
