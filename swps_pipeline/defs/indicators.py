@@ -12,6 +12,7 @@ from swps_pipeline.defs.ingest import PER_YEAR
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
 from swps_pipeline.figures import draw_meanwhile
+from swps_pipeline.publish.warehouse import loaded_rows
 from swps_pipeline.reuse import reused
 
 INDICATORS = {"group_name": "indicators", "kinds": KINDS, "owners": OWNERS}
@@ -55,7 +56,8 @@ def indicators(
     "value_previous_year, change_abs, change_rel. Grain: (level, entity, indicator, year). Whole period: a "
     "corrected year changes its own row and the next year's. Source: `indicators` (synthetic).",
     ins={"indicators": dg.AssetIn(metadata={"columns": [
-        "level", "entity", "year", "indicator", "value", "positions_reporting", "positions_expected"]})},
+        "level", "entity", "year", "indicator", "value", "positions_reporting", "positions_expected"],
+        **loaded_rows("level", catalogue.CHANGE_LEVELS)})},
 )
 def indicator_changes(context: dg.AssetExecutionContext, settings: PipelineSettings,
                       indicators: pd.DataFrame) -> pd.DataFrame:

@@ -216,6 +216,26 @@ def loaded_columns(table_order: Iterable[str], wanted: Iterable[str]) -> dict[st
     return {"columns": [column for column in order if column in wanted]}
 
 
+#: The `AssetIn` metadata key of `loaded_rows`.
+ROWS_KEY = "rows"
+
+
+def loaded_rows(column: str, values: Iterable[str]) -> dict[str, dict[str, list[str]]]:
+    """The `AssetIn` metadata that loads only the rows whose `column` is one of `values` (merge it with
+    `loaded_columns`'s, which must then load `column`): `indicator_changes` compares two of the seven levels of
+    `indicators`, and the others were 97 % of the rows it loaded, 1.4 s of the step at 100× (issue 17)."""
+    return {ROWS_KEY: {column: list(values)}}
+
+
+def _kept_rows(select: str, rows: dict[str, list[str]]) -> str:
+    """`select` keeping only the rows `loaded_rows` asks for (the values as SQL text literals)."""
+    def text(value: str) -> str:
+        return "'" + str(value).replace("'", "''") + "'"
+
+    condition = " AND ".join(f'"{column}" IN ({", ".join(map(text, values))})' for column, values in rows.items())
+    return f"SELECT * FROM ({select}) AS loaded WHERE {condition}"
+
+
 def read_mart(marts_dir: Path, table: str, currency: str | None = None) -> pd.DataFrame:
     """Read a published mart (what notebooks and the evaluation pack use) with the canonical column names; its
     money columns are named in `currency` (default: the active profile's)."""
@@ -377,6 +397,9 @@ class WarehouseTypeHandler(DbTypeHandler[pd.DataFrame]):
         if table_slice.partition_dimensions and len(context.asset_partition_keys) == 0:
             return pd.DataFrame()
         select = DuckDbClient.get_select_statement(table_slice)
+        rows = (context.definition_metadata or {}).get(ROWS_KEY)
+        if rows:
+            select = _kept_rows(select, rows)
         run_id = _run_id(context)
         if table_slice.partition_dimensions:
             # In a fixed order: a re-written year goes to the table's end, and sums over rows taken in another

@@ -1,12 +1,15 @@
-"""A step that reads a few columns of a warehouse table names them in the table's own order (issue 17)."""
+"""A step that reads a few columns of a warehouse table names them in the table's own order; one that reads a few
+rows names them (issue 17)."""
 
 from __future__ import annotations
 
+import dagster as dg
+import pandas as pd
 import pytest
 
 from swps_pipeline.definitions import defs
 from swps_pipeline.panel.tables import POSITION_YEAR_DTYPES
-from swps_pipeline.publish.warehouse import loaded_columns
+from swps_pipeline.publish.warehouse import SCHEMA, WarehouseIOManager, loaded_columns, loaded_rows
 from swps_pipeline.validate.tables import SCHEMAS
 
 
@@ -34,3 +37,34 @@ def test_each_narrow_load_starts_with_the_tables_leading_key(step, table, key):
     columns = node.input_def_named(table).metadata["columns"]
     assert columns[:len(key)] == key == order[:len(key)]
     assert columns == [column for column in order if column in columns]
+
+
+def test_a_step_given_loaded_rows_receives_only_those_rows_of_the_warehouse_table(tmp_path):
+    """`indicator_changes` loads two levels of `indicators` (issue 17); a value with a quote stays a value."""
+    levels = ["national", "region", "department", "position", "host_type", "d'outre-mer"]
+    table = pd.DataFrame({"level": levels * 2, "value": range(12)})
+    received = {}
+
+    @dg.asset
+    def indicators_stand_in() -> pd.DataFrame:
+        return table
+
+    @dg.asset(ins={"indicators_stand_in": dg.AssetIn(metadata={
+        "columns": ["level", "value"], **loaded_rows("level", ["national", "d'outre-mer"])})})
+    def changes_stand_in(indicators_stand_in: pd.DataFrame) -> None:
+        received["rows"] = indicators_stand_in
+
+    io_manager = WarehouseIOManager(database=str(tmp_path / "w.duckdb"), schema=SCHEMA,
+                                    marts_dir=str(tmp_path / "marts"))
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert dg.materialize([indicators_stand_in, changes_stand_in], instance=instance,
+                              resources={"io_manager": io_manager}).success
+    rows = received["rows"].sort_values("value", ignore_index=True)
+    assert rows.to_dict("list") == {"level": ["national", "d'outre-mer", "national", "d'outre-mer"],
+                                    "value": [0, 5, 6, 11]}
+
+
+def test_indicator_changes_loads_only_the_levels_it_compares():
+    node = next(assets.node_def for assets in defs.assets if getattr(assets, "node_def", None) is not None
+                and assets.node_def.name == "indicator_changes")
+    assert node.input_def_named("indicators").metadata["rows"] == {"level": ["national", "department"]}
