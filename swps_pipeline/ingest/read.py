@@ -74,11 +74,14 @@ def is_template_check(title: str) -> bool:
     return any(normalised == prefix or normalised.startswith(prefix + "_") for prefix in template_check_prefixes())
 
 
-def _strip_all(grid: np.ndarray) -> np.ndarray:
-    """Strip every cell; done once per distinct value, which is fast on a large file."""
-    codes, uniques = pd.factorize(grid.ravel())
-    stripped = pd.Series(uniques, dtype=object).str.strip().to_numpy(dtype=object)
-    return stripped[codes].reshape(grid.shape)
+def _text_grid(rows: list[list[str]], width: int) -> np.ndarray:
+    """The rows as one (rows × width) array of their stripped cells, "" where a row is short. Stripped cell by
+    cell as the rows are laid out: pandas' factorize-then-strip of the laid-out array took four times as long,
+    a fixed cost per file that 800 small files pay (issue 17)."""
+    grid = np.empty((len(rows), width), dtype=object)
+    if rows:
+        grid[:] = [[cell.strip() for cell in cells] + [""] * (width - len(cells)) for cells in rows]
+    return grid
 
 
 def _column_names(header: list[str], width: int) -> list[str]:
@@ -114,16 +117,13 @@ def parse_lines(lines: Lines, source_file: str) -> RawFile:
     if missing:
         raise FileRejected(_missing_message(missing))
 
-    grid = np.full((len(body), width), "", dtype=object)
-    for i, (_, cells) in enumerate(body):
-        grid[i, : len(cells)] = cells
-    grid = _strip_all(grid) if len(body) else grid
+    grid = _text_grid([cells for _, cells in body], width)
     filled = grid != ""
     nonblank = filled.any(axis=1)
     first_filled = grid[np.arange(len(body)), filled.argmax(axis=1)] if len(body) else grid[:, 0]
     no_position = ~filled[:, names.index(canonical["position_id"])]
-    summary = nonblank & no_position & pd.Series(first_filled, dtype=object).str.lower().str.startswith(
-        SUMMARY_PREFIX).to_numpy(dtype=bool)
+    says_total = np.array([text.lower().startswith(SUMMARY_PREFIX) for text in first_filled], dtype=bool)
+    summary = nonblank & no_position & says_total
     data = nonblank & ~summary
 
     grid = grid[data]
