@@ -181,7 +181,8 @@ SMALL_TABLE_ROWS = 1_000
 
 
 def _frame_digest(frame) -> bytes:
-    header = (repr(frame.index.names), repr(frame.index.dtype), repr(frame.columns.name), repr(frame.attrs))
+    # The index's names as a list: pandas prints its own list type through its pretty-printer (0.4 ms a table).
+    header = (repr(list(frame.index.names)), repr(frame.index.dtype), repr(frame.columns.name), repr(frame.attrs))
     if len(frame) <= SMALL_TABLE_ROWS:  # Python values keep their types apart (1, 1.0, "1", None, NaN)
         columns = [(repr(name), repr(column.dtype), column.tolist()) for name, column in frame.items()]
         return hashlib.sha256(pickle.dumps((header, frame.index.tolist(), columns),

@@ -68,6 +68,7 @@ def test_content_digest_tells_types_names_and_missing_values_apart(small_rows, m
     assert digest(numbers) != digest(numbers.astype("float64"))
     assert digest(numbers) != digest(numbers.rename(columns={"value": "count"}))
     assert digest(numbers) != digest(numbers.set_axis([5, 6]))
+    assert digest(numbers) != digest(numbers.rename_axis("row"))
     assert digest(pd.Series([1], dtype=object)) != digest(pd.Series(["1"], dtype=object))
     assert digest(pd.Series([None, 1.0])) != digest(pd.Series([0.0, 1.0]))  # missing is not zero
     assert digest(pd.Series(["a", None])) != digest(pd.Series(["a", float("nan")]))

@@ -29,7 +29,7 @@ from swps_pipeline.parallel import parallel_map
 from swps_pipeline.profiles import active_profile
 from swps_pipeline.publish.xlsx import PublishedWorkbook, cell_writer, print_setup
 from swps_pipeline.reference import departements, official_department_codes
-from swps_pipeline.reuse import WrittenFiles, inputs_key
+from swps_pipeline.reuse import Reuse, WrittenFiles, compute_afresh, inputs_key
 from swps_pipeline.validate.duplicates import Duplicates
 from swps_pipeline.validate.parse import ENUMS
 from swps_pipeline.validate.schema import group_sum, known_exceed_total, problem_bounds, problems_over_bound
@@ -151,14 +151,16 @@ def _row_problems(row: _Row, rule: str, copies: str) -> list[tuple[list[str], st
                                   copies=copies))]
 
 
-def _failures(collection: CollectionYear) -> pd.DataFrame:
-    """(row, rule, column) of every hard-rule failure of the quarantined rows, as validation found them."""
+def _failures(collection: CollectionYear, reuse: Reuse = compute_afresh) -> pd.DataFrame:
+    """(row, rule, column) of every hard-rule failure of the quarantined rows, as validation found them; through
+    `reuse`, as an earlier run found them in the same rows (pandera's validation costs 0.2-0.3 s whatever the
+    number of rows, and a corrected return rarely changes the year's quarantine)."""
     read_back, quarantine = collection.read_back, collection.quarantine
     conflicting = quarantine["rules"].str.split(";").map(lambda rules: "conflicting_duplicate" in rules)
     no_copies = Duplicates(dropped=np.zeros(len(quarantine), dtype=bool), conflicting=conflicting.to_numpy(bool),
                            kept_at=pd.Series(dtype=object), copies_at=pd.Series(dtype=object))
-    return collect_failures(read_back.typed.reset_index(drop=True), read_back.unreadable.reset_index(drop=True),
-                            no_copies, collection.year)
+    return reuse(collect_failures)(read_back.typed.reset_index(drop=True),
+                                   read_back.unreadable.reset_index(drop=True), no_copies, collection.year)
 
 
 def _conflict_copies(quarantine: pd.DataFrame, say: Texts) -> pd.Series:
@@ -169,14 +171,15 @@ def _conflict_copies(quarantine: pd.DataFrame, say: Texts) -> pd.Series:
         lambda copies: say(texts.COPIES_SEPARATOR).join(copies.dropna())) if len(quarantine) else where
 
 
-def quarantine_lines(collection: CollectionYear, say: Texts | None = None) -> pd.DataFrame:
+def quarantine_lines(collection: CollectionYear, say: Texts | None = None, reuse: Reuse = compute_afresh
+                     ) -> pd.DataFrame:
     """One line per problem of each quarantined row: area, position, file, row, rule, cells, message (in the
-    language of `say`, by default the active one)."""
+    language of `say`, by default the active one); `reuse` keeps the failures found (`_failures`)."""
     say = say or Texts()
     quarantine = collection.quarantine.reset_index(drop=True)
     copies = _conflict_copies(quarantine, say)
     lines = []
-    for failure in _failures(collection).itertuples(index=False):
+    for failure in _failures(collection, reuse).itertuples(index=False):
         row = _Row(collection, failure.row, say)
         if isinstance(failure.column, str):
             problems = [([failure.column], _cell_problem(row, failure.rule, failure.column))]
@@ -236,12 +239,14 @@ def _department(code) -> str:
     return code if isinstance(code, str) else UNATTRIBUTED
 
 
-def feedback_tables(collection: CollectionYear, say: Texts | None = None) -> dict[str, dict[str, pd.DataFrame]]:
-    """Per area (code, or `status.UNATTRIBUTED`): its status row and its four lists of lines."""
+def feedback_tables(collection: CollectionYear, say: Texts | None = None, reuse: Reuse = compute_afresh
+                    ) -> dict[str, dict[str, pd.DataFrame]]:
+    """Per area (code, or `status.UNATTRIBUTED`): its status row and its four lists of lines; `reuse` keeps the
+    year's status and the failures found in its quarantined rows."""
     say = say or Texts()
-    status = collection_status(collection)
+    status = reuse(collection_status)(collection)  # the `collection` step's, with the same reuse
     tables = {
-        "quarantine": quarantine_lines(collection, say),
+        "quarantine": quarantine_lines(collection, say, reuse),
         "warnings": warning_lines(collection, say),
         "missing": missing_positions(collection)[["department_code", "position_id", "host_site"]],
         "rejected": rejected_lines(collection, say),
@@ -363,18 +368,20 @@ class _AreaFeedback(NamedTuple):
     key: str  # what they are made from (`inputs_key`)
 
 
-def write_feedback(collection: CollectionYear, out_dir: Path, language: str | None = None) -> pd.DataFrame:
+def write_feedback(collection: CollectionYear, out_dir: Path, language: str | None = None,
+                   reuse: Reuse = compute_afresh) -> pd.DataFrame:
     """Write `retour_<year>_<code>.xlsx` and `.html` per area, in `language` (by default the active one); return
     the index of what was written: year, department_code, lines to correct / to check, missing, files refused,
     the two file names (in `out_dir`, so that the table is the same wherever it is written, in any language).
     An area's two files already in `out_dir`, made from the same report by the same code (`WrittenFiles`), are
     left as they are (a corrected row changes one area's report); the others are written by processes forked
-    from this one (`parallel_map`: each area writes its own two files)."""
+    from this one (`parallel_map`: each area writes its own two files). `reuse` keeps the failures found in the
+    quarantined rows (`_failures`)."""
     say = Texts(language)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = WrittenFiles.read(out_dir)
     areas = []
-    for code, report in feedback_tables(collection, say).items():
+    for code, report in feedback_tables(collection, say, reuse).items():
         title = say(texts.FEEDBACK_TITLE, year=collection.year, area=_department_name(code, say))
         intro = say(texts.FEEDBACK_INTRO, year=collection.year)
         stem = f"retour_{collection.year}_{code.replace(' ', '_')}"

@@ -59,7 +59,7 @@ def collection(context: dg.AssetExecutionContext, settings: PipelineSettings, po
     with draw_meanwhile(reuse, status_chart, national, is_synthetic(settings.paths.data_dir),
                         active_language()) as status_png:
         folder = settings.paths.output_dir / "feedback" / str(years[-1])
-        index = write_feedback(collections[-1], folder)  # only the areas whose report changed (`WrittenFiles`)
+        index = write_feedback(collections[-1], folder, reuse=reuse)  # only the areas whose report changed
         yield dg.Output(status, output_name="collection_status", metadata={
             **table_metadata(status),
             "national view": preview(national, rows=50),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from functools import partial
 
 import pytest
 from openpyxl import load_workbook
@@ -20,7 +21,9 @@ from swps_pipeline.collect.inputs import from_tables
 from swps_pipeline.collect.template import FIRST_DATA_ROW, HEADER_ROW, write_templates
 from swps_pipeline.i18n import LANGUAGE_VARIABLE, Texts
 from swps_pipeline.profiles import PACKAGED_PROFILES
+from swps_pipeline.reuse import reused
 from swps_pipeline.validate import validate_year
+from swps_pipeline.validate import year as year_module
 
 from .conftest import YEAR, expected_positions, fill_template
 
@@ -108,6 +111,25 @@ def test_the_template_speaks_the_language_asked_for(data_dir, registry, language
     assert (fte_rule.errorTitle, fte_rule.error, fte_rule.prompt) == (title, fte, fte)
     assert sheet["A2"].value == due
     assert cost in [row[0] for row in workbook[definitions].iter_rows(values_only=True)]
+
+
+@pytest.mark.parametrize("broken", ["fr"], indirect=True)
+def test_a_re_run_finds_the_failures_of_an_unchanged_quarantine_kept(broken, tmp_path, monkeypatch):
+    """The feedback re-validates the quarantined rows to name their cells (pandera: 0.2-0.3 s a run); kept
+    (`reuse`), the same rows are validated once, and the reports are those computed afresh (issue 17)."""
+    collection, _, _, bad, _ = broken
+    validated = []
+    validate = year_module.hard_rule_failures
+    monkeypatch.setattr(year_module, "hard_rule_failures",
+                        lambda typed, year: validated.append(typed["position_id"].tolist()) or validate(typed, year))
+    kept = partial(reused, tmp_path / "output")
+    indexes = [write_feedback(collection, tmp_path / name, reuse=kept) for name in ("first", "second")]
+    assert validated == [[bad]]
+    afresh = write_feedback(collection, tmp_path / "afresh")
+    for folder, index in zip(("first", "second"), indexes):
+        assert index.equals(afresh)
+        for name in [*afresh["html"], *afresh["xlsx"]]:
+            assert (tmp_path / folder / name).read_bytes() == (tmp_path / "afresh" / name).read_bytes()
 
 
 @pytest.mark.parametrize("broken", ["fr"], indirect=True)
