@@ -23,9 +23,15 @@ from pathlib import Path
 from typing import Iterator
 
 import sqlalchemy as db
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
-from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
-from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+
+from swps_pipeline.startup import without
+
+# Dagster's storage imports Alembic, whose Mako imports Pygments to colour the errors of its own templates (which
+# the pipeline never renders): Pygments' import, with the plugins it looks up, took 0.3-0.5 s of every run.
+with without("pygments"):
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
+    from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
+    from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 
 #: What `swps run` writes to a new $DAGSTER_HOME/dagster.yaml ({home} is the folder): no telemetry, and the
 #: storages below in Dagster's own locations (history/runs.db, history/runs/), so Dagster's defaults read them.

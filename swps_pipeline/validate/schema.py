@@ -8,7 +8,6 @@ down once); the checks are written here, one per rule.
 
 from __future__ import annotations
 
-import sys
 from functools import cache
 
 import pandas as pd
@@ -26,6 +25,7 @@ from swps_pipeline.contract import (
     SUM_GROUPS,
 )
 from swps_pipeline.reference import official_department_codes
+from swps_pipeline.startup import without
 from swps_pipeline.validate.parse import POSITION_ID_PATTERN, POSITION_ID_PREFIX
 
 _DTYPES = {"int": pd.Int64Dtype, "float": float, "str": object, "enum": object}
@@ -175,14 +175,8 @@ def load_validation_backends() -> None:
     hypothesis is a test dependency, absent where the pipeline is installed without `[dev]`: it is hidden while
     pandera looks for it, then left importable as before. A process that imported hypothesis already (the
     tests) keeps pandera's strategies."""
-    hidden = "hypothesis" not in sys.modules
-    if hidden:
-        sys.modules["hypothesis"] = None  # type: ignore[assignment]  (`import hypothesis` raises ImportError)
-    try:
+    with without("hypothesis"):
         pa.DataFrameSchema().validate(pd.DataFrame())
-    finally:
-        if hidden:
-            del sys.modules["hypothesis"]
 
 
 def hard_rule_failures(typed: pd.DataFrame, folder_year: int) -> pd.DataFrame:

@@ -48,3 +48,14 @@ def test_a_whole_run_draws_elsewhere_writes_no_workbook_with_openpyxl_and_valida
             "assert materialise(settings, dg.DagsterInstance.ephemeral()).success")
     assert _run_python(_loaded(code, ["matplotlib", "openpyxl", "hypothesis"])) == []
     assert _run_python("import json, hypothesis; print(json.dumps(bool(hypothesis.__version__)))")  # installed
+
+
+def test_a_run_opens_its_instance_without_pygments(tmp_path):
+    """Dagster's storage imports Alembic, whose Mako imports Pygments (with its plugins: 0.3-0.5 s) to colour
+    the errors of templates the pipeline never renders; it is left out while the instance's storage loads
+    (`startup.without`), and importable afterwards."""
+    code = (f"import os; os.environ['DAGSTER_HOME'] = {str(tmp_path)!r}; from swps_pipeline import cli, runner; "
+            "cli.dagster_instance()")
+    assert _run_python(_loaded(code, ["pygments", "mako.ext.pygmentplugin"])) == []
+    assert _run_python(f"{code}; import json, pygments.lexers; print(json.dumps(pygments.lexers.__name__))") == (
+        "pygments.lexers")
