@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
-from swps_pipeline.garbage import batch_collector
+from swps_pipeline.garbage import START_YOUNG_THRESHOLD, batch_collector
 from swps_pipeline.i18n import LanguageError, add_i18n_command, select_language
 from swps_pipeline.reuse import REUSE_VARIABLE
 from swps_pipeline.profiles import ProfileError
@@ -435,7 +435,7 @@ def command_line() -> NoReturn:
     tables), for memory the operating system takes back at once, and run the C++ libraries' destructors: once,
     under load, one of them aborted a finished run at exit ("terminate called without an active exception",
     exit status -6; issue 17). So the logs and standard streams are flushed, and the process ends here."""
-    batch_collector()
+    batch_collector(START_YOUNG_THRESHOLD)  # a run collects every `RUN_YOUNG_THRESHOLD` new objects
     code = main()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):

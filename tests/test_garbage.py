@@ -1,9 +1,12 @@
 """The collector settings of a run (`swps_pipeline/garbage.py`): in force during the run, put back after it,
-and not undone by the forked workers of a step."""
+and not undone by the forked workers of a step; none while the program starts."""
 
 import gc
+import json
+import subprocess
+import sys
 
-from swps_pipeline.garbage import RUN_YOUNG_THRESHOLD, run_collection
+from swps_pipeline.garbage import RUN_YOUNG_THRESHOLD, START_YOUNG_THRESHOLD, run_collection
 from swps_pipeline.parallel import parallel_map
 
 
@@ -26,3 +29,22 @@ def test_objects_alive_at_the_start_are_frozen_for_the_run_only():
     assert min(in_workers) >= frozen_in_run  # each worker (or the step itself, with one core) leaves them frozen
     assert gc.get_threshold() == before_threshold
     assert gc.get_freeze_count() == 0  # `gc.unfreeze`: after the run, the collector visits every object again
+
+
+def test_the_program_starts_without_collecting_over_its_imports():
+    """`swps` loads pandas, Dagster, the definitions and the instance's storage (half a million long-lived
+    objects) before any collection: each one visited them (0.5 s of every start, issue 17)."""
+    code = (
+        "import gc, json\n"
+        "from swps_pipeline.garbage import START_YOUNG_THRESHOLD, batch_collector\n"
+        "batch_collector(START_YOUNG_THRESHOLD)\n"
+        "collections = []\n"
+        "gc.callbacks.append(lambda phase, info: collections.append(info['generation']) if phase == 'stop' else None)\n"
+        "import swps_pipeline.cli, swps_pipeline.runner, swps_pipeline.definitions, swps_pipeline.instance\n"
+        "swps_pipeline.cli.build_parser()\n"
+        "print(json.dumps([collections, gc.get_count()[0]]))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    collections, young = json.loads(ran.stdout.strip().splitlines()[-1])
+    assert collections == []
+    assert 100_000 < young < START_YOUNG_THRESHOLD  # the imports' objects, all still young
