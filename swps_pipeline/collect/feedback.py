@@ -375,8 +375,8 @@ def write_feedback(collection: CollectionYear, out_dir: Path, language: str | No
     the two file names (in `out_dir`, so that the table is the same wherever it is written, in any language).
     An area's two files already in `out_dir`, made from the same report by the same code (`WrittenFiles`), are
     left as they are (a corrected row changes one area's report); the others are written by processes forked
-    from this one (`parallel_map`: each area writes its own two files). `reuse` keeps the failures found in the
-    quarantined rows (`_failures`)."""
+    from this one (`parallel_map`: each area writes its own two files). `reuse` keeps the year's status and the
+    failures found in its quarantined rows (`feedback_tables`)."""
     say = Texts(language)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = WrittenFiles.read(out_dir)
