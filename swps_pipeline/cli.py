@@ -18,7 +18,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from swps_pipeline.garbage import START_YOUNG_THRESHOLD, batch_collector
 from swps_pipeline.i18n import LanguageError, add_i18n_command, select_language
@@ -26,6 +26,9 @@ from swps_pipeline.reuse import REUSE_VARIABLE
 from swps_pipeline.profiles import ProfileError
 from swps_pipeline.profiles.commands import add_profile_command, select_profile, use_profile
 from swps_pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXIT_CANNOT_RUN = 2
 EXIT_BUSY = 3
@@ -65,8 +68,9 @@ def exclusive_run_lock(output_dir: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def preflight(settings: Settings, parameters_file: str | None = None, only_year: int | None = None) -> list[int]:
-    """Check what a run needs before starting Dagster, so the user gets one line instead of a failed run."""
+def preflight(settings: Settings, parameters_file: str | None = None, only_year: int | None = None) -> pd.DataFrame:
+    """Check what a run needs before starting Dagster, so the user gets one line instead of a failed run; the
+    positions registry it read."""
     from swps_pipeline.ingest.registry import RegistryError, read_registry
 
     from swps_pipeline.parallel import available_workers
@@ -86,7 +90,7 @@ def preflight(settings: Settings, parameters_file: str | None = None, only_year:
         raise CannotRun(f"{settings.returns_dir / folder}: {reason}" if reason else
                         f"no folder {settings.returns_dir / folder}")
     try:
-        read_registry(settings.registry_path)
+        registry = read_registry(settings.registry_path)
     except RegistryError as error:
         raise CannotRun(str(error)) from None
     from swps_pipeline import economics, impact  # heavy imports, only once the folders are there
@@ -100,7 +104,7 @@ def preflight(settings: Settings, parameters_file: str | None = None, only_year:
         raise CannotRun(str(error)) from None
     check_writable_folder(dagster_home(), "Dagster instance folder (DAGSTER_HOME)")
     check_writable_folder(settings.output_dir, "output folder (SWPS_OUTPUT_DIR)")
-    return years
+    return registry
 
 
 def check_regular_file(path: Path, what: str) -> None:
@@ -177,6 +181,7 @@ def recorded_crime_status(result, instance) -> str:
 
 def command_run(args: argparse.Namespace) -> int:
     from swps_pipeline.publish.provenance import SCENARIO_TAG, ScenarioError, cli_run_tags
+    from swps_pipeline.validate.ahead import validating_ahead
 
     settings = Settings.from_env()
     started = time.perf_counter()
@@ -186,12 +191,13 @@ def command_run(args: argparse.Namespace) -> int:
         tags = cli_run_tags(args.parameters, args.scenario, args.publish)
     except ScenarioError as error:
         raise CannotRun(str(error)) from None
-    preflight(settings, args.parameters, args.year)
+    registry = preflight(settings, args.parameters, args.year)
     scenario = tags.get(SCENARIO_TAG)  # without the tag, no parameter is overridden: an official run
     if scenario and args.year is not None:
         raise CannotRun(f"--year {args.year} re-runs one year into the official outputs; a what-if run "
                         f"(scenario {scenario}) recomputes every year: drop --year")
-    with exclusive_run_lock(settings.output_dir):
+    years = settings.returns_years() if args.year is None else [args.year]
+    with exclusive_run_lock(settings.output_dir), validating_ahead(settings.data_dir, years, registry):
         from swps_pipeline.publish.warehouse import publish_run_folder, remove_stale_runs, start_run_folder
         from swps_pipeline.runner import StepProgress, materialise, run_config
 

@@ -87,13 +87,13 @@ def parallel_map(function: Callable[[Item], Result], items: Iterable[Item]) -> l
     with _one_at_a_time:
         _work = (function, items)
         try:
-            with _forked_pool(workers) as pool:
+            with forked_pool(workers) as pool:
                 return list(pool.map(_run, range(len(items))))
         finally:
             _work = None
 
 
-def _forked_pool(workers: int) -> ProcessPoolExecutor:
+def forked_pool(workers: int) -> ProcessPoolExecutor:
     """Workers forked from this process. Each first freezes what it inherits: its collector then leaves the
     parent's objects alone, and their pages stay shared (frozen in the worker, the parent's settings stay)."""
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=gc.freeze)
@@ -147,14 +147,14 @@ def in_background(call: Callable[[], Result]) -> Pending[Result]:
     with _one_at_a_time:
         _background = call
         try:
-            pool = _forked_pool(1)
+            pool = forked_pool(1)
             return Pending(pool.submit(_run_background), pool)  # the worker is forked within `submit`
         finally:
             _background = None
 
 
 def _import_all(modules: tuple[str, ...]) -> None:
-    """The warm worker's start: freeze what it inherits (as `_forked_pool`'s workers), then import `modules`. A
+    """The warm worker's start: freeze what it inherits (as `forked_pool`'s workers), then import `modules`. A
     module that fails to import is left for the call that needs it, which then raises in its step."""
     gc.freeze()
     for module in modules:

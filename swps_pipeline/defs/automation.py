@@ -9,8 +9,9 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from swps_pipeline.defs.ingest import FINGERPRINTS, folder_fingerprint, returns_year
+from swps_pipeline.defs.ingest import FINGERPRINTS, returns_year
 from swps_pipeline.defs.resources import PipelineSettings
+from swps_pipeline.ingest.folder import folder_fingerprint
 from swps_pipeline.profiles import active_profile
 
 #: Run tag naming the output folder a run writes: the team deployment's run queue (deploy/, `swps serve`) lets

@@ -1,19 +1,17 @@
 """Reference data and the yearly returns: read, validated, quarantined, accounted for."""
 
-import hashlib
-import json
 import warnings
-from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
 from swps_pipeline.defs.metadata import KINDS, OWNERS, preview, table_metadata, year_metadata
 from swps_pipeline.defs.resources import PipelineSettings
-from swps_pipeline.ingest.folder import CORRECTIONS
+from swps_pipeline.ingest.folder import folder_fingerprint
 from swps_pipeline.ingest.registry import RegistryError, read_registry
 from swps_pipeline.reference import departements as official_departements
 from swps_pipeline.reference import official_department_codes
+from swps_pipeline.validate import ahead as validation_ahead
 from swps_pipeline.validate import validate_years
 from swps_pipeline.validate.tables import ACCOUNTING_COUNTS
 
@@ -32,17 +30,6 @@ run over several years (every run of `swps run`, "Materialize all") is one step 
 
 FINGERPRINTS = "returns folder fingerprints"
 """Metadata of `ingestion_accounting`: each year's folder fingerprint when it was read (the sensor compares)."""
-
-
-def folder_fingerprint(folder: Path) -> str:
-    """Names, sizes and modification times of a year's files (and of its corrections/): changes when a file is
-    added, replaced or touched."""
-    entries = sorted(
-        (p.relative_to(folder).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
-        for directory in (folder, folder / CORRECTIONS) if directory.is_dir()
-        for p in directory.iterdir() if p.is_file()
-    )
-    return hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
 
 
 @dg.asset(
@@ -125,10 +112,13 @@ def _most_broken_rules(quarantine: pd.DataFrame) -> pd.DataFrame:
     ],
 )
 def validated_returns(context: dg.AssetExecutionContext, settings: PipelineSettings, positions_registry: pd.DataFrame):
-    """Read and validate each year's files; every row ends valid, quarantined or skipped."""
+    """Read and validate each year's files; every row ends valid, quarantined or skipped. The years `swps run`
+    validated while it started (`validate/ahead.py`) are taken as they are, when their inputs are these."""
     years = sorted(context.partition_keys, key=int)
     fingerprints = {year: folder_fingerprint(settings.paths.returns_dir / year) for year in years}
-    results = validate_years(settings.paths.data_dir, [int(year) for year in years], positions_registry)
+    data_dir, year_numbers = settings.paths.data_dir, [int(year) for year in years]
+    ahead = validation_ahead.take(data_dir, year_numbers, positions_registry)
+    results = validate_years(data_dir, year_numbers, positions_registry, validated=ahead)
     tables = {name: pd.concat([getattr(r, name) for r in results], ignore_index=True) for name in INGEST_TABLES}
 
     valid, quarantine, accounting = tables["returns_valid"], tables["returns_quarantine"], tables["ingestion_accounting"]
@@ -139,6 +129,7 @@ def validated_returns(context: dg.AssetExecutionContext, settings: PipelineSetti
     summary = {
         FINGERPRINTS: dg.MetadataValue.json(fingerprints),
         "years": ", ".join(years),
+        "years validated while the run started": ", ".join(map(str, ahead)) or "none",
         "rows valid / quarantined per year": preview(per_year, rows=50),
         "folders not read": preview(not_read),
     }

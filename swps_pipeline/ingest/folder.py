@@ -9,6 +9,8 @@ the data folder may be read through a link (issue 18).
 from __future__ import annotations
 
 import codecs
+import hashlib
+import json
 import os
 import stat
 from dataclasses import dataclass, field
@@ -125,3 +127,14 @@ def _scan(data_dir: Path, root: Path, directory: Path, folder: YearFolder, corre
             folder.rejected.append((source, f"{_kind(mode)}, not a file: send the return as a .csv or .xlsx file"))
     for corrections in later:
         _scan(data_dir, root, corrections, folder, correction=True)
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """Names, sizes and modification times of a year's files (and of its corrections/): changes when a file is
+    added, replaced or touched."""
+    entries = sorted(
+        (p.relative_to(folder).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
+        for directory in (folder, folder / CORRECTIONS) if directory.is_dir()
+        for p in directory.iterdir() if p.is_file()
+    )
+    return hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]

@@ -9,7 +9,7 @@ raises: it ends in the quarantine or in `files_rejected`.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -202,12 +202,22 @@ def validate_year(data_dir: Path, year: int, registry: pd.DataFrame | None) -> V
     )
 
 
-def validate_years(data_dir: Path, years: Sequence[int], registry: pd.DataFrame | None) -> list[ValidationResult]:
-    """`validate_year` for each of `years`, in that order, the years shared among the cores (`parallel_map`).
+def validate_years(data_dir: Path, years: Sequence[int], registry: pd.DataFrame | None,
+                   validated: Mapping[int, ValidationResult] | None = None) -> list[ValidationResult]:
+    """`validate_year` for each of `years`, in that order, the years shared among the cores (`parallel_map`);
+    the years in `validated` (their results, e.g. validated ahead: `validate.ahead`) are not validated again.
 
-    The hard rules are checked once on no rows first: pandera's first validation in a process costs 0.2 s more
-    than the next (its lazy imports and the model's schema), paid here once rather than in each forked process,
+    The hard rules are checked once on no rows first (`warm_hard_rules`) when several years are validated here."""
+    validated = validated or {}
+    remaining = [year for year in years if year not in validated]
+    if len(remaining) > 1:
+        warm_hard_rules(remaining[0])
+    computed = dict(zip(remaining, parallel_map(partial(validate_year, data_dir, registry=registry), remaining)))
+    return [validated[year] if year in validated else computed[year] for year in years]
+
+
+def warm_hard_rules(year: int) -> None:
+    """Check the hard rules on no rows: pandera's first validation in a process costs 0.2 s more than the next
+    (its lazy imports and the model's schema), paid once here rather than in each process forked after it,
     and again in the collection's feedback."""
-    if len(years) > 1:
-        hard_rule_failures(parse_returns(pd.DataFrame(columns=COLUMN_NAMES, dtype=object))[0], years[0])
-    return parallel_map(partial(validate_year, data_dir, registry=registry), years)
+    hard_rule_failures(parse_returns(pd.DataFrame(columns=COLUMN_NAMES, dtype=object))[0], year)

@@ -16,6 +16,7 @@ from swps_pipeline.definitions import build_definitions
 from swps_pipeline.defs.economics import ECONOMICS_TABLES
 from swps_pipeline.defs.scenario import parameters_record, run_record
 from swps_pipeline.economics import load_parameters
+from swps_pipeline.parallel import WORKERS_VARIABLE
 from swps_pipeline.publish import provenance
 from swps_pipeline.publish.warehouse import overlay_marts
 from swps_pipeline.settings import Settings
@@ -201,8 +202,13 @@ def test_swps_run_with_a_parameter_file_writes_a_scenario_named_after_it(
     monkeypatch.setenv("SWPS_DATA_DIR", str(BUNDLED_DATA))
     monkeypatch.setenv("SWPS_OUTPUT_DIR", str(output_dir))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.setenv(WORKERS_VARIABLE, "2")
     assert cli.main(["run", "--parameters", str(parameters)]) == 0
     printed = capsys.readouterr().out
+    with dg.DagsterInstance.get() as instance:  # the years were validated while the run started, and taken
+        accounting = instance.get_latest_materialization_event(dg.AssetKey("ingestion_accounting"))
+    years = ", ".join(map(str, Settings(BUNDLED_DATA, output_dir).returns_years()))
+    assert accounting.asset_materialization.metadata["years validated while the run started"].value == years
     assert "what-if scenario 'zero-rate': the official outputs are untouched" in printed
     assert f"marts:     {output_dir / 'scenarios' / 'zero-rate' / 'marts'}/<table>.parquet" in printed
     for name, fingerprints in official.items():
