@@ -98,9 +98,11 @@ def _area_terms(department_year: pd.DataFrame, national_year: pd.DataFrame,
     An area's population is null if any of its départements lacks one, and its
     population_year is the oldest reference year that entered the sum.
     """
+    # In département order, whatever the order of the rows given: a region's sums then add the same numbers in
+    # the same order in a year's re-run as in a full run, to the last digit.
     dept = _population(population, department_year[["department_code", "year"]]).merge(
         department_year, on=["department_code", "year"]
-    )
+    ).sort_values(["year", "department_code"], ignore_index=True)
     dept["departments"] = 1
     dept["departments_covered"] = dept["positions_active"] >= 1
     dept["departments_meeting_standard"] = dept["meets_standard"].astype(bool)
