@@ -196,8 +196,11 @@ def command_run(args: argparse.Namespace) -> int:
     if scenario and args.year is not None:
         raise CannotRun(f"--year {args.year} re-runs one year into the official outputs; a what-if run "
                         f"(scenario {scenario}) recomputes every year: drop --year")
-    years = settings.returns_years() if args.year is None else [args.year]
-    with exclusive_run_lock(settings.output_dir), validating_ahead(settings.data_dir, years, registry):
+    all_years = settings.returns_years()
+    years = all_years if args.year is None else [args.year]
+    with (exclusive_run_lock(settings.output_dir),
+          validating_ahead(settings.data_dir, years, registry, feedback_year=all_years[-1] if all_years else None,
+                           output_dir=settings.output_dir)):
         from swps_pipeline.publish.warehouse import publish_run_folder, remove_stale_runs, start_run_folder
         from swps_pipeline.runner import StepProgress, materialise, run_config
 

@@ -359,7 +359,9 @@ def render_html(report: dict[str, pd.DataFrame], title: str, intro: str, synthet
             f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>\n")
 
 
-class _AreaFeedback(NamedTuple):
+class AreaFeedback(NamedTuple):
+    """One area's report, ready to write: what its two files show, their names and what they are made from."""
+
     code: str
     report: dict[str, pd.DataFrame]
     title: str
@@ -368,28 +370,47 @@ class _AreaFeedback(NamedTuple):
     key: str  # what they are made from (`inputs_key`)
 
 
+class PreparedFeedback(NamedTuple):
+    """The reports of a collection year in a language (`prepare_feedback`), before any file is written."""
+
+    collection: CollectionYear
+    language: str
+    areas: list[AreaFeedback]
+
+
+def prepare_feedback(collection: CollectionYear, language: str | None = None, reuse: Reuse = compute_afresh
+                     ) -> PreparedFeedback:
+    """Every involved area's report in `language` (by default the active one), with the key of its files: the
+    pure part of `write_feedback`, which `swps run` computes while it starts (`validate/ahead.py`)."""
+    say = Texts(language)
+    areas = []
+    for code, report in feedback_tables(collection, say, reuse).items():
+        title = say(texts.FEEDBACK_TITLE, year=collection.year, area=_department_name(code, say))
+        intro = say(texts.FEEDBACK_INTRO, year=collection.year)
+        stem = f"retour_{collection.year}_{code.replace(' ', '_')}"
+        areas.append(AreaFeedback(code, report, title, intro, [f"{stem}.xlsx", f"{stem}.html"],
+                                  inputs_key(report, title, intro, collection.synthetic, say.language)))
+    return PreparedFeedback(collection, say.language, areas)
+
+
 def write_feedback(collection: CollectionYear, out_dir: Path, language: str | None = None,
-                   reuse: Reuse = compute_afresh) -> pd.DataFrame:
+                   reuse: Reuse = compute_afresh, prepared: PreparedFeedback | None = None) -> pd.DataFrame:
     """Write `retour_<year>_<code>.xlsx` and `.html` per area, in `language` (by default the active one); return
     the index of what was written: year, department_code, lines to correct / to check, missing, files refused,
     the two file names (in `out_dir`, so that the table is the same wherever it is written, in any language).
     An area's two files already in `out_dir`, made from the same report by the same code (`WrittenFiles`), are
     left as they are (a corrected row changes one area's report); the others are written by processes forked
     from this one (`parallel_map`: each area writes its own two files). `reuse` keeps the year's status and the
-    failures found in its quarantined rows (`feedback_tables`)."""
-    say = Texts(language)
+    failures found in its quarantined rows (`feedback_tables`). `prepared`: the reports already made from this
+    collection in this language (`prepare_feedback`), written as they are."""
+    if prepared is None:
+        prepared = prepare_feedback(collection, language, reuse)
+    say = Texts(prepared.language)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = WrittenFiles.read(out_dir)
-    areas = []
-    for code, report in feedback_tables(collection, say, reuse).items():
-        title = say(texts.FEEDBACK_TITLE, year=collection.year, area=_department_name(code, say))
-        intro = say(texts.FEEDBACK_INTRO, year=collection.year)
-        stem = f"retour_{collection.year}_{code.replace(' ', '_')}"
-        files = [f"{stem}.xlsx", f"{stem}.html"]
-        areas.append(_AreaFeedback(code, report, title, intro, files,
-                                   inputs_key(report, title, intro, collection.synthetic, say.language)))
+    areas = prepared.areas
 
-    def write_area(area: _AreaFeedback) -> None:
+    def write_area(area: AreaFeedback) -> None:
         xlsx, page = area.files
         (out_dir / xlsx).write_bytes(feedback_workbook(area.report, area.title, area.intro, collection.synthetic,
                                                    say.language))

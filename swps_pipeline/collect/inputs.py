@@ -22,8 +22,10 @@ from swps_pipeline.collect.attribution import (
 )
 from swps_pipeline.ingest.folder import safe_name
 from swps_pipeline.ingest.registry import read_registry
+from swps_pipeline.publish.stored import as_loaded, loaded_columns
 from swps_pipeline.settings import Settings
 from swps_pipeline.validate import validate_year
+from swps_pipeline.validate.tables import SCHEMAS, ValidationResult
 
 #: The generator writes this next to the bundled data: its presence means the returns are synthetic.
 SYNTHETIC_MANIFEST = "synthetic_manifest.json"
@@ -78,6 +80,10 @@ def is_synthetic(data_dir: Path) -> bool:
 #: years' status keys at 10x the bundled data: 0.18 s instead of 0.4 s; issue 17).
 VALID_COLUMNS = ["position_id", "department_code", "source_file", "source_row", "persons_received", "new_cases",
                  "actions", "fte"]
+#: The `AssetIn` metadata with which the `collection` step loads the valid returns (their year and `VALID_COLUMNS`).
+VALID_LOADED = loaded_columns(SCHEMAS["returns_valid"], ["year", *VALID_COLUMNS])
+#: The ingestion tables a collection year is made from, as the `collection` step names its inputs.
+INGESTION_TABLES = ("returns_valid", "returns_quarantine", "returns_warnings", "files_rejected")
 
 
 def from_tables(year: int, data_dir: Path, registry: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> CollectionYear:
@@ -90,6 +96,13 @@ def from_tables(year: int, data_dir: Path, registry: pd.DataFrame, tables: dict[
         warnings=of_year["returns_warnings"], files_rejected=of_year["files_rejected"],
         file_dates=file_dates(data_dir, year), synthetic=is_synthetic(data_dir),
     )
+
+
+def loaded_from(result: ValidationResult) -> dict[str, pd.DataFrame]:
+    """A year's validation's ingestion tables as the `collection` step loads them from the warehouse once they
+    are stored (`publish.stored.as_loaded`): the same rows, columns, types and order."""
+    return {name: as_loaded(getattr(result, name), VALID_LOADED["columns"] if name == "returns_valid" else None)
+            for name in INGESTION_TABLES}
 
 
 def read_collection_year(settings: Settings, year: int) -> CollectionYear:

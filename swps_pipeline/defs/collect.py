@@ -7,19 +7,17 @@ import dagster as dg
 import pandas as pd
 
 from swps_pipeline.collect.feedback import write_feedback
-from swps_pipeline.collect.inputs import VALID_COLUMNS, from_tables, is_synthetic
+from swps_pipeline.collect.inputs import INGESTION_TABLES, VALID_LOADED, from_tables, is_synthetic
 from swps_pipeline.collect.status import collection_status, national_status, status_chart, to_chase
 from swps_pipeline.defs.metadata import KINDS, OWNERS, chart, preview, table_metadata
 from swps_pipeline.defs.resources import PipelineSettings
 from swps_pipeline.figures import draw_meanwhile
 from swps_pipeline.i18n import active_language
 from swps_pipeline.parallel import parallel_map
-from swps_pipeline.publish.warehouse import loaded_columns
 from swps_pipeline.reuse import reused
-from swps_pipeline.validate.tables import SCHEMAS
+from swps_pipeline.validate import ahead
 
 COLLECT = {"group_name": "collect", "kinds": KINDS, "owners": OWNERS}
-INGESTION = ["returns_valid", "returns_quarantine", "returns_warnings", "files_rejected"]
 
 
 def _years(tables: dict[str, pd.DataFrame]) -> set[int]:
@@ -41,14 +39,14 @@ def _years(tables: dict[str, pd.DataFrame]) -> set[int]:
             "département report: lines to correct, lines to check, missing returns, files refused, the names of "
             "the two files. Source: collection_status + the ingestion tables (synthetic in the bundled data).")),
     },
-    ins={"returns_valid": dg.AssetIn(metadata=loaded_columns(SCHEMAS["returns_valid"], ["year", *VALID_COLUMNS]))},
+    ins={"returns_valid": dg.AssetIn(metadata=VALID_LOADED)},
 )
 def collection(context: dg.AssetExecutionContext, settings: PipelineSettings, positions_registry: pd.DataFrame,
                returns_valid: pd.DataFrame, returns_quarantine: pd.DataFrame, returns_warnings: pd.DataFrame,
                files_rejected: pd.DataFrame):
     """The status of every year, and the feedback of the latest one (the collection in progress)."""
     reuse = partial(reused, settings.paths.output_dir)  # each year's status, the chart
-    ingestion = dict(zip(INGESTION, [returns_valid, returns_quarantine, returns_warnings, files_rejected]))
+    ingestion = dict(zip(INGESTION_TABLES, [returns_valid, returns_quarantine, returns_warnings, files_rejected]))
     # The year folders (a run needs at least one), plus any year a table holds.
     years = sorted(set(settings.paths.returns_years()) | _years(ingestion))
     collections = [from_tables(year, settings.paths.data_dir, positions_registry, ingestion) for year in years]
@@ -59,7 +57,8 @@ def collection(context: dg.AssetExecutionContext, settings: PipelineSettings, po
     with draw_meanwhile(reuse, status_chart, national, is_synthetic(settings.paths.data_dir),
                         active_language()) as status_png:
         folder = settings.paths.output_dir / "feedback" / str(years[-1])
-        index = write_feedback(collections[-1], folder, reuse=reuse)  # only the areas whose report changed
+        prepared = ahead.take_feedback(collections[-1])  # its reports, when made while the run started
+        index = write_feedback(collections[-1], folder, reuse=reuse, prepared=prepared)  # the areas that changed
         yield dg.Output(status, output_name="collection_status", metadata={
             **table_metadata(status),
             "national view": preview(national, rows=50),
@@ -69,6 +68,7 @@ def collection(context: dg.AssetExecutionContext, settings: PipelineSettings, po
     yield dg.Output(index, output_name="collection_feedback", metadata={
         **table_metadata(index), "folder": dg.MetadataValue.path(str(folder)),
         "lines to correct": int(index["lines_to_correct"].sum()),
+        "reports prepared while the run started": "yes" if prepared else "no",
     })
 
 

@@ -15,7 +15,7 @@ from swps_pipeline.defs.resources import PipelineSettings
 from swps_pipeline.figures import draw_meanwhile
 from swps_pipeline.panel.tables import POSITION_YEAR_DTYPES
 from swps_pipeline.publish.currency import profile_money
-from swps_pipeline.publish.warehouse import loaded_columns
+from swps_pipeline.publish.stored import loaded_columns
 from swps_pipeline.reuse import reused
 from swps_pipeline.economics.parameters import CHANNELS, DISTRIBUTIONS, EFFECT_SOURCES
 from swps_pipeline.economics.costs import POSITION_YEAR_INPUTS

@@ -17,7 +17,7 @@ from swps_pipeline.impact.estimators import DIAGNOSTIC_COLUMNS, ESTIMATE_COLUMNS
 from swps_pipeline.impact.panel import IMPACT_PANEL_DTYPES
 from swps_pipeline.panel.tables import POSITION_YEAR_DTYPES
 from swps_pipeline.profiles import active_profile
-from swps_pipeline.publish.warehouse import loaded_columns
+from swps_pipeline.publish.stored import loaded_columns
 
 IMPACT = {"group_name": "impact", "kinds": KINDS, "owners": OWNERS}
 #: Metadata key of `recorded_crime` (and of the assets skipped without it): the edition read, or why none.

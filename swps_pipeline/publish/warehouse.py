@@ -44,19 +44,10 @@ from swps_pipeline.columns import describe
 from swps_pipeline.profiles import active_profile
 from swps_pipeline.publish.currency import canonical_columns, published_name
 from swps_pipeline.publish.provenance import OFFICIAL
+from swps_pipeline.publish.stored import duckdb_ready
 from swps_pipeline.settings import Settings
 
 SCHEMA = "main"
-
-
-def duckdb_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """Give text columns an explicit string type so an all-null column is not stored as INTEGER."""
-    converted = {
-        name: column.astype("string")
-        for name, column in frame.items()
-        if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")
-    }
-    return frame.assign(**converted) if converted else frame
 
 
 #: Hidden, so a reader globbing `*.parquet` never sees one; the writer's pid keeps two writers apart.
@@ -202,18 +193,6 @@ def keep_only_years(warehouse_path: Path, tables: Sequence[str], years: Sequence
         for table in sorted(set(tables) & present):
             connection.execute(f"DELETE FROM {SCHEMA}.{table} WHERE year NOT IN (SELECT unnest(?))", [list(years)])
     return present
-
-
-def loaded_columns(table_order: Iterable[str], wanted: Iterable[str]) -> dict[str, list[str]]:
-    """The `AssetIn` metadata that loads only the `wanted` columns of a warehouse table, in the table's own
-    order (`table_order`): a year-partitioned table's rows come sorted by every column loaded, first to last
-    (`WarehouseTypeHandler.load_input`), so with the table's leading key columns among them a consumer gets its
-    rows in the whole table's order. Fewer columns are fetched, copied and digested for reuse (issue 17)."""
-    order, wanted = list(table_order), set(wanted)
-    unknown = sorted(wanted - set(order))
-    if unknown:
-        raise ValueError(f"not columns of the table: {', '.join(unknown)}")
-    return {"columns": [column for column in order if column in wanted]}
 
 
 #: The `AssetIn` metadata key of `loaded_rows`.

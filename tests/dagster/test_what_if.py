@@ -207,8 +207,11 @@ def test_swps_run_with_a_parameter_file_writes_a_scenario_named_after_it(
     printed = capsys.readouterr().out
     with dg.DagsterInstance.get() as instance:  # the years were validated while the run started, and taken
         accounting = instance.get_latest_materialization_event(dg.AssetKey("ingestion_accounting"))
+        feedback = instance.get_latest_materialization_event(dg.AssetKey("collection_feedback"))
     years = ", ".join(map(str, Settings(BUNDLED_DATA, output_dir).returns_years()))
     assert accounting.asset_materialization.metadata["years validated while the run started"].value == years
+    # the latest year's reports, prepared from its validation, were those of the tables the warehouse gave back
+    assert feedback.asset_materialization.metadata["reports prepared while the run started"].value == "yes"
     assert "what-if scenario 'zero-rate': the official outputs are untouched" in printed
     assert f"marts:     {output_dir / 'scenarios' / 'zero-rate' / 'marts'}/<table>.parquet" in printed
     for name, fingerprints in official.items():

@@ -18,7 +18,7 @@ from swps_pipeline.assumptions import MAX_FILE_BYTES
 from swps_pipeline.ingest import lines
 from swps_pipeline.ingest.folder import original_name, safe_name, scan_year_folder
 from swps_pipeline.ingest.read import read_year
-from swps_pipeline.publish.warehouse import duckdb_ready
+from swps_pipeline.publish.stored import duckdb_ready
 from swps_pipeline.validate import validate_year
 from tests.ingest.workbooks import workbook
 

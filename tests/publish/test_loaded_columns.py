@@ -9,7 +9,8 @@ import pytest
 
 from swps_pipeline.definitions import defs
 from swps_pipeline.panel.tables import POSITION_YEAR_DTYPES
-from swps_pipeline.publish.warehouse import SCHEMA, WarehouseIOManager, loaded_columns, loaded_rows
+from swps_pipeline.publish.stored import as_loaded, loaded_columns
+from swps_pipeline.publish.warehouse import SCHEMA, WarehouseIOManager, loaded_rows
 from swps_pipeline.validate.tables import SCHEMAS
 
 
@@ -68,3 +69,39 @@ def test_indicator_changes_loads_only_the_levels_it_compares():
     node = next(assets.node_def for assets in defs.assets if getattr(assets, "node_def", None) is not None
                 and assets.node_def.name == "indicator_changes")
     assert node.input_def_named("indicators").metadata["rows"] == {"level": ["national", "department"]}
+
+
+def test_as_loaded_gives_what_a_step_loads_from_the_warehouse(tmp_path):
+    """What the processes validating ahead compute from (`validate/ahead.py`): a year-partitioned table's rows
+    come sorted, a plain table's as stored; nullable integers, missing text and an empty text column come back
+    as the warehouse gives them."""
+    frame = pd.DataFrame({
+        "year": [2021, 2021, 2021], "position_id": ["77-002", "77-001", None],
+        "persons": pd.array([5, None, 3], dtype="Int64"), "note": [None, None, None], "fte": [1.0, 0.5, float("nan")],
+    })
+    received = {}
+
+    @dg.asset(partitions_def=dg.StaticPartitionsDefinition(["2021"]), metadata={"partition_expr": "year"})
+    def yearly_stand_in() -> pd.DataFrame:
+        return frame
+
+    @dg.asset
+    def plain_stand_in() -> pd.DataFrame:
+        return frame
+
+    @dg.asset(ins={"yearly_stand_in": dg.AssetIn(metadata={"columns": ["year", "position_id", "persons"]})})
+    def reader_stand_in(yearly_stand_in: pd.DataFrame, plain_stand_in: pd.DataFrame) -> None:
+        received.update(yearly=yearly_stand_in, plain=plain_stand_in)
+
+    io_manager = WarehouseIOManager(database=str(tmp_path / "w.duckdb"), schema=SCHEMA,
+                                    marts_dir=str(tmp_path / "marts"))
+    with dg.DagsterInstance.ephemeral() as instance:
+        for selection, partition in (([yearly_stand_in], "2021"), ([plain_stand_in], None)):
+            assert dg.materialize(selection, instance=instance, partition_key=partition,
+                                  resources={"io_manager": io_manager}).success
+        assert dg.materialize([yearly_stand_in, plain_stand_in, reader_stand_in], instance=instance,
+                              selection=[reader_stand_in], resources={"io_manager": io_manager}).success
+    yearly = as_loaded(frame, ["year", "position_id", "persons"])
+    pd.testing.assert_frame_equal(yearly, received["yearly"], check_exact=True)
+    pd.testing.assert_frame_equal(as_loaded(frame, partitioned=False), received["plain"], check_exact=True)
+    assert yearly["position_id"].tolist()[:2] == ["77-001", "77-002"] and yearly["position_id"].isna().tolist()[2]

@@ -1,11 +1,17 @@
-"""Years validated while `swps run` starts: taken by the step only for its own inputs, else validated again."""
+"""Years validated while `swps run` starts: taken by the step only for its own inputs, else validated again; the
+latest year's feedback prepared with its validation, written only for the collection year it was made from."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pandas as pd
 import pytest
 
+from swps_pipeline.collect.feedback import prepare_feedback, write_feedback
+from swps_pipeline.collect.inputs import CollectionYear, from_tables, loaded_from
 from swps_pipeline.parallel import WORKERS_VARIABLE
+from swps_pipeline.publish.stored import as_loaded
 from swps_pipeline.validate import ahead, validate_year, validate_years
 from swps_pipeline.validate import year as year_module
 from swps_pipeline.validate.tables import ValidationResult
@@ -88,3 +94,50 @@ def test_with_one_worker_nothing_is_validated_ahead(two_years, registry, monkeyp
     with ahead.validating_ahead(two_years, YEARS, registry):
         assert ahead.take(two_years, YEARS, registry) == {}
 
+
+
+def _loaded_collection(data_dir, year, registry, result) -> CollectionYear:
+    """The collection year as the `collection` step has it from the warehouse once the year is stored."""
+    return from_tables(year, data_dir, as_loaded(registry, partitioned=False), loaded_from(result))
+
+
+def test_the_latest_years_feedback_is_prepared_with_its_validation_and_written_as_made_afresh(
+        two_years, registry, tmp_path):
+    with ahead.validating_ahead(two_years, YEARS, registry, feedback_year=2022, output_dir=tmp_path / "out"):
+        taken = ahead.take(two_years, YEARS, registry)
+        collection = _loaded_collection(two_years, 2022, registry, taken[2022])
+        prepared = ahead.take_feedback(collection)
+    afresh = prepare_feedback(collection)
+    assert prepared is not None and prepared.language == afresh.language
+    assert [(area.code, area.files, area.key) for area in prepared.areas] == [
+        (area.code, area.files, area.key) for area in afresh.areas] == [
+        ("77", ["retour_2022_77.xlsx", "retour_2022_77.html"], afresh.areas[0].key)]
+    for mine, theirs in zip(prepared.areas[0].report.values(), afresh.areas[0].report.values()):
+        pd.testing.assert_frame_equal(mine, theirs, check_exact=True)
+    assert prepared.areas[0].report["quarantine"]["rule"].tolist() == ["range"]
+    index = write_feedback(collection, tmp_path / "ahead", prepared=prepared)
+    pd.testing.assert_frame_equal(index, write_feedback(collection, tmp_path / "afresh"))
+    assert index[["lines_to_correct", "returns_missing"]].values.tolist() == [[1, 27]]  # 30 = 2 valid + 1 to correct + 27
+    for name in index[["xlsx", "html"]].values.ravel():
+        assert (tmp_path / "ahead" / name).read_bytes() == (tmp_path / "afresh" / name).read_bytes()
+
+
+def test_feedback_prepared_from_other_tables_or_in_another_language_is_not_taken(two_years, registry):
+    def prepared_for(collection, language=None):
+        with ahead.validating_ahead(two_years, YEARS, registry, feedback_year=2022):
+            ahead.take(two_years, YEARS, registry)
+            return ahead.take_feedback(collection, language)
+
+    result = validate_year(two_years, 2022, registry)
+    collection = _loaded_collection(two_years, 2022, registry, result)
+    assert prepared_for(collection) is not None
+    one_row_less = dataclasses.replace(collection, valid=collection.valid.iloc[1:].reset_index(drop=True))
+    assert prepared_for(one_row_less) is None
+    other_dtypes = dataclasses.replace(collection, valid=collection.valid.astype({"persons_received": "Int64"}))
+    assert prepared_for(other_dtypes) is None
+    assert prepared_for(collection, language="en" if prepared_for(collection).language != "en" else "fr") is None
+    earlier = _loaded_collection(two_years, 2021, registry, validate_year(two_years, 2021, registry))
+    assert prepared_for(earlier) is None  # only the latest year's feedback is prepared
+    with ahead.validating_ahead(two_years, YEARS, registry):  # no feedback year: nothing prepared
+        ahead.take(two_years, YEARS, registry)
+        assert ahead.take_feedback(collection) is None
