@@ -15,12 +15,12 @@ validation started (names, sizes and modification times of their files:
 match, or whose validation failed, is validated again in the step as if nothing
 had been started, so what a run reports never depends on this.
 
-The process that validates the latest year folder then prepares its feedback
-reports (`collect.feedback.prepare_feedback`, a year's re-run's costliest part of
-the `collection` step after the validation), from the year's tables as the
-step will load them from the warehouse (`collect.inputs.loaded_from`). The
-step writes them (`take_feedback`) only when the collection year it has from
-the warehouse is the one they were made from, to the last value and type.
+The process that validates the latest year folder then prepares that year's
+feedback reports (`collect.feedback.prepare_feedback`: the costliest part of a
+re-run's `collection` step), from the year's tables as the step will load them
+from the warehouse (`collect.inputs.loaded_from`). The step writes them
+(`take_feedback`) only when the collection year it has from the warehouse is
+the one they were made from, to the last value and dtype.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def validating_ahead(data_dir: Path, years: Sequence[int], registry: pd.DataFram
         ahead.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _validate(year: int):
+def _validate(year: int) -> tuple[ValidationResult, PreparedFeedback | None]:
     """In a forked process: the year's validation, and the feedback of the latest year (None for the others, or
     when it could not be prepared: the step then prepares it and reports what goes wrong)."""
     inputs: _Inputs = _inputs  # type: ignore[assignment]
