@@ -158,22 +158,31 @@ def run_cost_benefit(
     `reuse` wraps the simulation (`simulate_scope`), to keep its result across runs.
     """
     return _run_scope(costed_activity(cost_position_year, position_year), params, scope, n_draws, seed, base_year,
-                      reuse)
+                      reuse, reuse(sensitivity_bounds)(params))
 
 
 def _run_scope(data: pd.DataFrame, params: Parameters, scope: CbaScope, n_draws: int | None, seed: int | None,
-               base_year: int | None, reuse: Reuse) -> CostBenefitResult:
-    """`run_cost_benefit` on `costed_activity`'s table."""
+               base_year: int | None, reuse: Reuse, bounds: Mapping[str, tuple[float, float]]) -> CostBenefitResult:
+    """`run_cost_benefit` on `costed_activity`'s table, with the parameters' `sensitivity_bounds`."""
     settings = params.settings
     n_draws = settings.n_draws if n_draws is None else n_draws
     seed = settings.seed if seed is None else seed
-    return reuse(simulate_scope)(_scope_flows(data, params, scope, base_year), params, scope, n_draws, seed)
+    return reuse(simulate_scope)(_scope_flows(data, params, scope, base_year), params, scope, n_draws, seed, bounds)
 
 
-def simulate_scope(flows: _Flows, params: Parameters, scope: CbaScope, n_draws: int, seed: int) -> CostBenefitResult:
-    """The Monte Carlo draws and every table of one scope from its flows. The flows are a few dozen totals: a
-    scope whose position-years a correction left alone has the same flows, and its result is kept across runs
-    by a key that costs next to nothing (issue 17)."""
+def sensitivity_bounds(params: Parameters) -> dict[str, tuple[float, float]]:
+    """Each parameter at the `SENSITIVITY_QUANTILES` of its distribution (the tornado's p10 and p90). They depend on
+    the parameters alone: kept across runs (`reuse`), a year's re-run finds them without importing SciPy's special
+    functions (0.15-0.25 s), and the scopes simulated in forked processes are handed them."""
+    return {name: (parameter.quantile(SENSITIVITY_QUANTILES[0]), parameter.quantile(SENSITIVITY_QUANTILES[1]))
+            for name, parameter in params.parameters.items()}
+
+
+def simulate_scope(flows: _Flows, params: Parameters, scope: CbaScope, n_draws: int, seed: int,
+                   bounds: Mapping[str, tuple[float, float]]) -> CostBenefitResult:
+    """The Monte Carlo draws and every table of one scope from its flows (`bounds`: `sensitivity_bounds(params)`).
+    The flows are a few dozen totals: a scope whose position-years a correction left alone has the same flows,
+    and its result is kept across runs by a key that costs next to nothing (issue 17)."""
     settings = params.settings
     at_means = _present_values(params.means(), flows, params)
     rng = np.random.default_rng(seed)
@@ -247,7 +256,7 @@ def simulate_scope(flows: _Flows, params: Parameters, scope: CbaScope, n_draws: 
         cba_summary=summary,
         cba_channels=channels,
         cba_perspectives=perspectives,
-        cba_sensitivity=_sensitivity(flows, params, float(at_means["npv"]), described),
+        cba_sensitivity=_sensitivity(flows, params, float(at_means["npv"]), described, bounds),
         cba_scenarios=_scenarios(draws, described),
         npv_draws=npv,
         npv_at_means=float(at_means["npv"]),
@@ -283,21 +292,23 @@ def cost_benefit_tables(
     except ParameterError as error:
         other = error
 
+    # Computed here, before the scopes are shared among forked processes (each would import SciPy for them).
+    bounds = {id(parameters): reuse(sensitivity_bounds)(parameters) for parameters in (chosen, other)
+              if isinstance(parameters, Parameters)}
+
     def run(parameters_and_scope: tuple[Parameters | ParameterError, CbaScope]) -> CostBenefitResult | ParameterError:
         parameters, scope = parameters_and_scope
         if isinstance(parameters, ParameterError):
             return parameters
         try:
-            return _run_scope(data, parameters, scope, None, None, base_year, reuse)
+            return _run_scope(data, parameters, scope, None, None, base_year, reuse, bounds[id(parameters)])
         except ParameterError as error:
             if parameters is chosen:
                 raise
             return error
 
     # The scopes are independent: shared among the cores (`parallel_map`; at 100x the bundled size, selecting
-    # each scope's rows of 300,000 position-years took 2 s of the step on one core). The quantiles' SciPy module
-    # is imported once, before the processes are forked, rather than in each.
-    import scipy.special  # noqa: F401
+    # each scope's rows of 300,000 position-years took 2 s of the step on one core).
     *results, other_result = parallel_map(run, [*((chosen, scope) for scope in scopes), (other, scopes[0])])
     notes = []
     tables = {name: [r.tables()[name] for r in results] for name in results[0].tables()}
@@ -542,8 +553,9 @@ def break_even_relative_reduction(flows: _Flows, params: Parameters) -> float:
     return -at_zero / slope if slope > 0 else float("nan")
 
 
-def _sensitivity(flows: _Flows, params: Parameters, npv_at_means: float, described: dict) -> pd.DataFrame:
-    """One-way sensitivity (tornado): each parameter at its p10 and p90, the others at their means.
+def _sensitivity(flows: _Flows, params: Parameters, npv_at_means: float, described: dict,
+                 bounds: Mapping[str, tuple[float, float]]) -> pd.DataFrame:
+    """One-way sensitivity (tornado): each parameter at its p10 and p90 (`bounds`), the others at their means.
 
     Parameters that do not move the NPV in this run (fixed, or feeding a channel
     that is off) are left out. Sorted by swing, largest first.
@@ -551,7 +563,7 @@ def _sensitivity(flows: _Flows, params: Parameters, npv_at_means: float, describ
     means = params.means()
     rows = []
     for name, parameter in params.parameters.items():
-        low, high = (parameter.quantile(q) for q in SENSITIVITY_QUANTILES)
+        low, high = bounds[name]
         npv_low, npv_high = (float(_present_values({**means, name: x}, flows, params)["npv"]) for x in (low, high))
         if npv_low == npv_high:
             continue

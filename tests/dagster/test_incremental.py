@@ -146,11 +146,13 @@ def test_a_year_re_run_reads_only_that_years_files(runs):
 def test_what_the_correction_left_unchanged_was_reused(runs):
     """The impact estimates read the recorded crime and the registry, which the correction left alone: the
     re-run reused them. The costs of 2024 changed: the cost-benefit model simulated again the whole period
-    (with the chosen effect source and the other one) and 2024, not 2023 and 2025 (5 scopes, then 3 more).
+    (with the chosen effect source and the other one) and 2024, not 2023 and 2025 (5 scopes, then 3 more), with
+    the sensitivity bounds of the two sets of parameters kept.
     The disclosure control solved again only the blocks of cells the correction changed."""
     before, after = runs["kept_before"], runs["kept_after"]
     assert before["estimate_impact"] == after["estimate_impact"] == 1
     assert (before["simulate_scope"], after["simulate_scope"]) == (5, 8)
+    assert before["sensitivity_bounds"] == after["sensitivity_bounds"] == 2  # the parameters did not change
     assert 0 < after["protect_block"] - before["protect_block"] < before["protect_block"] / 2
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -322,3 +323,51 @@ def test_the_pack_headlines_quote_the_headline_row(panel):
     assert shown["Mean net present value, 2021–2022 (M€)"] == pytest.approx(headline.cba_summary.iloc[0]["npv_mean_eur"]
                                                                              / 1e6)
     assert shown["NPV per public euro (mean), 2021–2022"] == pytest.approx(headline.cba_summary.iloc[0]["npv_per_public_euro"])
+
+
+def test_a_second_run_with_the_same_parameters_keeps_the_tornado_bounds_and_imports_no_scipy(panel, tmp_path):
+    """The p10 / p90 of each parameter depend on the parameters alone: kept across runs, a year's re-run finds
+    them without importing SciPy's special functions, though it simulates the changed scopes again. Its tables
+    are those of a run from scratch, which computes the bounds (and imports SciPy for them)."""
+    import pickle
+    import shutil
+
+    position_year, registry = panel
+    params = load_parameters(overrides={"settings": {"n_draws": 300}})
+    costs = build_cost_tables(position_year, registry, params)
+    estimates = pd.DataFrame({"model": ["callaway_santanna"], "term": ["att_overall"], "estimate": [-0.05],
+                              "std_error": [0.02]})
+    inputs = tmp_path / "inputs.pickle"
+    inputs.write_bytes(pickle.dumps((costs, position_year, estimates, params)))
+    code = f"""
+import pickle, sys
+from functools import partial
+from pathlib import Path
+from swps_pipeline.economics import cost_benefit_tables
+from swps_pipeline.reuse import reused
+costs, position_year, estimates, params = pickle.loads(Path({str(inputs)!r}).read_bytes())
+if sys.argv[1] == "corrected":  # one count of 2022 changed: the whole period and 2022 are simulated again
+    position_year = position_year.copy()
+    position_year.loc[position_year["year"] == 2022, "persons_received"] += 1
+tables, *_ = cost_benefit_tables(costs, position_year, estimates, params, partial(reused, Path({str(tmp_path)!r})))
+Path(sys.argv[2]).write_bytes(pickle.dumps(tables))
+print("scipy.special" in sys.modules)
+"""
+
+    def run(kind: str, name: str) -> tuple[str, dict]:
+        """The run's tables, and whether SciPy's special functions were imported (every scope simulated in the
+        one process, so that an import for the bounds, wherever made, shows)."""
+        shown = subprocess.run([sys.executable, "-c", code, kind, str(tmp_path / name)], capture_output=True,
+                               text=True, check=True, env={**os.environ, "SWPS_WORKERS": "1"}).stdout.strip()
+        return shown, pickle.loads((tmp_path / name).read_bytes())
+
+    first, _ = run("same", "first.pickle")
+    again, kept = run("corrected", "again.pickle")
+    shutil.rmtree(tmp_path / ".cache")
+    scratch, afresh = run("corrected", "scratch.pickle")
+    assert (first, again, scratch) == ("True", "False", "True")
+    for name, table in afresh.items():
+        pd.testing.assert_frame_equal(kept[name], table, check_exact=True)
+    sensitivity = kept["cba_sensitivity"].set_index(["first_year", "last_year", "effect_source", "parameter"])
+    cost = sensitivity.loc[(2021, 2022, "literature", "default_cost_per_fte_year_eur")]
+    assert (cost["low_value"], cost["high_value"]) == pytest.approx((50_500, 54_500))
