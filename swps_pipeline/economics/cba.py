@@ -172,8 +172,9 @@ def _run_scope(data: pd.DataFrame, params: Parameters, scope: CbaScope, n_draws:
 
 def sensitivity_bounds(params: Parameters) -> dict[str, tuple[float, float]]:
     """Each parameter at the `SENSITIVITY_QUANTILES` of its distribution (the tornado's p10 and p90). They depend on
-    the parameters alone: kept across runs (`reuse`), a year's re-run finds them without importing SciPy's special
-    functions (0.15-0.25 s), and the scopes simulated in forked processes are handed them."""
+    the parameters, not on the data: kept across runs (`reuse`, keyed by the whole parameter set, settings
+    included), a year's re-run finds them without importing SciPy's special functions (0.15-0.25 s), and the
+    scopes simulated in forked processes are handed them."""
     return {name: (parameter.quantile(SENSITIVITY_QUANTILES[0]), parameter.quantile(SENSITIVITY_QUANTILES[1]))
             for name, parameter in params.parameters.items()}
 

@@ -357,8 +357,10 @@ print("scipy.special" in sys.modules)
     def run(kind: str, name: str) -> tuple[str, dict]:
         """The run's tables, and whether SciPy's special functions were imported (every scope simulated in the
         one process, so that an import for the bounds, wherever made, shows)."""
-        shown = subprocess.run([sys.executable, "-c", code, kind, str(tmp_path / name)], capture_output=True,
-                               text=True, check=True, env={**os.environ, "SWPS_WORKERS": "1"}).stdout.strip()
+        # -P: the package this test imports, not one in the working folder; reuse on, whatever the caller's shell.
+        shown = subprocess.run([sys.executable, "-P", "-c", code, kind, str(tmp_path / name)], capture_output=True,
+                               text=True, check=True, env={**os.environ, "SWPS_WORKERS": "1", "SWPS_REUSE": "on"},
+                               ).stdout.strip()
         return shown, pickle.loads((tmp_path / name).read_bytes())
 
     first, _ = run("same", "first.pickle")
