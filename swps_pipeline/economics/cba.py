@@ -293,16 +293,18 @@ def cost_benefit_tables(
     except ParameterError as error:
         other = error
 
-    # Computed here, before the scopes are shared among forked processes (each would import SciPy for them).
-    bounds = {id(parameters): reuse(sensitivity_bounds)(parameters) for parameters in (chosen, other)
-              if isinstance(parameters, Parameters)}
+    # The tornado's bounds of each set of parameters, computed here before the scopes are shared among forked
+    # processes (each would import SciPy for them).
+    chosen_bounds, other_bounds = (reuse(sensitivity_bounds)(parameters) if isinstance(parameters, Parameters) else {}
+                                   for parameters in (chosen, other))
 
-    def run(parameters_and_scope: tuple[Parameters | ParameterError, CbaScope]) -> CostBenefitResult | ParameterError:
-        parameters, scope = parameters_and_scope
+    def run(task: tuple[Parameters | ParameterError, Mapping[str, tuple[float, float]], CbaScope]
+            ) -> CostBenefitResult | ParameterError:
+        parameters, bounds, scope = task
         if isinstance(parameters, ParameterError):
             return parameters
         try:
-            return _run_scope(data, parameters, scope, None, None, base_year, reuse, bounds[id(parameters)])
+            return _run_scope(data, parameters, scope, None, None, base_year, reuse, bounds)
         except ParameterError as error:
             if parameters is chosen:
                 raise
@@ -310,7 +312,8 @@ def cost_benefit_tables(
 
     # The scopes are independent: shared among the cores (`parallel_map`; at 100x the bundled size, selecting
     # each scope's rows of 300,000 position-years took 2 s of the step on one core).
-    *results, other_result = parallel_map(run, [*((chosen, scope) for scope in scopes), (other, scopes[0])])
+    *results, other_result = parallel_map(run, [*((chosen, chosen_bounds, scope) for scope in scopes),
+                                                (other, other_bounds, scopes[0])])
     notes = []
     tables = {name: [r.tables()[name] for r in results] for name in results[0].tables()}
     if isinstance(other_result, ParameterError):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import pickle
+import shutil
 import subprocess
 import sys
 
@@ -326,12 +328,9 @@ def test_the_pack_headlines_quote_the_headline_row(panel):
 
 
 def test_a_second_run_with_the_same_parameters_keeps_the_tornado_bounds_and_imports_no_scipy(panel, tmp_path):
-    """The p10 / p90 of each parameter depend on the parameters alone: kept across runs, a year's re-run finds
-    them without importing SciPy's special functions, though it simulates the changed scopes again. Its tables
-    are those of a run from scratch, which computes the bounds (and imports SciPy for them)."""
-    import pickle
-    import shutil
-
+    """The p10 / p90 of each parameter depend on the parameters, not the data: kept across runs, a year's re-run
+    finds them without importing SciPy's special functions, though it simulates the changed scopes again. Its
+    tables are those of a run from scratch, which computes the bounds (and imports SciPy for them)."""
     position_year, registry = panel
     params = load_parameters(overrides={"settings": {"n_draws": 300}})
     costs = build_cost_tables(position_year, registry, params)
