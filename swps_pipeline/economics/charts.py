@@ -25,6 +25,9 @@ NET_PRESENT_VALUE = N_("net present value")
 TORNADO_TITLE = N_("One-way sensitivity of the NPV (p10 / p90)")
 #: A parameter's label when its value comes from the impact estimate (`cba.with_impact_estimate`).
 IMPACT_ESTIMATE_LABEL = N_("{label} (impact estimate)")
+#: The tornado's legend sits in this many empty rows under its smallest bar: placed by Matplotlib among the bars,
+#: it hid the largest one.
+TORNADO_LEGEND_ROWS = 3
 
 
 def parameter_label(label: str, say: Texts) -> str:
@@ -91,7 +94,7 @@ def tornado_figure(cba_sensitivity: pd.DataFrame, title: str | None = None,
     say = Texts(language)
     unit = unit or profile_money().millions
     table = cba_sensitivity.sort_values("swing_eur")
-    figure = new_figure(8, 0.42 * max(len(table), 1) + 1.8)
+    figure = new_figure(8, 0.42 * (max(len(table), 1) + TORNADO_LEGEND_ROWS) + 1.8)
     axis = figure.add_subplot()
     if len(table):
         base = float(table["npv_at_means_eur"].iloc[0])
@@ -103,7 +106,8 @@ def tornado_figure(cba_sensitivity: pd.DataFrame, title: str | None = None,
         axis.axvline(base, color="black", linewidth=1,
                      label=say(N_("NPV at the parameters' means ({value} {unit})"),
                                value=_millions(base, say), unit=unit))
-        axis.legend(fontsize=8)
+        axis.set_ylim(-0.5 - TORNADO_LEGEND_ROWS, len(table) - 0.5)
+        axis.legend(fontsize=8, loc="lower right")
     axis.set_title(title or say(TORNADO_TITLE), fontsize=9)
     axis.set_xlabel(say(NET_PRESENT_VALUE))
     money_axis(axis, unit, which="x", language=language)

@@ -372,3 +372,26 @@ print("scipy.special" in sys.modules)
     sensitivity = kept["cba_sensitivity"].set_index(["first_year", "last_year", "effect_source", "parameter"])
     cost = sensitivity.loc[(2021, 2022, "literature", "default_cost_per_fte_year_eur")]
     assert (cost["low_value"], cost["high_value"]) == pytest.approx((50_500, 54_500))
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("all_below", [False, True])
+def test_the_tornado_legend_hides_no_bar(panel, language, all_below):
+    """The legend sits under the smallest bar, whatever the NPV at the means and the language (Matplotlib's own
+    placement put it over the largest bar); with every swing below the mean, the bars reach the right edge."""
+    from swps_pipeline.economics.charts import tornado_figure
+
+    result, _ = analyse(panel, n_draws=200)
+    sensitivity = result.cba_sensitivity
+    if all_below:  # every parameter lowers the NPV at both ends: the mean sits at the right
+        base = sensitivity["npv_at_means_eur"]
+        sensitivity = sensitivity.assign(npv_low_eur=base - sensitivity["swing_eur"],
+                                         npv_high_eur=base - sensitivity["swing_eur"] / 2)
+    figure = tornado_figure(sensitivity, language=language)
+    figure.canvas.draw()
+    axis = figure.axes[0]
+    legend = axis.get_legend().get_window_extent()
+    bars = [patch.get_window_extent() for patch in axis.patches]
+    assert len(bars) == 2 * len(sensitivity) > 4
+    assert not any(legend.overlaps(bar) for bar in bars)
+    assert legend.y0 >= axis.get_window_extent().y0  # inside the plot, above the axis
