@@ -228,3 +228,21 @@ def test_a_second_run_rewrites_only_the_feedback_files_that_changed(collections,
     made.clear()
     write_feedback(collections[2025], folder)
     assert len(made) == 101
+
+
+def test_an_empty_year_folder_is_a_year_with_every_return_missing(data_dir, registry, capsys, monkeypatch):
+    """Next year's folder is created before its files arrive: status and feedback say nothing came yet."""
+    collection = read_collection_year(Settings(data_dir, data_dir.parent / "out"), YEAR)
+    status = collection_status(collection)
+    expected = expected_positions(registry, YEAR)
+    national = national_status(status).iloc[0]
+    assert (national["positions_expected"], national["returns_received"], national["returns_missing"],
+            national["files_rejected"]) == (len(expected), 0, len(expected), 0)
+    assert status["last_file_date"].isna().all()
+
+    monkeypatch.setenv("SWPS_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("SWPS_OUTPUT_DIR", str(data_dir.parent / "out"))
+    assert cli.main(["status", "--year", str(YEAR)]) == 0
+    assert f"France entière : postes attendus {len(expected)}, bilans reçus 0," in capsys.readouterr().out
+    assert cli.main(["feedback", "--year", str(YEAR)]) == 0
+    assert (data_dir.parent / "out" / "feedback" / str(YEAR) / "retour_2023_77.html").is_file()
