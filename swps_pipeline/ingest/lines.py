@@ -237,6 +237,18 @@ def survey_sheets(archive: zipfile.ZipFile) -> list[SheetPart]:
     return sheets
 
 
+def _with_unsaved_formulas(lines: Lines, formulas: dict[tuple[int, int], str]) -> Lines:
+    """The sheet's rows with each formula without a saved value written into its cell: calamine's grid ends at
+    the last cell with a value, so rows and columns are added for a formula beyond it (a check formula right of
+    the data, a total below it)."""
+    lines += [(number, []) for number in range(len(lines) + 1, max([0, *(row for row, _ in formulas)]) + 1)]
+    for (row, column), formula in formulas.items():
+        cells = lines[row - 1][1]
+        cells += [""] * (column - len(cells))
+        cells[column - 1] = f"{UNSAVED_FORMULA}={formula}"
+    return lines
+
+
 @dataclass(frozen=True)
 class Workbook:
     """The rows of the sheet read, and one note per other sheet that was not (for the file's warnings)."""
@@ -285,10 +297,9 @@ def xlsx_lines(content: bytes, is_header) -> Workbook:
                 continue
             grid = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
             formulas = surveyed[index].unsaved_formulas if index < len(surveyed) else {}
-            lines = [(number, [cell_text(value) for value in values]) for number, values in enumerate(grid, start=1)]
-            for (row, column), formula in formulas.items():
-                cells = lines[row - 1][1]
-                cells[column - 1] = f"{UNSAVED_FORMULA}={formula}"
+            lines = _with_unsaved_formulas(
+                [(number, [cell_text(value) for value in values]) for number, values in enumerate(grid, start=1)],
+                formulas)
             header_at = next((i for i, (_, cells) in enumerate(lines) if is_header(cells)), None)
             if header_at is None:
                 definitions = metadata.name in every_translation(TEMPLATE_DEFINITIONS_SHEET)

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 
 from swps_pipeline.assumptions import MAX_FILE_BYTES
@@ -232,3 +233,28 @@ def test_case7_a_csv_with_too_many_columns_is_rejected(tmp_path):
     put(tmp_path, "wide.csv", (",".join(HEADER + [f"x{i}" for i in range(600)]) + "\n").encode())
     assert rejected(tmp_path)["returns/2021/wide.csv"] == (
         "too large: columns 609, the limit is 500; split the file or send only the programme's returns")
+
+
+def test_case6_an_unsaved_formula_beyond_the_filled_area_is_read_where_it_is(tmp_path):
+    """calamine's grid ends at the last cell with a value: a total below the data and a check right of it, both
+    formulas without a saved value, were outside it (IndexError: the whole file rejected as damaged)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in [HEADER, ROW, [*ROW[:2], "77-002", *ROW[3:]]]:
+        sheet.append(row)
+    sheet.cell(2, len(HEADER) + 1, "=F2-G2")  # a check column without a header, right of the data
+    sheet.cell(4, HEADER.index("persons_received") + 1, "=SUM(F2:F3)")  # a total row without its label
+    buffer = io.BytesIO()
+    book.save(buffer)
+    put(tmp_path, "totals.xlsx", buffer.getvalue())
+    result = validate_year(tmp_path, YEAR, None)
+    assert result.files_rejected.empty
+    assert result.returns_valid[["position_id", "source_row"]].values.tolist() == [["77-001", 2], ["77-002", 3]]
+    quarantine = result.returns_quarantine
+    assert quarantine[["source_row", "rules"]].values.tolist() == [[4, "required;type"]]
+    assert ("persons_received = '=SUM(F2:F3)': formula without a saved value: open and save the file in a "
+            "spreadsheet program") in quarantine["message"].iloc[0]
+    assert result.returns_warnings[["rule", "message"]].values.tolist() == [
+        ["extra_column", "column(s) not in the template, kept aside: column_10"]]
+    accounting = result.ingestion_accounting.iloc[0]
+    assert (accounting["rows_read"], accounting["rows_valid"], accounting["rows_quarantined"]) == (3, 2, 1)
