@@ -36,10 +36,21 @@ class FileRejected(Exception):
     """The whole file is unusable; the message says why, for the person who sent it."""
 
 
-#: Starts the text of an XLSX cell holding a formula without a saved value (then "=" and the formula): never
-#: typed by a person (U+FDD0 is a Unicode noncharacter), so validation can quarantine the cell under `type`.
+#: Start the text of an XLSX cell that has no value to read, which calamine would read as blank: a formula without
+#: a saved value (then "=" and the formula) and a spreadsheet error (then the error, e.g. "#DIV/0!"). Never typed
+#: by a person (Unicode noncharacters), so validation can quarantine the cell under `type` whatever its column.
 UNSAVED_FORMULA = "\ufdd0"
-UNSAVED_FORMULA_MESSAGE = "formula without a saved value: open and save the file in a spreadsheet program"
+SPREADSHEET_ERROR = "\ufdd1"
+#: What the person who sent the file should do about each valueless cell (its `type` message).
+VALUELESS_CELLS = {
+    UNSAVED_FORMULA: "formula without a saved value: open and save the file in a spreadsheet program",
+    SPREADSHEET_ERROR: "an error of the spreadsheet, not a figure: correct the formula or type the figure",
+}
+
+
+def as_shown(cell: str) -> str:
+    """A cell's text as the spreadsheet shows it: a valueless cell's formula or error without its marker."""
+    return cell[1:] if cell[:1] in VALUELESS_CELLS else cell
 
 
 def over_limit(what: str, measured: int, limit: int, unit: str = "") -> FileRejected:
@@ -139,6 +150,7 @@ _CELL_REFERENCE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})
 _ROW = re.compile(rb"<(?:\w+:)?row\b")
 _CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\st="e"')
 DAMAGED = "save it again as .xlsx from a spreadsheet program"
 
 
@@ -152,12 +164,12 @@ def column_number(letters: str) -> int:
 
 @dataclass
 class SheetPart:
-    """What the XML of one sheet says before it is loaded: its used area and its unsaved formulas."""
+    """What the XML of one sheet says before it is loaded: its used area and its valueless cells."""
 
     name: str
     rows: int = 0
     columns: int = 0
-    unsaved_formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column), 1-based
+    valueless_cells: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column), 1-based: marked text
 
 
 def _read_parts(archive: zipfile.ZipFile) -> dict[str, bytes]:
@@ -197,17 +209,20 @@ def _sheet_paths(parts: dict[str, bytes]) -> list[tuple[str, str]]:
     return paths
 
 
-def _unsaved_formulas(xml: bytes) -> dict[tuple[int, int], str]:
-    """Cells with a formula and no saved value (a program that writes formulas without computing them)."""
+def _valueless_cells(xml: bytes) -> dict[tuple[int, int], str]:
+    """Cells with a spreadsheet error (`t="e"`: #DIV/0!, #N/A, #REF!...) or a formula and no saved value (a program
+    that writes formulas without computing them), as their marked text (`UNSAVED_FORMULA`, `SPREADSHEET_ERROR`)."""
     found = {}
     for _, element in ElementTree.iterparse(io.BytesIO(xml)):
         if element.tag != f"{_MAIN}c":
             continue
         formula, value = element.find(f"{_MAIN}f"), element.find(f"{_MAIN}v")
-        if formula is not None and (value is None or not value.text) and element.get("r"):
-            match = re.fullmatch(r"([A-Z]{1,3})([0-9]+)", element.get("r"))
-            if match:
-                found[(int(match[2]), column_number(match[1]))] = formula.text or ""
+        saved = value.text if value is not None and value.text else None
+        match = re.fullmatch(r"([A-Z]{1,3})([0-9]+)", element.get("r") or "")
+        if match and element.get("t") == "e" and saved:
+            found[(int(match[2]), column_number(match[1]))] = SPREADSHEET_ERROR + saved
+        elif match and formula is not None and not saved:
+            found[(int(match[2]), column_number(match[1]))] = f"{UNSAVED_FORMULA}={formula.text or ''}"
         element.clear()
     return found
 
@@ -229,23 +244,23 @@ def survey_sheets(archive: zipfile.ZipFile) -> list[SheetPart]:
             check_shape(sheet.rows, sheet.columns)
         except FileRejected as problem:
             raise FileRejected(f"sheet '{name}': {problem}") from None
-        if _FORMULA.search(xml):
-            sheet.unsaved_formulas = _unsaved_formulas(xml)
+        if _FORMULA.search(xml) or _ERROR_CELL.search(xml):
+            sheet.valueless_cells = _valueless_cells(xml)
         sheets.append(sheet)
     if sum(sheet.rows * sheet.columns for sheet in sheets) > MAX_CELLS:
         raise over_limit("cells in the workbook", sum(sheet.rows * sheet.columns for sheet in sheets), MAX_CELLS)
     return sheets
 
 
-def _with_unsaved_formulas(lines: Lines, formulas: dict[tuple[int, int], str]) -> Lines:
-    """The sheet's rows with each formula without a saved value written into its cell: calamine's grid ends at
-    the last cell with a value, so rows and columns are added for a formula beyond it (a check formula right of
-    the data, a total below it)."""
-    lines += [(number, []) for number in range(len(lines) + 1, max([0, *(row for row, _ in formulas)]) + 1)]
-    for (row, column), formula in formulas.items():
+def _with_valueless_cells(lines: Lines, valueless: dict[tuple[int, int], str]) -> Lines:
+    """The sheet's rows with each valueless cell's marked text written into it (calamine reads them as blank): its
+    grid ends at the last cell with a value, so rows and columns are added for a formula beyond it (a check
+    formula right of the data, a total below it)."""
+    lines += [(number, []) for number in range(len(lines) + 1, max([0, *(row for row, _ in valueless)]) + 1)]
+    for (row, column), text in valueless.items():
         cells = lines[row - 1][1]
         cells += [""] * (column - len(cells))
-        cells[column - 1] = f"{UNSAVED_FORMULA}={formula}"
+        cells[column - 1] = text
     return lines
 
 
@@ -264,7 +279,7 @@ def xlsx_lines(content: bytes, is_header) -> Workbook:
     and no data is read only when no sheet has data. Two sheets with data make the file ambiguous: rejected,
     nothing guessed. Every other non-empty sheet is named in `unread_sheets`.
 
-    The XML is surveyed first (limits, DTDs, unsaved formulas), then the sheets are loaded by calamine
+    The XML is surveyed first (limits, DTDs, valueless cells), then the sheets are loaded by calamine
     (Rust, no DTD processing; docs/ARCHITECTURE.md, "Reading XLSX").
     """
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
@@ -296,10 +311,10 @@ def xlsx_lines(content: bytes, is_header) -> Workbook:
                 unread.append(f"{described} ({metadata.typ.name}) not read: not a worksheet")
                 continue
             grid = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
-            formulas = surveyed[index].unsaved_formulas if index < len(surveyed) else {}
-            lines = _with_unsaved_formulas(
+            valueless = surveyed[index].valueless_cells if index < len(surveyed) else {}
+            lines = _with_valueless_cells(
                 [(number, [cell_text(value) for value in values]) for number, values in enumerate(grid, start=1)],
-                formulas)
+                valueless)
             header_at = next((i for i, (_, cells) in enumerate(lines) if is_header(cells)), None)
             if header_at is None:
                 definitions = metadata.name in every_translation(TEMPLATE_DEFINITIONS_SHEET)

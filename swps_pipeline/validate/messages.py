@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from swps_pipeline.contract import BY_NAME, COLUMN_NAMES, COUNT_COLUMNS, GROUPS, SUM_GROUPS
-from swps_pipeline.ingest.lines import UNSAVED_FORMULA, UNSAVED_FORMULA_MESSAGE
+from swps_pipeline.ingest.lines import VALUELESS_CELLS
 from swps_pipeline.validate.parse import ENUMS
 from swps_pipeline.validate.schema import (
     UNKNOWN_GROUPS,
@@ -65,9 +65,9 @@ def cell_messages(failures: pd.DataFrame, text: pd.DataFrame, folder_year: int) 
     )
     year_text = f"{folder_year}, the year of folder returns/{folder_year}/ (correct the year or move the file)"
     message = shown + expected.where(failures["rule"] != "year_mismatch", year_text)
-    formula = values.str.startswith(UNSAVED_FORMULA)
-    message = message.where(~formula, failures["column"] + " = '" + values.str.removeprefix(UNSAVED_FORMULA)
-                            + "': " + UNSAVED_FORMULA_MESSAGE)
+    for marker, remedy in VALUELESS_CELLS.items():
+        message = message.where(~values.str.startswith(marker), failures["column"] + " = '" + values.str[1:] + "': "
+                                + remedy)
     return message.where(failures["rule"] != "required", failures["column"] + " is blank: it is required")
 
 

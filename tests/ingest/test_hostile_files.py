@@ -258,3 +258,29 @@ def test_case6_an_unsaved_formula_beyond_the_filled_area_is_read_where_it_is(tmp
         ["extra_column", "column(s) not in the template, kept aside: column_10"]]
     accounting = result.ingestion_accounting.iloc[0]
     assert (accounting["rows_read"], accounting["rows_valid"], accounting["rows_quarantined"]) == (3, 2, 1)
+
+
+def test_case6_a_spreadsheet_error_is_a_type_failure_not_a_blank(tmp_path):
+    """calamine reads #DIV/0!, #N/A, #REF! as blank: a required cell said "blank", an optional one read as not
+    reported, a cost replaced by the default cost, without a word."""
+    header = [*HEADER, "ongoing_cases", "cost_eur"]
+    rows = [[*ROW[:5], "#DIV/0!", *ROW[6:], 10, 45000],
+            [*ROW[:2], "77-002", *ROW[3:], "#N/A", 45000],
+            [*ROW[:2], "77-003", *ROW[3:], 10, "#REF!"],
+            [*ROW[:2], "77-004", *ROW[3:], 10, 45000]]
+    content = workbook({"Bilan": [header, *rows]})
+    assert b'<c r="F2" t="e"><v>#DIV/0!</v></c>' in sheet_xml(content)
+    # The same error as Excel saves it, the formula with its result.
+    content = with_part(content, "xl/worksheets/sheet1.xml", sheet_xml(content).replace(
+        b'<c r="F2" t="e"><v>#DIV/0!</v></c>', b'<c r="F2" t="e"><f>1/0</f><v>#DIV/0!</v></c>'))
+    put(tmp_path, "errors.xlsx", content)
+    result = validate_year(tmp_path, YEAR, None)
+    assert result.returns_valid["position_id"].tolist() == ["77-004"]
+    remedy = "an error of the spreadsheet, not a figure: correct the formula or type the figure"
+    assert result.returns_quarantine[["source_row", "rules", "message"]].values.tolist() == [
+        [2, "type", f"persons_received = '#DIV/0!': {remedy}"],
+        [3, "type", f"ongoing_cases = '#N/A': {remedy}"],
+        [4, "type", f"cost_eur = '#REF!': {remedy}"]]
+    assert '"cost_eur": "#REF!"' in result.returns_quarantine["raw"].iloc[2]
+    accounting = result.ingestion_accounting.iloc[0]
+    assert (accounting["rows_read"], accounting["rows_valid"], accounting["rows_quarantined"]) == (4, 1, 3)
