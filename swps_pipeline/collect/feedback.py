@@ -70,6 +70,7 @@ class _Row:
         self.say = say
         read_back = collection.read_back
         self.text = read_back.text.iloc[index]
+        self.beyond_header = read_back.beyond_header.iloc[index]
         self.typed = read_back.typed.iloc[[index]]
         self.positions = read_back.positions.iloc[index]
         self.record = collection.quarantine.iloc[index]
@@ -143,6 +144,8 @@ def _row_problems(row: _Row, rule: str, copies: str) -> list[tuple[list[str], st
         return [([column], say(texts.PROBLEM_BOUND_MESSAGE, column=texts.label(column),
                                value=_number(row.value(column), say), bound_words=bound_words, bound=bound))
                 for column in GROUPS["problem"] if over[column]]
+    if rule == "type":  # a whole row: cells beyond the header
+        return [([], say(texts.BEYOND_HEADER_MESSAGE, cells=", ".join(f"'{cell}'" for cell in row.beyond_header)))]
     if rule == "position_id":
         return [(["position_id", "department_code"], say(
             texts.POSITION_ID_PREFIX_MESSAGE, position_id=row.value("position_id"),
@@ -160,7 +163,8 @@ def _failures(collection: CollectionYear, reuse: Reuse = compute_afresh) -> pd.D
     no_copies = Duplicates(dropped=np.zeros(len(quarantine), dtype=bool), conflicting=conflicting.to_numpy(bool),
                            kept_at=pd.Series(dtype=object), copies_at=pd.Series(dtype=object))
     return reuse(collect_failures)(read_back.typed.reset_index(drop=True),
-                                   read_back.unreadable.reset_index(drop=True), no_copies, collection.year)
+                                   read_back.unreadable.reset_index(drop=True),
+                                   read_back.beyond_header.reset_index(drop=True), no_copies, collection.year)
 
 
 def _conflict_copies(quarantine: pd.DataFrame, say: Texts) -> pd.Series:

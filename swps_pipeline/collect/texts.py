@@ -132,6 +132,10 @@ CONFLICT_MESSAGE = N_(
     "Position {position_id} has several different returns for {year} ({copies}): none is kept, nothing is guessed. "
     "Send one corrected return (corrections/ sub-folder)."
 )
+BEYOND_HEADER_MESSAGE = N_(
+    "Cells beyond the last column of the header ({cells}): a separator inside a value (for example a decimal comma "
+    "not in quotes) shifts every cell after it. Put that value in quotes or correct the row: nothing is guessed."
+)
 CELL_IN_XLSX = N_("{label} ({cell})")
 CELL_IN_CSV = N_("{label} (row {row}, column {column})")
 COPY_AT = N_("{file} row {row}")

@@ -106,11 +106,20 @@ def _conflict_message(rows: pd.DataFrame, copies_at: pd.Series, folder_year: int
             + "): all are quarantined, nothing is guessed; send one corrected return")
 
 
+def _beyond_header_message(beyond_header: pd.Series) -> pd.Series:
+    cells = beyond_header.map(lambda cells: ", ".join(f"'{cell}'" for cell in cells))
+    return ("cell(s) beyond the header's last column (" + cells + "): a separator inside a value (e.g. an unquoted "
+            "decimal comma) shifts every cell after it; put that value in quotes or correct the row, nothing is "
+            "guessed")
+
+
 def cross_field_messages(
-    failures: pd.DataFrame, typed: pd.DataFrame, copies_at: pd.Series, folder_year: int
+    failures: pd.DataFrame, typed: pd.DataFrame, beyond_header: pd.Series, copies_at: pd.Series, folder_year: int
 ) -> pd.Series:
-    """Messages of failures about a whole row (`column` null), computed once per rule."""
+    """Messages of failures about a whole row (`column` null), computed once per rule; `beyond_header`: each row's
+    cells beyond the header (`RawFile.beyond_header`)."""
     builders = {
+        "type": lambda rows: _beyond_header_message(beyond_header[rows.index]),
         **{f"sum_{group}": (lambda rows, g=group: _sum_message(rows, g)) for group in SUM_GROUPS},
         "unknown_negative": _unknown_negative_message,
         "problem_bound": _problem_bound_message,

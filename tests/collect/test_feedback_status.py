@@ -12,11 +12,12 @@ import pytest
 from openpyxl import load_workbook
 
 from swps_pipeline import cli
-from swps_pipeline.collect.feedback import feedback_tables, write_feedback
+from swps_pipeline.collect.feedback import feedback_tables, quarantine_lines, write_feedback
 from swps_pipeline.collect.inputs import read_collection_year
 from swps_pipeline.collect.status import UNATTRIBUTED, collection_status, national_status
 from swps_pipeline.collect.template import write_templates
 from swps_pipeline.collect.texts import WARNING_MESSAGES
+from swps_pipeline.i18n import Texts
 from swps_pipeline.settings import Settings
 
 from .conftest import BUNDLED, YEAR, expected_positions, fill_template
@@ -246,3 +247,20 @@ def test_an_empty_year_folder_is_a_year_with_every_return_missing(data_dir, regi
     assert f"France entière : postes attendus {len(expected)}, bilans reçus 0," in capsys.readouterr().out
     assert cli.main(["feedback", "--year", str(YEAR)]) == 0
     assert (data_dir.parent / "out" / "feedback" / str(YEAR) / "retour_2023_77.html").is_file()
+
+
+def test_a_shifted_csv_row_reaches_the_feedback_with_its_cells_beyond_the_header(data_dir, registry):
+    """The feedback types each quarantined row again from its raw JSON: the cells beyond the header must come back
+    with it, or the row is quarantined without a line to correct."""
+    header = "Année,Département,Identifiant du poste,ETP,Personnes reçues,Nouvelles situations,Actes professionnels"
+    (data_dir / "returns" / str(YEAR) / "retour_77.csv").write_text(
+        f"{header}\n{YEAR},77,77-001,0,8,120,60,360\n", encoding="utf-8")
+    collection = read_collection_year(Settings(data_dir, data_dir.parent / "out"), YEAR)
+    assert collection.quarantine[["position_id", "rules"]].values.tolist() == [["77-001", "type"]]
+    line = quarantine_lines(collection, Texts("fr")).iloc[0]
+    assert (line["department_code"], line["position_id"], line["source_row"], line["rule"], line["cells"]) == (
+        "77", "77-001", 2, "type", "")
+    assert line["message"] == (
+        "Cellules au-delà de la dernière colonne de l'en-tête ('360') : un séparateur dans une valeur (par exemple "
+        "une virgule décimale hors guillemets) décale toutes les cellules suivantes. Mettez cette valeur entre "
+        "guillemets ou corrigez la ligne : rien n'est deviné.")

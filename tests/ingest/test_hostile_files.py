@@ -284,3 +284,26 @@ def test_case6_a_spreadsheet_error_is_a_type_failure_not_a_blank(tmp_path):
     assert '"cost_eur": "#REF!"' in result.returns_quarantine["raw"].iloc[2]
     accounting = result.ingestion_accounting.iloc[0]
     assert (accounting["rows_read"], accounting["rows_valid"], accounting["rows_quarantined"]) == (4, 1, 3)
+
+
+@pytest.mark.parametrize(("separator", "shifted"), [(",", ["2021", "77", "77-002", "0", "8", "12", "120", "60", "360",
+                                                           "Meaux"]),
+                                                    (";", ["2021", "77", "77-002", "1", "12", "120", "60", "360",
+                                                           "Meaux", " annexe"])],
+                         ids=["decimal comma in a comma file", "semicolon in a semicolon file"])
+def test_case3_a_csv_row_with_more_cells_than_the_header_is_quarantined_not_shifted(tmp_path, separator, shifted):
+    """An unquoted separator inside a value shifts the cells after it: the values were read into the wrong columns
+    (FTE 0, months 8...) and the last one kept aside as an extra column."""
+    rows = [HEADER, ROW, shifted, [*ROW[:2], "77-003", *ROW[3:], "", ""]]  # two blank cells beyond: no shift
+    put(tmp_path, "shifted.csv", "\n".join(separator.join(map(str, row)) for row in rows).encode())
+    result = validate_year(tmp_path, YEAR, None)
+    assert result.returns_valid["position_id"].tolist() == ["77-001", "77-003"]
+    last = shifted[-1]
+    assert result.returns_quarantine[["source_row", "position_id", "rules", "message"]].values.tolist() == [
+        [3, "77-002", "type", f"cell(s) beyond the header's last column ('{last.strip()}'): a separator inside a "
+                              "value (e.g. an unquoted decimal comma) shifts every cell after it; put that value in "
+                              "quotes or correct the row, nothing is guessed"]]
+    assert f'"(beyond the header)": ["{last.strip()}"]' in result.returns_quarantine["raw"].iloc[0]
+    assert result.returns_warnings.empty
+    accounting = result.ingestion_accounting.iloc[0]
+    assert (accounting["rows_read"], accounting["rows_valid"], accounting["rows_quarantined"]) == (3, 2, 1)
