@@ -235,6 +235,7 @@ REJECTION_REASONS = {
     "damaged XLSX": N_("damaged workbook: save it again as .xlsx."),
     "no header row": N_("no header row (column '{position_id}'): use the template provided."),
     "required column(s) missing": N_("required column(s) missing: use the template provided."),
+    "repeated column(s)": N_("the same column twice: keep one column per figure (template provided)."),
     "malformed CSV": N_("malformed CSV (quotes): save the file again or use the template."),
     "cannot be opened": N_("file that cannot be opened: send it again."),
 }

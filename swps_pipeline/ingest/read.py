@@ -111,6 +111,13 @@ def _beyond(cells: list[str], width: int) -> tuple[str, ...]:
     return tuple(beyond)
 
 
+def _repeated_message(found: dict[str, list[int]], header: list[str]) -> str:
+    """Two columns for one field: which value is the return's cannot be told, so none is chosen."""
+    named = "; ".join(f"{column}: " + ", ".join(f"'{header[i].strip()}' (column {i + 1})" for i in places)
+                      for column, places in found.items() if len(places) > 1)
+    return f"repeated column(s), {named}: keep one column per field, nothing is guessed"
+
+
 def parse_lines(lines: Lines, source_file: str, delimited: bool = False) -> RawFile:
     """Header, canonical columns, summary and blank rows of a file's rows.
 
@@ -127,11 +134,14 @@ def parse_lines(lines: Lines, source_file: str, delimited: bool = False) -> RawF
     beyond_header[:] = [_beyond(cells, width) for _, cells in body]
     names = _column_names(header, width)
 
-    canonical: dict[str, str] = {}
-    for name, text in zip(names, header):
+    found: dict[str, list[int]] = {}  # canonical column -> the file's columns (0-based) that name it
+    for i, text in enumerate(header):
         column = HEADER_ALIASES.get(normalise_header(text))
-        if column is not None and column not in canonical:
-            canonical[column] = name
+        if column is not None:
+            found.setdefault(column, []).append(i)
+    if any(len(places) > 1 for places in found.values()):
+        raise FileRejected(_repeated_message(found, header))
+    canonical = {column: names[i] for column, (i,) in found.items()}
     missing = [name for name in REQUIRED if name not in canonical]
     if missing:
         raise FileRejected(_missing_message(missing))

@@ -16,6 +16,8 @@ import openpyxl
 import pytest
 
 from swps_pipeline.assumptions import MAX_FILE_BYTES
+from swps_pipeline.collect.feedback import rejection_reason
+from swps_pipeline.i18n import Texts
 from swps_pipeline.ingest import lines
 from swps_pipeline.ingest.folder import original_name, safe_name, scan_year_folder
 from swps_pipeline.ingest.read import read_year
@@ -307,3 +309,21 @@ def test_case3_a_csv_row_with_more_cells_than_the_header_is_quarantined_not_shif
     assert result.returns_warnings.empty
     accounting = result.ingestion_accounting.iloc[0]
     assert (accounting["rows_read"], accounting["rows_valid"], accounting["rows_quarantined"]) == (3, 2, 1)
+
+
+@pytest.mark.parametrize("cells", [("100", "999"), ("", "100")], ids=["both filled", "first blank"])
+def test_case7_a_field_given_in_two_columns_rejects_the_file_nothing_guessed(tmp_path, cells):
+    """The first column was read and the second reported as "not in the template": 999 silently dropped, or a
+    blank first column quarantined as "blank: it is required" beside the figure."""
+    header = [*HEADER, "Personnes reçues"]
+    row = [*ROW[:5], cells[0], *ROW[6:], cells[1]]
+    put(tmp_path, "twice.csv", "\n".join(",".join(map(str, line)) for line in [header, row]).encode())
+    put(tmp_path, "good.csv", CSV)
+    result = validate_year(tmp_path, YEAR, None)
+    reason = ("repeated column(s), persons_received: 'persons_received' (column 6), 'Personnes reçues' (column 10): "
+              "keep one column per field, nothing is guessed")
+    assert result.files_rejected[["source_file", "reason"]].values.tolist() == [["returns/2021/twice.csv", reason]]
+    assert result.returns_valid["source_file"].tolist() == ["returns/2021/good.csv"]
+    assert result.returns_quarantine.empty and result.returns_warnings.empty
+    assert rejection_reason(reason, Texts("fr")) == (
+        f"la même colonne deux fois : gardez une seule colonne par donnée (modèle fourni). [{reason}]")
