@@ -231,6 +231,8 @@ REJECTION_REASONS = {
     "not a CSV/XLSX": N_("format not accepted: send the return as .xlsx (template provided) or .csv."),
     "binary content": N_("this is not a CSV text file: send the return as .xlsx (template provided)."),
     "undecodable bytes": N_("unreadable characters: save the file as CSV UTF-8 or as .xlsx."),
+    "mixed encodings": N_("characters in two encodings (rows added by another program?): save the whole file again "
+                          "as CSV UTF-8 or as .xlsx."),
     "not a readable XLSX": N_("unreadable workbook: open it in a spreadsheet and save it as .xlsx."),
     "damaged XLSX": N_("damaged workbook: save it again as .xlsx."),
     "no header row": N_("no header row (column '{position_id}'): use the template provided."),

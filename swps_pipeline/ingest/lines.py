@@ -1,12 +1,13 @@
 """From a file's bytes to its numbered rows of text cells (CSV or XLSX), nothing interpreted yet.
 
-Files come from a hundred départements: CSV with `,` or `;`, UTF-8 (with or
+Files come from a hundred départements: CSV with `,`, `;` or tabs, UTF-8 (with or
 without BOM) or Windows-1252, XLSX typed by hand. A file that cannot be read
 at all raises `FileRejected` with a reason the sender can act on.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -24,7 +25,8 @@ from swps_pipeline.i18n import every_translation
 
 #: Encodings tried in this order (contract: "try UTF-8 first"); `utf-8-sig` also reads a BOM-less file.
 ENCODINGS = ("utf-8-sig", "cp1252")
-SEPARATORS = (";", ",")
+#: The contract's two, and the tab of a spreadsheet's "text (tab-separated)" export: read rather than refused.
+SEPARATORS = (";", ",", "\t")
 #: Integer-valued floats below this are written as integers (1.0 → "1"); above, a float is not a count anyway.
 _EXACT_FLOAT_INTEGERS = 2**53
 
@@ -81,6 +83,7 @@ def decode(content: bytes, remedy: str = "save the return as CSV (UTF-8) or XLSX
     """
     if b"\x00" in content:
         raise FileRejected(f"binary content (NUL bytes), not a text CSV: {remedy}")
+    _refuse_mixed_encodings(content, remedy)
     for encoding in ENCODINGS:
         try:
             return content.decode(encoding)
@@ -91,8 +94,41 @@ def decode(content: bytes, remedy: str = "save the return as CSV (UTF-8) or XLSX
     )
 
 
+def _refuse_mixed_encodings(content: bytes, remedy: str) -> None:
+    """A file that says it is UTF-8 (a byte-order mark, or a line with accents in UTF-8) but has a Windows-1252
+    line (a row appended by another program) is refused as such: read as Windows-1252 as a whole, its UTF-8
+    headers would be garbled and the file refused for "required columns missing" that are there."""
+    try:
+        content.decode("utf-8")
+        return
+    except UnicodeDecodeError as error:
+        position = error.start
+    lines = content.split(b"\n")
+    bad_line = content.count(b"\n", 0, position) + 1
+    utf8_line = next((number for number, line in enumerate(lines, start=1)
+                      if not line.isascii() and _decodes(line, "utf-8")), None)
+    if not _decodes(lines[bad_line - 1], "cp1252"):
+        return  # neither encoding: undecodable
+    if content.startswith(codecs.BOM_UTF8):
+        said = "the file starts with a UTF-8 byte-order mark"
+    elif utf8_line is not None:
+        said = f"line {utf8_line} is UTF-8"
+    else:
+        return
+    raise FileRejected(f"mixed encodings: {said} but line {bad_line} is not (byte 0x{content[position]:02X}): "
+                       f"save the whole file again in one encoding; {remedy}")
+
+
+def _decodes(line: bytes, encoding: str) -> bool:
+    try:
+        line.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def detect_separator(text: str, is_header=None) -> str:
-    """`;` or `,`: the one that splits a line into a header row (`is_header(cells)`), so that a title line
+    """`;`, `,` or a tab: the one that splits a line into a header row (`is_header(cells)`), so that a title line
     above the header does not decide; otherwise whichever the first non-blank line uses more (`,` on a tie)."""
     lines = [line for line in text.splitlines() if line.strip()]
     if is_header is not None:
@@ -111,6 +147,9 @@ def csv_lines(content: bytes, is_header) -> Lines:
         raise FileRejected("empty file: it has no header and no rows; send the return again")
     if text.count("\n") > MAX_ROWS:
         raise over_limit("lines", text.count("\n"), MAX_ROWS)
+    # A cell may be as long as the file, which is within its size limit (the csv module's default is 128 KiB: a
+    # long note in a cell lost the whole file as "malformed").
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_separator(text, is_header))
     lines: Lines = []
     ended_on = 0

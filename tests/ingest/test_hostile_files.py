@@ -5,6 +5,7 @@ Every file is built here from a small valid return, with one change.
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import time
@@ -327,3 +328,40 @@ def test_case7_a_field_given_in_two_columns_rejects_the_file_nothing_guessed(tmp
     assert result.returns_quarantine.empty and result.returns_warnings.empty
     assert rejection_reason(reason, Texts("fr")) == (
         f"la même colonne deux fois : gardez une seule colonne par donnée (modèle fourni). [{reason}]")
+
+
+FRENCH_HEADER = "Année;Département;Identifiant du poste;ETP;Personnes reçues;Nouvelles situations;Actes professionnels"
+
+
+@pytest.mark.parametrize(("content", "said", "line", "byte"), [
+    ((FRENCH_HEADER + "\n2021;77;77-001;1;120;60;360\n").encode() + "2021;77;77-002;0,8;Reçu;60;360\n".encode("cp1252"),
+     "line 1 is UTF-8", 3, "0xE7"),
+    (codecs.BOM_UTF8 + (FRENCH_HEADER + "\n2021;77;77-001;1;120;60;360\n").encode("latin-1"),
+     "the file starts with a UTF-8 byte-order mark", 1, "0xE9"),
+], ids=["a Windows-1252 row appended to UTF-8", "a BOM before Latin-1"])
+def test_case8_a_file_in_two_encodings_is_rejected_as_such(tmp_path, content, said, line, byte):
+    """Read as Windows-1252 whole, its UTF-8 headers were garbled: rejected for "required column(s) missing"."""
+    put(tmp_path, "mixed.csv", content)
+    assert rejected(tmp_path) == {"returns/2021/mixed.csv": (
+        f"mixed encodings: {said} but line {line} is not (byte {byte}): save the whole file again in one encoding; "
+        "save the return as CSV (UTF-8) or XLSX")}
+
+
+def test_case8_a_tab_separated_file_is_read(tmp_path):
+    """A spreadsheet's "text (tab-separated)" export was rejected for having no header row."""
+    put(tmp_path, "tabs.csv", "\n".join("\t".join(map(str, row)) for row in [HEADER, ROW]).encode())
+    result = validate_year(tmp_path, YEAR, None)
+    assert result.files_rejected.empty
+    assert result.returns_valid[["position_id", "fte", "persons_received", "host_site"]].values.tolist() == [
+        ["77-001", 1.0, 120, "Meaux"]]
+
+
+def test_case8_a_long_cell_within_the_file_size_limit_keeps_its_file(tmp_path):
+    """A cell over the csv module's default field limit (128 KiB) lost the whole file as "malformed CSV"."""
+    note = "x" * 200_000
+    rows = [HEADER, [*ROW[:-1], note], [*ROW[:2], "77-002", *ROW[3:]]]
+    put(tmp_path, "long.csv", "\n".join(",".join(map(str, row)) for row in rows).encode())
+    result = validate_year(tmp_path, YEAR, None)
+    assert result.files_rejected.empty
+    assert result.returns_valid["position_id"].tolist() == ["77-001", "77-002"]
+    assert result.returns_valid["host_site"].str.len().tolist() == [200_000, 5]
