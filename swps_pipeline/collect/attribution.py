@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from swps_pipeline.contract import COLUMN_NAMES, HEADER_ALIASES, normalise_header
+from swps_pipeline.ingest.lines import cell_from_raw
 from swps_pipeline.ingest.read import BEYOND_HEADER
 from swps_pipeline.reference import official_department_codes
 from swps_pipeline.validate.parse import parse_department_code, parse_returns
@@ -35,7 +36,7 @@ def _canonical_cells(raw: str) -> tuple[dict[str, str], dict[str, int]]:
     for index, (header, value) in enumerate(json.loads(raw).items(), start=1):
         column = HEADER_ALIASES.get(normalise_header(header))
         if column is not None and column not in cells:
-            cells[column], positions[column] = value, index
+            cells[column], positions[column] = cell_from_raw(value), index
     return cells, positions
 
 

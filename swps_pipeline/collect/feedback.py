@@ -25,6 +25,7 @@ from swps_pipeline.collect.inputs import CollectionYear
 from swps_pipeline.collect.status import UNATTRIBUTED, area_name, collection_status, missing_positions
 from swps_pipeline.contract import BY_NAME, COUNT_COLUMNS, GROUPS, HARD_RULES, SOFT_RULES, SUM_GROUPS
 from swps_pipeline.i18n import Texts
+from swps_pipeline.ingest.lines import VALUELESS_CELLS, as_shown
 from swps_pipeline.parallel import parallel_map
 from swps_pipeline.profiles import active_profile
 from swps_pipeline.publish.xlsx import PublishedWorkbook, cell_writer, print_setup
@@ -90,7 +91,7 @@ class _Row:
         return self.typed[column].iloc[0]
 
     def read(self, column: str) -> str:
-        return self.text[column] or self.say(texts.BLANK)
+        return as_shown(self.text[column]) or self.say(texts.BLANK)
 
 
 def _cell_problem(row: _Row, rule: str, column: str) -> str:
@@ -98,6 +99,9 @@ def _cell_problem(row: _Row, rule: str, column: str) -> str:
     words = {"column": texts.label(column), "value": row.read(column)}
     if rule == "required":
         return say(texts.REQUIRED_MESSAGE, **words)
+    valueless = VALUELESS_CELLS.get(row.text[column][:1])
+    if rule == "type" and valueless:
+        return say(texts.VALUELESS_MESSAGES[valueless.kind], **words)
     if rule == "type":
         expected = say(texts.TYPE_EXPECTED[BY_NAME[column].type], example=say.number(0.8))
         return say(texts.TYPE_MESSAGE, **words, expected=expected)

@@ -107,6 +107,12 @@ PROBLEM_BOUND_WORDS = {
 REQUIRED_MESSAGE = N_("'{column}' is blank: this cell is required.")
 TYPE_MESSAGE = N_("'{column}' contains '{value}': {expected} expected.")
 TYPE_EXPECTED = {"int": N_("a whole number"), "float": N_("a number (for example {example})")}
+#: A cell without a value to read (`lines.VALUELESS_CELLS`), by kind.
+VALUELESS_MESSAGES = {
+    "formula": N_("'{column}' holds the formula {value} without its result: open the file in a spreadsheet program "
+                  "and save it again."),
+    "error": N_("'{column}' shows the spreadsheet error {value}: correct the formula or type the figure."),
+}
 RANGE_MESSAGE = N_("'{column}' is {value}: {expected}.")
 RANGE_EXPECTED = {
     "count": N_("a whole number, 0 or more, is expected"),

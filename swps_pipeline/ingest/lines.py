@@ -43,16 +43,43 @@ class FileRejected(Exception):
 #: by a person (Unicode noncharacters), so validation can quarantine the cell under `type` whatever its column.
 UNSAVED_FORMULA = "\ufdd0"
 SPREADSHEET_ERROR = "\ufdd1"
-#: What the person who sent the file should do about each valueless cell (its `type` message).
+
+
+@dataclass(frozen=True)
+class Valueless:
+    """A kind of valueless cell: its key in the quarantine's `raw` JSON, and what the sender should do about it."""
+
+    kind: str
+    remedy: str
+
+
 VALUELESS_CELLS = {
-    UNSAVED_FORMULA: "formula without a saved value: open and save the file in a spreadsheet program",
-    SPREADSHEET_ERROR: "an error of the spreadsheet, not a figure: correct the formula or type the figure",
+    UNSAVED_FORMULA: Valueless("formula", "formula without a saved value: open and save the file in a spreadsheet "
+                                          "program"),
+    SPREADSHEET_ERROR: Valueless("error", "an error of the spreadsheet, not a figure: correct the formula or type "
+                                          "the figure"),
 }
+_MARKERS = {valueless.kind: marker for marker, valueless in VALUELESS_CELLS.items()}
 
 
 def as_shown(cell: str) -> str:
     """A cell's text as the spreadsheet shows it: a valueless cell's formula or error without its marker."""
     return cell[1:] if cell[:1] in VALUELESS_CELLS else cell
+
+
+def raw_cell(cell: str) -> str | dict[str, str]:
+    """A cell as the quarantine's `raw` JSON holds it: its text, or a valueless cell as {kind: what it shows}
+    (`{"formula": "=SUM(F2:F3)"}`, `{"error": "#N/A"}`), so that it reads back as valueless, not as text."""
+    valueless = VALUELESS_CELLS.get(cell[:1])
+    return {valueless.kind: cell[1:]} if valueless else cell
+
+
+def cell_from_raw(value: str | dict[str, str]) -> str:
+    """A cell of the quarantine's `raw` JSON as the ingestion read it (the inverse of `raw_cell`)."""
+    if isinstance(value, dict):
+        (kind, shown), = value.items()
+        return _MARKERS[kind] + shown
+    return value
 
 
 def over_limit(what: str, measured: int, limit: int, unit: str = "") -> FileRejected:

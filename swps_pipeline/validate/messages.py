@@ -65,9 +65,9 @@ def cell_messages(failures: pd.DataFrame, text: pd.DataFrame, folder_year: int) 
     )
     year_text = f"{folder_year}, the year of folder returns/{folder_year}/ (correct the year or move the file)"
     message = shown + expected.where(failures["rule"] != "year_mismatch", year_text)
-    for marker, remedy in VALUELESS_CELLS.items():
+    for marker, valueless in VALUELESS_CELLS.items():
         message = message.where(~values.str.startswith(marker), failures["column"] + " = '" + values.str[1:] + "': "
-                                + remedy)
+                                + valueless.remedy)
     return message.where(failures["rule"] != "required", failures["column"] + " is blank: it is required")
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from swps_pipeline.contract import COLUMN_NAMES, HARD_RULES, SOFT_RULES
-from swps_pipeline.ingest.lines import VALUELESS_CELLS, as_shown
+from swps_pipeline.ingest.lines import raw_cell
 from swps_pipeline.ingest.read import BEYOND_HEADER, RawFile, read_year
 from swps_pipeline.parallel import parallel_map
 from swps_pipeline.validate.duplicates import Duplicates, find_duplicates
@@ -45,19 +45,6 @@ def _stack_files(files: list[RawFile]) -> pd.DataFrame:
     rows["file"] = np.repeat(np.arange(len(files)), sizes)
     rows["beyond_header"] = np.concatenate([raw.beyond_header for raw in files]) if files else np.zeros(0, object)
     return rows
-
-
-def _valueless_cells(cells: pd.DataFrame) -> np.ndarray:
-    """Where a cell has no value to read (`lines.VALUELESS_CELLS`: a formula without a saved value, a spreadsheet
-    error), looked for cell by cell only in the columns that hold one at all (only an XLSX file can: a year's 60
-    columns cell by cell took 0.4 s at 10x)."""
-    markers = tuple(VALUELESS_CELLS)
-    marked = np.zeros(cells.shape, dtype=bool)
-    for i, (_, column) in enumerate(cells.items()):
-        joined = "".join(column)
-        if any(marker in joined for marker in markers):
-            marked[:, i] = column.str.startswith(markers).to_numpy(bool)
-    return marked
 
 
 def _type_failures(unreadable: pd.DataFrame) -> pd.DataFrame:
@@ -92,15 +79,15 @@ def collect_failures(typed: pd.DataFrame, unreadable: pd.DataFrame, beyond_heade
 
 
 def _raw_json(files: list[RawFile], rows: pd.DataFrame, quarantined: np.ndarray) -> pd.Series:
-    """Each quarantined row as read (every column of its file, original headers; a CSV row's cells beyond the
-    header as a list under `BEYOND_HEADER`), as JSON."""
+    """Each quarantined row as read (every column of its file, original headers; a valueless cell as
+    `lines.raw_cell` writes it; a CSV row's cells beyond the header as a list under `BEYOND_HEADER`), as JSON."""
     local = rows.groupby("file").cumcount().to_numpy()
     raw = pd.Series(index=quarantined, dtype=object)
     for file, positions in pd.Series(quarantined, index=rows["file"].to_numpy()[quarantined]).groupby(level=0):
         source = files[file]
         at = local[positions.to_numpy()]
         raw[positions.to_numpy()] = [
-            json.dumps({name: as_shown(cell) for name, cell in zip(source.columns, record)}
+            json.dumps({name: raw_cell(cell) for name, cell in zip(source.columns, record)}
                        | ({BEYOND_HEADER: list(beyond)} if beyond else {}), ensure_ascii=False)
             for record, beyond in zip(source.grid[at], source.beyond_header[at])]
     return raw
@@ -181,8 +168,6 @@ def validate_year(data_dir: Path, year: int, registry: pd.DataFrame | None) -> V
     files = year_files.files
     rows = _stack_files(files)
     typed, unreadable = parse_returns(rows[COLUMN_NAMES])
-    # A formula without a saved value or a spreadsheet error has no value to read, whatever the column's type.
-    unreadable |= _valueless_cells(rows[COLUMN_NAMES])
     superseded = superseded_rows(rows["source_file"], typed["position_id"], year)
     # A superseded row takes no part in duplicates: its correction is the position's return.
     duplicates = find_duplicates(typed.assign(position_id=typed["position_id"].mask(superseded)), unreadable,
