@@ -320,8 +320,8 @@ def survey_sheets(archive: zipfile.ZipFile) -> list[SheetPart]:
 
 def _with_valueless_cells(lines: Lines, valueless: dict[tuple[int, int], str]) -> Lines:
     """The sheet's rows with each valueless cell's marked text written into it (calamine reads them as blank): its
-    grid ends at the last cell with a value, so rows and columns are added for a formula beyond it (a check
-    formula right of the data, a total below it)."""
+    grid ends at the last cell with a value, so rows and columns are added for a cell beyond it (a check formula
+    right of the data, a total below it)."""
     lines += [(number, []) for number in range(len(lines) + 1, max([0, *(row for row, _ in valueless)]) + 1)]
     for (row, column), text in valueless.items():
         cells = lines[row - 1][1]
