@@ -85,7 +85,7 @@ COLUMNS: dict[str, str] = {
     "rules": "Rule ids the row broke, `;`-separated (shared/contract/position_returns.md, Rules).",
     "rule": "Rule id of the warning (soft rule of shared/contract/position_returns.md).",
     "message": "What is wrong and what to do, for the person who filled the return.",
-    "raw": "The row as read from the file, as JSON.",
+    "raw": "The row as read from the file, as JSON: each column under its header; a cell without a value as {\"formula\": ...} or {\"error\": ...}; a CSV row's cells beyond the header as a list under \"(beyond the header)\".",
     "reason": "Why the whole file was rejected (empty, not CSV/XLSX, undecodable, no header, required column missing).",
     "rows_read": "Rows read from the file (blank rows aside).",
     "rows_valid": "Rows accepted into returns_valid.",

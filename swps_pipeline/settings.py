@@ -40,7 +40,11 @@ class Settings:
         root = self.data_dir.resolve()
         for path in sorted(self.returns_dir.iterdir()):
             name = f"returns/{os.fsencode(path.name).decode('utf-8', 'backslashreplace')}"
-            if not re.fullmatch(r"\d{4}", path.name) or not path.is_dir():
+            if re.fullmatch(r"\d{4}", path.name) and not path.name.isascii() and path.is_dir():
+                # `\d` and int() read fullwidth or Arabic-Indic digits, but the year's files are read from returns/<YYYY>/.
+                not_read.append((name, f"year written with digits other than 0-9: rename the folder "
+                                       f"returns/{int(path.name)}/"))
+            elif not re.fullmatch(r"[0-9]{4}", path.name) or not path.is_dir():
                 not_read.append((name, "not a year folder returns/<YYYY>/"))
             elif int(path.name) not in PLAUSIBLE_YEARS:
                 not_read.append((name, f"year outside {PLAUSIBLE_YEARS.start}–{PLAUSIBLE_YEARS.stop - 1}: a typo? "

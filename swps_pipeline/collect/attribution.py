@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from swps_pipeline.contract import COLUMN_NAMES, HEADER_ALIASES, normalise_header
+from swps_pipeline.ingest.lines import cell_from_raw
+from swps_pipeline.ingest.read import BEYOND_HEADER
 from swps_pipeline.reference import official_department_codes
 from swps_pipeline.validate.parse import parse_department_code, parse_returns
 
@@ -34,7 +36,7 @@ def _canonical_cells(raw: str) -> tuple[dict[str, str], dict[str, int]]:
     for index, (header, value) in enumerate(json.loads(raw).items(), start=1):
         column = HEADER_ALIASES.get(normalise_header(header))
         if column is not None and column not in cells:
-            cells[column], positions[column] = value, index
+            cells[column], positions[column] = cell_from_raw(value), index
     return cells, positions
 
 
@@ -43,6 +45,7 @@ class ReadBack:
     """The quarantined rows, indexed like the quarantine table."""
 
     text: pd.DataFrame  # the canonical cells as read
+    beyond_header: pd.Series  # a CSV row's cells beyond the header (`RawFile.beyond_header`), () for most rows
     typed: pd.DataFrame  # what the ingestion's parser makes of them
     unreadable: pd.DataFrame  # cells the parser could not read (rule `type`)
     positions: pd.DataFrame  # 1-based column of each canonical column in its file (null when absent)
@@ -53,8 +56,10 @@ def read_back_quarantine(quarantine: pd.DataFrame) -> ReadBack:
     parsed = [_canonical_cells(raw) for raw in quarantine["raw"]]
     text = pd.DataFrame([cells for cells, _ in parsed], columns=COLUMN_NAMES, index=quarantine.index).fillna("")
     positions = pd.DataFrame([where for _, where in parsed], columns=COLUMN_NAMES, index=quarantine.index)
+    beyond_header = pd.Series([tuple(json.loads(raw).get(BEYOND_HEADER, ())) for raw in quarantine["raw"]],
+                              index=quarantine.index, dtype=object)
     typed, unreadable = parse_returns(text)
-    return ReadBack(text, typed, unreadable, positions.astype("Int64"))
+    return ReadBack(text, beyond_header, typed, unreadable, positions.astype("Int64"))
 
 
 def _official(codes: pd.Series) -> pd.Series:

@@ -25,6 +25,7 @@ from swps_pipeline.collect.inputs import CollectionYear
 from swps_pipeline.collect.status import UNATTRIBUTED, area_name, collection_status, missing_positions
 from swps_pipeline.contract import BY_NAME, COUNT_COLUMNS, GROUPS, HARD_RULES, SOFT_RULES, SUM_GROUPS
 from swps_pipeline.i18n import Texts
+from swps_pipeline.ingest.lines import VALUELESS_CELLS, as_shown
 from swps_pipeline.parallel import parallel_map
 from swps_pipeline.profiles import active_profile
 from swps_pipeline.publish.xlsx import PublishedWorkbook, cell_writer, print_setup
@@ -70,6 +71,7 @@ class _Row:
         self.say = say
         read_back = collection.read_back
         self.text = read_back.text.iloc[index]
+        self.beyond_header = read_back.beyond_header.iloc[index]
         self.typed = read_back.typed.iloc[[index]]
         self.positions = read_back.positions.iloc[index]
         self.record = collection.quarantine.iloc[index]
@@ -89,7 +91,7 @@ class _Row:
         return self.typed[column].iloc[0]
 
     def read(self, column: str) -> str:
-        return self.text[column] or self.say(texts.BLANK)
+        return as_shown(self.text[column]) or self.say(texts.BLANK)
 
 
 def _cell_problem(row: _Row, rule: str, column: str) -> str:
@@ -97,6 +99,9 @@ def _cell_problem(row: _Row, rule: str, column: str) -> str:
     words = {"column": texts.label(column), "value": row.read(column)}
     if rule == "required":
         return say(texts.REQUIRED_MESSAGE, **words)
+    valueless = VALUELESS_CELLS.get(row.text[column][:1])
+    if rule == "type" and valueless:
+        return say(texts.VALUELESS_MESSAGES[valueless.kind], **words)
     if rule == "type":
         expected = say(texts.TYPE_EXPECTED[BY_NAME[column].type], example=say.number(0.8))
         return say(texts.TYPE_MESSAGE, **words, expected=expected)
@@ -143,6 +148,8 @@ def _row_problems(row: _Row, rule: str, copies: str) -> list[tuple[list[str], st
         return [([column], say(texts.PROBLEM_BOUND_MESSAGE, column=texts.label(column),
                                value=_number(row.value(column), say), bound_words=bound_words, bound=bound))
                 for column in GROUPS["problem"] if over[column]]
+    if rule == "type":  # a whole row: cells beyond the header
+        return [([], say(texts.BEYOND_HEADER_MESSAGE, cells=", ".join(f"'{cell}'" for cell in row.beyond_header)))]
     if rule == "position_id":
         return [(["position_id", "department_code"], say(
             texts.POSITION_ID_PREFIX_MESSAGE, position_id=row.value("position_id"),
@@ -160,7 +167,8 @@ def _failures(collection: CollectionYear, reuse: Reuse = compute_afresh) -> pd.D
     no_copies = Duplicates(dropped=np.zeros(len(quarantine), dtype=bool), conflicting=conflicting.to_numpy(bool),
                            kept_at=pd.Series(dtype=object), copies_at=pd.Series(dtype=object))
     return reuse(collect_failures)(read_back.typed.reset_index(drop=True),
-                                   read_back.unreadable.reset_index(drop=True), no_copies, collection.year)
+                                   read_back.unreadable.reset_index(drop=True),
+                                   read_back.beyond_header.reset_index(drop=True), no_copies, collection.year)
 
 
 def _conflict_copies(quarantine: pd.DataFrame, say: Texts) -> pd.Series:

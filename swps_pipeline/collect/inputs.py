@@ -65,10 +65,14 @@ def file_dates(data_dir: Path, year: int) -> pd.DataFrame:
     """Every file under `returns/<year>/` (sub-folders included) with the UTC date it was last written."""
     year_dir = data_dir / "returns" / str(year)
     paths = sorted(p for p in year_dir.rglob("*") if p.is_file()) if year_dir.is_dir() else []
+    # Typed as text and dates even for an empty folder (next year's, created before its files arrive): untyped
+    # empty columns are float64, which no merge on `source_file` accepts.
     return pd.DataFrame({
-        "source_file": [safe_name(p.relative_to(data_dir).as_posix()) for p in paths],  # as in every table
-        "received": [dt.datetime.fromtimestamp(p.stat().st_mtime, dt.timezone.utc).date() for p in paths],
-    }, columns=["source_file", "received"])
+        "source_file": pd.Series([safe_name(p.relative_to(data_dir).as_posix()) for p in paths],  # as in every table
+                                 dtype=object),
+        "received": pd.Series([dt.datetime.fromtimestamp(p.stat().st_mtime, dt.timezone.utc).date() for p in paths],
+                              dtype=object),
+    })
 
 
 def is_synthetic(data_dir: Path) -> bool:

@@ -107,6 +107,12 @@ PROBLEM_BOUND_WORDS = {
 REQUIRED_MESSAGE = N_("'{column}' is blank: this cell is required.")
 TYPE_MESSAGE = N_("'{column}' contains '{value}': {expected} expected.")
 TYPE_EXPECTED = {"int": N_("a whole number"), "float": N_("a number (for example {example})")}
+#: A cell without a value to read (`lines.VALUELESS_CELLS`), by kind.
+VALUELESS_MESSAGES = {
+    "formula": N_("'{column}' holds the formula {value} without its result: open the file in a spreadsheet program "
+                  "and save it again."),
+    "error": N_("'{column}' shows the spreadsheet error {value}: correct the formula or type the figure."),
+}
 RANGE_MESSAGE = N_("'{column}' is {value}: {expected}.")
 RANGE_EXPECTED = {
     "count": N_("a whole number, 0 or more, is expected"),
@@ -131,6 +137,10 @@ YEAR_MISMATCH_MESSAGE = N_(
 CONFLICT_MESSAGE = N_(
     "Position {position_id} has several different returns for {year} ({copies}): none is kept, nothing is guessed. "
     "Send one corrected return (corrections/ sub-folder)."
+)
+BEYOND_HEADER_MESSAGE = N_(
+    "Cells beyond the last column of the header ({cells}): a separator inside a value (for example a decimal comma "
+    "not in quotes) shifts every cell after it. Put that value in quotes or correct the row: nothing is guessed."
 )
 CELL_IN_XLSX = N_("{label} ({cell})")
 CELL_IN_CSV = N_("{label} (row {row}, column {column})")
@@ -227,10 +237,13 @@ REJECTION_REASONS = {
     "not a CSV/XLSX": N_("format not accepted: send the return as .xlsx (template provided) or .csv."),
     "binary content": N_("this is not a CSV text file: send the return as .xlsx (template provided)."),
     "undecodable bytes": N_("unreadable characters: save the file as CSV UTF-8 or as .xlsx."),
+    "mixed encodings": N_("characters in two encodings (rows added by another program?): save the whole file again "
+                          "as CSV UTF-8 or as .xlsx."),
     "not a readable XLSX": N_("unreadable workbook: open it in a spreadsheet and save it as .xlsx."),
     "damaged XLSX": N_("damaged workbook: save it again as .xlsx."),
     "no header row": N_("no header row (column '{position_id}'): use the template provided."),
     "required column(s) missing": N_("required column(s) missing: use the template provided."),
+    "repeated column(s)": N_("the same column twice: keep one column per figure (template provided)."),
     "malformed CSV": N_("malformed CSV (quotes): save the file again or use the template."),
     "cannot be opened": N_("file that cannot be opened: send it again."),
 }

@@ -1,12 +1,13 @@
 """From a file's bytes to its numbered rows of text cells (CSV or XLSX), nothing interpreted yet.
 
-Files come from a hundred départements: CSV with `,` or `;`, UTF-8 (with or
+Files come from a hundred départements: CSV with `,`, `;` or tabs, UTF-8 (with or
 without BOM) or Windows-1252, XLSX typed by hand. A file that cannot be read
 at all raises `FileRejected` with a reason the sender can act on.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -24,7 +25,8 @@ from swps_pipeline.i18n import every_translation
 
 #: Encodings tried in this order (contract: "try UTF-8 first"); `utf-8-sig` also reads a BOM-less file.
 ENCODINGS = ("utf-8-sig", "cp1252")
-SEPARATORS = (";", ",")
+#: The contract's two, and the tab of a spreadsheet's "text (tab-separated)" export: read rather than refused.
+SEPARATORS = (";", ",", "\t")
 #: Integer-valued floats below this are written as integers (1.0 → "1"); above, a float is not a count anyway.
 _EXACT_FLOAT_INTEGERS = 2**53
 
@@ -36,10 +38,48 @@ class FileRejected(Exception):
     """The whole file is unusable; the message says why, for the person who sent it."""
 
 
-#: Starts the text of an XLSX cell holding a formula without a saved value (then "=" and the formula): never
-#: typed by a person (U+FDD0 is a Unicode noncharacter), so validation can quarantine the cell under `type`.
+#: Start the text of an XLSX cell that has no value to read, which calamine would read as blank: a formula without
+#: a saved value (then "=" and the formula) and a spreadsheet error (then the error, e.g. "#DIV/0!"). Never typed
+#: by a person (Unicode noncharacters), so validation can quarantine the cell under `type` whatever its column.
 UNSAVED_FORMULA = "\ufdd0"
-UNSAVED_FORMULA_MESSAGE = "formula without a saved value: open and save the file in a spreadsheet program"
+SPREADSHEET_ERROR = "\ufdd1"
+
+
+@dataclass(frozen=True)
+class Valueless:
+    """A kind of valueless cell: its key in the quarantine's `raw` JSON, and what the sender should do about it."""
+
+    kind: str
+    remedy: str
+
+
+VALUELESS_CELLS = {
+    UNSAVED_FORMULA: Valueless("formula", "formula without a saved value: open and save the file in a spreadsheet "
+                                          "program"),
+    SPREADSHEET_ERROR: Valueless("error", "an error of the spreadsheet, not a figure: correct the formula or type "
+                                          "the figure"),
+}
+_MARKERS = {valueless.kind: marker for marker, valueless in VALUELESS_CELLS.items()}
+
+
+def as_shown(cell: str) -> str:
+    """A cell's text as the spreadsheet shows it: a valueless cell's formula or error without its marker."""
+    return cell[1:] if cell[:1] in VALUELESS_CELLS else cell
+
+
+def raw_cell(cell: str) -> str | dict[str, str]:
+    """A cell as the quarantine's `raw` JSON holds it: its text, or a valueless cell as {kind: what it shows}
+    (`{"formula": "=SUM(F2:F3)"}`, `{"error": "#N/A"}`), so that it reads back as valueless, not as text."""
+    valueless = VALUELESS_CELLS.get(cell[:1])
+    return {valueless.kind: cell[1:]} if valueless else cell
+
+
+def cell_from_raw(value: str | dict[str, str]) -> str:
+    """A cell of the quarantine's `raw` JSON as the ingestion read it (the inverse of `raw_cell`)."""
+    if isinstance(value, dict):
+        (kind, shown), = value.items()
+        return _MARKERS[kind] + shown
+    return value
 
 
 def over_limit(what: str, measured: int, limit: int, unit: str = "") -> FileRejected:
@@ -70,6 +110,7 @@ def decode(content: bytes, remedy: str = "save the return as CSV (UTF-8) or XLSX
     """
     if b"\x00" in content:
         raise FileRejected(f"binary content (NUL bytes), not a text CSV: {remedy}")
+    _refuse_mixed_encodings(content, remedy)
     for encoding in ENCODINGS:
         try:
             return content.decode(encoding)
@@ -80,8 +121,41 @@ def decode(content: bytes, remedy: str = "save the return as CSV (UTF-8) or XLSX
     )
 
 
+def _refuse_mixed_encodings(content: bytes, remedy: str) -> None:
+    """A file that says it is UTF-8 (a byte-order mark, or a line with accents in UTF-8) but has a Windows-1252
+    line (a row appended by another program) is refused as such: read as Windows-1252 as a whole, its UTF-8
+    headers would be garbled and the file refused for "required columns missing" that are there."""
+    try:
+        content.decode("utf-8")
+        return
+    except UnicodeDecodeError as error:
+        position = error.start
+    lines = content.split(b"\n")
+    bad_line = content.count(b"\n", 0, position) + 1
+    utf8_line = next((number for number, line in enumerate(lines, start=1)
+                      if not line.isascii() and _decodes(line, "utf-8")), None)
+    if not _decodes(lines[bad_line - 1], "cp1252"):
+        return  # neither encoding: undecodable
+    if content.startswith(codecs.BOM_UTF8):
+        said = "the file starts with a UTF-8 byte-order mark"
+    elif utf8_line is not None:
+        said = f"line {utf8_line} is UTF-8"
+    else:
+        return
+    raise FileRejected(f"mixed encodings: {said} but line {bad_line} is not (byte 0x{content[position]:02X}): "
+                       f"save the whole file again in one encoding; {remedy}")
+
+
+def _decodes(line: bytes, encoding: str) -> bool:
+    try:
+        line.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def detect_separator(text: str, is_header=None) -> str:
-    """`;` or `,`: the one that splits a line into a header row (`is_header(cells)`), so that a title line
+    """`;`, `,` or a tab: the one that splits a line into a header row (`is_header(cells)`), so that a title line
     above the header does not decide; otherwise whichever the first non-blank line uses more (`,` on a tie)."""
     lines = [line for line in text.splitlines() if line.strip()]
     if is_header is not None:
@@ -100,6 +174,9 @@ def csv_lines(content: bytes, is_header) -> Lines:
         raise FileRejected("empty file: it has no header and no rows; send the return again")
     if text.count("\n") > MAX_ROWS:
         raise over_limit("lines", text.count("\n"), MAX_ROWS)
+    # A cell may be as long as the file, which is within its size limit (the csv module's default is 128 KiB: a
+    # long note in a cell lost the whole file as "malformed").
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_separator(text, is_header))
     lines: Lines = []
     ended_on = 0
@@ -139,6 +216,7 @@ _CELL_REFERENCE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})
 _ROW = re.compile(rb"<(?:\w+:)?row\b")
 _CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\st="e"')
 DAMAGED = "save it again as .xlsx from a spreadsheet program"
 
 
@@ -152,12 +230,12 @@ def column_number(letters: str) -> int:
 
 @dataclass
 class SheetPart:
-    """What the XML of one sheet says before it is loaded: its used area and its unsaved formulas."""
+    """What the XML of one sheet says before it is loaded: its used area and its valueless cells."""
 
     name: str
     rows: int = 0
     columns: int = 0
-    unsaved_formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column), 1-based
+    valueless_cells: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column), 1-based: marked text
 
 
 def _read_parts(archive: zipfile.ZipFile) -> dict[str, bytes]:
@@ -197,17 +275,20 @@ def _sheet_paths(parts: dict[str, bytes]) -> list[tuple[str, str]]:
     return paths
 
 
-def _unsaved_formulas(xml: bytes) -> dict[tuple[int, int], str]:
-    """Cells with a formula and no saved value (a program that writes formulas without computing them)."""
+def _valueless_cells(xml: bytes) -> dict[tuple[int, int], str]:
+    """Cells with a spreadsheet error (`t="e"`: #DIV/0!, #N/A, #REF!...) or a formula and no saved value (a program
+    that writes formulas without computing them), as their marked text (`UNSAVED_FORMULA`, `SPREADSHEET_ERROR`)."""
     found = {}
     for _, element in ElementTree.iterparse(io.BytesIO(xml)):
         if element.tag != f"{_MAIN}c":
             continue
         formula, value = element.find(f"{_MAIN}f"), element.find(f"{_MAIN}v")
-        if formula is not None and (value is None or not value.text) and element.get("r"):
-            match = re.fullmatch(r"([A-Z]{1,3})([0-9]+)", element.get("r"))
-            if match:
-                found[(int(match[2]), column_number(match[1]))] = formula.text or ""
+        saved = value.text if value is not None and value.text else None
+        match = re.fullmatch(r"([A-Z]{1,3})([0-9]+)", element.get("r") or "")
+        if match and element.get("t") == "e" and saved:
+            found[(int(match[2]), column_number(match[1]))] = SPREADSHEET_ERROR + saved
+        elif match and formula is not None and not saved:
+            found[(int(match[2]), column_number(match[1]))] = f"{UNSAVED_FORMULA}={formula.text or ''}"
         element.clear()
     return found
 
@@ -229,12 +310,24 @@ def survey_sheets(archive: zipfile.ZipFile) -> list[SheetPart]:
             check_shape(sheet.rows, sheet.columns)
         except FileRejected as problem:
             raise FileRejected(f"sheet '{name}': {problem}") from None
-        if _FORMULA.search(xml):
-            sheet.unsaved_formulas = _unsaved_formulas(xml)
+        if _FORMULA.search(xml) or _ERROR_CELL.search(xml):
+            sheet.valueless_cells = _valueless_cells(xml)
         sheets.append(sheet)
     if sum(sheet.rows * sheet.columns for sheet in sheets) > MAX_CELLS:
         raise over_limit("cells in the workbook", sum(sheet.rows * sheet.columns for sheet in sheets), MAX_CELLS)
     return sheets
+
+
+def _with_valueless_cells(lines: Lines, valueless: dict[tuple[int, int], str]) -> Lines:
+    """The sheet's rows with each valueless cell's marked text written into it (calamine reads them as blank): its
+    grid ends at the last cell with a value, so rows and columns are added for a cell beyond it (a check formula
+    right of the data, a total below it)."""
+    lines += [(number, []) for number in range(len(lines) + 1, max([0, *(row for row, _ in valueless)]) + 1)]
+    for (row, column), text in valueless.items():
+        cells = lines[row - 1][1]
+        cells += [""] * (column - len(cells))
+        cells[column - 1] = text
+    return lines
 
 
 @dataclass(frozen=True)
@@ -252,7 +345,7 @@ def xlsx_lines(content: bytes, is_header) -> Workbook:
     and no data is read only when no sheet has data. Two sheets with data make the file ambiguous: rejected,
     nothing guessed. Every other non-empty sheet is named in `unread_sheets`.
 
-    The XML is surveyed first (limits, DTDs, unsaved formulas), then the sheets are loaded by calamine
+    The XML is surveyed first (limits, DTDs, valueless cells), then the sheets are loaded by calamine
     (Rust, no DTD processing; docs/ARCHITECTURE.md, "Reading XLSX").
     """
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
@@ -284,11 +377,10 @@ def xlsx_lines(content: bytes, is_header) -> Workbook:
                 unread.append(f"{described} ({metadata.typ.name}) not read: not a worksheet")
                 continue
             grid = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
-            formulas = surveyed[index].unsaved_formulas if index < len(surveyed) else {}
-            lines = [(number, [cell_text(value) for value in values]) for number, values in enumerate(grid, start=1)]
-            for (row, column), formula in formulas.items():
-                cells = lines[row - 1][1]
-                cells[column - 1] = f"{UNSAVED_FORMULA}={formula}"
+            valueless = surveyed[index].valueless_cells if index < len(surveyed) else {}
+            lines = _with_valueless_cells(
+                [(number, [cell_text(value) for value in values]) for number, values in enumerate(grid, start=1)],
+                valueless)
             header_at = next((i for i, (_, cells) in enumerate(lines) if is_header(cells)), None)
             if header_at is None:
                 definitions = metadata.name in every_translation(TEMPLATE_DEFINITIONS_SHEET)

@@ -24,6 +24,8 @@ from swps_pipeline.parallel import parallel_map
 
 POSITION_ID_ALIASES = frozenset(alias for alias, name in HEADER_ALIASES.items() if name == "position_id")
 SUMMARY_PREFIX = "total"
+#: The key under which a CSV row's cells beyond the header are kept in the quarantine's `raw` JSON (a list).
+BEYOND_HEADER = "(beyond the header)"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class RawFile:
     canonical: dict[str, str]  # canonical column -> its column in `columns`
     extra_columns: tuple[str, ...]  # columns the contract does not know, kept aside
     summary_rows: int
+    #: CSV: each data row's cells beyond the header's last one, up to its last filled cell (() for most rows): a
+    #: separator inside an unquoted value shifted them, so the row cannot be read (validation: `type`).
+    beyond_header: np.ndarray
     unread_sheets: tuple[str, ...] = ()  # XLSX: the other non-empty sheets, each with why it was not read
 
     @property
@@ -75,12 +80,12 @@ def is_template_check(title: str) -> bool:
 
 
 def _text_grid(rows: list[list[str]], width: int) -> np.ndarray:
-    """The rows as one (rows × width) array of their stripped cells, "" where a row is short. Stripped cell by
-    cell as the rows are laid out: pandas' factorize-then-strip of the laid-out array took four times as long,
-    a fixed cost per file that 800 small files pay (issue 17)."""
+    """The rows as one (rows × width) array of their stripped cells, "" where a row is short (a longer row's cells
+    beyond `width` are left out). Stripped cell by cell as the rows are laid out: pandas' factorize-then-strip of
+    the laid-out array took four times as long, a fixed cost per file that 800 small files pay (issue 17)."""
     grid = np.empty((len(rows), width), dtype=object)
     if rows:
-        grid[:] = [[cell.strip() for cell in cells] + [""] * (width - len(cells)) for cells in rows]
+        grid[:] = [[cell.strip() for cell in cells[:width]] + [""] * (width - len(cells)) for cells in rows]
     return grid
 
 
@@ -98,28 +103,52 @@ def _missing_message(missing: list[str]) -> str:
     return f"required column(s) missing: {named}; add them to the header row"
 
 
-def parse_lines(lines: Lines, source_file: str) -> RawFile:
-    """Header, canonical columns, summary and blank rows of a file's rows."""
+def _beyond(cells: list[str], width: int) -> tuple[str, ...]:
+    """A row's cells after the first `width`, up to its last filled one."""
+    beyond = [cell.strip() for cell in cells[width:]]
+    while beyond and not beyond[-1]:
+        beyond.pop()
+    return tuple(beyond)
+
+
+def _repeated_message(found: dict[str, list[int]], header: list[str]) -> str:
+    """Two columns for one field: which value is the return's cannot be told, so none is chosen."""
+    named = "; ".join(f"{column}: " + ", ".join(f"'{header[i].strip()}' (column {i + 1})" for i in places)
+                      for column, places in found.items() if len(places) > 1)
+    return f"repeated column(s), {named}: keep one column per field, nothing is guessed"
+
+
+def parse_lines(lines: Lines, source_file: str, delimited: bool = False) -> RawFile:
+    """Header, canonical columns, summary and blank rows of a file's rows.
+
+    In a `delimited` file (CSV) a row's cells beyond the header were shifted there by a separator inside a value:
+    they are kept apart (`beyond_header`), not read as columns; in a workbook they are columns without a title."""
     header_at = next((i for i, (_, cells) in enumerate(lines) if is_header(cells)), None)
     if header_at is None:
         raise FileRejected("no header row: no column named 'Identifiant du poste' (or 'position_id') was found")
     header, body = lines[header_at][1], lines[header_at + 1:]
-    width = max([len(header), *(len(cells) for _, cells in body)])
-    check_shape(len(body), width)
+    widest = max([len(header), *(len(cells) for _, cells in body)])
+    check_shape(len(body), widest)
+    width = len(header) if delimited else widest
+    beyond_header = np.empty(len(body), dtype=object)
+    beyond_header[:] = [_beyond(cells, width) for _, cells in body]
     names = _column_names(header, width)
 
-    canonical: dict[str, str] = {}
-    for name, text in zip(names, header):
+    found: dict[str, list[int]] = {}  # canonical column -> the file's columns (0-based) that name it
+    for i, text in enumerate(header):
         column = HEADER_ALIASES.get(normalise_header(text))
-        if column is not None and column not in canonical:
-            canonical[column] = name
+        if column is not None:
+            found.setdefault(column, []).append(i)
+    if any(len(places) > 1 for places in found.values()):
+        raise FileRejected(_repeated_message(found, header))
+    canonical = {column: names[i] for column, (i,) in found.items()}
     missing = [name for name in REQUIRED if name not in canonical]
     if missing:
         raise FileRejected(_missing_message(missing))
 
     grid = _text_grid([cells for _, cells in body], width)
     filled = grid != ""
-    nonblank = filled.any(axis=1)
+    nonblank = filled.any(axis=1) | beyond_header.astype(bool)
     first_filled = grid[np.arange(len(body)), filled.argmax(axis=1)] if len(body) else grid[:, 0]
     no_position = ~filled[:, names.index(canonical["position_id"])]
     says_total = np.array([text.lower().startswith(SUMMARY_PREFIX) for text in first_filled], dtype=bool)
@@ -142,6 +171,7 @@ def parse_lines(lines: Lines, source_file: str) -> RawFile:
         canonical=canonical,
         extra_columns=extra,
         summary_rows=int(summary.sum()),
+        beyond_header=beyond_header[data],
     )
 
 
@@ -174,7 +204,7 @@ def read_returns_file(path: Path, data_dir: Path, source_file: str | None = None
                            "as .csv or .xlsx")
     content = read_file_bytes(path)
     if suffix == ".csv":
-        return parse_lines(csv_lines(content, is_header), source_file)
+        return parse_lines(csv_lines(content, is_header), source_file, delimited=True)
     workbook = xlsx_lines(content, is_header)
     if not workbook.lines:
         raise FileRejected("no header row: no sheet has a column named 'Identifiant du poste' (or 'position_id')"

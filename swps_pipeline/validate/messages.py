@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from swps_pipeline.contract import BY_NAME, COLUMN_NAMES, COUNT_COLUMNS, GROUPS, SUM_GROUPS
-from swps_pipeline.ingest.lines import UNSAVED_FORMULA, UNSAVED_FORMULA_MESSAGE
+from swps_pipeline.ingest.lines import VALUELESS_CELLS
 from swps_pipeline.validate.parse import ENUMS
 from swps_pipeline.validate.schema import (
     UNKNOWN_GROUPS,
@@ -65,9 +65,9 @@ def cell_messages(failures: pd.DataFrame, text: pd.DataFrame, folder_year: int) 
     )
     year_text = f"{folder_year}, the year of folder returns/{folder_year}/ (correct the year or move the file)"
     message = shown + expected.where(failures["rule"] != "year_mismatch", year_text)
-    formula = values.str.startswith(UNSAVED_FORMULA)
-    message = message.where(~formula, failures["column"] + " = '" + values.str.removeprefix(UNSAVED_FORMULA)
-                            + "': " + UNSAVED_FORMULA_MESSAGE)
+    for marker, valueless in VALUELESS_CELLS.items():
+        message = message.where(~values.str.startswith(marker), failures["column"] + " = '" + values.str[1:] + "': "
+                                + valueless.remedy)
     return message.where(failures["rule"] != "required", failures["column"] + " is blank: it is required")
 
 
@@ -106,11 +106,20 @@ def _conflict_message(rows: pd.DataFrame, copies_at: pd.Series, folder_year: int
             + "): all are quarantined, nothing is guessed; send one corrected return")
 
 
+def _beyond_header_message(beyond_header: pd.Series) -> pd.Series:
+    cells = beyond_header.map(lambda cells: ", ".join(f"'{cell}'" for cell in cells))
+    return ("cell(s) beyond the header's last column (" + cells + "): a separator inside a value (e.g. an unquoted "
+            "decimal comma) shifts every cell after it; put that value in quotes or correct the row, nothing is "
+            "guessed")
+
+
 def cross_field_messages(
-    failures: pd.DataFrame, typed: pd.DataFrame, copies_at: pd.Series, folder_year: int
+    failures: pd.DataFrame, typed: pd.DataFrame, beyond_header: pd.Series, copies_at: pd.Series, folder_year: int
 ) -> pd.Series:
-    """Messages of failures about a whole row (`column` null), computed once per rule."""
+    """Messages of failures about a whole row (`column` null), computed once per rule; `beyond_header`: each row's
+    cells beyond the header (`RawFile.beyond_header`)."""
     builders = {
+        "type": lambda rows: _beyond_header_message(beyond_header[rows.index]),
         **{f"sum_{group}": (lambda rows, g=group: _sum_message(rows, g)) for group in SUM_GROUPS},
         "unknown_negative": _unknown_negative_message,
         "problem_bound": _problem_bound_message,

@@ -68,7 +68,7 @@ def problems_over_bound(frame: pd.DataFrame) -> pd.DataFrame:
 
 def prefix_differs(frame: pd.DataFrame) -> pd.Series:
     """A well-formed position_id whose prefix is not the department_code (a malformed one fails on its own)."""
-    prefix = frame["position_id"].str.extract(rf"^({POSITION_ID_PREFIX})-\d{{3}}$", expand=False)
+    prefix = frame["position_id"].str.extract(rf"(?a)^({POSITION_ID_PREFIX})-\d{{3}}$", expand=False)
     return prefix.notna() & frame["department_code"].notna() & (prefix != frame["department_code"])
 
 

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from swps_pipeline.contract import COLUMN_NAMES, HARD_RULES, SOFT_RULES
-from swps_pipeline.ingest.lines import UNSAVED_FORMULA
-from swps_pipeline.ingest.read import RawFile, read_year
+from swps_pipeline.ingest.lines import raw_cell
+from swps_pipeline.ingest.read import BEYOND_HEADER, RawFile, read_year
 from swps_pipeline.parallel import parallel_map
 from swps_pipeline.validate.duplicates import Duplicates, find_duplicates
 from swps_pipeline.validate.messages import cell_messages, cross_field_messages
@@ -34,7 +34,7 @@ _COLUMN_ORDER = {name: i for i, name in enumerate(COLUMN_NAMES)}
 
 def _stack_files(files: list[RawFile]) -> pd.DataFrame:
     """The canonical text of every data row of the year ("" where a file lacks a column), with
-    `source_file`, `source_row` and `file` (its index in `files`)."""
+    `source_file`, `source_row`, `file` (its index in `files`) and `beyond_header` (`RawFile.beyond_header`)."""
     sizes = [len(raw.grid) for raw in files]
     grid = np.full((sum(sizes), len(COLUMN_NAMES)), "", dtype=object)
     for raw, start in zip(files, np.cumsum([0, *sizes])):
@@ -43,17 +43,8 @@ def _stack_files(files: list[RawFile]) -> pd.DataFrame:
     rows["source_file"] = np.repeat(np.array([raw.source_file for raw in files], dtype=object), sizes)
     rows["source_row"] = np.concatenate([raw.source_row for raw in files]) if files else np.zeros(0, "int64")
     rows["file"] = np.repeat(np.arange(len(files)), sizes)
+    rows["beyond_header"] = np.concatenate([raw.beyond_header for raw in files]) if files else np.zeros(0, object)
     return rows
-
-
-def _unsaved_formulas(cells: pd.DataFrame) -> np.ndarray:
-    """Where a cell holds a formula without a saved value (`UNSAVED_FORMULA`), looked for cell by cell only in the
-    columns that hold one at all (only an XLSX file can: a year's 60 columns cell by cell took 0.4 s at 10x)."""
-    marked = np.zeros(cells.shape, dtype=bool)
-    for i, (_, column) in enumerate(cells.items()):
-        if UNSAVED_FORMULA in "".join(column):
-            marked[:, i] = column.str.startswith(UNSAVED_FORMULA).to_numpy(bool)
-    return marked
 
 
 def _type_failures(unreadable: pd.DataFrame) -> pd.DataFrame:
@@ -61,10 +52,13 @@ def _type_failures(unreadable: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"row": rows.astype("int64"), "rule": "type", "column": unreadable.columns[columns]})
 
 
-def collect_failures(typed: pd.DataFrame, unreadable: pd.DataFrame, duplicates: Duplicates, year: int) -> pd.DataFrame:
+def collect_failures(typed: pd.DataFrame, unreadable: pd.DataFrame, beyond_header: pd.Series, duplicates: Duplicates,
+                     year: int) -> pd.DataFrame:
     """Every hard-rule failure (row, rule, column) of the rows kept after dropping identical copies.
 
-    An unreadable cell is a `type` failure only (it also reads as null, which is not a `required` failure).
+    An unreadable cell is a `type` failure only (it also reads as null, which is not a `required` failure); a
+    row with cells beyond the header (`RawFile.beyond_header`) is a `type` failure of the whole row (its cells
+    were shifted: nothing is guessed).
     """
     schema = hard_rule_failures(typed, year)
     type_failures = _type_failures(unreadable)
@@ -73,22 +67,29 @@ def collect_failures(typed: pd.DataFrame, unreadable: pd.DataFrame, duplicates: 
     schema = schema[~((schema["rule"] == "required") & also_type)]
     conflicts = pd.DataFrame({"row": np.flatnonzero(duplicates.conflicting), "rule": "conflicting_duplicate",
                               "column": None})
+    beyond = beyond_header.astype(bool).to_numpy()
+    shifted = pd.DataFrame({"row": np.flatnonzero(beyond), "rule": "type", "column": None})
     failures = pd.concat([type_failures, schema, conflicts], ignore_index=True).astype(FAILURE_COLUMNS)
+    # A shifted row's values are not its own: the shift is its one failure.
+    failures = pd.concat([failures[~beyond[failures["row"].to_numpy()]], shifted], ignore_index=True).astype(
+        FAILURE_COLUMNS)
     failures = failures[~duplicates.dropped[failures["row"].to_numpy()]]
     order = failures["rule"].map(_RULE_ORDER) * 1000 + failures["column"].map(_COLUMN_ORDER).fillna(999)
     return failures.assign(order=order).sort_values(["row", "order"]).drop(columns="order").reset_index(drop=True)
 
 
 def _raw_json(files: list[RawFile], rows: pd.DataFrame, quarantined: np.ndarray) -> pd.Series:
-    """Each quarantined row as read (every column of its file, original headers), as JSON."""
+    """Each quarantined row as read (every column of its file, original headers; a valueless cell as
+    `lines.raw_cell` writes it; a CSV row's cells beyond the header as a list under `BEYOND_HEADER`), as JSON."""
     local = rows.groupby("file").cumcount().to_numpy()
     raw = pd.Series(index=quarantined, dtype=object)
     for file, positions in pd.Series(quarantined, index=rows["file"].to_numpy()[quarantined]).groupby(level=0):
         source = files[file]
+        at = local[positions.to_numpy()]
         raw[positions.to_numpy()] = [
-            json.dumps({name: cell.removeprefix(UNSAVED_FORMULA) for name, cell in zip(source.columns, record)},
-                       ensure_ascii=False)
-            for record in source.grid[local[positions.to_numpy()]]]
+            json.dumps({name: raw_cell(cell) for name, cell in zip(source.columns, record)}
+                       | ({BEYOND_HEADER: list(beyond)} if beyond else {}), ensure_ascii=False)
+            for record, beyond in zip(source.grid[at], source.beyond_header[at])]
     return raw
 
 
@@ -97,7 +98,7 @@ def build_quarantine(files, rows, typed, failures, duplicates, year) -> pd.DataF
     cell = failures["column"].notna()
     message = pd.concat([
         cell_messages(failures[cell], rows[COLUMN_NAMES], year),
-        cross_field_messages(failures[~cell], typed, duplicates.copies_at, year),
+        cross_field_messages(failures[~cell], typed, rows["beyond_header"], duplicates.copies_at, year),
     ]).reindex(failures.index)
     per_row = failures.assign(message=message).groupby("row", sort=True).agg(
         rules=("rule", lambda rules: ";".join(dict.fromkeys(rules))),
@@ -167,13 +168,11 @@ def validate_year(data_dir: Path, year: int, registry: pd.DataFrame | None) -> V
     files = year_files.files
     rows = _stack_files(files)
     typed, unreadable = parse_returns(rows[COLUMN_NAMES])
-    # A formula without a saved value has no value to read, whatever the column's type.
-    unreadable |= _unsaved_formulas(rows[COLUMN_NAMES])
     superseded = superseded_rows(rows["source_file"], typed["position_id"], year)
     # A superseded row takes no part in duplicates: its correction is the position's return.
     duplicates = find_duplicates(typed.assign(position_id=typed["position_id"].mask(superseded)), unreadable,
                                  rows[["source_file", "source_row"]])
-    failures = collect_failures(typed, unreadable, duplicates, year)
+    failures = collect_failures(typed, unreadable, rows["beyond_header"], duplicates, year)
     failures = failures[~superseded[failures["row"].to_numpy()]].reset_index(drop=True)
 
     quarantined = np.zeros(len(rows), dtype=bool)

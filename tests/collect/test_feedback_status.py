@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import csv
+import json
 import dataclasses
 import datetime as dt
 import os
 
 import pandas as pd
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from swps_pipeline import cli
-from swps_pipeline.collect.feedback import feedback_tables, write_feedback
+from swps_pipeline.collect.feedback import feedback_tables, quarantine_lines, write_feedback
 from swps_pipeline.collect.inputs import read_collection_year
 from swps_pipeline.collect.status import UNATTRIBUTED, collection_status, national_status
 from swps_pipeline.collect.template import write_templates
 from swps_pipeline.collect.texts import WARNING_MESSAGES
+from swps_pipeline.i18n import Texts
 from swps_pipeline.settings import Settings
 
 from .conftest import BUNDLED, YEAR, expected_positions, fill_template
@@ -228,3 +230,75 @@ def test_a_second_run_rewrites_only_the_feedback_files_that_changed(collections,
     made.clear()
     write_feedback(collections[2025], folder)
     assert len(made) == 101
+
+
+def test_an_empty_year_folder_is_a_year_with_every_return_missing(data_dir, registry, capsys, monkeypatch):
+    """Next year's folder is created before its files arrive: status and feedback say nothing came yet."""
+    collection = read_collection_year(Settings(data_dir, data_dir.parent / "out"), YEAR)
+    status = collection_status(collection)
+    expected = expected_positions(registry, YEAR)
+    national = national_status(status).iloc[0]
+    assert (national["positions_expected"], national["returns_received"], national["returns_missing"],
+            national["files_rejected"]) == (len(expected), 0, len(expected), 0)
+    assert status["last_file_date"].isna().all()
+
+    monkeypatch.setenv("SWPS_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("SWPS_OUTPUT_DIR", str(data_dir.parent / "out"))
+    assert cli.main(["status", "--year", str(YEAR)]) == 0
+    assert f"France entière : postes attendus {len(expected)}, bilans reçus 0," in capsys.readouterr().out
+    assert cli.main(["feedback", "--year", str(YEAR)]) == 0
+    assert (data_dir.parent / "out" / "feedback" / str(YEAR) / "retour_2023_77.html").is_file()
+
+
+def test_a_shifted_csv_row_reaches_the_feedback_with_its_cells_beyond_the_header(data_dir, registry):
+    """The feedback types each quarantined row again from its raw JSON: the cells beyond the header must come back
+    with it, or the row is quarantined without a line to correct."""
+    header = "Année,Département,Identifiant du poste,ETP,Personnes reçues,Nouvelles situations,Actes professionnels"
+    (data_dir / "returns" / str(YEAR) / "retour_77.csv").write_text(
+        f"{header}\n{YEAR},77,77-001,0,8,120,60,360\n", encoding="utf-8")
+    collection = read_collection_year(Settings(data_dir, data_dir.parent / "out"), YEAR)
+    assert collection.quarantine[["position_id", "rules"]].values.tolist() == [["77-001", "type"]]
+    line = quarantine_lines(collection, Texts("fr")).iloc[0]
+    assert (line["department_code"], line["position_id"], line["source_row"], line["rule"], line["cells"]) == (
+        "77", "77-001", 2, "type", "")
+    assert line["message"] == (
+        "Cellules au-delà de la dernière colonne de l'en-tête ('360') : un séparateur dans une valeur (par exemple "
+        "une virgule décimale hors guillemets) décale toutes les cellules suivantes. Mettez cette valeur entre "
+        "guillemets ou corrigez la ligne : rien n'est deviné.")
+
+
+def test_valueless_cells_reach_the_feedback_without_the_internal_marker(data_dir):
+    """Formulas without a saved value (openpyxl writes no results) and a spreadsheet error, in a text column and in
+    the position id: the host site's row was quarantined but had no feedback line (its raw JSON read back as
+    valid text), the position id kept the internal marker U+FDD0 in the quarantine and the feedback, and its
+    message was repeated (type and position_id)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Année", "Département", "Identifiant du poste", "Site d'accueil", "ETP", "Personnes reçues",
+                  "Nouvelles situations", "Actes professionnels"])
+    sheet.append([YEAR, "77", "77-001", "Commissariat de Meaux", 1, 120, 60, 360])
+    sheet.append([YEAR, "77", "77-002", '="Commissariat "&"de Meaux"', 1, 120, 60, 360])
+    sheet.append([YEAR, "77", '="77-"&"217"', "Brigade de Melun", 1, 120, 60, 360])
+    sheet.append([YEAR, "77", "77-004", "#N/A", 1, 120, 60, 360])
+    book.save(data_dir / "returns" / str(YEAR) / "retour_77.xlsx")
+    collection = read_collection_year(Settings(data_dir, data_dir.parent / "out"), YEAR)
+    quarantine = collection.quarantine
+    formula = "formula without a saved value: open and save the file in a spreadsheet program"
+    assert quarantine[["source_row", "rules", "message"]].values.tolist() == [
+        [3, "type", f"""host_site = '="Commissariat "&"de Meaux"': {formula}"""],
+        [4, "type", f"""position_id = '="77-"&"217"': {formula}"""],
+        [5, "type", "host_site = '#N/A': an error of the spreadsheet, not a figure: correct the formula or type the "
+                    "figure"]]
+    assert quarantine["position_id"].fillna("null").tolist() == ["77-002", "null", "77-004"]
+    assert json.loads(quarantine["raw"].iloc[1])["Identifiant du poste"] == {"formula": '="77-"&"217"'}
+    assert not quarantine.astype(str).apply(lambda column: column.str.contains("\ufdd0|\ufdd1")).any().any()
+
+    lines = quarantine_lines(collection, Texts("fr"))
+    assert lines[["department_code", "source_row", "rule", "cells", "message"]].values.tolist() == [
+        ["77", 3, "type", "Site d'accueil (D3)", """« Site d'accueil » contient la formule ="Commissariat "&"de """
+         """Meaux" sans son résultat : ouvrez le fichier dans un tableur et enregistrez-le de nouveau."""],
+        ["77", 5, "type", "Site d'accueil (D5)", "« Site d'accueil » affiche l'erreur de tableur #N/A : corrigez la "
+                                                 "formule ou saisissez le chiffre."],
+        ["77", 4, "type", "Identifiant du poste (C4)", """« Identifiant du poste » contient la formule ="77-"&"217" """
+         """sans son résultat : ouvrez le fichier dans un tableur et enregistrez-le de nouveau."""]]
+    assert lines["position_id"].isna().tolist() == [False, False, True]

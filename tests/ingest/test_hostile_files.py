@@ -5,16 +5,21 @@ Every file is built here from a small valid return, with one change.
 
 from __future__ import annotations
 
+import codecs
 import io
+import json
 import os
 import time
 import zipfile
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 
 from swps_pipeline.assumptions import MAX_FILE_BYTES
+from swps_pipeline.collect.feedback import rejection_reason
+from swps_pipeline.i18n import Texts
 from swps_pipeline.ingest import lines
 from swps_pipeline.ingest.folder import original_name, safe_name, scan_year_folder
 from swps_pipeline.ingest.read import read_year
@@ -124,7 +129,7 @@ def test_case6_an_unsaved_formula_is_a_type_failure_with_a_message(tmp_path):
     assert quarantine[["source_row", "rules"]].values.tolist() == [[2, "type"]]
     assert quarantine["message"].iloc[0] == ("persons_received = '=100+20': formula without a saved value: open "
                                              "and save the file in a spreadsheet program")
-    assert '"persons_received": "=100+20"' in quarantine["raw"].iloc[0]
+    assert json.loads(quarantine["raw"].iloc[0])["persons_received"] == {"formula": "=100+20"}
 
 
 def test_case6_a_formula_with_its_saved_value_is_read_as_the_value(tmp_path):
@@ -232,3 +237,132 @@ def test_case7_a_csv_with_too_many_columns_is_rejected(tmp_path):
     put(tmp_path, "wide.csv", (",".join(HEADER + [f"x{i}" for i in range(600)]) + "\n").encode())
     assert rejected(tmp_path)["returns/2021/wide.csv"] == (
         "too large: columns 609, the limit is 500; split the file or send only the programme's returns")
+
+
+def test_case6_an_unsaved_formula_beyond_the_filled_area_is_read_where_it_is(tmp_path):
+    """calamine's grid ends at the last cell with a value: a total below the data and a check right of it, both
+    formulas without a saved value, were outside it (IndexError: the whole file rejected as damaged)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in [HEADER, ROW, [*ROW[:2], "77-002", *ROW[3:]]]:
+        sheet.append(row)
+    sheet.cell(2, len(HEADER) + 1, "=F2-G2")  # a check column without a header, right of the data
+    sheet.cell(4, HEADER.index("persons_received") + 1, "=SUM(F2:F3)")  # a total row without its label
+    buffer = io.BytesIO()
+    book.save(buffer)
+    put(tmp_path, "totals.xlsx", buffer.getvalue())
+    result = validate_year(tmp_path, YEAR, None)
+    assert result.files_rejected.empty
+    assert result.returns_valid[["position_id", "source_row"]].values.tolist() == [["77-001", 2], ["77-002", 3]]
+    quarantine = result.returns_quarantine
+    assert quarantine[["source_row", "rules"]].values.tolist() == [[4, "required;type"]]
+    assert ("persons_received = '=SUM(F2:F3)': formula without a saved value: open and save the file in a "
+            "spreadsheet program") in quarantine["message"].iloc[0]
+    assert result.returns_warnings[["rule", "message"]].values.tolist() == [
+        ["extra_column", "column(s) not in the template, kept aside: column_10"]]
+    accounting = result.ingestion_accounting.iloc[0]
+    assert (accounting["rows_read"], accounting["rows_valid"], accounting["rows_quarantined"]) == (3, 2, 1)
+
+
+def test_case6_a_spreadsheet_error_is_a_type_failure_not_a_blank(tmp_path):
+    """calamine reads #DIV/0!, #N/A, #REF! as blank: a required cell said "blank", an optional one read as not
+    reported, a cost replaced by the default cost, without a word."""
+    header = [*HEADER, "ongoing_cases", "cost_eur"]
+    rows = [[*ROW[:5], "#DIV/0!", *ROW[6:], 10, 45000],
+            [*ROW[:2], "77-002", *ROW[3:], "#N/A", 45000],
+            [*ROW[:2], "77-003", *ROW[3:], 10, "#REF!"],
+            [*ROW[:2], "77-004", *ROW[3:], 10, 45000]]
+    content = workbook({"Bilan": [header, *rows]})
+    assert b'<c r="F2" t="e"><v>#DIV/0!</v></c>' in sheet_xml(content)
+    # The same error as Excel saves it, the formula with its result.
+    content = with_part(content, "xl/worksheets/sheet1.xml", sheet_xml(content).replace(
+        b'<c r="F2" t="e"><v>#DIV/0!</v></c>', b'<c r="F2" t="e"><f>1/0</f><v>#DIV/0!</v></c>'))
+    put(tmp_path, "errors.xlsx", content)
+    result = validate_year(tmp_path, YEAR, None)
+    assert result.returns_valid["position_id"].tolist() == ["77-004"]
+    remedy = "an error of the spreadsheet, not a figure: correct the formula or type the figure"
+    assert result.returns_quarantine[["source_row", "rules", "message"]].values.tolist() == [
+        [2, "type", f"persons_received = '#DIV/0!': {remedy}"],
+        [3, "type", f"ongoing_cases = '#N/A': {remedy}"],
+        [4, "type", f"cost_eur = '#REF!': {remedy}"]]
+    assert json.loads(result.returns_quarantine["raw"].iloc[2])["cost_eur"] == {"error": "#REF!"}
+    accounting = result.ingestion_accounting.iloc[0]
+    assert (accounting["rows_read"], accounting["rows_valid"], accounting["rows_quarantined"]) == (4, 1, 3)
+
+
+@pytest.mark.parametrize(("separator", "shifted"), [(",", ["2021", "77", "77-002", "0", "8", "12", "120", "60", "360",
+                                                           "Meaux"]),
+                                                    (";", ["2021", "77", "77-002", "1", "12", "120", "60", "360",
+                                                           "Meaux", " annexe"])],
+                         ids=["decimal comma in a comma file", "semicolon in a semicolon file"])
+def test_case3_a_csv_row_with_more_cells_than_the_header_is_quarantined_not_shifted(tmp_path, separator, shifted):
+    """An unquoted separator inside a value shifts the cells after it: the values were read into the wrong columns
+    (FTE 0, months 8...) and the last one kept aside as an extra column."""
+    rows = [HEADER, ROW, shifted, [*ROW[:2], "77-003", *ROW[3:], "", ""]]  # two blank cells beyond: no shift
+    put(tmp_path, "shifted.csv", "\n".join(separator.join(map(str, row)) for row in rows).encode())
+    result = validate_year(tmp_path, YEAR, None)
+    assert result.returns_valid["position_id"].tolist() == ["77-001", "77-003"]
+    last = shifted[-1]
+    assert result.returns_quarantine[["source_row", "position_id", "rules", "message"]].values.tolist() == [
+        [3, "77-002", "type", f"cell(s) beyond the header's last column ('{last.strip()}'): a separator inside a "
+                              "value (e.g. an unquoted decimal comma) shifts every cell after it; put that value in "
+                              "quotes or correct the row, nothing is guessed"]]
+    assert f'"(beyond the header)": ["{last.strip()}"]' in result.returns_quarantine["raw"].iloc[0]
+    assert result.returns_warnings.empty
+    accounting = result.ingestion_accounting.iloc[0]
+    assert (accounting["rows_read"], accounting["rows_valid"], accounting["rows_quarantined"]) == (3, 2, 1)
+
+
+@pytest.mark.parametrize("cells", [("100", "999"), ("", "100")], ids=["both filled", "first blank"])
+def test_case7_a_field_given_in_two_columns_rejects_the_file_nothing_guessed(tmp_path, cells):
+    """The first column was read and the second reported as "not in the template": 999 silently dropped, or a
+    blank first column quarantined as "blank: it is required" beside the figure."""
+    header = [*HEADER, "Personnes reçues"]
+    row = [*ROW[:5], cells[0], *ROW[6:], cells[1]]
+    put(tmp_path, "twice.csv", "\n".join(",".join(map(str, line)) for line in [header, row]).encode())
+    put(tmp_path, "good.csv", CSV)
+    result = validate_year(tmp_path, YEAR, None)
+    reason = ("repeated column(s), persons_received: 'persons_received' (column 6), 'Personnes reçues' (column 10): "
+              "keep one column per field, nothing is guessed")
+    assert result.files_rejected[["source_file", "reason"]].values.tolist() == [["returns/2021/twice.csv", reason]]
+    assert result.returns_valid["source_file"].tolist() == ["returns/2021/good.csv"]
+    assert result.returns_quarantine.empty and result.returns_warnings.empty
+    assert rejection_reason(reason, Texts("fr")) == (
+        f"la même colonne deux fois : gardez une seule colonne par donnée (modèle fourni). [{reason}]")
+
+
+FRENCH_HEADER = "Année;Département;Identifiant du poste;ETP;Personnes reçues;Nouvelles situations;Actes professionnels"
+
+
+@pytest.mark.parametrize(("content", "said", "line", "byte"), [
+    ((FRENCH_HEADER + "\n2021;77;77-001;1;120;60;360\n").encode() + "2021;77;77-002;0,8;Reçu;60;360\n".encode("cp1252"),
+     "line 1 is UTF-8", 3, "0xE7"),
+    (codecs.BOM_UTF8 + (FRENCH_HEADER + "\n2021;77;77-001;1;120;60;360\n").encode("latin-1"),
+     "the file starts with a UTF-8 byte-order mark", 1, "0xE9"),
+], ids=["a Windows-1252 row appended to UTF-8", "a BOM before Latin-1"])
+def test_case8_a_file_in_two_encodings_is_rejected_as_such(tmp_path, content, said, line, byte):
+    """Read as Windows-1252 whole, its UTF-8 headers were garbled: rejected for "required column(s) missing"."""
+    put(tmp_path, "mixed.csv", content)
+    assert rejected(tmp_path) == {"returns/2021/mixed.csv": (
+        f"mixed encodings: {said} but line {line} is not (byte {byte}): save the whole file again in one encoding; "
+        "save the return as CSV (UTF-8) or XLSX")}
+
+
+def test_case8_a_tab_separated_file_is_read(tmp_path):
+    """A spreadsheet's "text (tab-separated)" export was rejected for having no header row."""
+    put(tmp_path, "tabs.csv", "\n".join("\t".join(map(str, row)) for row in [HEADER, ROW]).encode())
+    result = validate_year(tmp_path, YEAR, None)
+    assert result.files_rejected.empty
+    assert result.returns_valid[["position_id", "fte", "persons_received", "host_site"]].values.tolist() == [
+        ["77-001", 1.0, 120, "Meaux"]]
+
+
+def test_case8_a_long_cell_within_the_file_size_limit_keeps_its_file(tmp_path):
+    """A cell over the csv module's default field limit (128 KiB) lost the whole file as "malformed CSV"."""
+    note = "x" * 200_000
+    rows = [HEADER, [*ROW[:-1], note], [*ROW[:2], "77-002", *ROW[3:]]]
+    put(tmp_path, "long.csv", "\n".join(",".join(map(str, row)) for row in rows).encode())
+    result = validate_year(tmp_path, YEAR, None)
+    assert result.files_rejected.empty
+    assert result.returns_valid["position_id"].tolist() == ["77-001", "77-002"]
+    assert result.returns_valid["host_site"].str.len().tolist() == [200_000, 5]

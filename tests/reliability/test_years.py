@@ -28,6 +28,19 @@ def test_year_folders_outside_the_plausible_range_are_not_read_and_say_why(tmp_p
     }
 
 
+def test_a_year_folder_in_digits_other_than_0_to_9_is_not_read_and_says_how_to_rename_it(tmp_path):
+    """int() reads '２０２４' as 2024, but the files are read from returns/2024/: they were neither read nor
+    listed, and without a folder returns/2024/ the run crashed on an empty year."""
+    for name in ("2021", "\uff12\uff10\uff12\uff14", "\u0662\u0660\u0662\u0666"):
+        (tmp_path / "returns" / name).mkdir(parents=True)
+    years, not_read = Settings(tmp_path, tmp_path / "out").returns_folders()
+    assert years == [2021]
+    assert dict(not_read) == {
+        "returns/\uff12\uff10\uff12\uff14": "year written with digits other than 0-9: rename the folder returns/2024/",
+        "returns/\u0662\u0660\u0662\u0666": "year written with digits other than 0-9: rename the folder returns/2026/",
+    }
+
+
 def _years(marts: dict[str, pd.DataFrame], name: str) -> list[int]:
     return sorted(int(year) for year in marts[name]["year"].unique())
 

@@ -123,6 +123,28 @@ def test_an_unreadable_required_value_is_a_type_failure_only(valid_return, write
     assert quarantined["message"] == "fte = 'abc': expected a number (e.g. 0,8 or 0.8)"
 
 
+def test_digits_other_than_0_to_9_and_numbers_beyond_a_float_are_type_failures(valid_return, write_return,
+                                                                                   data_dir):
+    """`\\d` matched fullwidth and Arabic-Indic digits, which the conversion then turned into a blank: an optional
+    count read as not reported, a cost as unknown, a required count as "blank: it is required"."""
+    write_return([valid_return | {"position_id": "77-001", "ongoing_cases": "\uff10"},
+                  valid_return | {"position_id": "77-002", "cost_eur": "\uff14\uff15\uff10\uff10\uff10"},
+                  valid_return | {"position_id": "77-004", "cost_eur": "9" * 320},
+                  valid_return | {"position_id": "77-005", "persons_received": "\u0661\u0660\u0660"},
+                  valid_return | {"position_id": "77-\uff10\uff10\uff16"},
+                  valid_return])
+    result = validate_year(data_dir, 2021, None)
+    assert result.returns_valid["position_id"].tolist() == ["77-003"]
+    assert result.returns_quarantine[["source_row", "rules", "message"]].values.tolist() == [
+        [2, "type", "ongoing_cases = '\uff10': expected a whole number"],
+        [3, "type", "cost_eur = '\uff14\uff15\uff10\uff10\uff10': expected a number (e.g. 0,8 or 0.8)"],
+        [4, "type", f"cost_eur = '{'9' * 320}': expected a number (e.g. 0,8 or 0.8)"],
+        [5, "type", "persons_received = '\u0661\u0660\u0660': expected a whole number"],
+        [6, "position_id", "position_id = '77-\uff10\uff10\uff16': expected <department_code>-<3 digits>, e.g. 77-003"]]
+    accounting = result.ingestion_accounting.iloc[0]
+    assert (accounting["rows_read"], accounting["rows_valid"], accounting["rows_quarantined"]) == (6, 1, 5)
+
+
 def test_message_names_column_value_and_expectation(valid_return, write_return, data_dir):
     write_return([valid_return | {"fte": "1,5", "year": "2020", "cases_victim": "51"}])
     quarantined = validate_year(data_dir, 2021, None).returns_quarantine.iloc[0]
