@@ -16,13 +16,15 @@ out, following the linear-programming approach of τ-Argus and `sdcTable`
    interval is narrower than `PROTECTION_WIDTH` gets one more complement,
    the smallest cell next to it in the relations, and the audit runs again.
 
-The attacker knows every published value, every relation, that a cell shown
-as "<5" holds 1 to 4 and that any other hidden cell holds at least 1 (zeros are
-published and never hidden). The rule (`PROTECTION_WIDTH`): for every small
-count the interval is at least 2 wide, so at least three whole values stay
-possible. Where the "<5" labels alone would narrow a count further (a "<5"
-total of three "<5" parts), those small counts are shown as hidden cells
-instead, which says only "at least 1".
+The attacker knows every published value, every relation, and what the labels
+say: a cell shown as "<5" holds 1 to 4, any other hidden cell 5 or more (small
+counts are labelled "<5"; zeros are published and never hidden). The rule
+(`PROTECTION_WIDTH`): for every small count the interval is at least 2 wide, so
+at least three whole values stay possible. Where the "<5" labels alone would
+narrow a count further and no published cell is left to hide (a "<5" total of
+three "<5" parts, nothing else around), those small counts are shown as hidden
+cells instead (the published rule says so), which a reader can then only
+bound below by 1.
 """
 
 from __future__ import annotations
@@ -230,10 +232,17 @@ def interval(
     return _Attacker(model, hidden, small, relations).interval(cell)
 
 
+def least_value(model: CellModel, small: set[int], cell: int) -> int:
+    """The smallest value a reader can give hidden `cell` from its label: 1 for a "<5" cell and for a small
+    count shown as hidden (the rule's exception), the threshold for any other hidden cell (a count shown
+    as hidden is not one of the small counts, always labelled "<5")."""
+    return 1 if cell in small or model.values[cell] < DISCLOSURE_THRESHOLD else DISCLOSURE_THRESHOLD
+
+
 class _Attacker:
     """The linear system an attacker solves over one block of relations (linear relaxation, as
-    τ-Argus): hidden cells in `small` hold 1 to 4, other hidden cells at least 1, unpublished
-    contributions at least 0; published cells are constants.
+    τ-Argus): hidden cells hold what their labels say (`least_value`, and at most 4 for those in
+    `small`), unpublished contributions at least 0; published cells are constants.
 
     The block's model is handed to HiGHS once; each bound changes only the objective and is
     re-solved from the previous optimal basis (rebuilding the model for each of the thousands of
@@ -262,7 +271,7 @@ class _Attacker:
         lp = HighsLp()
         lp.num_col_, lp.num_row_ = columns, len(relations)
         lp.col_cost_ = np.zeros(columns)
-        lp.col_lower_ = np.array([1.0] * len(variables) + [0.0] * slacks)
+        lp.col_lower_ = np.array([least_value(model, small, c) for c in variables] + [0] * slacks, dtype=float)
         lp.col_upper_ = np.array([DISCLOSURE_THRESHOLD - 1 if c in small else kHighsInf for c in variables]
                                  + [kHighsInf] * slacks, dtype=float)
         lp.row_lower_ = lp.row_upper_ = rhs
@@ -289,11 +298,11 @@ class _Attacker:
 
     def wide_enough(self, cell: int, value: int) -> bool:
         """`protected(self.interval(cell))`, with one linear program when the largest value decides
-        (the true `value` is always feasible, and every hidden cell is at least 1)."""
+        (the true `value` is always feasible, and the cell is at least its label's least value)."""
         high = self._extreme(cell, -1)
         if high - value >= PROTECTION_WIDTH - _TOLERANCE:
             return True
-        if high - 1 < PROTECTION_WIDTH - _TOLERANCE:
+        if high - self.lp.col_lower_[self.position[cell]] < PROTECTION_WIDTH - _TOLERANCE:
             return False
         return protected((self._extreme(cell, 1), high))
 

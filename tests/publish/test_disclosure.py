@@ -89,7 +89,35 @@ def test_a_single_subtraction_is_closed_by_a_complement_and_totals_stay_true():
     assert row["cases_public_unknown"] == SUPPRESSED_LABEL and row["cases_third_party"] == HIDDEN_LABEL
     assert (row["new_cases"], row["cases_victim"], row["cases_offender"]) == (50, 30, 12) and hidden == 2
     found = intervals({"department_year": safe}, tables)
-    assert found[("department", "01", 2021, "cases_public_unknown")][2:] == (1.0, 4.0)  # 3 + x = 8, x >= 1, <= 4
+    # 3 + x = 8 with x ("[c]") 5 or more: the small count is 1 to 3, three whole values
+    assert found[("department", "01", 2021, "cases_public_unknown")][2:] == (1.0, 3.0)
+
+
+def _department_year(code: str, year: int, **counts: int) -> pd.DataFrame:
+    """One département-year row of `department_year` with these counts."""
+    return pd.DataFrame({"department_code": [code], "year": [year],
+                         **{column: pd.array([value], dtype="Int64") for column, value in counts.items()}})
+
+
+def test_a_count_hidden_as_a_complement_reads_as_five_or_more_and_is_audited_so():
+    """Disclosure review of 2026-12-03, leak 3 (973/2019): 106 - 8 - 16 - 76 = 6 = persons_age_60_plus (1,
+    "<5") + persons_age_unknown (5, "[c]"). Small counts are always "<5", so a reader takes "[c]" for 5 or more:
+    60_plus = 1. The audit reads the labels so, and hides one more part (the smallest, 8): 60_plus + unknown
+    + minor = 15 with both complements 5 or more leaves 60_plus 1 to 4."""
+    ages = {"persons_age_minor": 8, "persons_age_18_25": 16, "persons_age_26_59": 76, "persons_age_60_plus": 1,
+            "persons_age_unknown": 5}
+    tables = {"department_year": _department_year("973", 2019, persons_received=106, **ages)}
+    key = ("department", "973", 2019, "persons_age_60_plus")
+    one_complement = tables["department_year"].astype(object)
+    one_complement.loc[0, ["persons_age_60_plus", "persons_age_unknown"]] = [SUPPRESSED_LABEL, HIDDEN_LABEL]
+    assert intervals({"department_year": one_complement}, tables, integer=True)[key][2:] == (1.0, 1.0)
+
+    safe, hidden = disclose(tables)["department_year"]
+    assert safe.loc[0, ["persons_age_60_plus", "persons_age_unknown", "persons_age_minor"]].tolist() == [
+        SUPPRESSED_LABEL, HIDDEN_LABEL, HIDDEN_LABEL]
+    assert safe.loc[0, ["persons_received", "persons_age_18_25", "persons_age_26_59"]].tolist() == [106, 16, 76]
+    assert hidden == 3
+    assert intervals({"department_year": safe}, tables, integer=True)[key][2:] == (1.0, 4.0)
 
 
 def test_share_and_denominator_next_to_a_small_numerator_are_hidden():

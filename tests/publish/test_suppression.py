@@ -20,7 +20,7 @@ from swps_pipeline.reuse import reused
 
 
 def block() -> tuple[CellModel, set[int], set[int]]:
-    """total 10 = a 2 + b 3 + c 5, with a and b small ("<5": 1 to 4) and c hidden (at least 1);
+    """total 10 = a 2 + b 3 + c 5, with a and b small ("<5": 1 to 4) and c hidden ("[c]": 5 or more);
     d 7 >= a + e, e 1 small, a breakdown reported in part (an inequality with an unpublished rest)."""
     model = CellModel()
     for key, value in [("total", 10), ("a", 2), ("b", 3), ("c", 5), ("d", 7), ("e", 1)]:
@@ -31,9 +31,9 @@ def block() -> tuple[CellModel, set[int], set[int]]:
     return model, {index["a"], index["b"], index["c"], index["e"]}, {index["a"], index["b"], index["e"]}
 
 
-# By hand: a, b in [1, 4] and c >= 1 with a + b + c = 10, so c in [10 - 8, 10 - 2] = [2, 8]; a is also
-# held by d 7 >= a + e with e >= 1, which allows any a up to 6: its own label (<= 4) is the tighter bound.
-EXPECTED = {"a": (1.0, 4.0), "b": (1.0, 4.0), "c": (2.0, 8.0), "e": (1.0, 4.0)}
+# By hand: a, b in [1, 4] and c >= 5 with a + b + c = 10, so c in [5, 10 - 2] = [5, 8] and a, b <= 10 - 5 - 1
+# = 4; a is also held by d 7 >= a + e with e >= 1, which allows any a up to 6: its own label (<= 4) is tighter.
+EXPECTED = {"a": (1.0, 4.0), "b": (1.0, 4.0), "c": (5.0, 8.0), "e": (1.0, 4.0)}
 
 
 @pytest.mark.parametrize("order", [["a", "b", "c", "e"], ["c", "e", "b", "a"], ["e", "a", "c", "b", "a", "c"]])
@@ -48,12 +48,12 @@ def test_a_cell_free_above_is_unbounded_and_the_next_bound_is_unaffected():
     model, hidden, small = block()
     model.relations.append(Relation(model.index["d"], (model.index["c"],), exact=False))  # c <= d = 7 as well
     attacker = _Attacker(model, hidden, small, model.relations)
-    free = CellModel()  # total (hidden, at least 1) >= part 2 (published): total in [2, infinity)
+    free = CellModel()  # total (hidden as "[c]": 5 or more) >= part 2 (published): total in [5, infinity)
     free.cell("total", 6)
     free.cell("part", 2)
     free.relate("total", ["part"], complete=False)
-    assert interval(free, {0}, set(), 0, free.relations) == (2.0, np.inf)
-    assert attacker.interval(model.index["c"]) == (2.0, 7.0)
+    assert interval(free, {0}, set(), 0, free.relations) == (5.0, np.inf)
+    assert attacker.interval(model.index["c"]) == (5.0, 7.0)
     assert attacker.interval(model.index["a"]) == (1.0, 4.0)
 
 
