@@ -208,10 +208,10 @@ def _register(model: CellModel, name: str, frame: pd.DataFrame, cells: list, der
         scopes = [(name, str(row), 0) for row in range(len(frame))]
 
     def cell(row: int, column: str, term: str, value: object) -> Hashable:
-        key = (*scopes[row], term)
-        if key in model.index and model.values[model.index[key]] != _whole(value):
-            key = (name, *key)  # the same term over other positions (e.g. costed ones only): its own cell
-        cells.append((row, column, model.cell(key, _whole(value))))
+        key, count = (*scopes[row], term), _whole(value)
+        if key in model.index and model.values[model.index[key]] != count:
+            key = _over_other_positions(model, key, count)
+        cells.append((row, column, model.cell(key, count)))
         return key
 
     if "indicator" in columns and {"numerator", "denominator"} <= columns and pd.api.types.is_numeric_dtype(
@@ -235,6 +235,20 @@ def _register(model: CellModel, name: str, frame: pd.DataFrame, cells: list, der
             divisor = COST_DIVISORS.get(column)
             derived += [(row, column, [keys[divisor]] if divisor in keys else list(keys.values()))
                         for row, keys in enumerate(row_keys)]
+
+
+def _over_other_positions(model: CellModel, key: tuple, count: int) -> tuple:
+    """The cell of term `key` counted over other positions (those reporting both terms of a share, the costed
+    ones): a cell of its own, whose difference from `key`'s count (one or a few positions' count, published
+    nowhere) a reader gets by subtraction, so it is an unpublished cell, protected when small."""
+    other, rest = (*key, count), ("unpublished", *key, count)
+    if other not in model.index:
+        whole = model.values[model.index[key]]
+        model.cell(other, count)
+        model.cell(rest, abs(whole - count), published=False)
+        larger, smaller = (key, other) if whole > count else (other, key)
+        model.relate(larger, [smaller, rest])
+    return other
 
 
 def _relate(model: CellModel, tables: Mapping[str, pd.DataFrame], position_departments: Mapping[str, str]) -> None:

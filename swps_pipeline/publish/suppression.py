@@ -60,19 +60,23 @@ class Relation:
 
 @dataclass
 class CellModel:
-    """The published counts (by key) and the relations between them."""
+    """The published counts (by key), the `unpublished` ones a reader can bound through the relations (the
+    difference between two published counts: one or a few positions' count), and the relations between them."""
 
     values: list[int] = field(default_factory=list)
     keys: list[Hashable] = field(default_factory=list)
     index: dict[Hashable, int] = field(default_factory=dict)
     relations: list[Relation] = field(default_factory=list)
+    unpublished: set[int] = field(default_factory=set)
 
-    def cell(self, key: Hashable, value: int) -> int:
+    def cell(self, key: Hashable, value: int, published: bool = True) -> int:
         """The index of the cell `key`, registered with `value` the first time it is seen."""
         if key not in self.index:
             self.index[key] = len(self.values)
             self.keys.append(key)
             self.values.append(int(value))
+            if not published:
+                self.unpublished.add(self.index[key])
         return self.index[key]
 
     def relate(self, total: Hashable, parts: Iterable[Hashable], complete: bool = True) -> None:
@@ -91,6 +95,7 @@ class CellModel:
         self.relations.append(Relation(total_id, part_ids, exact=complete and gap == 0))
 
     def primary(self) -> set[int]:
+        """The small counts to protect, published (shown as "<5") or not."""
         return {i for i, value in enumerate(self.values) if 1 <= value < DISCLOSURE_THRESHOLD}
 
 
@@ -115,7 +120,7 @@ def protect(model: CellModel, reuse: Reuse = compute_afresh) -> Suppression:
     (numbers, no cell names) cost a fraction of the whole model's (issue 17).
     The blocks are solved in processes forked from this one (`parallel_map`).
     """
-    hidden: set[int] = set()
+    hidden: set[int] = set(model.unpublished)  # as in `protect_block`, also in blocks with no small count
     small: set[int] = set()
     protect_one = reuse(protect_block)
     blocks = _blocks(model)
@@ -156,6 +161,7 @@ def _block_model(model: CellModel, cells: list[int]) -> CellModel:
     block.index = {i: i for i in range(len(cells))}
     block.relations = [Relation(number[r.total], tuple(number[c] for c in r.parts), r.exact)
                        for r in model.relations if r.total in number]
+    block.unpublished = {number[c] for c in model.unpublished if c in number}
     return block
 
 
@@ -163,14 +169,14 @@ def protect_block(model: CellModel) -> Suppression:
     """`protect` over the whole of `model`, as one block.
 
     Hiding more cells only widens an attacker's intervals, so a small count
-    found protected is not audited again.
+    found protected is not audited again. Unpublished cells are hidden from the start, and audited when small.
     """
-    hidden, small = model.primary(), model.primary()
+    hidden, small = model.primary() | model.unpublished, model.primary() - model.unpublished
     by_cell: dict[int, list[Relation]] = defaultdict(list)
     for relation in model.relations:
         for c in relation.cells:
             by_cell[c].append(relation)
-    pending = sorted(small)
+    pending = sorted(model.primary())
     while pending:
         _close_single_hidden(model, hidden)
         attack = attack_relations(model, hidden)
@@ -235,7 +241,9 @@ def interval(
 def least_value(model: CellModel, small: set[int], cell: int) -> int:
     """The smallest value a reader can give hidden `cell` from its label: 1 for a "<5" cell and for a small
     count shown as hidden (the rule's exception), the threshold for any other hidden cell (a count shown
-    as hidden is not one of the small counts, always labelled "<5")."""
+    as hidden is not one of the small counts, always labelled "<5"); 0 for an unpublished cell (no label)."""
+    if cell in model.unpublished:
+        return 0
     return 1 if cell in small or model.values[cell] < DISCLOSURE_THRESHOLD else DISCLOSURE_THRESHOLD
 
 
@@ -335,12 +343,15 @@ def _cost(model: CellModel, cell: int) -> tuple[bool, int, int]:
 
 
 def _close_single_hidden(model: CellModel, hidden: set[int]) -> None:
-    """Give every exact relation with a single hidden cell a second one, until none is left."""
+    """Give every exact relation with a single hidden cell a second one, until none is left; an unpublished
+    cell that is no small count needs none (it is in no other relation: knowing it tells nothing more)."""
+    exempt = model.unpublished - model.primary()
     changed = True
     while changed:
         changed = False
         for relation in model.relations:
-            if not relation.exact or sum(c in hidden for c in relation.cells) != 1:
+            alone = [c for c in relation.cells if c in hidden]
+            if not relation.exact or len(alone) != 1 or alone[0] in exempt:
                 continue
             candidates = [c for c in relation.cells if c not in hidden and model.values[c] > 0]
             if candidates:

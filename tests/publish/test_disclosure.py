@@ -9,7 +9,7 @@ import pytest
 from swps_pipeline import contract
 from swps_pipeline.publish.disclosure import HIDDEN_LABEL, SUPPRESSED_LABEL, disclose
 from swps_pipeline.publish.evaluation import pack_view
-from tests.publish.attacker import exposed, intervals
+from tests.publish.attacker import exposed, intervals, whole_interval
 
 
 def held_out_panel(seed: int, departments: int = 8, years: tuple[int, ...] = (2021,)):
@@ -118,6 +118,33 @@ def test_a_count_hidden_as_a_complement_reads_as_five_or_more_and_is_audited_so(
     assert safe.loc[0, ["persons_received", "persons_age_18_25", "persons_age_26_59"]].tolist() == [106, 16, 76]
     assert hidden == 3
     assert intervals({"department_year": safe}, tables, integer=True)[key][2:] == (1.0, 4.0)
+
+
+def _outlier(level: str, entity: str, year: int, indicator: str, numerator: int, denominator: float,
+             median: float, mad: float, positions_reporting: int) -> dict:
+    """One row of `indicator_outliers`, its value and robust z-score computed as the pipeline does."""
+    value = numerator / denominator
+    return {"level": level, "entity": entity, "year": year, "indicator": indicator, "value": value,
+            "median": median, "mad": mad, "robust_z": (value - median) / (1.4826 * mad),
+            "numerator": float(numerator), "denominator": float(denominator), "positions_reporting": positions_reporting}
+
+
+def test_a_numerator_over_some_positions_does_not_give_the_others_by_subtraction():
+    """Disclosure review of 2026-12-03, leak 4 (12/2023): the département's problem_eviction is 19 (3 positions);
+    the outlier row's share_eviction numerator, over the 2 positions that reported both terms, is 16; 19 - 16 = 3
+    is position 12-002's count. The difference is a small count of its own: one of the two is hidden ("[c]", 5
+    or more: the smaller, 16) and the difference can be 0 to 14."""
+    tables = {"department_year": _department_year("12", 2023, positions_reporting=3, problem_eviction=19,
+                                                   new_cases=80, ongoing_cases=40),
+              "indicator_outliers": pd.DataFrame([_outlier("department", "12", 2023, "share_eviction", 16, 100,
+                                                           median=0.05, mad=0.015, positions_reporting=2)])}
+    safe = {name: frame for name, (frame, _) in disclose(tables).items()}
+    assert safe["department_year"].loc[0, "problem_eviction"] == 19
+    listed = safe["indicator_outliers"]
+    assert listed.loc[0, ["numerator", "value", "robust_z"]].tolist() == [HIDDEN_LABEL] * 3
+    # (numerator over 2 positions, the third position's count): numerator + rest = 19, as published
+    bounds = [(5, None) if listed.loc[0, "numerator"] == HIDDEN_LABEL else (16, 16), (0, None)]
+    assert whole_interval(np.array([0, 1]), np.array([[1, 1]]), np.array([19]), np.array([19]), bounds) == (0, 14)
 
 
 def test_share_and_denominator_next_to_a_small_numerator_are_hidden():
