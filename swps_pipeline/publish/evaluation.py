@@ -29,7 +29,9 @@ PACK_TABLES = {
         "département, position, host and employer type): value, numerator, denominator, positions reporting / "
         "expected, year-on-year change."),
     "indicator_definitions": N_("The indicator catalogue: formula, unit, family, evaluation question."),
-    "indicator_outliers": N_("Positions and départements more than 4 robust z-scores from the year's median."),
+    "indicator_outliers": N_("Positions and départements more than 4 robust z-scores from the year's median. A "
+        "row with a count hidden by disclosure control is not listed (being listed would bound the count): "
+        "outliers may be missing, and a row not listed is not necessarily close to the median."),
     "cost_national_year": N_("Costs, State refunds and local shares by year."),
     "cost_per_case": N_("Cost per new case, person received, action and domestic-violence case, national (the "
         "`cost_per_case` mart has every département)."),
