@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from swps_pipeline import contract
+from swps_pipeline.i18n import Texts
 from swps_pipeline.publish.disclosure import HIDDEN_LABEL, SUPPRESSED_LABEL, disclose
 from swps_pipeline.publish.evaluation import pack_view
 from tests.publish.attacker import exposed, intervals, whole_interval
@@ -243,14 +244,25 @@ def test_indicator_numerator_is_the_same_cell_as_the_departement_count():
     assert safe["indicator_outliers"][0].loc[0, ["numerator", "value"]].tolist() == [HIDDEN_LABEL, HIDDEN_LABEL]
 
 
-def test_quarantine_raw_rows_stay_in_the_warehouse():
-    """Issue 18 case 4: `raw` holds the counts of the rejected row as read; the pack drops it."""
-    quarantine = pd.DataFrame({"source_file": ["returns/2021/a.csv"], "source_row": [3], "year": [2021],
-                               "position_id": ["01-001"], "rules": ["sum_cases"], "message": ["does not add up"],
-                               "raw": ['{"cases_victim": "3", "new_cases": "2"}']})
+def test_quarantine_raw_rows_and_messages_stay_in_the_warehouse():
+    """Issue 18 case 4: `raw` holds the counts of the rejected row as read; the pack drops it. Review 2026-12-03,
+    leak 5: the messages quote one position's counts ("problem_housing = 3: expected at most ... = 2"); the pack
+    names the rules instead, in its language."""
+    messages = ["cases_victim + cases_offender + cases_third_party + cases_public_unknown = 3, expected new_cases = "
+                "2 (a fully reported group adds up to its total)",
+                "problem_housing = 3: expected at most new_cases + ongoing_cases = 2; fte = '1.5': expected a number"]
+    quarantine = pd.DataFrame({"source_file": ["returns/2021/a.csv"] * 2, "source_row": [3, 4], "year": [2021] * 2,
+                               "position_id": ["01-001", "01-002"], "rules": ["sum_cases", "problem_bound;range"],
+                               "message": messages,
+                               "raw": ['{"cases_victim": "3", "new_cases": "2"}', '{"problem_housing": "3"}']})
     shown = pack_view("returns_quarantine", quarantine)
-    assert "raw" not in shown.columns and shown["message"].tolist() == ["does not add up"]
-    assert "raw" in quarantine.columns
+    assert "raw" not in shown.columns
+    assert shown["message"].tolist() == ["total of cases", "problem above the maximum; value out of bounds"]
+    assert not shown.astype(str).apply(lambda column: column.str.contains("[1-4]")).drop(
+        columns=["source_file", "source_row", "year", "position_id"]).any().any()
+    french = pack_view("returns_quarantine", quarantine, Texts("fr"))["message"].tolist()
+    assert french[0] == Texts("fr")("total of cases") != "total of cases"
+    assert "raw" in quarantine.columns and quarantine["message"].tolist() == messages
 
 
 @pytest.mark.slow
