@@ -191,3 +191,21 @@ def test_blocks_solved_in_forked_processes_hide_what_one_process_hides(monkeypat
     assert forked == serial == protect_block(model)
     assert {0, 1, 2, 3} & forked.hidden == {1, 2} and {0, 1, 2, 3} & forked.small == {1}
     assert {18, 19, 20, 21} & forked.hidden == {19, 20} and {18, 19, 20, 21} & forked.small == {19}
+
+
+def test_an_unpublished_difference_is_audited_when_small_and_left_alone_otherwise():
+    """total 19 = part 16 + rest 3 and total 20 = part 13 + rest 7, each rest unpublished (a few positions' count,
+    the difference of two published counts). The small rest gets a complement, the smaller published cell (16,
+    then "[c]": 5 or more), which leaves it 0 to 14; the rest of 7 needs none, its block no audit. Block by
+    block as a whole."""
+    model = CellModel()
+    for table, (total, part) in enumerate([(19, 16), (20, 13)]):
+        model.cell((table, "total"), total)
+        model.cell((table, "part"), part)
+        model.cell((table, "rest"), total - part, published=False)
+        model.relate((table, "total"), [(table, "part"), (table, "rest")])
+    index = model.index
+    result = protect(model)
+    assert result == protect_block(model)
+    assert result.hidden == {index[0, "part"], index[0, "rest"], index[1, "rest"]} and result.small == set()
+    assert interval(model, set(result.hidden), set(), index[0, "rest"], model.relations[:1]) == (0.0, 14.0)
