@@ -52,7 +52,12 @@ DISCLOSURE_RULE_MESSAGE = N_(
     "'{hidden}' are hidden as well (complementary suppression), so that no '{suppressed}' "
     "cell can be worked out by subtraction from its breakdown's total, from the national total "
     "(départements add up to the nation), or from a share or rate and its denominator; a rate, "
-    "share or cost per case whose count is hidden is hidden too. Method: linear-programming "
+    "share or cost per case whose count is hidden is hidden too. The outliers (rows selected by "
+    "their value) do not list a row with a hidden count: being listed would tell how far its "
+    "value, and so its count, is from the median. A count shown as '{hidden}' is "
+    "more than {largest_small}, except in a group of related counts all hidden with no "
+    "'{suppressed}' among them: there the '{suppressed}' labels alone would give the small counts "
+    "away, so they are shown as '{hidden}' too. Method: linear-programming "
     "cell suppression as in τ-Argus and sdcTable: the publisher plays the attacker, solving "
     "every published relation for each hidden small count, and hides further cells until each "
     "one can still take at least {whole_values} whole values. "
@@ -123,6 +128,10 @@ DERIVED_SUMS = {
 _INDICATOR_CURRENT = ("value", "robust_z")
 _INDICATOR_CHANGE = ("value_previous_year", "change_abs", "change_rel")
 _PERSON_COUNTS = frozenset([*contract.COUNT_COLUMNS, *DERIVED_SUMS])
+#: The columns of a listing whose rows are selected by their value (the outliers: |robust z| > 4 from the
+#: median it shows, with the MAD). Being listed bounds a row's value, and so its hidden counts: a row with a
+#: hidden count is withheld. Not being listed then says nothing of a hidden count: the row may be withheld.
+VALUE_SELECTED = frozenset({"median", "robust_z"})
 #: The count each cost ratio of `cost_per_case` divides by (economics.cost); any other
 #: `cost_per_*` column is hidden when any count of its row is.
 COST_DIVISORS = {
@@ -144,7 +153,8 @@ def disclose(
     one cell, hidden everywhere or nowhere. Tables are recognised by their
     columns: `department_code` + `year` (a département per row), `year` alone
     (the nation per row), `level` + `entity` + `year` (indicator or cost rows
-    at any level); counts in any other table are hidden where small.
+    at any level); counts in any other table are hidden where small. A listing
+    selected by value (`VALUE_SELECTED`) leaves out its rows with a hidden count.
     `position_departments` maps position ids to their département, to relate
     position rows to their département. `reuse` wraps the costly step, finding the cells to hide block by
     block, to keep its results across runs (they depend on the counts and relations only, not on the rest of
@@ -156,8 +166,12 @@ def disclose(
     for name, frame in tables.items():
         frame = frame.reset_index(drop=True)
         shown: dict[str, list[object]] = {}
+        withheld = ({row for row, _, cell in cells[name] if cell in suppression.hidden}
+                    if VALUE_SELECTED <= set(frame.columns) else set())
 
         def show(row: int, column: str, label: str) -> None:
+            if row in withheld:  # no label: a column left without any keeps its type, as if never listed
+                return
             if column not in shown:
                 shown[column] = frame[column].astype(object).where(frame[column].notna(), None).tolist()
             shown[column][row] = label
@@ -169,8 +183,8 @@ def disclose(
             if any(model.index[key] in suppression.hidden for key in keys if key in model.index):
                 show(row, column, HIDDEN_LABEL)
         hidden = sum(value in (SUPPRESSED_LABEL, HIDDEN_LABEL) for values in shown.values() for value in values)
-        result[name] = (frame.assign(**{column: pd.Series(values, dtype=object) for column, values in shown.items()}),
-                        hidden)
+        frame = frame.assign(**{column: pd.Series(values, dtype=object) for column, values in shown.items()})
+        result[name] = (frame.drop(index=sorted(withheld)).reset_index(drop=True), hidden)
     return result
 
 
@@ -205,10 +219,10 @@ def _register(model: CellModel, name: str, frame: pd.DataFrame, cells: list, der
         scopes = [(name, str(row), 0) for row in range(len(frame))]
 
     def cell(row: int, column: str, term: str, value: object) -> Hashable:
-        key = (*scopes[row], term)
-        if key in model.index and model.values[model.index[key]] != _whole(value):
-            key = (name, *key)  # the same term over other positions (e.g. costed ones only): its own cell
-        cells.append((row, column, model.cell(key, _whole(value))))
+        key, count = (*scopes[row], term), _whole(value)
+        if key in model.index and model.values[model.index[key]] != count:
+            key = _over_other_positions(model, key, count)
+        cells.append((row, column, model.cell(key, count)))
         return key
 
     if "indicator" in columns and {"numerator", "denominator"} <= columns and pd.api.types.is_numeric_dtype(
@@ -232,6 +246,20 @@ def _register(model: CellModel, name: str, frame: pd.DataFrame, cells: list, der
             divisor = COST_DIVISORS.get(column)
             derived += [(row, column, [keys[divisor]] if divisor in keys else list(keys.values()))
                         for row, keys in enumerate(row_keys)]
+
+
+def _over_other_positions(model: CellModel, key: tuple, count: int) -> tuple:
+    """The cell of term `key` counted over other positions (those reporting both terms of a share, the costed
+    ones): a cell of its own, whose difference from `key`'s count (one or a few positions' count, published
+    nowhere) a reader gets by subtraction, so it is an unpublished cell, protected when small."""
+    other, rest = (*key, count), ("unpublished", *key, count)
+    if other not in model.index:
+        whole = model.values[model.index[key]]
+        model.cell(other, count)
+        model.cell(rest, abs(whole - count), published=False)
+        larger, smaller = (key, other) if whole > count else (other, key)
+        model.relate(larger, [smaller, rest])
+    return other
 
 
 def _relate(model: CellModel, tables: Mapping[str, pd.DataFrame], position_departments: Mapping[str, str]) -> None:

@@ -7,11 +7,13 @@ from pathlib import Path
 import pandas as pd
 
 from swps_pipeline import economics, impact, indicators
+from swps_pipeline.collect.texts import RULE_NAMES
 from swps_pipeline.figures import CHART_WORKER
 from swps_pipeline.i18n import LIST_SEPARATOR, N_, SOURCE_LANGUAGE, Texts
 from swps_pipeline.impact.estimators import warning_text
 from swps_pipeline.indicators.catalogue import BY_ID
 from swps_pipeline.parallel import warm_call
+from swps_pipeline.profiles import active_profile
 from swps_pipeline.publish.currency import Money, profile_money
 from swps_pipeline.publish.methods import methods_markdown, translated
 from swps_pipeline.publish.pack import NOT_AVAILABLE, Headline, PackManifest, write_evaluation_pack
@@ -29,7 +31,9 @@ PACK_TABLES = {
         "département, position, host and employer type): value, numerator, denominator, positions reporting / "
         "expected, year-on-year change."),
     "indicator_definitions": N_("The indicator catalogue: formula, unit, family, evaluation question."),
-    "indicator_outliers": N_("Positions and départements more than 4 robust z-scores from the year's median."),
+    "indicator_outliers": N_("Positions and départements more than 4 robust z-scores from the year's median. A "
+        "row with a count hidden by disclosure control is not listed (being listed would bound the count): "
+        "outliers may be missing, and a row not listed is not necessarily close to the median."),
     "cost_national_year": N_("Costs, State refunds and local shares by year."),
     "cost_per_case": N_("Cost per new case, person received, action and domestic-violence case, national (the "
         "`cost_per_case` mart has every département)."),
@@ -43,8 +47,9 @@ PACK_TABLES = {
         "violence measures reporting as well as victimisation."),
     "event_study": N_("Event-time estimates around a département's first position."),
     "ingestion_accounting": N_("Where every input row went, per file."),
-    "returns_quarantine": N_("Rejected rows with their rule ids and messages (the row as read, `raw`, stays in the "
-        "warehouse: its counts are not disclosure-controlled)."),
+    "returns_quarantine": N_("Rejected rows with the rules they break, by id and by name (the messages, which quote "
+        "the row's values, and the row as read, `raw`, stay in the warehouse and the coordinators' feedback: their "
+        "counts are not disclosure-controlled)."),
     "files_rejected": N_("Files rejected whole, with the reason."),
     "missing_returns": N_("Expected returns that never arrived."),
 }
@@ -69,21 +74,35 @@ _NATIONAL_ONLY = {"indicators_national": "indicators", "cost_per_case": "cost_pe
 _CHANGE_KEYS = ["level", "entity", "indicator", "year"]
 #: Columns kept out of the pack: the quarantined row as read holds raw counts.
 _WAREHOUSE_ONLY = {"returns_quarantine": ["raw"]}
+#: Tables whose `message` quotes the row's values, one position's counts among them: the pack names the row's
+#: `rules` there instead (the warehouse and the coordinators' feedback keep the messages).
+_RULES_NOT_VALUES = frozenset({"returns_quarantine"})
 
 
-def _pack_tables(marts_dir: Path) -> dict[str, pd.DataFrame]:
-    tables = {name: pack_view(name, read_mart(marts_dir, _NATIONAL_ONLY.get(name, name))) for name in PACK_TABLES}
+def _pack_tables(marts_dir: Path, say: Texts | None = None) -> dict[str, pd.DataFrame]:
+    tables = {name: pack_view(name, read_mart(marts_dir, _NATIONAL_ONLY.get(name, name)), say)
+              for name in PACK_TABLES}
     changes = read_mart(marts_dir, "indicator_changes")[[*_CHANGE_KEYS, "value_previous_year", "change_abs", "change_rel"]]
     tables["indicators_national"] = tables["indicators_national"].merge(changes, on=_CHANGE_KEYS, how="left")
     return tables
 
 
-def pack_view(name: str, mart: pd.DataFrame) -> pd.DataFrame:
+def pack_view(name: str, mart: pd.DataFrame, say: Texts | None = None) -> pd.DataFrame:
     """What table `name` of the pack shows of its mart: the national rows only where the pack
-    publishes one level, no warehouse-only column, indicator labels and units."""
+    publishes one level, no warehouse-only column, the rules' names (in the language of `say`) for messages
+    that quote counts, indicator labels and units."""
     if name in _NATIONAL_ONLY:
         mart = mart[mart["level"] == "national"]
+    if name in _RULES_NOT_VALUES and {"rules", "message"} <= set(mart.columns):
+        mart = mart.assign(message=rule_names(mart["rules"], say or Texts(SOURCE_LANGUAGE)))
     return _labelled(mart.drop(columns=_WAREHOUSE_ONLY.get(name, []), errors="ignore"))
+
+
+def rule_names(rules: pd.Series, say: Texts) -> pd.Series:
+    """The names of the rules (ids separated by ';') a reader reads, without the row's values."""
+    area_level = active_profile().area_level
+    return rules.map(lambda ids: say(LIST_SEPARATOR).join(
+        say(RULE_NAMES[rule], area_level=area_level) if rule in RULE_NAMES else rule for rule in str(ids).split(";")))
 
 
 def _labelled(table: pd.DataFrame) -> pd.DataFrame:
@@ -187,7 +206,7 @@ def build_evaluation_pack(marts_dir: Path, pack_dir: Path,
     default the active one: the profile's, or `SWPS_LANGUAGE`; the marts' own values stay as they are);
     `reuse` wraps the costly pure steps (charts, disclosure control) to keep their results across runs."""
     say, money = Texts(language), profile_money()
-    tables = _pack_tables(marts_dir)
+    tables = _pack_tables(marts_dir, say)
     # Drawn in the run's chart worker while the tables are protected and written.
     drawing = warm_call(CHART_WORKER, _charts, marts_dir, tables["indicators_national"], tables["cba_sensitivity"],
                         tables["event_study"], reuse, say.language, money)

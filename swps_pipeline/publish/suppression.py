@@ -16,13 +16,15 @@ out, following the linear-programming approach of τ-Argus and `sdcTable`
    interval is narrower than `PROTECTION_WIDTH` gets one more complement,
    the smallest cell next to it in the relations, and the audit runs again.
 
-The attacker knows every published value, every relation, that a cell shown
-as "<5" holds 1 to 4 and that any other hidden cell holds at least 1 (zeros are
-published and never hidden). The rule (`PROTECTION_WIDTH`): for every small
-count the interval is at least 2 wide, so at least three whole values stay
-possible. Where the "<5" labels alone would narrow a count further (a "<5"
-total of three "<5" parts), those small counts are shown as hidden cells
-instead, which says only "at least 1".
+The attacker knows every published value, every relation, and what the labels
+say: a cell shown as "<5" holds 1 to 4, any other hidden cell 5 or more (small
+counts are labelled "<5"; zeros are published and never hidden). The rule
+(`PROTECTION_WIDTH`): for every small count the interval is at least 2 wide, so
+at least three whole values stay possible. Where the "<5" labels alone would
+narrow a count further and no published cell is left to hide (a "<5" total of
+three "<5" parts, nothing else around), those small counts are shown as hidden
+cells instead (the published rule says so), which a reader can then only
+bound below by 1.
 """
 
 from __future__ import annotations
@@ -58,19 +60,23 @@ class Relation:
 
 @dataclass
 class CellModel:
-    """The published counts (by key) and the relations between them."""
+    """The published counts (by key), the `unpublished` ones a reader can bound through the relations (the
+    difference between two published counts: one or a few positions' count), and the relations between them."""
 
     values: list[int] = field(default_factory=list)
     keys: list[Hashable] = field(default_factory=list)
     index: dict[Hashable, int] = field(default_factory=dict)
     relations: list[Relation] = field(default_factory=list)
+    unpublished: set[int] = field(default_factory=set)
 
-    def cell(self, key: Hashable, value: int) -> int:
+    def cell(self, key: Hashable, value: int, published: bool = True) -> int:
         """The index of the cell `key`, registered with `value` the first time it is seen."""
         if key not in self.index:
             self.index[key] = len(self.values)
             self.keys.append(key)
             self.values.append(int(value))
+            if not published:
+                self.unpublished.add(self.index[key])
         return self.index[key]
 
     def relate(self, total: Hashable, parts: Iterable[Hashable], complete: bool = True) -> None:
@@ -89,6 +95,7 @@ class CellModel:
         self.relations.append(Relation(total_id, part_ids, exact=complete and gap == 0))
 
     def primary(self) -> set[int]:
+        """The small counts to protect, published (shown as "<5") or not."""
         return {i for i, value in enumerate(self.values) if 1 <= value < DISCLOSURE_THRESHOLD}
 
 
@@ -113,7 +120,7 @@ def protect(model: CellModel, reuse: Reuse = compute_afresh) -> Suppression:
     (numbers, no cell names) cost a fraction of the whole model's (issue 17).
     The blocks are solved in processes forked from this one (`parallel_map`).
     """
-    hidden: set[int] = set()
+    hidden: set[int] = set(model.unpublished)  # as in `protect_block`, also in blocks with no small count
     small: set[int] = set()
     protect_one = reuse(protect_block)
     blocks = _blocks(model)
@@ -154,6 +161,7 @@ def _block_model(model: CellModel, cells: list[int]) -> CellModel:
     block.index = {i: i for i in range(len(cells))}
     block.relations = [Relation(number[r.total], tuple(number[c] for c in r.parts), r.exact)
                        for r in model.relations if r.total in number]
+    block.unpublished = {number[c] for c in model.unpublished if c in number}
     return block
 
 
@@ -161,14 +169,14 @@ def protect_block(model: CellModel) -> Suppression:
     """`protect` over the whole of `model`, as one block.
 
     Hiding more cells only widens an attacker's intervals, so a small count
-    found protected is not audited again.
+    found protected is not audited again. Unpublished cells are hidden from the start, and audited when small.
     """
-    hidden, small = model.primary(), model.primary()
+    hidden, small = model.primary() | model.unpublished, model.primary() - model.unpublished
     by_cell: dict[int, list[Relation]] = defaultdict(list)
     for relation in model.relations:
         for c in relation.cells:
             by_cell[c].append(relation)
-    pending = sorted(small)
+    pending = sorted(model.primary())
     while pending:
         _close_single_hidden(model, hidden)
         attack = attack_relations(model, hidden)
@@ -230,10 +238,19 @@ def interval(
     return _Attacker(model, hidden, small, relations).interval(cell)
 
 
+def least_value(model: CellModel, small: set[int], cell: int) -> int:
+    """The smallest value a reader can give hidden `cell` from its label: 1 for a "<5" cell and for a small
+    count shown as hidden (the rule's exception), the threshold for any other hidden cell (a count shown
+    as hidden is not one of the small counts, always labelled "<5"); 0 for an unpublished cell (no label)."""
+    if cell in model.unpublished:
+        return 0
+    return 1 if cell in small or model.values[cell] < DISCLOSURE_THRESHOLD else DISCLOSURE_THRESHOLD
+
+
 class _Attacker:
     """The linear system an attacker solves over one block of relations (linear relaxation, as
-    τ-Argus): hidden cells in `small` hold 1 to 4, other hidden cells at least 1, unpublished
-    contributions at least 0; published cells are constants.
+    τ-Argus): hidden cells hold what their labels say (`least_value`, and at most 4 for those in
+    `small`), unpublished contributions at least 0; published cells are constants.
 
     The block's model is handed to HiGHS once; each bound changes only the objective and is
     re-solved from the previous optimal basis (rebuilding the model for each of the thousands of
@@ -262,7 +279,7 @@ class _Attacker:
         lp = HighsLp()
         lp.num_col_, lp.num_row_ = columns, len(relations)
         lp.col_cost_ = np.zeros(columns)
-        lp.col_lower_ = np.array([1.0] * len(variables) + [0.0] * slacks)
+        lp.col_lower_ = np.array([least_value(model, small, c) for c in variables] + [0] * slacks, dtype=float)
         lp.col_upper_ = np.array([DISCLOSURE_THRESHOLD - 1 if c in small else kHighsInf for c in variables]
                                  + [kHighsInf] * slacks, dtype=float)
         lp.row_lower_ = lp.row_upper_ = rhs
@@ -289,11 +306,11 @@ class _Attacker:
 
     def wide_enough(self, cell: int, value: int) -> bool:
         """`protected(self.interval(cell))`, with one linear program when the largest value decides
-        (the true `value` is always feasible, and every hidden cell is at least 1)."""
+        (the true `value` is always feasible, and the cell is at least its label's least value)."""
         high = self._extreme(cell, -1)
         if high - value >= PROTECTION_WIDTH - _TOLERANCE:
             return True
-        if high - 1 < PROTECTION_WIDTH - _TOLERANCE:
+        if high - self.lp.col_lower_[self.position[cell]] < PROTECTION_WIDTH - _TOLERANCE:
             return False
         return protected((self._extreme(cell, 1), high))
 
@@ -326,12 +343,15 @@ def _cost(model: CellModel, cell: int) -> tuple[bool, int, int]:
 
 
 def _close_single_hidden(model: CellModel, hidden: set[int]) -> None:
-    """Give every exact relation with a single hidden cell a second one, until none is left."""
+    """Give every exact relation with a single hidden cell a second one, until none is left; an unpublished
+    cell that is no small count needs none (it is in no other relation: knowing it tells nothing more)."""
+    exempt = model.unpublished - model.primary()
     changed = True
     while changed:
         changed = False
         for relation in model.relations:
-            if not relation.exact or sum(c in hidden for c in relation.cells) != 1:
+            alone = [c for c in relation.cells if c in hidden]
+            if not relation.exact or len(alone) != 1 or alone[0] in exempt:
                 continue
             candidates = [c for c in relation.cells if c not in hidden and model.values[c] > 0]
             if candidates:

@@ -3,8 +3,12 @@
 It reads the tables as published (labels and numbers), writes down every
 linear relation a reader knows (a fully reported breakdown adds up to its
 total, départements add up to the nation, a published share times its
-published denominator is the numerator) and, with `scipy.optimize.linprog`,
-finds the smallest and largest value each hidden small count can take.
+published denominator is the numerator) and, with `scipy.optimize.linprog`
+(or `milp`, in whole numbers), finds the smallest and largest value each hidden
+small count can take. It reads the labels as the published rule states them:
+"<5" is 1 to 4, "[c]" (a count hidden as a complement) 5 or more, except for
+the small counts of a group of counts all hidden, shown as "[c]" too (the
+rule's exception): those it takes for 1 or more.
 
 The rule it checks: every true count of 1 to 4 is hidden and its interval is
 at least 2 wide (at least three whole values remain possible).
@@ -16,12 +20,13 @@ from collections import defaultdict
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import lil_matrix
 
 from swps_pipeline import contract
 
 SMALL, HIDDEN = "<5", "[c]"
+THRESHOLD = 5
 COUNTS = contract.COUNT_COLUMNS
 
 
@@ -65,22 +70,25 @@ def _relations(true: dict) -> list[tuple[tuple, list[tuple], bool]]:
     return kept
 
 
-def _bounds(shown: object) -> tuple[float, float | None] | float:
+def _bounds(shown: object, value: object) -> tuple[float, float | None] | float:
+    """What a reader knows of a cell shown as `shown` whose true value is `value`."""
     if shown == SMALL:
         return (1, 4)
     if shown == HIDDEN:
-        return (1, None)
+        return (THRESHOLD if value >= THRESHOLD else 1, None)
     return 0.0 if shown is None or (isinstance(shown, float) and np.isnan(shown)) or shown == "" else float(shown)
 
 
-def intervals(published: dict[str, pd.DataFrame], truth: dict[str, pd.DataFrame]) -> dict[tuple, tuple]:
-    """For every true small count: (true value, shown, smallest, largest) an attacker can reach."""
+def intervals(published: dict[str, pd.DataFrame], truth: dict[str, pd.DataFrame],
+              integer: bool = False) -> dict[tuple, tuple]:
+    """For every true small count: (true value, shown, smallest, largest) an attacker can reach (in whole
+    numbers when `integer`)."""
     shown, true = _cells(published, truth)
-    known = {key: _bounds(value) for key, value in shown.items()}
+    known = {key: _bounds(value, true[key]) for key, value in shown.items()}
     relations = [r for r in _relations(true) if not r[2] or any(isinstance(known[k], tuple) for k in (r[0], *r[1]))]
     result = {}
     for block in _blocks(relations, known):
-        result.update(_solve(block, known, true))
+        result.update(_solve(block, known, true, integer))
     for key, value in true.items():
         if not pd.isna(value) and 1 <= value <= 4 and key not in result:
             low, high = known[key] if isinstance(known[key], tuple) else (known[key], known[key])
@@ -111,7 +119,7 @@ def _blocks(relations: list, known: dict) -> list[list]:
     return list(groups.values())
 
 
-def _solve(relations: list, known: dict, true: dict) -> dict[tuple, tuple]:
+def _solve(relations: list, known: dict, true: dict, integer: bool = False) -> dict[tuple, tuple]:
     unknown = sorted({k for r in relations for k in (r[0], *r[1]) if isinstance(known[k], tuple)})
     column = {key: i for i, key in enumerate(unknown)}
     slack = {i: len(unknown) + n for n, i in enumerate(i for i, r in enumerate(relations) if not r[2])}
@@ -134,11 +142,30 @@ def _solve(relations: list, known: dict, true: dict) -> dict[tuple, tuple]:
             continue
         objective = np.zeros(matrix.shape[1])
         objective[column[key]] = 1
+        if integer:
+            result[key] = (int(value), None, *whole_interval(objective, matrix, rhs, rhs, bounds))
+            continue
         low = linprog(objective, A_eq=matrix, b_eq=rhs, bounds=bounds, method="highs")
         high = linprog(-objective, A_eq=matrix, b_eq=rhs, bounds=bounds, method="highs")
         assert low.status == 0 and high.status in (0, 3), (low.message, high.message)
         result[key] = (int(value), None, low.fun, np.inf if high.status == 3 else -high.fun)
     return result
+
+
+def whole_interval(objective: np.ndarray, matrix, low: np.ndarray, high: np.ndarray,
+                   bounds: list[tuple]) -> tuple[float, float]:
+    """The smallest and largest whole value of `objective` · x over whole x with `low` <= matrix x <= `high`
+    and x within `bounds` ((lower, upper or None) by variable)."""
+    lower = np.array([b[0] for b in bounds], dtype=float)
+    upper = np.array([np.inf if b[1] is None else b[1] for b in bounds], dtype=float)
+    constraints = LinearConstraint(matrix, low, high)
+    ends = []
+    for sign in (1, -1):
+        found = milp(sign * objective, constraints=constraints, integrality=np.ones(len(lower)),
+                     bounds=Bounds(lower, upper))
+        assert found.status in (0, 3), found.message  # 3: unbounded (above)
+        ends.append(sign * found.fun if found.status == 0 else np.inf)
+    return ends[0], ends[1]
 
 
 def exposed(found: dict[tuple, tuple], width: float = 2) -> dict[tuple, tuple]:

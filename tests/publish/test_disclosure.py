@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from swps_pipeline import contract
+from swps_pipeline.i18n import Texts
 from swps_pipeline.publish.disclosure import HIDDEN_LABEL, SUPPRESSED_LABEL, disclose
 from swps_pipeline.publish.evaluation import pack_view
-from tests.publish.attacker import exposed, intervals
+from tests.publish.attacker import exposed, intervals, whole_interval
 
 
 def held_out_panel(seed: int, departments: int = 8, years: tuple[int, ...] = (2021,)):
@@ -89,22 +92,140 @@ def test_a_single_subtraction_is_closed_by_a_complement_and_totals_stay_true():
     assert row["cases_public_unknown"] == SUPPRESSED_LABEL and row["cases_third_party"] == HIDDEN_LABEL
     assert (row["new_cases"], row["cases_victim"], row["cases_offender"]) == (50, 30, 12) and hidden == 2
     found = intervals({"department_year": safe}, tables)
-    assert found[("department", "01", 2021, "cases_public_unknown")][2:] == (1.0, 4.0)  # 3 + x = 8, x >= 1, <= 4
+    # 3 + x = 8 with x ("[c]") 5 or more: the small count is 1 to 3, three whole values
+    assert found[("department", "01", 2021, "cases_public_unknown")][2:] == (1.0, 3.0)
+
+
+def _department_year(code: str, year: int, **counts: int) -> pd.DataFrame:
+    """One département-year row of `department_year` with these counts."""
+    return pd.DataFrame({"department_code": [code], "year": [year],
+                         **{column: pd.array([value], dtype="Int64") for column, value in counts.items()}})
+
+
+def test_a_count_hidden_as_a_complement_reads_as_five_or_more_and_is_audited_so():
+    """Disclosure review of 2026-12-03, leak 3 (973/2019): 106 - 8 - 16 - 76 = 6 = persons_age_60_plus (1,
+    "<5") + persons_age_unknown (5, "[c]"). Small counts are always "<5", so a reader takes "[c]" for 5 or more:
+    60_plus = 1. The audit reads the labels so, and hides one more part (the smallest, 8): 60_plus + unknown
+    + minor = 15 with both complements 5 or more leaves 60_plus 1 to 4."""
+    ages = {"persons_age_minor": 8, "persons_age_18_25": 16, "persons_age_26_59": 76, "persons_age_60_plus": 1,
+            "persons_age_unknown": 5}
+    tables = {"department_year": _department_year("973", 2019, persons_received=106, **ages)}
+    key = ("department", "973", 2019, "persons_age_60_plus")
+    one_complement = tables["department_year"].astype(object)
+    one_complement.loc[0, ["persons_age_60_plus", "persons_age_unknown"]] = [SUPPRESSED_LABEL, HIDDEN_LABEL]
+    assert intervals({"department_year": one_complement}, tables, integer=True)[key][2:] == (1.0, 1.0)
+
+    safe, hidden = disclose(tables)["department_year"]
+    assert safe.loc[0, ["persons_age_60_plus", "persons_age_unknown", "persons_age_minor"]].tolist() == [
+        SUPPRESSED_LABEL, HIDDEN_LABEL, HIDDEN_LABEL]
+    assert safe.loc[0, ["persons_received", "persons_age_18_25", "persons_age_26_59"]].tolist() == [106, 16, 76]
+    assert hidden == 3
+    assert intervals({"department_year": safe}, tables, integer=True)[key][2:] == (1.0, 4.0)
+
+
+def _outlier(level: str, entity: str, year: int, indicator: str, numerator: int, denominator: float,
+             median: float, mad: float, positions_reporting: int) -> dict:
+    """One row of `indicator_outliers`, its value and robust z-score computed as the pipeline does."""
+    value = numerator / denominator
+    return {"level": level, "entity": entity, "year": year, "indicator": indicator, "value": value,
+            "median": median, "mad": mad, "robust_z": (value - median) / (1.4826 * mad),
+            "numerator": float(numerator), "denominator": float(denominator), "positions_reporting": positions_reporting}
+
+
+def test_a_numerator_over_some_positions_does_not_give_the_others_by_subtraction():
+    """Disclosure review of 2026-12-03, leak 4 (12/2023): the département's problem_eviction is 19 (3 positions);
+    the outlier row's share_eviction numerator, over the 2 positions that reported both terms, is 16; 19 - 16 = 3
+    is position 12-002's count. The difference is a small count of its own: one of the two is hidden ("[c]", 5
+    or more: the smaller, 16), so the outlier row is not listed at all (leak 1) and the difference can be 0 to
+    19; were the row listed with its numerator shown as "[c]", 0 to 14."""
+    tables = {"department_year": _department_year("12", 2023, positions_reporting=3, problem_eviction=19,
+                                                   new_cases=80, ongoing_cases=40),
+              "indicator_outliers": pd.DataFrame([_outlier("department", "12", 2023, "share_eviction", 16, 100,
+                                                           median=0.05, mad=0.015, positions_reporting=2)])}
+    safe = {name: frame for name, (frame, _) in disclose(tables).items()}
+    assert safe["department_year"].loc[0, "problem_eviction"] == 19
+    assert safe["indicator_outliers"].empty
+    # (numerator over 2 positions, the third position's count): numerator + rest = 19, as published
+    rest = partial(whole_interval, np.array([0, 1]), np.array([[1, 1]]), np.array([19]), np.array([19]))
+    assert rest([(0, None), (0, None)]) == (0, 19)
+    assert rest([(5, None), (0, None)]) == (0, 14)  # listed with "[c]"
+    assert rest([(16, 16), (0, None)]) == (3, 3)  # listed with 16, as before
+
+
+#: 4 robust z-scores in MADs: a row is listed when |value - median| > 4 x 1.4826 x MAD.
+BAND = 4 * 1.4826
+
+
+def test_an_outlier_with_a_hidden_count_is_not_listed():
+    """Disclosure review of 2026-12-03, leak 1 (40/2023): share_eviction 4 / 126 is listed as an outlier, its
+    numerator "<5", its denominator, median and MAD shown: listed means n / 126 > 0.013439 + 5.9304 x 0.002434,
+    n > 3.51, so n = 4. The row is withheld; a row whose counts are all shown stays listed."""
+    tables = {"department_year": pd.concat([
+        _department_year("40", 2023, positions_reporting=2, problem_eviction=4, new_cases=90, ongoing_cases=36),
+        _department_year("41", 2023, positions_reporting=2, problem_eviction=30, new_cases=100, ongoing_cases=50),
+    ], ignore_index=True), "indicator_outliers": pd.DataFrame([
+        _outlier("department", code, 2023, "share_eviction", numerator, denominator, median=0.013439, mad=0.002434,
+                 positions_reporting=2) for code, numerator, denominator in [("40", 4, 126), ("41", 30, 150)]])}
+    key = ("department", "40", 2023, "problem_eviction")
+    listed_as_before = tables["indicator_outliers"].astype(object)
+    listed_as_before.loc[0, ["numerator", "value", "robust_z"]] = [SUPPRESSED_LABEL, HIDDEN_LABEL, HIDDEN_LABEL]
+    row = listed_as_before.loc[0]
+    assert [n for n in range(1, 5)
+            if abs(n / row["denominator"] - row["median"]) > BAND * row["mad"]] == [4]  # listed: n = 4
+
+    safe = {name: frame for name, (frame, _) in disclose(tables).items()}
+    assert safe["department_year"].loc[0, "problem_eviction"] == SUPPRESSED_LABEL
+    assert safe["indicator_outliers"]["entity"].tolist() == ["41"]
+    assert safe["indicator_outliers"].loc[0, ["numerator", "denominator"]].tolist() == [30.0, 150.0]
+    assert intervals(safe, tables, integer=True)[key][2:] == (1.0, 4.0)
+
+
+def test_a_row_not_listed_says_nothing_of_its_hidden_count():
+    """Leak 2 of the review (23/2022): source_health n of 37 new cases, "<5"; another département's listed row
+    shows the group's median 0.03 and MAD, so the band is 0.03 +/- 0.05279 - 0.03. Listed only when not hidden,
+    the outliers look the same whether n = 1 (within the band: not an outlier) or n = 2, 3 (outliers, withheld):
+    a reader is left with 1 to 4. (Before, n = 1 was not listed and n = 2, 3 were, "<5": not listed meant
+    n <= 37 x 0.05279 = 1.95, n = 1.)"""
+    mad = (0.05279 - 0.03) / BAND
+
+    def pack(n: int) -> dict[str, pd.DataFrame]:
+        tables = {"department_year": pd.concat([
+            _department_year("23", 2022, positions_reporting=1, new_cases=37, source_police=28, source_other=9 - n,
+                             source_health=n),
+            _department_year("24", 2022, positions_reporting=1, new_cases=40, source_police=20, source_health=20),
+        ], ignore_index=True), "indicator_outliers": pd.DataFrame([
+            _outlier("department", code, 2022, "share_source_health", numerator, 37 if code == "23" else 40,
+                     median=0.03, mad=mad, positions_reporting=1)
+            for code, numerator in [("23", n), ("24", 20)] if abs(numerator / 37 - 0.03) > BAND * mad])}
+        assert len(tables["indicator_outliers"]) == (1 if n == 1 else 2)
+        return {name: frame for name, (frame, _) in disclose(tables).items()}
+
+    one, two, three = pack(1), pack(2), pack(3)
+    for name in one:
+        pd.testing.assert_frame_equal(one[name], two[name])
+        pd.testing.assert_frame_equal(one[name], three[name])
+    assert one["department_year"].loc[0, ["source_health", "source_other"]].tolist() == [
+        SUPPRESSED_LABEL, HIDDEN_LABEL]
+    assert one["indicator_outliers"]["entity"].tolist() == ["24"]
 
 
 def test_share_and_denominator_next_to_a_small_numerator_are_hidden():
-    """Issue 18 case 4: 0.2 x 15 = 3 must not be readable from indicator_outliers."""
-    outliers = pd.DataFrame({
+    """Issue 18 case 4: 0.2 x 15 = 3 must not be readable from an indicator row; the outliers, selected by their
+    value, do not list the row at all (review 2026-12-03, leak 1)."""
+    indicators = pd.DataFrame({
         "level": ["department", "department"], "entity": ["04", "05"], "year": [2021, 2021],
-        "indicator": ["share_victims", "share_victims"], "value": [0.2, 0.5], "median": [0.6, 0.6],
-        "robust_z": [-5.1, -4.2], "numerator": [3.0, 20.0], "denominator": [15.0, 40.0],
-        "positions_reporting": [1, 2],
+        "indicator": ["share_victims", "share_victims"], "value": [0.2, 0.5], "numerator": [3.0, 20.0],
+        "denominator": [15.0, 40.0], "positions_reporting": [1, 2],
     })
-    safe, hidden = disclose({"indicator_outliers": outliers})["indicator_outliers"]
-    assert safe.loc[0, ["numerator", "value", "robust_z"]].tolist() == [SUPPRESSED_LABEL, HIDDEN_LABEL, HIDDEN_LABEL]
-    assert safe.loc[0, "denominator"] == 15.0 and safe.loc[0, "median"] == 0.6  # the median describes nobody
+    safe, hidden = disclose({"indicators": indicators})["indicators"]
+    assert safe.loc[0, ["numerator", "value"]].tolist() == [SUPPRESSED_LABEL, HIDDEN_LABEL]
+    assert safe.loc[0, "denominator"] == 15.0
     assert safe.loc[1, ["numerator", "value", "denominator"]].tolist() == [20.0, 0.5, 40.0]
-    assert hidden == 3
+    assert hidden == 2
+    outliers = indicators.assign(median=[0.6, 0.6], robust_z=[-5.1, -4.2])
+    safe, hidden = disclose({"indicator_outliers": outliers})["indicator_outliers"]
+    assert safe["entity"].tolist() == ["05"] and safe.loc[0, "median"] == 0.6  # the median describes nobody
+    assert hidden == 0
 
 
 def test_indicator_numerator_is_the_same_cell_as_the_departement_count():
@@ -123,14 +244,25 @@ def test_indicator_numerator_is_the_same_cell_as_the_departement_count():
     assert safe["indicator_outliers"][0].loc[0, ["numerator", "value"]].tolist() == [HIDDEN_LABEL, HIDDEN_LABEL]
 
 
-def test_quarantine_raw_rows_stay_in_the_warehouse():
-    """Issue 18 case 4: `raw` holds the counts of the rejected row as read; the pack drops it."""
-    quarantine = pd.DataFrame({"source_file": ["returns/2021/a.csv"], "source_row": [3], "year": [2021],
-                               "position_id": ["01-001"], "rules": ["sum_cases"], "message": ["does not add up"],
-                               "raw": ['{"cases_victim": "3", "new_cases": "2"}']})
+def test_quarantine_raw_rows_and_messages_stay_in_the_warehouse():
+    """Issue 18 case 4: `raw` holds the counts of the rejected row as read; the pack drops it. Review 2026-12-03,
+    leak 5: the messages quote one position's counts ("problem_housing = 3: expected at most ... = 2"); the pack
+    names the rules instead, in its language."""
+    messages = ["cases_victim + cases_offender + cases_third_party + cases_public_unknown = 3, expected new_cases = "
+                "2 (a fully reported group adds up to its total)",
+                "problem_housing = 3: expected at most new_cases + ongoing_cases = 2; fte = '1.5': expected a number"]
+    quarantine = pd.DataFrame({"source_file": ["returns/2021/a.csv"] * 2, "source_row": [3, 4], "year": [2021] * 2,
+                               "position_id": ["01-001", "01-002"], "rules": ["sum_cases", "problem_bound;range"],
+                               "message": messages,
+                               "raw": ['{"cases_victim": "3", "new_cases": "2"}', '{"problem_housing": "3"}']})
     shown = pack_view("returns_quarantine", quarantine)
-    assert "raw" not in shown.columns and shown["message"].tolist() == ["does not add up"]
-    assert "raw" in quarantine.columns
+    assert "raw" not in shown.columns
+    assert shown["message"].tolist() == ["total of cases", "problem above the maximum; value out of bounds"]
+    assert not shown.astype(str).apply(lambda column: column.str.contains("[1-4]")).drop(
+        columns=["source_file", "source_row", "year", "position_id"]).any().any()
+    french = pack_view("returns_quarantine", quarantine, Texts("fr"))["message"].tolist()
+    assert french[0] == Texts("fr")("total of cases") != "total of cases"
+    assert "raw" in quarantine.columns and quarantine["message"].tolist() == messages
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ from swps_pipeline.reuse import reused
 
 
 def block() -> tuple[CellModel, set[int], set[int]]:
-    """total 10 = a 2 + b 3 + c 5, with a and b small ("<5": 1 to 4) and c hidden (at least 1);
+    """total 10 = a 2 + b 3 + c 5, with a and b small ("<5": 1 to 4) and c hidden ("[c]": 5 or more);
     d 7 >= a + e, e 1 small, a breakdown reported in part (an inequality with an unpublished rest)."""
     model = CellModel()
     for key, value in [("total", 10), ("a", 2), ("b", 3), ("c", 5), ("d", 7), ("e", 1)]:
@@ -31,9 +31,9 @@ def block() -> tuple[CellModel, set[int], set[int]]:
     return model, {index["a"], index["b"], index["c"], index["e"]}, {index["a"], index["b"], index["e"]}
 
 
-# By hand: a, b in [1, 4] and c >= 1 with a + b + c = 10, so c in [10 - 8, 10 - 2] = [2, 8]; a is also
-# held by d 7 >= a + e with e >= 1, which allows any a up to 6: its own label (<= 4) is the tighter bound.
-EXPECTED = {"a": (1.0, 4.0), "b": (1.0, 4.0), "c": (2.0, 8.0), "e": (1.0, 4.0)}
+# By hand: a, b in [1, 4] and c >= 5 with a + b + c = 10, so c in [5, 10 - 2] = [5, 8] and a, b <= 10 - 5 - 1
+# = 4; a is also held by d 7 >= a + e with e >= 1, which allows any a up to 6: its own label (<= 4) is tighter.
+EXPECTED = {"a": (1.0, 4.0), "b": (1.0, 4.0), "c": (5.0, 8.0), "e": (1.0, 4.0)}
 
 
 @pytest.mark.parametrize("order", [["a", "b", "c", "e"], ["c", "e", "b", "a"], ["e", "a", "c", "b", "a", "c"]])
@@ -48,12 +48,12 @@ def test_a_cell_free_above_is_unbounded_and_the_next_bound_is_unaffected():
     model, hidden, small = block()
     model.relations.append(Relation(model.index["d"], (model.index["c"],), exact=False))  # c <= d = 7 as well
     attacker = _Attacker(model, hidden, small, model.relations)
-    free = CellModel()  # total (hidden, at least 1) >= part 2 (published): total in [2, infinity)
+    free = CellModel()  # total (hidden as "[c]": 5 or more) >= part 2 (published): total in [5, infinity)
     free.cell("total", 6)
     free.cell("part", 2)
     free.relate("total", ["part"], complete=False)
-    assert interval(free, {0}, set(), 0, free.relations) == (2.0, np.inf)
-    assert attacker.interval(model.index["c"]) == (2.0, 7.0)
+    assert interval(free, {0}, set(), 0, free.relations) == (5.0, np.inf)
+    assert attacker.interval(model.index["c"]) == (5.0, 7.0)
     assert attacker.interval(model.index["a"]) == (1.0, 4.0)
 
 
@@ -191,3 +191,21 @@ def test_blocks_solved_in_forked_processes_hide_what_one_process_hides(monkeypat
     assert forked == serial == protect_block(model)
     assert {0, 1, 2, 3} & forked.hidden == {1, 2} and {0, 1, 2, 3} & forked.small == {1}
     assert {18, 19, 20, 21} & forked.hidden == {19, 20} and {18, 19, 20, 21} & forked.small == {19}
+
+
+def test_an_unpublished_difference_is_audited_when_small_and_left_alone_otherwise():
+    """total 19 = part 16 + rest 3 and total 20 = part 13 + rest 7, each rest unpublished (a few positions' count,
+    the difference of two published counts). The small rest gets a complement, the smaller published cell (16,
+    then "[c]": 5 or more), which leaves it 0 to 14; the rest of 7 needs none, its block no audit. Block by
+    block as a whole."""
+    model = CellModel()
+    for table, (total, part) in enumerate([(19, 16), (20, 13)]):
+        model.cell((table, "total"), total)
+        model.cell((table, "part"), part)
+        model.cell((table, "rest"), total - part, published=False)
+        model.relate((table, "total"), [(table, "part"), (table, "rest")])
+    index = model.index
+    result = protect(model)
+    assert result == protect_block(model)
+    assert result.hidden == {index[0, "part"], index[0, "rest"], index[1, "rest"]} and result.small == set()
+    assert interval(model, set(result.hidden), set(), index[0, "rest"], model.relations[:1]) == (0.0, 14.0)
