@@ -156,14 +156,16 @@ COLUMNS: dict[str, str] = {
     "cost_per_new_case": "Total cost / new cases, over positions reporting both, in euros.",
     "cost_per_person_received": "Total cost / persons received, over positions reporting both, in euros.",
     "cost_per_action": "Total cost / professional actions, over positions reporting both, in euros.",
-    "cost_per_domestic_violence_case": "Total cost / domestic-violence cases, over positions reporting both, in euros.",
+    "cost_per_domestic_violence_case": "Cost of the positions that reported domestic-violence cases / those cases, "
+    "in euros: its numerator is not total_cost_eur, which covers every position with a return.",
     "positions_covered": "Positions whose cost and activity enter the figure.",
     "positions_covered_domestic_violence": "Positions whose cost and domestic-violence cases enter the figure.",
     # cost-benefit
     "channels": "Benefit and cost channels switched on, comma-separated.",
     "position_years_covered": "Position-years whose costs and activity enter the scope.",
     "n_draws": "Monte Carlo draws.",
-    "seed": "Random seed of the Monte Carlo draws (same seed, same figures).",
+    "seed": "Random seed of the Monte Carlo draws (same seed, same figures): every scope of a run uses the same "
+    "seed, so the same draws of the parameters, and differs from another only through its data.",
     "pv_costs_mean_eur": "Mean present value of the costs over the draws, in euros.",
     "pv_benefits_mean_eur": "Mean present value of the benefits over the draws, in euros.",
     "npv_mean_eur": "Mean net present value over the draws, in euros.",
@@ -171,8 +173,9 @@ COLUMNS: dict[str, str] = {
     "npv_p50_eur": "Median net present value over the draws, in euros.",
     "npv_p95_eur": "95th percentile of the net present value over the draws, in euros.",
     "benefit_cost_ratio": "Mean benefits / mean costs (the same as benefit_cost_ratio_mean, kept for readers of "
-    "the earlier name).",
-    "benefit_cost_ratio_mean": "Mean present value of the benefits / mean present value of the costs.",
+    "the earlier name); null when the mean benefits are negative.",
+    "benefit_cost_ratio_mean": "Mean present value of the benefits / mean present value of the costs; null when "
+    "the mean benefits are negative (a ratio of a loss to a cost means nothing: read the NPV).",
     "headline": "True on the one row to quote: national, whole period, the chosen effect source.",
     "channels_without_data": "Enabled channels no position-year of the scope reports a count for: off for the "
     "scope, benefits and costs alike.",
@@ -289,7 +292,19 @@ TABLE_COLUMNS: dict[tuple[str, str], str] = {
                                 "the generic CSV, which has none.",
     ("impact_estimates", "outcome"): "Outcome the model was estimated on.",
     ("run_provenance", "value"): "The recorded value, as text.",
-    ("cost_per_case", "total_cost_eur"): "Total cost of the covered positions, in euros.",
+    ("cost_per_case", "total_cost_eur"): "Total cost of the covered positions, in euros (the numerator of every "
+    "cost per unit except cost_per_domestic_violence_case, which divides the cost of the positions that reported "
+    "domestic-violence cases only).",
+    ("cost_position_year", "cost_eur"): "Cost of the position for the year, in euros: the cost reported in the "
+    "return, else the default cost per FTE-year × fte × months_active / 12 (cost_source says which); null without "
+    "a valid return.",
+    ("cost_department_year", "cost_eur"): "Sum of cost_position_year.cost_eur over the costed positions (reported "
+    "or default costs), in euros; null when none was costed.",
+    ("cost_national_year", "cost_eur"): "Sum of cost_position_year.cost_eur over the costed positions (reported or "
+    "default costs), in euros; null when none was costed.",
+    ("cba_scenarios", "benefit_cost_ratio"): "Present value of the benefits / present value of the costs of the "
+    "scenario's one draw (not the headline's ratio of means, benefit_cost_ratio_mean); null when the draw's "
+    "benefits are negative.",
     ("cba_npv_draws", "npv_eur"): "Net present value of the draw, whole-period national scope, in euros.",
 }
 

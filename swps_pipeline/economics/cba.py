@@ -219,8 +219,8 @@ def simulate_scope(flows: _Flows, params: Parameters, scope: CbaScope, n_draws: 
         "npv_p5_eur": p5,
         "npv_p50_eur": p50,
         "npv_p95_eur": p95,
-        "benefit_cost_ratio_mean": _ratio(mean["benefits"], mean["costs"]),
-        "benefit_cost_ratio": _ratio(mean["benefits"], mean["costs"]),
+        "benefit_cost_ratio_mean": benefit_cost_ratio(mean["benefits"], mean["costs"]),
+        "benefit_cost_ratio": benefit_cost_ratio(mean["benefits"], mean["costs"]),
         "probability_npv_positive": float((npv > 0).mean()),
         "npv_per_position_year_eur": mean["npv"] / flows.position_years_covered,
         "npv_per_person_received_eur": _ratio(mean["npv"], flows.persons_received),
@@ -329,6 +329,12 @@ def cost_benefit_tables(
 
 def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator > 0 else np.nan
+
+
+def benefit_cost_ratio(benefits: float, costs: float) -> float:
+    """Benefits per unit of cost, null (NaN) when the benefits are negative: a ratio is read as 'returned per euro
+    spent', and a loss divided by a cost (−0.17) says nothing the NPV does not say better."""
+    return _ratio(benefits, costs) if benefits >= 0 else np.nan
 
 
 def with_impact_estimate(params: Parameters, impact_estimates: pd.DataFrame) -> Parameters:
@@ -592,6 +598,6 @@ def _scenarios(draws: dict, described: dict) -> pd.DataFrame:
         rows.append({
             **described, "scenario": name, "description": description, "quantile": quantile,
             "pv_costs_eur": costs, "pv_benefits_eur": benefits, "npv_eur": benefits - costs,
-            "benefit_cost_ratio": _ratio(benefits, costs),
+            "benefit_cost_ratio": benefit_cost_ratio(benefits, costs),
         })
     return pd.DataFrame(rows)

@@ -395,3 +395,34 @@ def test_the_tornado_legend_hides_no_bar(panel, language, all_below):
     assert len(bars) == 2 * len(sensitivity) > 4
     assert not any(legend.overlaps(bar) for bar in bars)
     assert legend.y0 >= axis.get_window_extent().y0  # inside the plot, above the axis
+
+
+def test_the_benefit_cost_ratio_is_null_when_the_benefits_are_negative(panel):
+    """Review of 2026-12-03: the impact variant published a ratio of −0.174 (negative benefits / costs). Only the
+    repeat-victimisation channel, with a reduction of −0.5 (a harmful effect): benefits < 0, so no ratio."""
+    harmful = all_fixed(channels={c: False for c in ("police_time", "perpetrator_programmes", "office_costs",
+                                                     "emergency_housing", "child_protection")})
+    harmful["parameters"]["relative_reduction_repeat_victimisation"]["value"] = -0.5
+    result, _ = analyse(panel, harmful, scope=CbaScope("77"))
+    summary = result.cba_summary.iloc[0]
+    assert summary["pv_benefits_mean_eur"] < 0 and summary["npv_mean_eur"] < 0
+    assert np.isnan(summary["benefit_cost_ratio_mean"]) and np.isnan(summary["benefit_cost_ratio"])
+    assert result.cba_scenarios["benefit_cost_ratio"].isna().all()
+    # a positive effect keeps its ratio: benefits / costs
+    kept = analyse(panel, all_fixed(), scope=CbaScope("77"))[0].cba_summary.iloc[0]
+    assert kept["benefit_cost_ratio_mean"] == pytest.approx(hand_computed_77()["benefits"] / hand_computed_77()["costs"])
+
+
+def test_the_column_dictionary_says_what_the_cost_and_ratio_columns_hold():
+    """Review of 2026-12-03, item 8: cost_eur said 'when reported (null otherwise)' in tables where 70 % of the rows
+    hold the default cost; cba_scenarios.benefit_cost_ratio said it was the headline's ratio of means."""
+    from swps_pipeline.columns import describe
+
+    for table in ("cost_position_year", "cost_department_year", "cost_national_year"):
+        assert "when reported (null otherwise)" not in describe(table, "cost_eur") and "default" in \
+            describe(table, "cost_eur"), table
+    assert "one draw" in describe("cba_scenarios", "benefit_cost_ratio")
+    assert "the same as benefit_cost_ratio_mean" in describe("cba_summary", "benefit_cost_ratio")
+    assert "positions that reported domestic-violence cases" in describe("cost_per_case",
+                                                                         "cost_per_domestic_violence_case")
+    assert "same seed" in describe("cba_summary", "seed") and "every scope" in describe("cba_summary", "seed")
