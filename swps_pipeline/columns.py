@@ -183,8 +183,9 @@ COLUMNS: dict[str, str] = {
     "position_years_imputed": "Valid returns missing a count a channel reads, imputed on the scope's rate per "
     "FTE-year.",
     "npv_std_error_eur": "Monte Carlo standard error of npv_mean_eur, in euros.",
-    "npv_per_position_year_eur": "npv_mean_eur / position-years covered, in euros.",
-    "npv_per_person_received_eur": "npv_mean_eur / persons received, in euros.",
+    "npv_per_position_year_eur": "npv_mean_eur / the scope's FTE-years discounted like the NPV: per full-time "
+    "position-year, in euros.",
+    "npv_per_person_received_eur": "npv_mean_eur / the scope's persons received discounted like the NPV, in euros.",
     "pv_public_costs_mean_eur": "Mean present value of the gross outlays of the State and local authorities, in "
     "euros.",
     "npv_per_public_euro": "npv_mean_eur / pv_public_costs_mean_eur: net value per euro of public money.",

@@ -137,6 +137,7 @@ class _Flows:
     position_years_imputed: int
     fte_years: float
     persons_received: float
+    persons_received_discounted: float    # the denominator of the NPV per person received
     repeat_victims_at_risk: float         # domestic-violence victims (undiscounted), for the natural break-even
 
 
@@ -222,8 +223,10 @@ def simulate_scope(flows: _Flows, params: Parameters, scope: CbaScope, n_draws: 
         "benefit_cost_ratio_mean": benefit_cost_ratio(mean["benefits"], mean["costs"]),
         "benefit_cost_ratio": benefit_cost_ratio(mean["benefits"], mean["costs"]),
         "probability_npv_positive": float((npv > 0).mean()),
-        "npv_per_position_year_eur": mean["npv"] / flows.position_years_covered,
-        "npv_per_person_received_eur": _ratio(mean["npv"], flows.persons_received),
+        # Per unit: the NPV is discounted, so are its denominators (a unit of a later year weighs less), and a
+        # position-year is a full-time one (FTE-year), not a row of the panel.
+        "npv_per_position_year_eur": _ratio(mean["npv"], flows.fte_years_discounted),
+        "npv_per_person_received_eur": _ratio(mean["npv"], flows.persons_received_discounted),
         "pv_public_costs_mean_eur": mean["public_costs"],
         "npv_per_public_euro": _ratio(mean["npv"], mean["public_costs"]),
         "pv_costs_at_means_eur": float(at_means["costs"]),
@@ -452,6 +455,7 @@ def _scope_flows(data: pd.DataFrame, params: Parameters, scope: CbaScope, base_y
         position_years_imputed=imputed,
         fte_years=float(fte_years.sum()),
         persons_received=float(data["persons_received"].astype(float).sum()),
+        persons_received_discounted=total(data["persons_received"].astype(float).fillna(0.0)),
         repeat_victims_at_risk=float(dv_victims.sum()),
     )
 

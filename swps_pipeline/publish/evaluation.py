@@ -167,7 +167,7 @@ _MONEY_HEADLINES = [
 ]
 
 #: What an `npv_per_<unit>` column is per, in words.
-_PER_WORDS = {"position_year": N_("position year"), "person_received": N_("person received"),
+_PER_WORDS = {"position_year": N_("full-time position-year"), "person_received": N_("person received"),
               "public_euro": N_("public {currency}")}
 
 

@@ -89,8 +89,10 @@ def test_fixed_parameters_give_the_hand_computed_npv_to_the_cent(panel):
     assert summary["probability_npv_positive"] == float(hand["npv"] > 0)
     assert (summary["base_year"], summary["price_year"], summary["first_year"]) == (2021, 2015, 2021)
     assert (summary["positions_covered"], summary["position_years_covered"], summary["fte_years"]) == (1, 2, 2.0)
-    assert summary["npv_per_position_year_eur"] == pytest.approx(hand["npv"] / 2)
-    assert summary["npv_per_person_received_eur"] == pytest.approx(hand["npv"] / 240)
+    # Per unit, the denominators discounted like the NPV (review of 2026-12-03, item 6): 1 FTE-year in 2021 and 1 in
+    # 2022 at 4 %; 110 persons received in 2021 and 130 in 2022.
+    assert summary["npv_per_position_year_eur"] == pytest.approx(hand["npv"] / (1 + 1 / 1.04))
+    assert summary["npv_per_person_received_eur"] == pytest.approx(hand["npv"] / (110 + 130 / 1.04))
     assert summary["npv_per_public_euro"] == pytest.approx(hand["npv"] / hand["public_costs"])
     channels = result.cba_channels.set_index(["channel", "kind"])["pv_mean_eur"]
     assert channels[("police_time", "benefit")] == pytest.approx(hand["police"])
