@@ -303,6 +303,9 @@ TABLE_COLUMNS: dict[tuple[str, str], str] = {
     "or default costs), in euros; null when none was costed.",
     ("cost_national_year", "cost_eur"): "Sum of cost_position_year.cost_eur over the costed positions (reported or "
     "default costs), in euros; null when none was costed.",
+    ("cost_position_year", "local_funders"): "Number of local bodies that co-fund the position (registry): an "
+    "association's position with at least one has its local_share_eur paid with local public money in the "
+    "cost-benefit model, else with the association's own funds.",
     ("cba_scenarios", "benefit_cost_ratio"): "Present value of the benefits / present value of the costs of the "
     "scenario's one draw (not the headline's ratio of means, benefit_cost_ratio_mean); null when the draw's "
     "benefits are negative.",

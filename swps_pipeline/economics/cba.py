@@ -20,8 +20,9 @@ shrinking by `decay_rate` a year after the first.
 Who gains and who pays (table `cba_perspectives`): the State pays the refund,
 the office costs, perpetrator programmes and emergency housing, and gains the
 police time and the public-service share of the averted harm; the employer's
-side (local authorities, or associations when an association employs the
-position) pays the position cost net of the refund; départements (local
+side pays the position cost net of the refund: local authorities, or the
+association's own funds when an association employs the position and the
+registry names no local co-funder (`local_share_payer`); départements (local
 authorities) pay child-protection measures; victims and their children gain
 the harm share borne by them; the rest of society gains the lost output
 averted and bears the deadweight cost of taxation, (opportunity cost of
@@ -39,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from swps_pipeline.assumptions import LOCAL_FUNDERS_FOR_PUBLIC_SHARE
 from swps_pipeline.economics.charts import IMPACT_ESTIMATE_LABEL
 from swps_pipeline.economics.costs import NATIONAL_ENTITY
 from swps_pipeline.economics.parameters import Distribution, Parameter, ParameterError, Parameters, Z90
@@ -55,9 +57,7 @@ SCENARIO_QUANTILES = {
 }
 PERSPECTIVES = ("state", "local_authorities", "associations", "victims_and_children", "rest_of_society")
 PUBLIC_PAYERS = ("state", "local_authorities")
-#: Who pays a position's cost net of the State refund, by employer_type of the registry; any other
-#: employer (local_authority, other_public, unknown) counts as local authorities.
-EMPLOYER_PAYER = {"association": "associations"}
+#: Who can pay a position's cost net of the State refund (`local_share_payer`).
 EMPLOYER_PAYERS = ("local_authorities", "associations")
 #: Activity counts each channel reads. A position-year with a valid return that lacks one of the counts an
 #: enabled channel reads is left out of both costs and benefits (never costed and credited with zero).
@@ -375,8 +375,8 @@ def costed_activity(cost_position_year: pd.DataFrame, position_year: pd.DataFram
     activity = position_year.loc[position_year["has_return"].astype(bool), ["position_id", "year", *ACTIVITY_COUNTS]]
     costed = cost_position_year.loc[
         cost_position_year["cost_eur"].notna(),
-        ["position_id", "department_code", "year", "employer_type", "cost_source", "cost_eur", "fte_years",
-         "state_refund_eur"],
+        ["position_id", "department_code", "year", "employer_type", "local_funders", "cost_source", "cost_eur",
+         "fte_years", "state_refund_eur"],
     ]
     return costed.merge(activity.astype({"year": int}), on=["position_id", "year"], how="inner")
 
@@ -429,7 +429,7 @@ def _scope_flows(data: pd.DataFrame, params: Parameters, scope: CbaScope, base_y
     cost = data["cost_eur"].to_numpy(dtype=float)
     state_share = np.divide(data["state_refund_eur"].to_numpy(dtype=float), cost, out=np.zeros(len(cost)),
                             where=cost > 0)
-    payer = data["employer_type"].map(EMPLOYER_PAYER).fillna("local_authorities").to_numpy()
+    payer = local_share_payer(data["employer_type"], data["local_funders"])
     reported = (data["cost_source"] == "reported").to_numpy()
     fte_years = data["fte_years"].to_numpy(dtype=float)
     shares = {"state": state_share, **{p: np.where(payer == p, 1 - state_share, 0.0) for p in EMPLOYER_PAYERS}}
@@ -458,6 +458,17 @@ def _scope_flows(data: pd.DataFrame, params: Parameters, scope: CbaScope, base_y
         persons_received_discounted=total(data["persons_received"].astype(float).fillna(0.0)),
         repeat_victims_at_risk=float(dv_victims.sum()),
     )
+
+
+def local_share_payer(employer_type: pd.Series, local_funders: pd.Series) -> np.ndarray:
+    """Who pays each position's cost net of the State refund: the association's own funds when an association
+    employs it and the registry names no local co-funder, else local public money (local authorities, with the
+    deadweight cost of public funds): the ECPA application says positions are funded mostly by local communities
+    (`assumptions.LOCAL_FUNDERS_FOR_PUBLIC_SHARE`). Another employer (local_authority, other_public, unknown) is
+    local public money too."""
+    co_funded = pd.to_numeric(local_funders).fillna(0).to_numpy(dtype=float) >= LOCAL_FUNDERS_FOR_PUBLIC_SHARE
+    own = (employer_type == "association").to_numpy() & ~co_funded
+    return np.where(own, "associations", "local_authorities")
 
 
 def _impute_counts(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -18,7 +18,7 @@ NATIONAL_ENTITY = active_profile().country
 
 COST_POSITION_YEAR_COLUMNS = [
     "position_id", "department_code", "year", "has_return", "fte", "months_active", "fte_years", "cost_eur", "cost_source",
-    "police_office_cost_eur", "total_cost_eur", "state_refund_eur", "local_share_eur", "employer_type",
+    "police_office_cost_eur", "total_cost_eur", "state_refund_eur", "local_share_eur", "employer_type", "local_funders",
 ]
 _SUMMED = ["fte_years", "cost_eur", "police_office_cost_eur", "total_cost_eur", "state_refund_eur", "local_share_eur"]
 COST_DEPARTMENT_YEAR_COLUMNS = ["department_code", "year", "positions", "positions_costed", *_SUMMED]
@@ -70,7 +70,7 @@ def position_year_costs(position_year: pd.DataFrame, registry: pd.DataFrame, par
     office = office_rate * fte_years
 
     dates = registry.drop_duplicates("position_id").set_index("position_id")[
-        ["start_date", "end_date", "employer_type"]]
+        ["start_date", "end_date", "employer_type", "local_funders"]]
     dates = dates.reindex(frame["position_id"])
     refund = cost * params.mean("eligible_share") * _refund_rate_months(
         frame["year"].to_numpy(), months, dates["start_date"], dates["end_date"], params
@@ -91,6 +91,7 @@ def position_year_costs(position_year: pd.DataFrame, registry: pd.DataFrame, par
         "local_share_eur": cost - refund,
         "fte_years": fte_years,
         "employer_type": dates["employer_type"].astype(object).to_numpy(),
+        "local_funders": pd.array(dates["local_funders"], dtype="Int64"),
     })
     return out[COST_POSITION_YEAR_COLUMNS]
 

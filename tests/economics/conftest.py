@@ -29,15 +29,16 @@ def make_position_year(rows: list[dict]) -> pd.DataFrame:
 
 
 def make_registry(starts: dict[str, str], ends: dict[str, str] | None = None,
-                  employers: dict[str, str] | None = None) -> pd.DataFrame:
-    """A registry; employers default to local authorities."""
-    ends, employers = ends or {}, employers or {}
+                  employers: dict[str, str] | None = None, funders: dict[str, int | None] | None = None) -> pd.DataFrame:
+    """A registry; employers default to local authorities, local co-funders to none."""
+    ends, employers, funders = ends or {}, employers or {}, funders or {}
     return pd.DataFrame({
         "position_id": list(starts),
         "department_code": [p.split("-")[0] for p in starts],
         "start_date": pd.to_datetime(list(starts.values())),
         "end_date": pd.to_datetime([ends.get(p) for p in starts]),
         "employer_type": [employers.get(p, "local_authority") for p in starts],
+        "local_funders": pd.array([funders.get(p, 0) for p in starts], dtype="Int64"),
     })
 
 

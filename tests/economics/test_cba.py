@@ -428,3 +428,35 @@ def test_the_column_dictionary_says_what_the_cost_and_ratio_columns_hold():
     assert "positions that reported domestic-violence cases" in describe("cost_per_case",
                                                                          "cost_per_domestic_violence_case")
     assert "same seed" in describe("cba_summary", "seed") and "every scope" in describe("cba_summary", "seed")
+
+
+def test_an_association_s_share_is_local_public_money_when_the_registry_names_local_funders(position_year_of,
+                                                                                             registry_of):
+    """Review of 2026-12-03, item 1 (ECPA application, questions 14-15: positions are funded mostly by local
+    communities). Three association positions started on 1 January 2021, full-time in 2021, at the default
+    52,500 EUR (2015 euros, every other channel off, 0 %): the State refunds 80 % = 42,000 EUR of each, and the
+    non-refunded 10,500 EUR falls on local authorities for 13-001 (2 local co-funders), on the associations' own
+    funds for 13-002 (none) and 13-003 (unknown).
+      State 3 × 42,000 = 126,000; local authorities 10,500; associations 2 × 10,500 = 21,000;
+      deadweight (1.2 − 1) × (126,000 + 10,500) = 27,300 on the rest of society;
+      NPV = −(3 × 52,500 + 27,300) = −184,800, and the perspectives add up to it.
+    Before: associations 31,500, local authorities 0, deadweight 0.2 × 126,000 = 25,200, NPV −182,700."""
+    ids = ["13-001", "13-002", "13-003"]
+    position_year = position_year_of([{"position_id": p, "year": 2021, "fte": 1.0, "months_active": 12,
+                                       "persons_received": 10} for p in ids])
+    registry = registry_of({p: "2021-01-01" for p in ids}, employers={p: "association" for p in ids},
+                           funders={"13-001": 2, "13-002": 0, "13-003": None})
+    only_costs = all_fixed(discount_rate="zero", channels={c: False for c in (
+        "police_time", "repeat_victimisation", "perpetrator_programmes", "office_costs", "emergency_housing",
+        "child_protection")})
+    result, _ = analyse((position_year, registry), only_costs, scope=CbaScope("13"))
+    perspectives = result.cba_perspectives.set_index("perspective")["npv_mean_eur"]
+    assert perspectives.to_dict() == pytest.approx({
+        "state": -126_000, "local_authorities": -10_500, "associations": -21_000, "victims_and_children": 0,
+        "rest_of_society": -27_300})
+    summary = result.cba_summary.iloc[0]
+    assert summary["npv_mean_eur"] == pytest.approx(-184_800) == perspectives.sum()
+    assert summary["pv_public_costs_mean_eur"] == pytest.approx(136_500)
+    costs = result.cba_channels.set_index(["channel", "kind"])["pv_mean_eur"]
+    assert costs[("position_costs", "cost")] == pytest.approx(3 * 52_500)  # the refund moves who pays, not how much
+    assert costs[("deadweight", "cost")] == pytest.approx(27_300)
