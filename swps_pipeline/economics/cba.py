@@ -59,10 +59,13 @@ PERSPECTIVES = ("state", "local_authorities", "associations", "victims_and_child
 PUBLIC_PAYERS = ("state", "local_authorities")
 #: Who can pay a position's cost net of the State refund (`local_share_payer`).
 EMPLOYER_PAYERS = ("local_authorities", "associations")
+#: The new cases police or gendarmerie referred: only they would otherwise have taken an officer's time (the
+#: others came on the person's own initiative or from social services, justice, health, school, associations).
+POLICE_REFERRALS = ("source_police", "source_gendarmerie")
 #: Activity counts each channel reads. A position-year with a valid return that lacks one of the counts an
-#: enabled channel reads is left out of both costs and benefits (never costed and credited with zero).
+#: enabled channel reads is imputed or left out of both costs and benefits (never costed and credited with zero).
 CHANNEL_COUNTS = {
-    "police_time": ("new_cases",),
+    "police_time": ("new_cases", *POLICE_REFERRALS),
     "repeat_victimisation": ("cases_victim", "problem_domestic_violence", "new_cases", "ongoing_cases"),
     "perpetrator_programmes": ("orient_perpetrator_programme",),
     "office_costs": (),
@@ -401,7 +404,8 @@ def _scope_flows(data: pd.DataFrame, params: Parameters, scope: CbaScope, base_y
     complete = data[needed].notna().all(axis=1)
     left_out = 0 if settings.missing_counts == "impute" else int((~complete).sum())
     imputed = int((~complete).sum()) - left_out
-    data = _impute_counts(data, needed) if settings.missing_counts == "impute" else data[complete]
+    data = _impute_counts(data, [c for c in needed if c not in POLICE_REFERRALS]) \
+        if settings.missing_counts == "impute" else data[complete]
     if data.empty:
         raise ValueError(
             f"no position with a valid return, a cost and the counts of the enabled channels in scope "
@@ -437,7 +441,7 @@ def _scope_flows(data: pd.DataFrame, params: Parameters, scope: CbaScope, base_y
         channels=channels,
         channels_without_data=without_data,
         counts={
-            "new_cases": total(data["new_cases"].astype(float).fillna(0.0)),
+            "police_referred_cases": total(police_referred_cases(data)),
             "dv_victims": total(dv_victims),
             "perpetrator_orientations": total(data["orient_perpetrator_programme"].astype(float).fillna(0.0)),
             "housing_orientations": total(data["orient_emergency_housing"].astype(float).fillna(0.0)),
@@ -458,6 +462,18 @@ def _scope_flows(data: pd.DataFrame, params: Parameters, scope: CbaScope, base_y
         persons_received_discounted=total(data["persons_received"].astype(float).fillna(0.0)),
         repeat_victims_at_risk=float(dv_victims.sum()),
     )
+
+
+def police_referred_cases(data: pd.DataFrame) -> pd.Series:
+    """The new cases police or gendarmerie referred, by position-year. One without the referral breakdown gets the
+    share of its new cases that the scope's position-years reporting it show (missing is never zero); a scope
+    where none reports it has the police-time channel off (`channels_without_data`), so its share is moot."""
+    referred = data[list(POLICE_REFERRALS)].astype(float).sum(axis=1, min_count=len(POLICE_REFERRALS))
+    new_cases = data["new_cases"].astype(float)
+    known = referred.notna() & new_cases.notna()
+    reported = new_cases[known].sum()
+    share = referred[known].sum() / reported if reported > 0 else 0.0
+    return referred.where(referred.notna(), new_cases * share).fillna(0.0)
 
 
 def local_share_payer(employer_type: pd.Series, local_funders: pd.Series) -> np.ndarray:
@@ -514,7 +530,7 @@ def _present_values(values: Mapping[str, np.ndarray | float], flows: _Flows, par
     averted_value = v["unit_cost_dv_victimisation_eur"] * harm_years
     participants = n["perpetrator_orientations"] * v["perpetrator_programme_uptake"]
     benefit = {
-        "police_time": n["new_cases"] * v["officer_hours_per_new_case"] * v["officer_hourly_cost_eur"],
+        "police_time": n["police_referred_cases"] * v["officer_hours_per_new_case"] * v["officer_hourly_cost_eur"],
         "repeat_victimisation": n["dv_victims"] * v["baseline_repeat_probability"] * v[REDUCTION] * averted_value,
         "perpetrator_programmes": participants * v["baseline_reoffending_probability"] * v["reoffending_reduction"]
         * averted_value,

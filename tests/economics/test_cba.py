@@ -52,7 +52,7 @@ def hand_computed_77() -> dict[str, float]:
     d1 = 1 / 1.04
     harm_years = 1 + 0.8 / 1.04 + 0.5 * 0.8**2 / 1.04**2  # persistence 2.5 years, decay 0.2
     dv_victims = 50 * 75 / 150 + 60 * 90 / 180 * d1  # victims × the domestic-violence share of the cases
-    police = (100 + 120 * d1) * 2.3 * 50
+    police = (70 + 90 * d1) * 2.3 * 50  # only the new cases police or gendarmerie referred: 70 of 100, 90 of 120
     repeat = dv_victims * 0.32 * 0.13 * 15_981 * harm_years
     participants = (10 + 20 * d1) * 0.5
     perpetrators = participants * 0.32 * 0.11 * 15_981 * harm_years
@@ -460,3 +460,32 @@ def test_an_association_s_share_is_local_public_money_when_the_registry_names_lo
     costs = result.cba_channels.set_index(["channel", "kind"])["pv_mean_eur"]
     assert costs[("position_costs", "cost")] == pytest.approx(3 * 52_500)  # the refund moves who pays, not how much
     assert costs[("deadweight", "cost")] == pytest.approx(27_300)
+
+
+def test_police_time_is_credited_on_the_cases_police_or_gendarmerie_referred(panel, cba_rows, position_year_of):
+    """Review of 2026-12-03, item 2: officer time was credited on every new case. At 0 %, 2.3 hours × 50 EUR =
+    115 EUR a referred case. 77-001 reports 50 + 20 = 70 referred of 100 new cases in 2021; its 2022 return lacks
+    the breakdown, so it gets the scope's observed share, 70 / 100, of its 120 new cases = 84 (never zero):
+    (70 + 84) × 115 = 17,710 EUR (every new case: 220 × 115 = 25,300). Left out instead: 70 × 115 = 8,050 EUR."""
+    rows = [dict(row) for row in cba_rows]
+    rows[1]["source_police"] = rows[1]["source_gendarmerie"] = None
+    gap = position_year_of(rows), panel[1]
+    only_police = all_fixed(discount_rate="zero", channels={c: False for c in (
+        "repeat_victimisation", "perpetrator_programmes", "office_costs", "emergency_housing", "child_protection")})
+    leave_out = {**only_police, "settings": {**only_police["settings"], "missing_counts": "leave_out"}}
+
+    def police(panel_, overrides):
+        result, _ = analyse(panel_, overrides, scope=CbaScope("77"))
+        return (result.cba_channels.set_index(["channel", "kind"]).loc[("police_time", "benefit"), "pv_mean_eur"],
+                result.cba_summary.iloc[0])
+
+    imputed, summary = police(gap, only_police)
+    assert imputed == pytest.approx((70 + 120 * 70 / 100) * 2.3 * 50) == pytest.approx(17_710)
+    assert summary["position_years_imputed"] == 1
+    assert police(gap, leave_out)[0] == pytest.approx(70 * 115)
+    assert police(panel, only_police)[0] == pytest.approx((70 + 90) * 115)  # both years report it
+    # A scope where nobody reports where its cases came from cannot value officer time: off, and named.
+    for row in rows:
+        row["source_police"] = row["source_gendarmerie"] = None
+    nobody, _ = analyse((position_year_of(rows), panel[1]), only_police, scope=CbaScope("77"))
+    assert nobody.cba_summary.iloc[0]["channels_without_data"] == "police_time"
