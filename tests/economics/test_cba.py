@@ -47,15 +47,21 @@ def all_fixed(**settings) -> dict:
     }
 
 
+#: The packaged means of the triangular priors of cba_parameters.md, (low + mode + high) / 3: officer hours
+#: (1 + 2 + 4) / 3, 12-month repeat and reoffending probabilities (0.20 + 0.30 + 0.45) / 3, reduction of repeat
+#: victimisation (0 + 0.10 + 0.30) / 3.
+HOURS, REPEAT, REDUCTION = 7 / 3, 0.95 / 3, 0.4 / 3
+
+
 def hand_computed_77() -> dict[str, float]:
     """Seine-et-Marne 2021-2022 at the packaged means, every flow by hand (see the module docstring of cba)."""
     d1 = 1 / 1.04
     harm_years = 1 + 0.8 / 1.04 + 0.5 * 0.8**2 / 1.04**2  # persistence 2.5 years, decay 0.2
     dv_victims = 50 * 75 / 150 + 60 * 90 / 180 * d1  # victims × the domestic-violence share of the cases
-    police = (70 + 90 * d1) * 2.3 * 50  # only the new cases police or gendarmerie referred: 70 of 100, 90 of 120
-    repeat = dv_victims * 0.32 * 0.13 * 15_981 * harm_years
+    police = (70 + 90 * d1) * HOURS * 50  # only the new cases police or gendarmerie referred: 70 of 100, 90 of 120
+    repeat = dv_victims * REPEAT * REDUCTION * 15_981 * harm_years
     participants = (10 + 20 * d1) * 0.5
-    perpetrators = participants * 0.32 * 0.11 * 15_981 * harm_years
+    perpetrators = participants * REPEAT * 0.11 * 15_981 * harm_years
     position_state, position_local = 52_500 * (0.8 + 0.5 * d1), 52_500 * (0.2 + 0.5 * d1)  # refund 80 %, then 50 %
     office = 4_000 * (1 + d1)
     programmes = participants * 1_300
@@ -137,7 +143,7 @@ def test_monte_carlo_mean_benefit_is_the_product_of_the_means(panel):
         del overrides["parameters"][name]["distribution"]
     result, _ = analyse(panel, overrides, scope=CbaScope("77"), n_draws=40_000, seed=3)
     harm_years = 1 + 0.8 + 0.5 * 0.64
-    expected = (25 + 30) * 0.32 * 0.13 * 15_981 * harm_years
+    expected = (25 + 30) * REPEAT * REDUCTION * 15_981 * harm_years
     mean = result.cba_channels.set_index(["channel", "kind"]).loc[("repeat_victimisation", "benefit"), "pv_mean_eur"]
     # Everything else is fixed: NPV = harm × (1 + 0.2 × 0.071) − constant, so the harm's standard error follows.
     standard_error = result.cba_summary.iloc[0]["npv_std_error_eur"] / (1 + 0.2 * 0.071)
@@ -190,7 +196,7 @@ def test_only_domestic_violence_victims_are_valued_and_missing_counts_are_never_
     repeat = {name: r.cba_channels.set_index(["channel", "kind"]).loc[("repeat_victimisation", "benefit"),
                                                                       "pv_mean_eur"]
               for name, r in (("imputed", imputed), ("left_out", left_out), ("complete", complete))}
-    harm_per_victim = 0.32 * 0.13 * 15_981 * (1 + 0.8 + 0.5 * 0.64)
+    harm_per_victim = REPEAT * REDUCTION * 15_981 * (1 + 0.8 + 0.5 * 0.64)
     # Imputed: 50 victims per FTE-year from 2021, then the 2022 share of domestic violence (90 / 180).
     assert repeat["imputed"] == pytest.approx((25 + 50 * 0.5) * harm_per_victim)
     assert imputed.cba_summary.iloc[0][["position_years_imputed", "position_years_covered"]].tolist() == [1, 2]
@@ -224,7 +230,7 @@ def test_break_even_in_relative_and_natural_units(panel):
     at_break_even["parameters"]["relative_reduction_repeat_victimisation"]["value"] = break_even
     assert abs(analyse(panel, at_break_even, scope=CbaScope("77"))[0].npv_at_means) < 0.01
     # averted repeat victimisations per FTE-year: reduction × victims × baseline repeat / FTE-years
-    assert summary["break_even_averted_victimisations_per_fte_year"] == pytest.approx(break_even * 55 * 0.32 / 2)
+    assert summary["break_even_averted_victimisations_per_fte_year"] == pytest.approx(break_even * 55 * REPEAT / 2)
 
 
 def test_a_new_value_moves_the_monte_carlo_for_every_distribution_type(panel):
@@ -463,10 +469,11 @@ def test_an_association_s_share_is_local_public_money_when_the_registry_names_lo
 
 
 def test_police_time_is_credited_on_the_cases_police_or_gendarmerie_referred(panel, cba_rows, position_year_of):
-    """Review of 2026-12-03, item 2: officer time was credited on every new case. At 0 %, 2.3 hours × 50 EUR =
-    115 EUR a referred case. 77-001 reports 50 + 20 = 70 referred of 100 new cases in 2021; its 2022 return lacks
-    the breakdown, so it gets the scope's observed share, 70 / 100, of its 120 new cases = 84 (never zero):
-    (70 + 84) × 115 = 17,710 EUR (every new case: 220 × 115 = 25,300). Left out instead: 70 × 115 = 8,050 EUR."""
+    """Review of 2026-12-03, item 2: officer time was credited on every new case. At 0 %, 7/3 hours × 50 EUR =
+    116.67 EUR a referred case. 77-001 reports 50 + 20 = 70 referred of 100 new cases in 2021; its 2022 return
+    lacks the breakdown, so it gets the scope's observed share, 70 / 100, of its 120 new cases = 84 (never zero):
+    (70 + 84) × 116.67 = 17,966.67 EUR (every new case: 220 × 116.67 = 25,666.67). Left out instead: 70 × 116.67
+    = 8,166.67 EUR."""
     rows = [dict(row) for row in cba_rows]
     rows[1]["source_police"] = rows[1]["source_gendarmerie"] = None
     gap = position_year_of(rows), panel[1]
@@ -480,10 +487,10 @@ def test_police_time_is_credited_on_the_cases_police_or_gendarmerie_referred(pan
                 result.cba_summary.iloc[0])
 
     imputed, summary = police(gap, only_police)
-    assert imputed == pytest.approx((70 + 120 * 70 / 100) * 2.3 * 50) == pytest.approx(17_710)
+    assert imputed == pytest.approx((70 + 120 * 70 / 100) * HOURS * 50) == pytest.approx(17_966.67, abs=0.01)
     assert summary["position_years_imputed"] == 1
-    assert police(gap, leave_out)[0] == pytest.approx(70 * 115)
-    assert police(panel, only_police)[0] == pytest.approx((70 + 90) * 115)  # both years report it
+    assert police(gap, leave_out)[0] == pytest.approx(70 * HOURS * 50)
+    assert police(panel, only_police)[0] == pytest.approx((70 + 90) * HOURS * 50)  # both years report it
     # A scope where nobody reports where its cases came from cannot value officer time: off, and named.
     for row in rows:
         row["source_police"] = row["source_gendarmerie"] = None
