@@ -146,7 +146,8 @@ COLUMNS: dict[str, str] = {
     "mad": "Median absolute deviation of the indicator over the entities of the level and year.",
     "robust_z": "(value − median) / (1.4826 × mad): above 4 in absolute value, the value is an outlier.",
     # costs
-    "cost_source": "Where cost_eur comes from: reported, default (52,500 € per FTE-year) or no_return.",
+    "cost_source": "Where cost_eur comes from: reported, default (52,500 € of 2022 per FTE-year, in the year's "
+    "euros) or no_return.",
     "police_office_cost_eur": "Cost of the office provided by the police or gendarmerie, in euros.",
     "total_cost_eur": "cost_eur + police_office_cost_eur, in euros.",
     "state_refund_eur": "State refund: 80 / 50 / 30 % of the cost over a position's first 36 months, in euros.",
@@ -296,13 +297,13 @@ TABLE_COLUMNS: dict[tuple[str, str], str] = {
     ("cost_per_case", "total_cost_eur"): "Total cost of the covered positions, in euros (the numerator of every "
     "cost per unit except cost_per_domestic_violence_case, which divides the cost of the positions that reported "
     "domestic-violence cases only).",
-    ("cost_position_year", "cost_eur"): "Cost of the position for the year, in euros: the cost reported in the "
-    "return, else the default cost per FTE-year × fte × months_active / 12 (cost_source says which); null without "
-    "a valid return.",
+    ("cost_position_year", "cost_eur"): "Cost of the position for the year, in euros of that year: the cost "
+    "reported in the return, else the default cost per FTE-year carried to the year's prices × fte × "
+    "months_active / 12 (cost_source says which); null without a valid return.",
     ("cost_department_year", "cost_eur"): "Sum of cost_position_year.cost_eur over the costed positions (reported "
-    "or default costs), in euros; null when none was costed.",
+    "or default costs), in euros of the year; null when none was costed.",
     ("cost_national_year", "cost_eur"): "Sum of cost_position_year.cost_eur over the costed positions (reported or "
-    "default costs), in euros; null when none was costed.",
+    "default costs), in euros of the year; null when none was costed.",
     ("cost_position_year", "local_funders"): "Number of local bodies that co-fund the position (registry): an "
     "association's position with at least one has its local_share_eur paid with local public money in the "
     "cost-benefit model, else with the association's own funds.",

@@ -414,10 +414,8 @@ def _scope_flows(data: pd.DataFrame, params: Parameters, scope: CbaScope, base_y
         )
     base = base_year if base_year is not None else settings.base_year if settings.base_year is not None else first
     years = data["year"].to_numpy()
-    missing_index = sorted(set(years.tolist()) - set(params.cpi))
-    if missing_index:
-        raise ParameterError(f"no consumer price index for {missing_index[0]} in the country profile's price index: "
-                             "add the year's INSEE annual average to convert its reported costs")
+    each_year, year_of_row = np.unique(years, return_inverse=True)  # a deflator per year, not per row
+    deflators = params.cpi[settings.price_year] / np.array(params.price_index(each_year.tolist()))
     discount = (1 + settings.discount_rate.value) ** -(years - base).astype(float)
 
     def total(column_or_values) -> float:
@@ -427,9 +425,7 @@ def _scope_flows(data: pd.DataFrame, params: Parameters, scope: CbaScope, base_y
     new_and_ongoing = data["new_cases"].astype(float) + data["ongoing_cases"].astype(float)
     dv_share = (data["problem_domestic_violence"].astype(float) / new_and_ongoing.where(new_and_ongoing > 0)).clip(0, 1)
     dv_victims = (data["cases_victim"].astype(float) * dv_share.fillna(0.0)).fillna(0.0)
-    each_year, year_of_row = np.unique(years, return_inverse=True)  # a deflator per year, not per row
-    real_cost = data["cost_eur"].to_numpy(dtype=float) * np.array(
-        [params.cpi[settings.price_year] / params.cpi[y] for y in each_year.tolist()])[year_of_row]
+    real_cost = data["cost_eur"].to_numpy(dtype=float) * deflators[year_of_row]
     cost = data["cost_eur"].to_numpy(dtype=float)
     state_share = np.divide(data["state_refund_eur"].to_numpy(dtype=float), cost, out=np.zeros(len(cost)),
                             where=cost > 0)

@@ -52,9 +52,10 @@ def test_seine_et_marne_2021_indicators(bundled_marts):
 def test_seine_et_marne_2021_cost_per_case(bundled_marts):
     costs = read_mart(bundled_marts, "cost_per_case")
     row = costs[(costs["level"] == "department") & (costs["entity"] == "77") & (costs["year"] == 2021)].iloc[0]
-    assert row["total_cost_eur"] == pytest.approx(7 * 52_500)
-    assert round(row["cost_per_new_case"], 2) == 356.80
-    assert round(row["cost_per_person_received"], 2) == 292.60
+    # The default 52,500 EUR of 2022 in 2021 euros (INSEE CPI 106.35 / 111.88): 49,905.03 EUR a position.
+    assert row["total_cost_eur"] == pytest.approx(7 * 52_500 * 106.35 / 111.88)
+    assert round(row["cost_per_new_case"], 2) == 339.16
+    assert round(row["cost_per_person_received"], 2) == 278.13
     assert row["positions_covered"] == 7
 
 
