@@ -17,6 +17,17 @@ if TYPE_CHECKING:
 # currency, calendar, recorded-crime source) live in the country profile:
 # swps_pipeline/profiles/<country>/profile.yaml (`swps_pipeline.profiles`).
 
+#: Who pays the part of an association-employed position's cost the State does not refund (the cost-benefit
+#: model's perspectives and deadweight cost of public funds). The ECPA application
+#: (shared/reference/ecpa_application_social_workers_in_police_stations.txt, questions 14-15): "a position can be
+#: funded by plenty of [communities]"; "The project is funded both by the national and the local level ... local
+#: actors look for stakeholders (most of the time they are local communities and cities)". So a position whose
+#: registry entry names at least this many local co-funders (`local_funders`) has its non-refunded share paid with
+#: local public money (local authorities, bearing the deadweight cost of public funds); with none named (0, or
+#: unknown) it is the association's own money. Assumption: no split between the co-funders and the association's
+#: own funds is published, so the whole share goes one way.
+LOCAL_FUNDERS_FOR_PUBLIC_SHARE = 1
+
 #: Robust outlier threshold: |x - median| / (1.4826 * MAD) above this is flagged
 #: (contract soft rule `activity_outlier`; indicators issue).
 ROBUST_Z_THRESHOLD = 4.0

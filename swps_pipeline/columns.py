@@ -146,7 +146,8 @@ COLUMNS: dict[str, str] = {
     "mad": "Median absolute deviation of the indicator over the entities of the level and year.",
     "robust_z": "(value − median) / (1.4826 × mad): above 4 in absolute value, the value is an outlier.",
     # costs
-    "cost_source": "Where cost_eur comes from: reported, default (52,500 € per FTE-year) or no_return.",
+    "cost_source": "Where cost_eur comes from: reported, default (52,500 € of 2022 per FTE-year, in the year's "
+    "euros) or no_return.",
     "police_office_cost_eur": "Cost of the office provided by the police or gendarmerie, in euros.",
     "total_cost_eur": "cost_eur + police_office_cost_eur, in euros.",
     "state_refund_eur": "State refund: 80 / 50 / 30 % of the cost over a position's first 36 months, in euros.",
@@ -156,14 +157,16 @@ COLUMNS: dict[str, str] = {
     "cost_per_new_case": "Total cost / new cases, over positions reporting both, in euros.",
     "cost_per_person_received": "Total cost / persons received, over positions reporting both, in euros.",
     "cost_per_action": "Total cost / professional actions, over positions reporting both, in euros.",
-    "cost_per_domestic_violence_case": "Total cost / domestic-violence cases, over positions reporting both, in euros.",
+    "cost_per_domestic_violence_case": "Cost of the positions that reported domestic-violence cases / those cases, "
+    "in euros: its numerator is not total_cost_eur, which covers every position with a return.",
     "positions_covered": "Positions whose cost and activity enter the figure.",
     "positions_covered_domestic_violence": "Positions whose cost and domestic-violence cases enter the figure.",
     # cost-benefit
     "channels": "Benefit and cost channels switched on, comma-separated.",
     "position_years_covered": "Position-years whose costs and activity enter the scope.",
     "n_draws": "Monte Carlo draws.",
-    "seed": "Random seed of the Monte Carlo draws (same seed, same figures).",
+    "seed": "Random seed of the Monte Carlo draws (same seed, same figures): every scope of a run uses the same "
+    "seed, so the same draws of the parameters, and differs from another only through its data.",
     "pv_costs_mean_eur": "Mean present value of the costs over the draws, in euros.",
     "pv_benefits_mean_eur": "Mean present value of the benefits over the draws, in euros.",
     "npv_mean_eur": "Mean net present value over the draws, in euros.",
@@ -171,8 +174,9 @@ COLUMNS: dict[str, str] = {
     "npv_p50_eur": "Median net present value over the draws, in euros.",
     "npv_p95_eur": "95th percentile of the net present value over the draws, in euros.",
     "benefit_cost_ratio": "Mean benefits / mean costs (the same as benefit_cost_ratio_mean, kept for readers of "
-    "the earlier name).",
-    "benefit_cost_ratio_mean": "Mean present value of the benefits / mean present value of the costs.",
+    "the earlier name); null when the mean benefits are negative.",
+    "benefit_cost_ratio_mean": "Mean present value of the benefits / mean present value of the costs; null when "
+    "the mean benefits are negative (a ratio of a loss to a cost means nothing: read the NPV).",
     "headline": "True on the one row to quote: national, whole period, the chosen effect source.",
     "channels_without_data": "Enabled channels no position-year of the scope reports a count for: off for the "
     "scope, benefits and costs alike.",
@@ -180,8 +184,9 @@ COLUMNS: dict[str, str] = {
     "position_years_imputed": "Valid returns missing a count a channel reads, imputed on the scope's rate per "
     "FTE-year.",
     "npv_std_error_eur": "Monte Carlo standard error of npv_mean_eur, in euros.",
-    "npv_per_position_year_eur": "npv_mean_eur / position-years covered, in euros.",
-    "npv_per_person_received_eur": "npv_mean_eur / persons received, in euros.",
+    "npv_per_position_year_eur": "npv_mean_eur / the scope's FTE-years discounted like the NPV: per full-time "
+    "position-year, in euros.",
+    "npv_per_person_received_eur": "npv_mean_eur / the scope's persons received discounted like the NPV, in euros.",
     "pv_public_costs_mean_eur": "Mean present value of the gross outlays of the State and local authorities, in "
     "euros.",
     "npv_per_public_euro": "npv_mean_eur / pv_public_costs_mean_eur: net value per euro of public money.",
@@ -289,7 +294,22 @@ TABLE_COLUMNS: dict[tuple[str, str], str] = {
                                 "the generic CSV, which has none.",
     ("impact_estimates", "outcome"): "Outcome the model was estimated on.",
     ("run_provenance", "value"): "The recorded value, as text.",
-    ("cost_per_case", "total_cost_eur"): "Total cost of the covered positions, in euros.",
+    ("cost_per_case", "total_cost_eur"): "Total cost of the covered positions, in euros (the numerator of every "
+    "cost per unit except cost_per_domestic_violence_case, which divides the cost of the positions that reported "
+    "domestic-violence cases only).",
+    ("cost_position_year", "cost_eur"): "Cost of the position for the year, in euros of that year: the cost "
+    "reported in the return, else the default cost per FTE-year carried to the year's prices × fte × "
+    "months_active / 12 (cost_source says which); null without a valid return.",
+    ("cost_department_year", "cost_eur"): "Sum of cost_position_year.cost_eur over the costed positions (reported "
+    "or default costs), in euros of the year; null when none was costed.",
+    ("cost_national_year", "cost_eur"): "Sum of cost_position_year.cost_eur over the costed positions (reported or "
+    "default costs), in euros of the year; null when none was costed.",
+    ("cost_position_year", "local_funders"): "Number of local bodies that co-fund the position (registry): an "
+    "association's position with at least one has its local_share_eur paid with local public money in the "
+    "cost-benefit model, else with the association's own funds.",
+    ("cba_scenarios", "benefit_cost_ratio"): "Present value of the benefits / present value of the costs of the "
+    "scenario's one draw (not the headline's ratio of means, benefit_cost_ratio_mean); null when the draw's "
+    "benefits are negative.",
     ("cba_npv_draws", "npv_eur"): "Net present value of the draw, whole-period national scope, in euros.",
 }
 

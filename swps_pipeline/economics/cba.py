@@ -20,8 +20,9 @@ shrinking by `decay_rate` a year after the first.
 Who gains and who pays (table `cba_perspectives`): the State pays the refund,
 the office costs, perpetrator programmes and emergency housing, and gains the
 police time and the public-service share of the averted harm; the employer's
-side (local authorities, or associations when an association employs the
-position) pays the position cost net of the refund; départements (local
+side pays the position cost net of the refund: local authorities, or the
+association's own funds when an association employs the position and the
+registry names no local co-funder (`local_share_payer`); départements (local
 authorities) pay child-protection measures; victims and their children gain
 the harm share borne by them; the rest of society gains the lost output
 averted and bears the deadweight cost of taxation, (opportunity cost of
@@ -39,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from swps_pipeline.assumptions import LOCAL_FUNDERS_FOR_PUBLIC_SHARE
 from swps_pipeline.economics.charts import IMPACT_ESTIMATE_LABEL
 from swps_pipeline.economics.costs import NATIONAL_ENTITY
 from swps_pipeline.economics.parameters import Distribution, Parameter, ParameterError, Parameters, Z90
@@ -55,14 +57,15 @@ SCENARIO_QUANTILES = {
 }
 PERSPECTIVES = ("state", "local_authorities", "associations", "victims_and_children", "rest_of_society")
 PUBLIC_PAYERS = ("state", "local_authorities")
-#: Who pays a position's cost net of the State refund, by employer_type of the registry; any other
-#: employer (local_authority, other_public, unknown) counts as local authorities.
-EMPLOYER_PAYER = {"association": "associations"}
+#: Who can pay a position's cost net of the State refund (`local_share_payer`).
 EMPLOYER_PAYERS = ("local_authorities", "associations")
+#: The new cases police or gendarmerie referred: only they would otherwise have taken an officer's time (the
+#: others came on the person's own initiative or from social services, justice, health, school, associations).
+POLICE_REFERRALS = ("source_police", "source_gendarmerie")
 #: Activity counts each channel reads. A position-year with a valid return that lacks one of the counts an
-#: enabled channel reads is left out of both costs and benefits (never costed and credited with zero).
+#: enabled channel reads is imputed or left out of both costs and benefits (never costed and credited with zero).
 CHANNEL_COUNTS = {
-    "police_time": ("new_cases",),
+    "police_time": ("new_cases", *POLICE_REFERRALS),
     "repeat_victimisation": ("cases_victim", "problem_domestic_violence", "new_cases", "ongoing_cases"),
     "perpetrator_programmes": ("orient_perpetrator_programme",),
     "office_costs": (),
@@ -137,6 +140,7 @@ class _Flows:
     position_years_imputed: int
     fte_years: float
     persons_received: float
+    persons_received_discounted: float    # the denominator of the NPV per person received
     repeat_victims_at_risk: float         # domestic-violence victims (undiscounted), for the natural break-even
 
 
@@ -219,11 +223,13 @@ def simulate_scope(flows: _Flows, params: Parameters, scope: CbaScope, n_draws: 
         "npv_p5_eur": p5,
         "npv_p50_eur": p50,
         "npv_p95_eur": p95,
-        "benefit_cost_ratio_mean": _ratio(mean["benefits"], mean["costs"]),
-        "benefit_cost_ratio": _ratio(mean["benefits"], mean["costs"]),
+        "benefit_cost_ratio_mean": benefit_cost_ratio(mean["benefits"], mean["costs"]),
+        "benefit_cost_ratio": benefit_cost_ratio(mean["benefits"], mean["costs"]),
         "probability_npv_positive": float((npv > 0).mean()),
-        "npv_per_position_year_eur": mean["npv"] / flows.position_years_covered,
-        "npv_per_person_received_eur": _ratio(mean["npv"], flows.persons_received),
+        # Per unit: the NPV is discounted, so are its denominators (a unit of a later year weighs less), and a
+        # position-year is a full-time one (FTE-year), not a row of the panel.
+        "npv_per_position_year_eur": _ratio(mean["npv"], flows.fte_years_discounted),
+        "npv_per_person_received_eur": _ratio(mean["npv"], flows.persons_received_discounted),
         "pv_public_costs_mean_eur": mean["public_costs"],
         "npv_per_public_euro": _ratio(mean["npv"], mean["public_costs"]),
         "pv_costs_at_means_eur": float(at_means["costs"]),
@@ -331,6 +337,12 @@ def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator > 0 else np.nan
 
 
+def benefit_cost_ratio(benefits: float, costs: float) -> float:
+    """Benefits per unit of cost, null (NaN) when the benefits are negative: a ratio is read as 'returned per euro
+    spent', and a loss divided by a cost (−0.17) says nothing the NPV does not say better."""
+    return _ratio(benefits, costs) if benefits >= 0 else np.nan
+
+
 def with_impact_estimate(params: Parameters, impact_estimates: pd.DataFrame) -> Parameters:
     """The parameters with the relative reduction taken from the impact estimate instead of the prior.
 
@@ -366,8 +378,8 @@ def costed_activity(cost_position_year: pd.DataFrame, position_year: pd.DataFram
     activity = position_year.loc[position_year["has_return"].astype(bool), ["position_id", "year", *ACTIVITY_COUNTS]]
     costed = cost_position_year.loc[
         cost_position_year["cost_eur"].notna(),
-        ["position_id", "department_code", "year", "employer_type", "cost_source", "cost_eur", "fte_years",
-         "state_refund_eur"],
+        ["position_id", "department_code", "year", "employer_type", "local_funders", "cost_source", "cost_eur",
+         "fte_years", "state_refund_eur"],
     ]
     return costed.merge(activity.astype({"year": int}), on=["position_id", "year"], how="inner")
 
@@ -392,7 +404,8 @@ def _scope_flows(data: pd.DataFrame, params: Parameters, scope: CbaScope, base_y
     complete = data[needed].notna().all(axis=1)
     left_out = 0 if settings.missing_counts == "impute" else int((~complete).sum())
     imputed = int((~complete).sum()) - left_out
-    data = _impute_counts(data, needed) if settings.missing_counts == "impute" else data[complete]
+    data = _impute_counts(data, [c for c in needed if c not in POLICE_REFERRALS]) \
+        if settings.missing_counts == "impute" else data[complete]
     if data.empty:
         raise ValueError(
             f"no position with a valid return, a cost and the counts of the enabled channels in scope "
@@ -401,10 +414,8 @@ def _scope_flows(data: pd.DataFrame, params: Parameters, scope: CbaScope, base_y
         )
     base = base_year if base_year is not None else settings.base_year if settings.base_year is not None else first
     years = data["year"].to_numpy()
-    missing_index = sorted(set(years.tolist()) - set(params.cpi))
-    if missing_index:
-        raise ParameterError(f"no consumer price index for {missing_index[0]} in the country profile's price index: "
-                             "add the year's INSEE annual average to convert its reported costs")
+    each_year, year_of_row = np.unique(years, return_inverse=True)  # a deflator per year, not per row
+    deflators = params.cpi[settings.price_year] / np.array(params.price_index(each_year.tolist()))
     discount = (1 + settings.discount_rate.value) ** -(years - base).astype(float)
 
     def total(column_or_values) -> float:
@@ -414,13 +425,11 @@ def _scope_flows(data: pd.DataFrame, params: Parameters, scope: CbaScope, base_y
     new_and_ongoing = data["new_cases"].astype(float) + data["ongoing_cases"].astype(float)
     dv_share = (data["problem_domestic_violence"].astype(float) / new_and_ongoing.where(new_and_ongoing > 0)).clip(0, 1)
     dv_victims = (data["cases_victim"].astype(float) * dv_share.fillna(0.0)).fillna(0.0)
-    each_year, year_of_row = np.unique(years, return_inverse=True)  # a deflator per year, not per row
-    real_cost = data["cost_eur"].to_numpy(dtype=float) * np.array(
-        [params.cpi[settings.price_year] / params.cpi[y] for y in each_year.tolist()])[year_of_row]
+    real_cost = data["cost_eur"].to_numpy(dtype=float) * deflators[year_of_row]
     cost = data["cost_eur"].to_numpy(dtype=float)
     state_share = np.divide(data["state_refund_eur"].to_numpy(dtype=float), cost, out=np.zeros(len(cost)),
                             where=cost > 0)
-    payer = data["employer_type"].map(EMPLOYER_PAYER).fillna("local_authorities").to_numpy()
+    payer = local_share_payer(data["employer_type"], data["local_funders"])
     reported = (data["cost_source"] == "reported").to_numpy()
     fte_years = data["fte_years"].to_numpy(dtype=float)
     shares = {"state": state_share, **{p: np.where(payer == p, 1 - state_share, 0.0) for p in EMPLOYER_PAYERS}}
@@ -428,7 +437,7 @@ def _scope_flows(data: pd.DataFrame, params: Parameters, scope: CbaScope, base_y
         channels=channels,
         channels_without_data=without_data,
         counts={
-            "new_cases": total(data["new_cases"].astype(float).fillna(0.0)),
+            "police_referred_cases": total(police_referred_cases(data)),
             "dv_victims": total(dv_victims),
             "perpetrator_orientations": total(data["orient_perpetrator_programme"].astype(float).fillna(0.0)),
             "housing_orientations": total(data["orient_emergency_housing"].astype(float).fillna(0.0)),
@@ -446,8 +455,32 @@ def _scope_flows(data: pd.DataFrame, params: Parameters, scope: CbaScope, base_y
         position_years_imputed=imputed,
         fte_years=float(fte_years.sum()),
         persons_received=float(data["persons_received"].astype(float).sum()),
+        persons_received_discounted=total(data["persons_received"].astype(float).fillna(0.0)),
         repeat_victims_at_risk=float(dv_victims.sum()),
     )
+
+
+def police_referred_cases(data: pd.DataFrame) -> pd.Series:
+    """The new cases police or gendarmerie referred, by position-year. One without the referral breakdown gets the
+    share of its new cases that the scope's position-years reporting it show (missing is never zero); a scope
+    where none reports it has the police-time channel off (`channels_without_data`), so its share is moot."""
+    referred = data[list(POLICE_REFERRALS)].astype(float).sum(axis=1, min_count=len(POLICE_REFERRALS))
+    new_cases = data["new_cases"].astype(float)
+    known = referred.notna() & new_cases.notna()
+    reported = new_cases[known].sum()
+    share = referred[known].sum() / reported if reported > 0 else 0.0
+    return referred.where(referred.notna(), new_cases * share).fillna(0.0)
+
+
+def local_share_payer(employer_type: pd.Series, local_funders: pd.Series) -> np.ndarray:
+    """Who pays each position's cost net of the State refund: the association's own funds when an association
+    employs it and the registry names no local co-funder, else local public money (local authorities, with the
+    deadweight cost of public funds): the ECPA application says positions are funded mostly by local communities
+    (`assumptions.LOCAL_FUNDERS_FOR_PUBLIC_SHARE`). Another employer (local_authority, other_public, unknown) is
+    local public money too."""
+    co_funded = pd.to_numeric(local_funders).fillna(0).to_numpy(dtype=float) >= LOCAL_FUNDERS_FOR_PUBLIC_SHARE
+    own = (employer_type == "association").to_numpy() & ~co_funded
+    return np.where(own, "associations", "local_authorities")
 
 
 def _impute_counts(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -493,7 +526,7 @@ def _present_values(values: Mapping[str, np.ndarray | float], flows: _Flows, par
     averted_value = v["unit_cost_dv_victimisation_eur"] * harm_years
     participants = n["perpetrator_orientations"] * v["perpetrator_programme_uptake"]
     benefit = {
-        "police_time": n["new_cases"] * v["officer_hours_per_new_case"] * v["officer_hourly_cost_eur"],
+        "police_time": n["police_referred_cases"] * v["officer_hours_per_new_case"] * v["officer_hourly_cost_eur"],
         "repeat_victimisation": n["dv_victims"] * v["baseline_repeat_probability"] * v[REDUCTION] * averted_value,
         "perpetrator_programmes": participants * v["baseline_reoffending_probability"] * v["reoffending_reduction"]
         * averted_value,
@@ -592,6 +625,6 @@ def _scenarios(draws: dict, described: dict) -> pd.DataFrame:
         rows.append({
             **described, "scenario": name, "description": description, "quantile": quantile,
             "pv_costs_eur": costs, "pv_benefits_eur": benefits, "npv_eur": benefits - costs,
-            "benefit_cost_ratio": _ratio(benefits, costs),
+            "benefit_cost_ratio": benefit_cost_ratio(benefits, costs),
         })
     return pd.DataFrame(rows)

@@ -18,7 +18,7 @@ NATIONAL_ENTITY = active_profile().country
 
 COST_POSITION_YEAR_COLUMNS = [
     "position_id", "department_code", "year", "has_return", "fte", "months_active", "fte_years", "cost_eur", "cost_source",
-    "police_office_cost_eur", "total_cost_eur", "state_refund_eur", "local_share_eur", "employer_type",
+    "police_office_cost_eur", "total_cost_eur", "state_refund_eur", "local_share_eur", "employer_type", "local_funders",
 ]
 _SUMMED = ["fte_years", "cost_eur", "police_office_cost_eur", "total_cost_eur", "state_refund_eur", "local_share_eur"]
 COST_DEPARTMENT_YEAR_COLUMNS = ["department_code", "year", "positions", "positions_costed", *_SUMMED]
@@ -64,13 +64,19 @@ def position_year_costs(position_year: pd.DataFrame, registry: pd.DataFrame, par
     fte_years = fte * months / 12
     reported = frame["cost_eur"].to_numpy(dtype=float)
     has_reported = valid & ~np.isnan(reported)
-    default = params.mean("default_cost_per_fte_year_eur") * fte_years
+    # The default cost and the office rate are in euros of their price year (the ECPA application's 2022): a
+    # year's cost is in that year's euros, like a reported cost and the refund the State pays on it (cash).
+    each_year, year_of_row = np.unique(frame["year"].to_numpy(), return_inverse=True)
+
+    def per_fte_year(name: str) -> np.ndarray:
+        return np.array(params.in_euros_of(name, each_year.tolist()))[year_of_row]
+
+    default = per_fte_year("default_cost_per_fte_year_eur") * fte_years
     cost = np.where(has_reported, reported, np.where(valid, default, np.nan))
-    office_rate = params.mean("office_cost_per_fte_year_eur") if settings.include_office_costs else 0.0
-    office = office_rate * fte_years
+    office = (per_fte_year("office_cost_per_fte_year_eur") if settings.include_office_costs else 0.0) * fte_years
 
     dates = registry.drop_duplicates("position_id").set_index("position_id")[
-        ["start_date", "end_date", "employer_type"]]
+        ["start_date", "end_date", "employer_type", "local_funders"]]
     dates = dates.reindex(frame["position_id"])
     refund = cost * params.mean("eligible_share") * _refund_rate_months(
         frame["year"].to_numpy(), months, dates["start_date"], dates["end_date"], params
@@ -91,6 +97,7 @@ def position_year_costs(position_year: pd.DataFrame, registry: pd.DataFrame, par
         "local_share_eur": cost - refund,
         "fte_years": fte_years,
         "employer_type": dates["employer_type"].astype(object).to_numpy(),
+        "local_funders": pd.array(dates["local_funders"], dtype="Int64"),
     })
     return out[COST_POSITION_YEAR_COLUMNS]
 

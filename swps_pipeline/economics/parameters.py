@@ -245,6 +245,21 @@ class Parameters:
         """Multiply money of `from_year` by this to get money of the run's price year (the profile's price index)."""
         return self.cpi[self.settings.price_year] / self.cpi[from_year]
 
+    def price_index(self, years: list[int]) -> list[float]:
+        """The price index of each of `years`: a year of the data without one cannot have its costs converted, a
+        ParameterError naming the first such year."""
+        missing = sorted(set(years) - set(self.cpi))
+        if missing:
+            raise ParameterError(f"no consumer price index for {missing[0]} in the country profile's price index: "
+                                 "add the year's annual average (the profile's costs.deflator_file) to convert its "
+                                 "costs")
+        return [self.cpi[year] for year in years]
+
+    def in_euros_of(self, name: str, years: list[int]) -> list[float]:
+        """The money parameter `name` (its mean, in euros of its own price year) in euros of each of `years`."""
+        parameter = self.parameters[name]
+        return [parameter.value * index / self.cpi[parameter.price_year] for index in self.price_index(years)]
+
 
 def read_cpi() -> dict[int, float]:
     """The country profile's consumer price index (annual averages, 2015 = 100; France: INSEE)."""

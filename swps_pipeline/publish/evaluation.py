@@ -132,9 +132,9 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame,
         span = national["last_year"] - national["first_year"]
         row = national.loc[span.idxmax()]
         years = f"{row['first_year']}–{row['last_year']}"
-        rate = say(N_("discount rate {rate}"), rate=say.percent(row["discount_rate"])) if "discount_rate" in row else ""
+        in_money = _money_note(row, say, money)
         result += [Headline(say(N_("{label}, {years} ({unit})"), label=say(label), years=years,
-                                unit=money.millions), row[column] / 1e6, money.millions_format, rate)
+                                unit=money.millions), row[column] / 1e6, money.millions_format, in_money)
                    for column, label in _MONEY_HEADLINES if column in row and pd.notna(row[column])]
         if "probability_npv_positive" in row:
             result.append(Headline(say(N_("Probability that the NPV is positive, {years}"), years=years),
@@ -150,7 +150,7 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame,
                 else per.replace("_", " ")
             amount = column.endswith("_eur")  # a canonical money column (publish.currency)
             result.append(Headline(say(N_("NPV per {per} (mean), {years}"), per=per, years=years), row[column],
-                                   money.amount_format if amount else ESTIMATE))
+                                   money.amount_format if amount else ESTIMATE, in_money if amount else ""))
     overall = impact_estimates[impact_estimates["term"].isin(["att_overall", "treated"])] \
         if {"term", "model"} <= set(impact_estimates.columns) else impact_estimates.iloc[0:0]
     for _, row in overall.iterrows():
@@ -166,6 +166,17 @@ def headlines(cba_summary: pd.DataFrame, impact_estimates: pd.DataFrame,
     return result + impact.breakdown_headlines(impact_estimates, say)
 
 
+def _money_note(row: pd.Series, say: Texts, money: Money) -> str:
+    """What the amounts of `row` are: the year of the prices, the year they are discounted to and the rate (a
+    reader cannot compare an amount without them); the rate alone when the row does not say the years."""
+    rate = say.percent(row["discount_rate"]) if "discount_rate" in row else None
+    if rate is not None and {"price_year", "base_year"} <= set(row.index):
+        return say(N_("{currency} of {price_year} (price year), discounted to {base_year} (base year) at {rate}"),
+                   currency=money.name(say.language), price_year=int(row["price_year"]),
+                   base_year=int(row["base_year"]), rate=rate)
+    return say(N_("discount rate {rate}"), rate=rate) if rate is not None else ""
+
+
 #: The money headlines of the cost-benefit summary: (column, label).
 _MONEY_HEADLINES = [
     ("npv_mean_eur", N_("Mean net present value")), ("npv_p5_eur", N_("NPV, 5th percentile")),
@@ -175,7 +186,7 @@ _MONEY_HEADLINES = [
 ]
 
 #: What an `npv_per_<unit>` column is per, in words.
-_PER_WORDS = {"position_year": N_("position year"), "person_received": N_("person received"),
+_PER_WORDS = {"position_year": N_("full-time position-year"), "person_received": N_("person received"),
               "public_euro": N_("public {currency}")}
 
 

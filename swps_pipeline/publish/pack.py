@@ -64,6 +64,12 @@ if TYPE_CHECKING:
 TITLE = N_("Evaluation pack: social workers in police stations and gendarmerie units")
 WORKBOOK_NAME = "evaluation_pack.xlsx"
 METHODS_NAME = "methods.html"
+#: The synthetic-data flag of the CSV copies: a file beside them, so that each CSV stays a plain table (one header
+#: row, then the data) that any CSV reader loads; a first line or a column would break or pollute it.
+CSV_README_NAME = "csv/README.txt"
+CSV_README = N_("Every CSV file of this folder is a plain table (one header row, then the data), so that any CSV "
+                "reader loads it; this file is their synthetic-data flag. The workbook, the methods page and the "
+                "charts carry the same notice.")
 README_SHEET = "README"
 SUMMARY_SHEET = N_("Summary")
 CHARTS_SHEET = N_("Charts")
@@ -249,6 +255,9 @@ def write_evaluation_pack(
             packed.append(PackedTable(name, sheet, rows, xlsx_rows, suppressed, table_notes[name]))
 
         (staging / "csv").mkdir()
+        if extras.synthetic:
+            (staging / CSV_README_NAME).write_text(
+                f"{say(SYNTHETIC_STAMP)}\n\n{synthetic_notice(say)}\n\n{say(CSV_README)}\n", encoding="utf-8")
         for table in packed:
             neutralised(safe_tables[table.name]).to_csv(
                 staging / table.csv_path, index=False, encoding="utf-8-sig", lineterminator="\r\n"

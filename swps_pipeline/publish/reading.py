@@ -95,16 +95,20 @@ def npv_reading(cba_summary: pd.DataFrame, say: Texts | None = None) -> str:
     mean, median, chance = row["npv_mean_eur"], row["npv_p50_eur"], row["probability_npv_positive"]
     p5, p95 = row["npv_p5_eur"], row["npv_p95_eur"]
     text = say(N_("Over {first}–{last} the expected (mean) NPV is {mean}, the median draw {median}, and {chance} of "
-                  "the {draws} draws have a positive NPV. "), first=row["first_year"], last=row["last_year"],
+                  "the {draws} draws have a positive NPV. Each draw is one set of values of the uncertain parameters, "
+                  "applied to the whole programme at once: the spread is our uncertainty about the programme, "
+                  "which does not average out over its positions. "), first=row["first_year"], last=row["last_year"],
                mean=_millions(mean, say), median=_millions(median, say), chance=_chance(chance, say),
                draws=say.decimal(int(row["n_draws"]), "#,##0"))
     if mean > 0 > median:
-        text += say(N_("The mean is positive while most draws are negative: the distribution has a long right tail "
-                       "(a few draws with large benefits pull the mean up), so the programme pays off on average "
-                       "over many positions but with less than an even chance in any one outcome. "))
+        text += say(N_("The mean is positive while most draws are negative: a long right tail (a few draws with large "
+                       "benefits) pulls the mean up. Under these priors the programme's expected NPV is positive, but "
+                       "the chance that the programme as a whole loses money is {loss} (median {median}). "),
+                    loss=_chance(1 - chance, say), median=_millions(median, say))
     elif mean < 0 < median:
         text += say(N_("The mean is negative while most draws are positive: a long left tail (a few draws with large "
-                       "losses) pulls the mean down. "))
+                       "losses) pulls the mean down. Under these priors the programme as a whole more likely than not "
+                       "gains ({chance}), but its expected NPV is negative. "), chance=_chance(chance, say))
     else:
         text += say(N_("Mean and median agree in sign. "))
     interval = dict(low=_millions(p5, say), high=_millions(p95, say))

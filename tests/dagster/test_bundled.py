@@ -52,9 +52,10 @@ def test_seine_et_marne_2021_indicators(bundled_marts):
 def test_seine_et_marne_2021_cost_per_case(bundled_marts):
     costs = read_mart(bundled_marts, "cost_per_case")
     row = costs[(costs["level"] == "department") & (costs["entity"] == "77") & (costs["year"] == 2021)].iloc[0]
-    assert row["total_cost_eur"] == pytest.approx(7 * 52_500)
-    assert round(row["cost_per_new_case"], 2) == 356.80
-    assert round(row["cost_per_person_received"], 2) == 292.60
+    # The default 52,500 EUR of 2022 in 2021 euros (INSEE CPI 106.35 / 111.88): 49,905.03 EUR a position.
+    assert row["total_cost_eur"] == pytest.approx(7 * 52_500 * 106.35 / 111.88)
+    assert round(row["cost_per_new_case"], 2) == 339.16
+    assert round(row["cost_per_person_received"], 2) == 278.13
     assert row["positions_covered"] == 7
 
 
@@ -125,7 +126,7 @@ def test_the_french_pack_methods_page_is_french(bundled_marts):
     assert '<html lang="fr">' in page
     assert "<h2>Méthodes : coûts et analyse coûts-bénéfices</h2>" in page
     assert "<h3>2. Modèle coûts-bénéfices</h3>" in page and "<h3>Hypothèses et réserves</h3>" in page
-    assert "Sur 2019–2025, la VAN espérée (moyenne) est de +18,6 M€" in text
+    assert "Sur 2019–2025, la VAN espérée (moyenne) est de −4,2 M€" in text
     assert "Peu de grappes : 18 départements (< 30)" in text
     for english in ("Cost-benefit model", "How a value is computed", "Assumptions and caveats",
                     "What the model cannot say", "the expected (mean) NPV is", "Few clusters:",
@@ -147,6 +148,6 @@ def test_the_pack_in_english_on_request(bundled_marts, tmp_path, monkeypatch):
     text = _page_text(page)
 
     assert '<html lang="en">' in page and "<h3>2. Cost-benefit model</h3>" in page
-    assert "Over 2019–2025 the expected (mean) NPV is +18.6 M€" in text
+    assert "Over 2019–2025 the expected (mean) NPV is −4.2 M€" in text
     assert "Few clusters: 18 départements (< 30)" in text
     assert "Modèle coûts-bénéfices" not in text and "Peu de grappes" not in text

@@ -29,15 +29,16 @@ def make_position_year(rows: list[dict]) -> pd.DataFrame:
 
 
 def make_registry(starts: dict[str, str], ends: dict[str, str] | None = None,
-                  employers: dict[str, str] | None = None) -> pd.DataFrame:
-    """A registry; employers default to local authorities."""
-    ends, employers = ends or {}, employers or {}
+                  employers: dict[str, str] | None = None, funders: dict[str, int | None] | None = None) -> pd.DataFrame:
+    """A registry; employers default to local authorities, local co-funders to none."""
+    ends, employers, funders = ends or {}, employers or {}, funders or {}
     return pd.DataFrame({
         "position_id": list(starts),
         "department_code": [p.split("-")[0] for p in starts],
         "start_date": pd.to_datetime(list(starts.values())),
         "end_date": pd.to_datetime([ends.get(p) for p in starts]),
         "employer_type": [employers.get(p, "local_authority") for p in starts],
+        "local_funders": pd.array([funders.get(p, 0) for p in starts], dtype="Int64"),
     })
 
 
@@ -71,16 +72,20 @@ def registry_of():
 
 
 #: A small panel for the cost-benefit tests: Seine-et-Marne (a local authority employs 77-001, started in 2021,
-#: so refunded 80 % then 50 %) and an association-employed half-time position in 13 with a reported cost.
+#: so refunded 80 % then 50 %) and an association-employed half-time position in 13 with a reported cost. Police
+#: and gendarmerie referred 70 of 77-001's 100 new cases in 2021, 90 of its 120 in 2022, 20 of 13-001's 40.
 CBA_ROWS = [
     {"position_id": "77-001", "year": 2021, "fte": 1.0, "months_active": 12, "new_cases": 100, "ongoing_cases": 50,
+     "source_police": 50, "source_gendarmerie": 20,
      "persons_received": 110, "actions": 300, "cases_victim": 50, "problem_domestic_violence": 75,
      "orient_perpetrator_programme": 10, "orient_emergency_housing": 4, "child_in_danger_reports": 5},
     {"position_id": "77-001", "year": 2022, "fte": 1.0, "months_active": 12, "new_cases": 120, "ongoing_cases": 60,
+     "source_police": 60, "source_gendarmerie": 30,
      "persons_received": 130, "actions": 320, "cases_victim": 60, "problem_domestic_violence": 90,
      "orient_perpetrator_programme": 20, "orient_emergency_housing": 6, "child_in_danger_reports": 5},
     {"position_id": "77-002", "year": 2022},  # no valid return: neither cost nor benefit
     {"position_id": "13-001", "year": 2021, "fte": 0.5, "months_active": 12, "cost_eur": 30_000.0, "new_cases": 40,
+     "source_police": 10, "source_gendarmerie": 10,
      "ongoing_cases": 10, "persons_received": 45, "actions": 90, "cases_victim": 20, "problem_domestic_violence": 25,
      "orient_perpetrator_programme": 0, "orient_emergency_housing": 2, "child_in_danger_reports": 1},
 ]

@@ -47,15 +47,21 @@ def all_fixed(**settings) -> dict:
     }
 
 
+#: The packaged means of the triangular priors of cba_parameters.md, (low + mode + high) / 3: officer hours
+#: (1 + 2 + 4) / 3, 12-month repeat and reoffending probabilities (0.20 + 0.30 + 0.45) / 3, reduction of repeat
+#: victimisation (0 + 0.10 + 0.30) / 3.
+HOURS, REPEAT, REDUCTION = 7 / 3, 0.95 / 3, 0.4 / 3
+
+
 def hand_computed_77() -> dict[str, float]:
     """Seine-et-Marne 2021-2022 at the packaged means, every flow by hand (see the module docstring of cba)."""
     d1 = 1 / 1.04
     harm_years = 1 + 0.8 / 1.04 + 0.5 * 0.8**2 / 1.04**2  # persistence 2.5 years, decay 0.2
     dv_victims = 50 * 75 / 150 + 60 * 90 / 180 * d1  # victims × the domestic-violence share of the cases
-    police = (100 + 120 * d1) * 2.3 * 50
-    repeat = dv_victims * 0.32 * 0.13 * 15_981 * harm_years
+    police = (70 + 90 * d1) * HOURS * 50  # only the new cases police or gendarmerie referred: 70 of 100, 90 of 120
+    repeat = dv_victims * REPEAT * REDUCTION * 15_981 * harm_years
     participants = (10 + 20 * d1) * 0.5
-    perpetrators = participants * 0.32 * 0.11 * 15_981 * harm_years
+    perpetrators = participants * REPEAT * 0.11 * 15_981 * harm_years
     position_state, position_local = 52_500 * (0.8 + 0.5 * d1), 52_500 * (0.2 + 0.5 * d1)  # refund 80 %, then 50 %
     office = 4_000 * (1 + d1)
     programmes = participants * 1_300
@@ -89,8 +95,10 @@ def test_fixed_parameters_give_the_hand_computed_npv_to_the_cent(panel):
     assert summary["probability_npv_positive"] == float(hand["npv"] > 0)
     assert (summary["base_year"], summary["price_year"], summary["first_year"]) == (2021, 2015, 2021)
     assert (summary["positions_covered"], summary["position_years_covered"], summary["fte_years"]) == (1, 2, 2.0)
-    assert summary["npv_per_position_year_eur"] == pytest.approx(hand["npv"] / 2)
-    assert summary["npv_per_person_received_eur"] == pytest.approx(hand["npv"] / 240)
+    # Per unit, the denominators discounted like the NPV (review of 2026-12-03, item 6): 1 FTE-year in 2021 and 1 in
+    # 2022 at 4 %; 110 persons received in 2021 and 130 in 2022.
+    assert summary["npv_per_position_year_eur"] == pytest.approx(hand["npv"] / (1 + 1 / 1.04))
+    assert summary["npv_per_person_received_eur"] == pytest.approx(hand["npv"] / (110 + 130 / 1.04))
     assert summary["npv_per_public_euro"] == pytest.approx(hand["npv"] / hand["public_costs"])
     channels = result.cba_channels.set_index(["channel", "kind"])["pv_mean_eur"]
     assert channels[("police_time", "benefit")] == pytest.approx(hand["police"])
@@ -135,7 +143,7 @@ def test_monte_carlo_mean_benefit_is_the_product_of_the_means(panel):
         del overrides["parameters"][name]["distribution"]
     result, _ = analyse(panel, overrides, scope=CbaScope("77"), n_draws=40_000, seed=3)
     harm_years = 1 + 0.8 + 0.5 * 0.64
-    expected = (25 + 30) * 0.32 * 0.13 * 15_981 * harm_years
+    expected = (25 + 30) * REPEAT * REDUCTION * 15_981 * harm_years
     mean = result.cba_channels.set_index(["channel", "kind"]).loc[("repeat_victimisation", "benefit"), "pv_mean_eur"]
     # Everything else is fixed: NPV = harm × (1 + 0.2 × 0.071) − constant, so the harm's standard error follows.
     standard_error = result.cba_summary.iloc[0]["npv_std_error_eur"] / (1 + 0.2 * 0.071)
@@ -188,7 +196,7 @@ def test_only_domestic_violence_victims_are_valued_and_missing_counts_are_never_
     repeat = {name: r.cba_channels.set_index(["channel", "kind"]).loc[("repeat_victimisation", "benefit"),
                                                                       "pv_mean_eur"]
               for name, r in (("imputed", imputed), ("left_out", left_out), ("complete", complete))}
-    harm_per_victim = 0.32 * 0.13 * 15_981 * (1 + 0.8 + 0.5 * 0.64)
+    harm_per_victim = REPEAT * REDUCTION * 15_981 * (1 + 0.8 + 0.5 * 0.64)
     # Imputed: 50 victims per FTE-year from 2021, then the 2022 share of domestic violence (90 / 180).
     assert repeat["imputed"] == pytest.approx((25 + 50 * 0.5) * harm_per_victim)
     assert imputed.cba_summary.iloc[0][["position_years_imputed", "position_years_covered"]].tolist() == [1, 2]
@@ -222,7 +230,7 @@ def test_break_even_in_relative_and_natural_units(panel):
     at_break_even["parameters"]["relative_reduction_repeat_victimisation"]["value"] = break_even
     assert abs(analyse(panel, at_break_even, scope=CbaScope("77"))[0].npv_at_means) < 0.01
     # averted repeat victimisations per FTE-year: reduction × victims × baseline repeat / FTE-years
-    assert summary["break_even_averted_victimisations_per_fte_year"] == pytest.approx(break_even * 55 * 0.32 / 2)
+    assert summary["break_even_averted_victimisations_per_fte_year"] == pytest.approx(break_even * 55 * REPEAT / 2)
 
 
 def test_a_new_value_moves_the_monte_carlo_for_every_distribution_type(panel):
@@ -395,3 +403,96 @@ def test_the_tornado_legend_hides_no_bar(panel, language, all_below):
     assert len(bars) == 2 * len(sensitivity) > 4
     assert not any(legend.overlaps(bar) for bar in bars)
     assert legend.y0 >= axis.get_window_extent().y0  # inside the plot, above the axis
+
+
+def test_the_benefit_cost_ratio_is_null_when_the_benefits_are_negative(panel):
+    """Review of 2026-12-03: the impact variant published a ratio of −0.174 (negative benefits / costs). Only the
+    repeat-victimisation channel, with a reduction of −0.5 (a harmful effect): benefits < 0, so no ratio."""
+    harmful = all_fixed(channels={c: False for c in ("police_time", "perpetrator_programmes", "office_costs",
+                                                     "emergency_housing", "child_protection")})
+    harmful["parameters"]["relative_reduction_repeat_victimisation"]["value"] = -0.5
+    result, _ = analyse(panel, harmful, scope=CbaScope("77"))
+    summary = result.cba_summary.iloc[0]
+    assert summary["pv_benefits_mean_eur"] < 0 and summary["npv_mean_eur"] < 0
+    assert np.isnan(summary["benefit_cost_ratio_mean"]) and np.isnan(summary["benefit_cost_ratio"])
+    assert result.cba_scenarios["benefit_cost_ratio"].isna().all()
+    # a positive effect keeps its ratio: benefits / costs
+    kept = analyse(panel, all_fixed(), scope=CbaScope("77"))[0].cba_summary.iloc[0]
+    assert kept["benefit_cost_ratio_mean"] == pytest.approx(hand_computed_77()["benefits"] / hand_computed_77()["costs"])
+
+
+def test_the_column_dictionary_says_what_the_cost_and_ratio_columns_hold():
+    """Review of 2026-12-03, item 8: cost_eur said 'when reported (null otherwise)' in tables where 70 % of the rows
+    hold the default cost; cba_scenarios.benefit_cost_ratio said it was the headline's ratio of means."""
+    from swps_pipeline.columns import describe
+
+    for table in ("cost_position_year", "cost_department_year", "cost_national_year"):
+        assert "when reported (null otherwise)" not in describe(table, "cost_eur") and "default" in \
+            describe(table, "cost_eur"), table
+    assert "one draw" in describe("cba_scenarios", "benefit_cost_ratio")
+    assert "the same as benefit_cost_ratio_mean" in describe("cba_summary", "benefit_cost_ratio")
+    assert "positions that reported domestic-violence cases" in describe("cost_per_case",
+                                                                         "cost_per_domestic_violence_case")
+    assert "same seed" in describe("cba_summary", "seed") and "every scope" in describe("cba_summary", "seed")
+
+
+def test_an_association_s_share_is_local_public_money_when_the_registry_names_local_funders(position_year_of,
+                                                                                             registry_of):
+    """Review of 2026-12-03, item 1 (ECPA application, questions 14-15: positions are funded mostly by local
+    communities). Three association positions started on 1 January 2021, full-time in 2021, at the default
+    52,500 EUR (2015 euros, every other channel off, 0 %): the State refunds 80 % = 42,000 EUR of each, and the
+    non-refunded 10,500 EUR falls on local authorities for 13-001 (2 local co-funders), on the associations' own
+    funds for 13-002 (none) and 13-003 (unknown).
+      State 3 × 42,000 = 126,000; local authorities 10,500; associations 2 × 10,500 = 21,000;
+      deadweight (1.2 − 1) × (126,000 + 10,500) = 27,300 on the rest of society;
+      NPV = −(3 × 52,500 + 27,300) = −184,800, and the perspectives add up to it.
+    Before: associations 31,500, local authorities 0, deadweight 0.2 × 126,000 = 25,200, NPV −182,700."""
+    ids = ["13-001", "13-002", "13-003"]
+    position_year = position_year_of([{"position_id": p, "year": 2021, "fte": 1.0, "months_active": 12,
+                                       "persons_received": 10} for p in ids])
+    registry = registry_of({p: "2021-01-01" for p in ids}, employers={p: "association" for p in ids},
+                           funders={"13-001": 2, "13-002": 0, "13-003": None})
+    only_costs = all_fixed(discount_rate="zero", channels={c: False for c in (
+        "police_time", "repeat_victimisation", "perpetrator_programmes", "office_costs", "emergency_housing",
+        "child_protection")})
+    result, _ = analyse((position_year, registry), only_costs, scope=CbaScope("13"))
+    perspectives = result.cba_perspectives.set_index("perspective")["npv_mean_eur"]
+    assert perspectives.to_dict() == pytest.approx({
+        "state": -126_000, "local_authorities": -10_500, "associations": -21_000, "victims_and_children": 0,
+        "rest_of_society": -27_300})
+    summary = result.cba_summary.iloc[0]
+    assert summary["npv_mean_eur"] == pytest.approx(-184_800) == perspectives.sum()
+    assert summary["pv_public_costs_mean_eur"] == pytest.approx(136_500)
+    costs = result.cba_channels.set_index(["channel", "kind"])["pv_mean_eur"]
+    assert costs[("position_costs", "cost")] == pytest.approx(3 * 52_500)  # the refund moves who pays, not how much
+    assert costs[("deadweight", "cost")] == pytest.approx(27_300)
+
+
+def test_police_time_is_credited_on_the_cases_police_or_gendarmerie_referred(panel, cba_rows, position_year_of):
+    """Review of 2026-12-03, item 2: officer time was credited on every new case. At 0 %, 7/3 hours × 50 EUR =
+    116.67 EUR a referred case. 77-001 reports 50 + 20 = 70 referred of 100 new cases in 2021; its 2022 return
+    lacks the breakdown, so it gets the scope's observed share, 70 / 100, of its 120 new cases = 84 (never zero):
+    (70 + 84) × 116.67 = 17,966.67 EUR (every new case: 220 × 116.67 = 25,666.67). Left out instead: 70 × 116.67
+    = 8,166.67 EUR."""
+    rows = [dict(row) for row in cba_rows]
+    rows[1]["source_police"] = rows[1]["source_gendarmerie"] = None
+    gap = position_year_of(rows), panel[1]
+    only_police = all_fixed(discount_rate="zero", channels={c: False for c in (
+        "repeat_victimisation", "perpetrator_programmes", "office_costs", "emergency_housing", "child_protection")})
+    leave_out = {**only_police, "settings": {**only_police["settings"], "missing_counts": "leave_out"}}
+
+    def police(panel_, overrides):
+        result, _ = analyse(panel_, overrides, scope=CbaScope("77"))
+        return (result.cba_channels.set_index(["channel", "kind"]).loc[("police_time", "benefit"), "pv_mean_eur"],
+                result.cba_summary.iloc[0])
+
+    imputed, summary = police(gap, only_police)
+    assert imputed == pytest.approx((70 + 120 * 70 / 100) * HOURS * 50) == pytest.approx(17_966.67, abs=0.01)
+    assert summary["position_years_imputed"] == 1
+    assert police(gap, leave_out)[0] == pytest.approx(70 * HOURS * 50)
+    assert police(panel, only_police)[0] == pytest.approx((70 + 90) * HOURS * 50)  # both years report it
+    # A scope where nobody reports where its cases came from cannot value officer time: off, and named.
+    for row in rows:
+        row["source_police"] = row["source_gendarmerie"] = None
+    nobody, _ = analyse((position_year_of(rows), panel[1]), only_police, scope=CbaScope("77"))
+    assert nobody.cba_summary.iloc[0]["channels_without_data"] == "police_time"

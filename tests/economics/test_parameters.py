@@ -86,8 +86,10 @@ def test_a_value_alone_carries_the_distribution_and_a_distribution_alone_sets_th
     assert params.parameters["default_cost_per_fte_year_eur"].distribution == Distribution("uniform", 47_500, 52_500)
     assert params.parameters["unit_cost_dv_victimisation_eur"].distribution.low == pytest.approx(14_000, rel=1e-4)
     assert params.mean("perpetrator_programme_uptake") == pytest.approx(0.3)
-    assert params.parameters["relative_reduction_repeat_victimisation"].distribution == \
-        Distribution("triangular", 0.07, 0.37)
+    # shifted by 0.2 − 0.4 / 3 (the packaged mean of triangular(0, 0.10, 0.30)): [0 + 1/15, 0.30 + 1/15]
+    reduction = params.parameters["relative_reduction_repeat_victimisation"].distribution
+    assert (reduction.type, reduction.low, reduction.high) == ("triangular", pytest.approx(1 / 15),
+                                                               pytest.approx(0.30 + 1 / 15))
 
 
 def test_user_file_then_run_config_override(tmp_path):
@@ -116,7 +118,8 @@ BAD_FILES = {
     "value outside plausible range": ("parameters:\n  officer_hourly_cost_eur: {value: 300}\n",
                                       "parameter 'officer_hourly_cost_eur': value 300 outside its plausible range"),
     "distribution leaves the range": ("parameters:\n  baseline_repeat_probability: 0.9\n",
-                                      "distribution [0.78, 1.03] leaves the plausible range [0, 1]"),
+                                      # shifted by 0.9 − 0.95 / 3: [0.20 + 0.58333, 0.45 + 0.58333]
+                                      "distribution [0.783333, 1.03333] leaves the plausible range [0, 1]"),
     "mean impossible for a triangular": (
         "parameters:\n  officer_hours_per_new_case: {value: 3.9, distribution: {type: triangular, low: 1, high: 4}}\n",
         "value (mean) 3.9 is impossible for a triangular on [1, 4]"),
@@ -298,3 +301,21 @@ def test_z90_is_scipys_95th_percentile_of_the_normal_to_the_last_bit():
     from swps_pipeline.economics.parameters import Z90
 
     assert Z90 == float(ndtri(0.95)) == float(norm.ppf(0.95))
+
+
+def test_the_priors_follow_the_reference_values_or_say_why_not():
+    """Review of 2026-12-03, item 7: three triangular priors had modes 1.9, 0.31 and 0.09 against the reference's
+    triangular(1, 2, 4), (0.20, 0.30, 0.45) and (0, 0.10, 0.30) (shared/reference/cba_parameters.md) with no reason.
+    Mode = 3 × mean − low − high."""
+    parameters = load_parameters().parameters
+    reference = {"officer_hours_per_new_case": (1, 2, 4), "baseline_repeat_probability": (0.20, 0.30, 0.45),
+                 "relative_reduction_repeat_victimisation": (0, 0.10, 0.30),
+                 "baseline_reoffending_probability": (0.20, 0.30, 0.45)}
+    for name, (low, mode, high) in reference.items():
+        p = parameters[name]
+        assert (p.distribution.low, p.distribution.high) == (low, high), name
+        assert p.distribution.mode(p.value) == pytest.approx(mode), name
+        assert p.value == pytest.approx((low + mode + high) / 3), name
+    # The ones that depart from the reference say so, with the reason, next to the value.
+    for name in ("officer_hourly_cost_eur", "unit_cost_dv_victimisation_eur", "reoffending_reduction"):
+        assert "Differs from cba_parameters.md" in f"{parameters[name].source} {parameters[name].rationale}", name

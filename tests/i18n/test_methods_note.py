@@ -61,3 +61,15 @@ def test_the_french_methods_note_is_french():
     french_labels = {indicator.label_fr for indicator in BY_ID.values()}
     assert same - french_labels == {"Catalogue", "Tables", "public", "orientation", "distribution", "source",
                                     "Home Office RR107"}
+
+
+def test_the_methods_note_says_the_price_year_and_the_base_year_without_code_paths():
+    """Review of 2026-12-03, item 3: the sentence giving the price year named the price index's file, so the
+    evaluator text dropped it (a sentence naming code is a developer note) and the pack never said its euros."""
+    english = methods_markdown()["methods_economics.md"]
+    french = " ".join(translated(english, Texts("fr")).split())
+    english = " ".join(english.split())
+    assert "All money is in euros of `price_year` (default 2024)" in english
+    assert "Tous les montants sont en euros de l'année de prix `price_year` (par défaut 2024)" in french
+    assert "discounted to the run's `base_year`" in english and "actualisé à l'année de base `base_year`" in french
+    assert "swps_pipeline/" not in english and "cpi.csv" not in french

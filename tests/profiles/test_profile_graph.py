@@ -39,11 +39,16 @@ class Expected:
     outcome: str
     discount_rate: float
     money: str  # the word money columns carry
+    #: the profile's price index in YEAR and in the default cost's price year (profiles/<XX>/cpi.csv): the cost
+    #: tables carry the default cost to each year's prices
+    price_index: tuple[float, float]
 
 
 PROFILES = {
-    "BE": Expected(11, 60_000, frozenset({"local_police", "federal_police"}), "intrafamily_violence", 0.03, "eur"),
-    "PL": Expected(16, 90_000, frozenset({"county_police_hq", "police_station"}), "domestic_violence", 0.05, "pln"),
+    "BE": Expected(11, 60_000, frozenset({"local_police", "federal_police"}), "intrafamily_violence", 0.03, "eur",
+                   (125.9, 130.8)),
+    "PL": Expected(16, 90_000, frozenset({"county_police_hq", "police_station"}), "domestic_violence", 0.05, "pln",
+                   (145.9, 151.2)),
 }
 #: A shared unit value of economics/parameters.yaml (France, euros of its price year) neither profile gives itself.
 TRANSFERRED = "emergency_housing_cost_per_night_eur"
@@ -135,10 +140,11 @@ def test_a_packaged_profile_runs_the_whole_graph_on_generated_data(tmp_path, cou
     assert national.loc[2025, "departments_meeting_standard"] == expected.areas
 
     # cost per case of the area with most returns: reported cost (the template's cost column, in the profile's
-    # currency), else the profile's default per FTE-year, over its new cases
+    # currency), else the profile's default per FTE-year carried from 2024 to YEAR's prices, over its new cases
     area = returns["department_code"].value_counts().index[0]
     rows = returns[returns["department_code"] == area]
-    cost = rows["cost_eur"].fillna(rows["fte"] * rows["months_active"] / 12 * expected.default_cost)
+    default = expected.default_cost * expected.price_index[0] / expected.price_index[1]
+    cost = rows["cost_eur"].fillna(rows["fte"] * rows["months_active"] / 12 * default)
     per_case = mart("cost_per_case").set_index(["level", "entity", "year"])
     assert per_case.loc[("department", area, YEAR), "cost_per_new_case"] == pytest.approx(
         cost.sum() / rows["new_cases"].sum())

@@ -89,7 +89,7 @@ def test_the_headlines_speak_in_the_profiles_currency():
     found = {h.label: h for h in headlines(cba, impact, money=Money("PLN", "zł"))}
     mean = found["Mean net present value, 2019–2025 (M zł)"]
     assert (mean.number_format, mean.text()) == ('#,##0.0 "M zł"', "-298.5 M zł")
-    assert found["NPV per position year (mean), 2019–2025"].text() == "1,234 zł"
+    assert found["NPV per full-time position-year (mean), 2019–2025"].text() == "1,234 zł"
     assert found["NPV per public Polish zloty (mean), 2019–2025"].text() == "0.250"
     assert not any("€" in h.label + h.text() or "euro" in h.label for h in found.values())
 

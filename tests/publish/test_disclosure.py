@@ -286,6 +286,7 @@ def test_audit_of_the_bundled_pack(bundled_marts):
 def _headline_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
     cba = pd.DataFrame({"scope_level": ["national", "national"], "first_year": [2019, 2019],
                         "last_year": [2019, 2025], "discount_rate": [0.032, 0.032], "n_draws": [100, 100],
+                        "price_year": [2024, 2024], "base_year": [2019, 2019],
                         "npv_mean_eur": [1e6, 58_390_190.0], "npv_p5_eur": [0.0, -76_388_479.0],
                         "probability_npv_positive": [0.5, 0.6218], "npv_per_euro": [0.1, 0.4]})
     impact = pd.DataFrame({"model": ["twfe_treated", "honest_did"], "term": ["treated", "breakdown_mbar_att"],
@@ -308,7 +309,13 @@ def test_headlines_read_by_name_and_computed_from_the_marts():
     assert effect.text() == "0.059" and "p = 0.010" in effect.note and "18 départements" in effect.note
     assert "only 18 treated clusters" in effect.note
     assert found["Breakdown value M̄, att"].text() == "0.75"  # from impact.breakdown_headlines, 2 decimals
-    assert "discount rate 3.2%" in found["Mean net present value, 2019–2025 (M€)"].note
+    # Every amount says its euros and its discounting (review of 2026-12-03, item 3): the price and base years.
+    money = "euros of 2024 (price year), discounted to 2019 (base year) at 3.2%"
+    assert [found[label].note for label in ("Mean net present value, 2019–2025 (M€)",
+                                            "NPV, 5th percentile, 2019–2025 (M€)")] == [money, money]
+    without_years = {h.label: h for h in headlines(_headline_inputs()[0].drop(columns=["price_year", "base_year"]),
+                                                   _headline_inputs()[1])}
+    assert without_years["Mean net present value, 2019–2025 (M€)"].note == "discount rate 3.2%"
 
 
 def test_headlines_write_numbers_as_french_readers_do():
@@ -319,7 +326,8 @@ def test_headlines_write_numbers_as_french_readers_do():
     french = Texts("fr")
     found = {h.label: h for h in headlines(*_headline_inputs(), say=french)}
     mean = found["Valeur actuelle nette moyenne, 2019–2025 (M€)"]
-    assert mean.text(french) == "58,4 M€" and mean.note == "taux d'actualisation 3,2\xa0%"
+    assert mean.text(french) == "58,4 M€"
+    assert mean.note == "euros de 2024 (année des prix), actualisés en 2019 (année de base) au taux de 3,2\xa0%"
     probability = found["Probabilité que la VAN soit positive, 2019–2025"]
     assert probability.text(french) == "62,2\xa0%" and probability.note == "Monte Carlo, 100 tirages"
     effect = next(h for label, h in found.items() if label.startswith("Impact") or "TWFE" in label)

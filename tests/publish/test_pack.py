@@ -134,6 +134,7 @@ def test_writing_twice_gives_identical_bytes_and_replaces_old_pack(tmp_path, cha
     assert not (out_dir / "stale_from_an_old_run.csv").exists()
     assert second.files == first.files == (
         "charts/activity_trend.png",
+        "csv/README.txt",
         "csv/department_year.csv",
         "csv/quarantine_notes.csv",
         "evaluation_pack.xlsx",
@@ -196,6 +197,21 @@ def test_real_data_pack_has_no_synthetic_notice(tmp_path, chart):
 
     assert "Synthetic data" not in texts
     assert SYNTHETIC_NOTICE not in (tmp_path / "pack" / "methods.html").read_text("utf-8")
+    assert not (tmp_path / "pack" / "csv" / "README.txt").exists()
+
+
+def test_the_csv_copies_carry_the_synthetic_flag_beside_them_and_stay_plain_tables(tmp_path, chart):
+    """Review of 2026-12-03: the CSV copies had no synthetic-data flag. It is a README beside them (a first line
+    or a column would break a CSV reader's header or pollute the table); the tables keep their first line."""
+    _write(tmp_path / "pack", chart)
+    flag = (tmp_path / "pack" / "csv" / "README.txt").read_text("utf-8")
+    assert flag.startswith("SYNTHETIC DATA (swps generate): not findings about the programme\n\n" + SYNTHETIC_NOTICE)
+    assert "this file is their synthetic-data flag" in flag
+    assert pd.read_csv(tmp_path / "pack" / "csv" / "department_year.csv", encoding="utf-8-sig").columns[0] == \
+        "department_code"
+    french = write_evaluation_pack(tmp_path / "fr", _tables(), {"activity_trend": chart}, NOTES, "# M", language="fr")
+    assert "csv/README.txt" in french.files
+    assert "DONNÉES SYNTHÉTIQUES" in (tmp_path / "fr" / "csv" / "README.txt").read_text("utf-8")
 
 
 def test_table_longer_than_excel_limit_is_truncated_in_xlsx_only(tmp_path, chart, monkeypatch):

@@ -19,7 +19,11 @@ def test_a_positive_mean_beside_a_negative_median_is_explained_by_the_right_tail
     text = npv_reading(_summary())
     assert text.startswith("Over 2019–2025 the expected (mean) NPV is +18.6 M€, the median draw −13.6 M€, and 46% "
                            "of the 10,000 draws have a positive NPV.")
-    assert "long right tail" in text and "less than an even chance" in text
+    # Review of 2026-12-03, item 4: a draw is programme-wide, so nothing "pays off on average over many positions".
+    assert "applied to the whole programme at once" in text and "over many positions" not in text
+    assert ("long right tail (a few draws with large benefits) pulls the mean up. Under these priors the programme's "
+            "expected NPV is positive, but the chance that the programme as a whole loses money is 54% "
+            "(median −13.6 M€).") in text  # 1 − 0.4628 = 0.5372
     assert "The 90 % interval (−214.8 M€ to +354.1 M€) contains zero" in text
 
 
@@ -30,7 +34,7 @@ def test_a_negative_mean_beside_a_positive_median_and_the_other_effect_source():
                  probability_npv_positive=0.0013)])
     text = npv_reading(summary)
     assert "expected (mean) NPV is −9.3 M€, the median draw +4.0 M€, and 62% of the" in text
-    assert "long left tail" in text
+    assert "long left tail" in text and "more likely than not gains (62%), but its expected NPV is negative" in text
     # 0.13 % is not rounded to 0 %
     assert "from the impact estimate instead of the literature, the expected NPV is −288.6 M€ (P(NPV > 0) = 0.1%)" in text
 
@@ -66,3 +70,11 @@ def test_pretrend_reading_names_the_leads_that_stand_out_and_the_one_without_int
     assert "The uniform band, which judges the path as a whole, contains zero at every pre-adoption event time." in text
     assert "Event time −4 (+0.290) has no interval" in text
     assert text.endswith("p = 0.142: no evidence of diverging trends (which does not prove parallel trends).")
+
+
+def test_the_french_reading_says_the_draws_are_programme_wide():
+    from swps_pipeline.i18n import Texts
+
+    text = npv_reading(_summary(), Texts("fr"))
+    assert "sur un grand nombre de postes" not in text
+    assert "appliqué au programme entier" in text and "perde de l'argent est de 54\xa0%" in text
