@@ -152,7 +152,9 @@ def print_summary(settings: Settings, seconds: float, scenario: str | None = Non
     accounting = read_mart(settings.marts_dir, "ingestion_accounting")
     rejected = read_mart(settings.marts_dir, "files_rejected")
     missing = read_mart(settings.marts_dir, "missing_returns")
-    per_year = accounting.groupby("year")[["rows_valid", "rows_quarantined"]].sum()
+    # Every year with something to say, an empty folder's too (all its returns missing, no file read).
+    years = sorted({int(year) for table in (accounting, rejected, missing) for year in table["year"].dropna()})
+    per_year = accounting.groupby("year")[["rows_valid", "rows_quarantined"]].sum().reindex(years, fill_value=0)
     print(f"swps run: done in {seconds:.1f} s — synthetic data unless you loaded real returns")
     for year, row in per_year.iterrows():
         print(

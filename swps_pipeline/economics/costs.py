@@ -65,11 +65,13 @@ def position_year_costs(position_year: pd.DataFrame, registry: pd.DataFrame, par
     reported = frame["cost_eur"].to_numpy(dtype=float)
     has_reported = valid & ~np.isnan(reported)
     # The default cost and the office rate are in euros of their price year (the ECPA application's 2022): a
-    # year's cost is in that year's euros, like a reported cost and the refund the State pays on it (cash).
-    each_year, year_of_row = np.unique(frame["year"].to_numpy(), return_inverse=True)
+    # year's cost is in that year's euros, like a reported cost and the refund the State pays on it (cash). Only
+    # the years with a return need their price index: next year's folder, made before its files arrive, has none.
+    costed_years = sorted(set(frame["year"][valid].tolist()))
 
     def per_fte_year(name: str) -> np.ndarray:
-        return np.array(params.in_euros_of(name, each_year.tolist()))[year_of_row]
+        rate = dict(zip(costed_years, params.in_euros_of(name, costed_years)))
+        return frame["year"].map(rate).to_numpy(dtype=float)  # NaN in a year without a return: nothing costed
 
     default = per_fte_year("default_cost_per_fte_year_eur") * fte_years
     cost = np.where(has_reported, reported, np.where(valid, default, np.nan))

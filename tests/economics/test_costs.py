@@ -192,3 +192,14 @@ def test_a_year_without_a_price_index_cannot_be_costed(costs):
 
     with pytest.raises(ParameterError, match="no consumer price index for 2031"):
         costs([{"position_id": "77-001", "year": 2031, "fte": 1.0, "months_active": 12}], {"77-001": "2030-01-01"})
+
+
+def test_a_year_with_every_return_missing_needs_no_price_index(costs):
+    """Next year's folder exists before its files arrive: its positions are all missing, nothing is costed, and
+    the run must not ask for a price index that is not published yet (2031 has none in the profile)."""
+    rows = [{"position_id": "77-001", "year": 2021, "fte": 1.0, "months_active": 12},
+            {"position_id": "77-001", "year": 2031}]  # no return in 2031
+    table = costs(rows, {"77-001": "2015-01-01"})["cost_position_year"].set_index("year")
+    assert table.loc[2021, "cost_eur"] == pytest.approx(default_cost(2021))
+    assert pd.isna(table.loc[2031, "cost_eur"]) and table.loc[2031, "cost_source"] == "no_return"
+    assert pd.isna(table.loc[2031, "total_cost_eur"]) and pd.isna(table.loc[2031, "state_refund_eur"])

@@ -69,3 +69,25 @@ def test_a_typo_year_is_reported_and_a_deleted_year_leaves_the_marts(small_folde
     for name in ("returns_valid", "returns_quarantine", "ingestion_accounting", "files_rejected", "position_year",
                  "missing_returns", "national_year"):
         assert _years(marts, name) == [2020, 2021], name
+
+
+@pytest.mark.slow
+def test_next_years_folder_made_before_its_files_runs_with_every_return_missing(small_folder, support, tmp_path):
+    """A coordinator makes returns/2026/ before any file arrives, and 2026 has no price index yet: the run
+    succeeds, says the year's returns are all missing and costs nothing in it (it crashed on the merge of an empty
+    file list, then on the missing price index)."""
+    data_dir = tmp_path / "raw"
+    shutil.copytree(small_folder, data_dir)
+    (data_dir / "returns" / "2026").mkdir()
+    environment = support.cli_environment(data_dir, tmp_path / "out", tmp_path / "dagster_home")
+
+    run = support.run_cli(environment, timeout=600)
+    assert run.returncode == 0, run.stderr
+    marts = support.read_marts(tmp_path / "out" / "marts")
+    expected = marts["position_year"].query("year == 2026")
+    assert len(expected) > 0 and not expected["has_return"].any()
+    missing = marts["missing_returns"].query("year == 2026")
+    assert sorted(missing["position_id"]) == sorted(expected["position_id"])
+    assert f"  2026: 0 valid, 0 quarantined, 0 files rejected, {len(missing)} missing returns" in run.stdout.splitlines()
+    costs = marts["cost_position_year"].query("year == 2026")
+    assert len(costs) == len(expected) and costs["cost_eur"].isna().all() and (costs["cost_source"] == "no_return").all()
