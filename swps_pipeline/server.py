@@ -234,10 +234,21 @@ def write_nginx_main(config: ServerConfig) -> Path:
     return main
 
 
+def prepare_storage(config: ServerConfig) -> None:
+    """Create the instance's tables (runs, event log, schedules) once, before its processes start: the webserver
+    and the daemon each create missing tables when they start, and two doing it at once on a new SQLite instance
+    collide (alembic_version: UNIQUE constraint failed), which stopped the daemon and the deployment with it."""
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(config.dagster_home)) as instance:
+        instance.run_storage, instance.event_log_storage, instance.schedule_storage  # noqa: B018 (made on access)
+
+
 def serve(config: ServerConfig, only: str | None = None) -> int:
     """Start the deployment's processes and watch them: if one stops, stop the others and exit 1
     (systemd or compose restart it). With `only`, become that one process (a systemd unit each)."""
     write_instance(config)
+    prepare_storage(config)
     environment = process_environment(config)
     processes = commands(config)
     if only:

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from swps_pipeline.cli import main
+from swps_pipeline import server
 from swps_pipeline.server import CONFIG_DEFAULTS, ServerConfig, ServerError, read_env_file, status_lines, \
     write_instance
 
@@ -84,3 +85,29 @@ def test_status_without_an_instance_is_one_line_and_exit_2(tmp_path, monkeypatch
     assert main(["status"]) == 2
     assert capsys.readouterr().err == (f"swps status: no Dagster instance in {tmp_path / 'nothing'}: start it with "
                                        "`make serve` or run `swps run` first\n")
+
+
+def test_serve_makes_the_instance_tables_before_it_starts_the_webserver_and_the_daemon(tmp_path, monkeypatch):
+    """The webserver and the daemon each create the instance's missing tables on start: two at once on a new SQLite
+    instance collided (alembic_version: UNIQUE constraint failed), the daemon stopped and the deployment with it."""
+    home = tmp_path / "home"
+    config = ServerConfig({**CONFIG_DEFAULTS, "DAGSTER_HOME": str(home)}, "test")
+    found_at_start = {}
+
+    class Stopped:  # each process "ends" at once: serve stops them all and returns 1
+        returncode = 0
+
+        def __init__(self, command, env):
+            found_at_start[command[0].rsplit("/", 1)[-1]] = sorted(
+                path.relative_to(home).as_posix() for path in home.rglob("*.db"))
+
+        def poll(self):
+            return 0
+
+        def wait(self, timeout=None):
+            return 0
+
+    monkeypatch.setattr(server.subprocess, "Popen", Stopped)
+    assert server.serve(config) == 1
+    tables = ["history/runs.db", "history/runs/index.db", "schedules/schedules.db"]
+    assert found_at_start == {"dagster-webserver": tables, "dagster-daemon": tables}
