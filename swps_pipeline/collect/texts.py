@@ -111,7 +111,7 @@ TYPE_EXPECTED = {"int": N_("a whole number"), "float": N_("a number (for example
 VALUELESS_MESSAGES = {
     "formula": N_("'{column}' holds the formula {value} without its result: open the file in a spreadsheet program "
                   "and save it again."),
-    "error": N_("'{column}' shows the spreadsheet error {value}: correct the formula or type the figure."),
+    "error": N_("'{column}' shows the spreadsheet error {value}: correct the formula or type the value."),
 }
 RANGE_MESSAGE = N_("'{column}' is {value}: {expected}.")
 RANGE_EXPECTED = {
@@ -140,7 +140,9 @@ CONFLICT_MESSAGE = N_(
 )
 BEYOND_HEADER_MESSAGE = N_(
     "Cells beyond the last column of the header ({cells}): a separator inside a value (for example a decimal comma "
-    "not in quotes) shifts every cell after it. Put that value in quotes or correct the row: nothing is guessed."
+    "not in quotes) shifts every cell after it; a separator too many at the end of the row, or a column without a "
+    "title, looks the same. Put that value in quotes, remove the separator or give the column a title: nothing is "
+    "guessed."
 )
 CELL_IN_XLSX = N_("{label} ({cell})")
 CELL_IN_CSV = N_("{label} (row {row}, column {column})")

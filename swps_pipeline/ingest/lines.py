@@ -56,8 +56,8 @@ class Valueless:
 VALUELESS_CELLS = {
     UNSAVED_FORMULA: Valueless("formula", "formula without a saved value: open and save the file in a spreadsheet "
                                           "program"),
-    SPREADSHEET_ERROR: Valueless("error", "an error of the spreadsheet, not a figure: correct the formula or type "
-                                          "the figure"),
+    SPREADSHEET_ERROR: Valueless("error", "an error of the spreadsheet, not a value: correct the formula or type "
+                                          "the value"),
 }
 _MARKERS = {valueless.kind: marker for marker, valueless in VALUELESS_CELLS.items()}
 
@@ -121,6 +121,9 @@ def decode(content: bytes, remedy: str = "save the return as CSV (UTF-8) or XLSX
     )
 
 
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
 def _refuse_mixed_encodings(content: bytes, remedy: str) -> None:
     """A file that says it is UTF-8 (a byte-order mark, or a line with accents in UTF-8) but has a Windows-1252
     line (a row appended by another program) is refused as such: read as Windows-1252 as a whole, its UTF-8
@@ -130,8 +133,8 @@ def _refuse_mixed_encodings(content: bytes, remedy: str) -> None:
         return
     except UnicodeDecodeError as error:
         position = error.start
-    lines = content.split(b"\n")
-    bad_line = content.count(b"\n", 0, position) + 1
+    lines = _LINE_BREAK.split(content)  # CR-only files too, as the CSV reader reads them
+    bad_line = len(_LINE_BREAK.findall(content, 0, position)) + 1
     utf8_line = next((number for number, line in enumerate(lines, start=1)
                       if not line.isascii() and _decodes(line, "utf-8")), None)
     if not _decodes(lines[bad_line - 1], "cp1252"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections import Counter
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -103,12 +104,23 @@ def _missing_message(missing: list[str]) -> str:
     return f"required column(s) missing: {named}; add them to the header row"
 
 
-def _beyond(cells: list[str], width: int) -> tuple[str, ...]:
-    """A row's cells after the first `width`, up to its last filled one."""
+def _beyond(cells: list[str], width: int, usual: int) -> tuple[str, ...]:
+    """A row's cells after the first `width`, up to its last filled one; all of them, blank ones too, in a row
+    longer than `usual` (a separator inside a value shifted the row, even if its last cell is blank)."""
     beyond = [cell.strip() for cell in cells[width:]]
+    if len(cells) > usual:
+        return tuple(beyond)
     while beyond and not beyond[-1]:
         beyond.pop()
     return tuple(beyond)
+
+
+def _usual_length(header: list[str], rows: list[list[str]]) -> int:
+    """The number of cells of a row nothing shifted: the header's, or more when most rows have more (an exporter
+    that ends every row but the header with a separator)."""
+    lengths = Counter(len(cells) for cells in rows)
+    most_common = max(lengths, key=lambda length: (lengths[length], -length)) if lengths else 0
+    return max(len(header), most_common)
 
 
 def _repeated_message(found: dict[str, list[int]], header: list[str]) -> str:
@@ -129,9 +141,11 @@ def parse_lines(lines: Lines, source_file: str, delimited: bool = False) -> RawF
     header, body = lines[header_at][1], lines[header_at + 1:]
     widest = max([len(header), *(len(cells) for _, cells in body)])
     check_shape(len(body), widest)
-    width = len(header) if delimited else widest
+    # A CSV's columns end at the header's last title: a trailing separator on the header line adds no column.
+    width = max((i + 1 for i, text in enumerate(header) if text.strip()), default=0) if delimited else widest
+    usual = _usual_length(header, [cells for _, cells in body]) if delimited else widest
     beyond_header = np.empty(len(body), dtype=object)
-    beyond_header[:] = [_beyond(cells, width) for _, cells in body]
+    beyond_header[:] = [_beyond(cells, width, usual) for _, cells in body]
     names = _column_names(header, width)
 
     found: dict[str, list[int]] = {}  # canonical column -> the file's columns (0-based) that name it

@@ -34,9 +34,9 @@ PACK_TABLES = {
     "indicator_outliers": N_("Positions and départements more than 4 robust z-scores from the year's median. A "
         "row with a count hidden by disclosure control is not listed (being listed would bound the count): "
         "outliers may be missing, and a row not listed is not necessarily close to the median."),
-    "cost_national_year": N_("Costs, State refunds and local shares by year."),
-    "cost_per_case": N_("Cost per new case, person received, action and domestic-violence case, national (the "
-        "`cost_per_case` mart has every département)."),
+    "cost_national_year": N_("Costs, State refunds and local shares by year, in each year's euros."),
+    "cost_per_case": N_("Cost per new case, person received, action and domestic-violence case, national, in each "
+        "year's euros (the `cost_per_case` mart has every département)."),
     "cba_summary": N_("Cost-benefit Monte Carlo: NPV, benefit-cost ratio, probability NPV > 0, break-even."),
     "cba_channels": N_("Present value of each benefit channel."),
     "cba_perspectives": N_("Who gains and who pays: State, local authorities, associations, victims and children, rest "

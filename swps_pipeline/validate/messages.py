@@ -109,8 +109,9 @@ def _conflict_message(rows: pd.DataFrame, copies_at: pd.Series, folder_year: int
 def _beyond_header_message(beyond_header: pd.Series) -> pd.Series:
     cells = beyond_header.map(lambda cells: ", ".join(f"'{cell}'" for cell in cells))
     return ("cell(s) beyond the header's last column (" + cells + "): a separator inside a value (e.g. an unquoted "
-            "decimal comma) shifts every cell after it; put that value in quotes or correct the row, nothing is "
-            "guessed")
+            "decimal comma) shifts every cell after it, and a separator too many at the end of the row or a column "
+            "without a title looks the same; put that value in quotes, remove the separator or title the column, "
+            "nothing is guessed")
 
 
 def cross_field_messages(

@@ -263,8 +263,9 @@ def test_a_shifted_csv_row_reaches_the_feedback_with_its_cells_beyond_the_header
         "77", "77-001", 2, "type", "")
     assert line["message"] == (
         "Cellules au-delà de la dernière colonne de l'en-tête ('360') : un séparateur dans une valeur (par exemple "
-        "une virgule décimale hors guillemets) décale toutes les cellules suivantes. Mettez cette valeur entre "
-        "guillemets ou corrigez la ligne : rien n'est deviné.")
+        "une virgule décimale hors guillemets) décale toutes les cellules suivantes ; un séparateur de trop en fin "
+        "de ligne, ou une colonne sans titre, donne la même chose. Mettez cette valeur entre guillemets, supprimez "
+        "le séparateur ou donnez un titre à la colonne : rien n'est deviné.")
 
 
 def test_valueless_cells_reach_the_feedback_without_the_internal_marker(data_dir):
@@ -287,8 +288,8 @@ def test_valueless_cells_reach_the_feedback_without_the_internal_marker(data_dir
     assert quarantine[["source_row", "rules", "message"]].values.tolist() == [
         [3, "type", f"""host_site = '="Commissariat "&"de Meaux"': {formula}"""],
         [4, "type", f"""position_id = '="77-"&"217"': {formula}"""],
-        [5, "type", "host_site = '#N/A': an error of the spreadsheet, not a figure: correct the formula or type the "
-                    "figure"]]
+        [5, "type", "host_site = '#N/A': an error of the spreadsheet, not a value: correct the formula or type the "
+                    "value"]]
     assert quarantine["position_id"].fillna("null").tolist() == ["77-002", "null", "77-004"]
     assert json.loads(quarantine["raw"].iloc[1])["Identifiant du poste"] == {"formula": '="77-"&"217"'}
     assert not quarantine.astype(str).apply(lambda column: column.str.contains("\ufdd0|\ufdd1")).any().any()
@@ -298,7 +299,7 @@ def test_valueless_cells_reach_the_feedback_without_the_internal_marker(data_dir
         ["77", 3, "type", "Site d'accueil (D3)", """« Site d'accueil » contient la formule ="Commissariat "&"de """
          """Meaux" sans son résultat : ouvrez le fichier dans un tableur et enregistrez-le de nouveau."""],
         ["77", 5, "type", "Site d'accueil (D5)", "« Site d'accueil » affiche l'erreur de tableur #N/A : corrigez la "
-                                                 "formule ou saisissez le chiffre."],
+                                                 "formule ou saisissez la valeur."],
         ["77", 4, "type", "Identifiant du poste (C4)", """« Identifiant du poste » contient la formule ="77-"&"217" """
          """sans son résultat : ouvrez le fichier dans un tableur et enregistrez-le de nouveau."""]]
     assert lines["position_id"].isna().tolist() == [False, False, True]

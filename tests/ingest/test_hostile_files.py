@@ -280,7 +280,7 @@ def test_case6_a_spreadsheet_error_is_a_type_failure_not_a_blank(tmp_path):
     put(tmp_path, "errors.xlsx", content)
     result = validate_year(tmp_path, YEAR, None)
     assert result.returns_valid["position_id"].tolist() == ["77-004"]
-    remedy = "an error of the spreadsheet, not a figure: correct the formula or type the figure"
+    remedy = "an error of the spreadsheet, not a value: correct the formula or type the value"
     assert result.returns_quarantine[["source_row", "rules", "message"]].values.tolist() == [
         [2, "type", f"persons_received = '#DIV/0!': {remedy}"],
         [3, "type", f"ongoing_cases = '#N/A': {remedy}"],
@@ -298,19 +298,44 @@ def test_case6_a_spreadsheet_error_is_a_type_failure_not_a_blank(tmp_path):
 def test_case3_a_csv_row_with_more_cells_than_the_header_is_quarantined_not_shifted(tmp_path, separator, shifted):
     """An unquoted separator inside a value shifts the cells after it: the values were read into the wrong columns
     (FTE 0, months 8...) and the last one kept aside as an extra column."""
-    rows = [HEADER, ROW, shifted, [*ROW[:2], "77-003", *ROW[3:], "", ""]]  # two blank cells beyond: no shift
+    rows = [HEADER, ROW, shifted, [*ROW[:2], "77-003", *ROW[3:]]]
     put(tmp_path, "shifted.csv", "\n".join(separator.join(map(str, row)) for row in rows).encode())
     result = validate_year(tmp_path, YEAR, None)
     assert result.returns_valid["position_id"].tolist() == ["77-001", "77-003"]
     last = shifted[-1]
     assert result.returns_quarantine[["source_row", "position_id", "rules", "message"]].values.tolist() == [
-        [3, "77-002", "type", f"cell(s) beyond the header's last column ('{last.strip()}'): a separator inside a "
-                              "value (e.g. an unquoted decimal comma) shifts every cell after it; put that value in "
-                              "quotes or correct the row, nothing is guessed"]]
+        [3, "77-002", "type", beyond_message(f"'{last.strip()}'")]]
     assert f'"(beyond the header)": ["{last.strip()}"]' in result.returns_quarantine["raw"].iloc[0]
     assert result.returns_warnings.empty
     accounting = result.ingestion_accounting.iloc[0]
     assert (accounting["rows_read"], accounting["rows_valid"], accounting["rows_quarantined"]) == (3, 2, 1)
+
+
+def beyond_message(cells: str) -> str:
+    return (f"cell(s) beyond the header's last column ({cells}): a separator inside a value (e.g. an unquoted decimal "
+            "comma) shifts every cell after it, and a separator too many at the end of the row or a column without a "
+            "title looks the same; put that value in quotes, remove the separator or title the column, nothing is "
+            "guessed")
+
+
+@pytest.mark.parametrize(("header_end", "shifted", "beyond"), [
+    ("", [2021, 77, "77-002", "0", "8", 12, 120, 60, 360, ""], "''"),
+    (",", [2021, 77, "77-002", "0", "8", 12, 120, 60, 360, "Meaux"], "'Meaux'"),
+], ids=["the shifted row's last cell blank", "a separator ending the header line"])
+def test_case3_a_shifted_row_is_found_whatever_its_ends(tmp_path, header_end, shifted, beyond):
+    """Two ways a shifted row slipped through as valid, its values in the wrong columns (a reviewer's retry): its
+    last cell blank (blank cells beyond the header were dropped), and a header line ending with a separator (its
+    blank title made a column of the shifted cell). A row as long as the file's other rows stays valid."""
+    others = [ROW, [*ROW[:2], "77-003", *ROW[3:]]]
+    end = "," if header_end else ""
+    lines = [",".join(HEADER) + header_end, *(",".join(map(str, row)) + end for row in others),
+             ",".join(map(str, shifted))]
+    put(tmp_path, "shifted.csv", "\n".join(lines).encode())
+    result = validate_year(tmp_path, YEAR, None)
+    assert result.returns_valid["position_id"].tolist() == ["77-001", "77-003"]
+    assert result.returns_quarantine[["source_row", "position_id", "rules", "message"]].values.tolist() == [
+        [4, "77-002", "type", beyond_message(beyond)]]
+    assert result.returns_warnings.empty
 
 
 @pytest.mark.parametrize("cells", [("100", "999"), ("", "100")], ids=["both filled", "first blank"])
@@ -339,7 +364,9 @@ FRENCH_HEADER = "Année;Département;Identifiant du poste;ETP;Personnes reçues;
      "line 1 is UTF-8", 3, "0xE7"),
     (codecs.BOM_UTF8 + (FRENCH_HEADER + "\n2021;77;77-001;1;120;60;360\n").encode("latin-1"),
      "the file starts with a UTF-8 byte-order mark", 1, "0xE9"),
-], ids=["a Windows-1252 row appended to UTF-8", "a BOM before Latin-1"])
+    ((FRENCH_HEADER + "\r2021;77;77-001;1;120;60;360\r").encode() + "2021;77;77-002;0,8;Reçu;60;360\r".encode("cp1252"),
+     "line 1 is UTF-8", 3, "0xE7"),
+], ids=["a Windows-1252 row appended to UTF-8", "a BOM before Latin-1", "the same with CR-only line ends"])
 def test_case8_a_file_in_two_encodings_is_rejected_as_such(tmp_path, content, said, line, byte):
     """Read as Windows-1252 whole, its UTF-8 headers were garbled: rejected for "required column(s) missing"."""
     put(tmp_path, "mixed.csv", content)
